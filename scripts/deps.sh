@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages parley needs to build and test, when missing.
+# Usage: scripts/deps.sh [--check]   (--check only reports, exit 1 if any is missing)
+set -eu
+
+PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
+libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 \
+libmicrohttpd-dev libcurl4-openssl-dev"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "${1:-}" = "--check" ]; then
+	echo "missing packages:$missing" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "parley: missing Debian packages:$missing" >&2
+	echo "install them as root with:" >&2
+	echo "  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "parley: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q $missing >/dev/null 2>&1 || {
+	apt-get update -q >/dev/null
+	apt-get install -y -q $missing >/dev/null
+}

@@ -1,0 +1,217 @@
+/* cli.c - helpers shared by the parley subcommands. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "banned.h"
+
+#define PASS_MAX 1024
+
+int cli_fail(const parley_err *e)
+{
+	fprintf(stderr, "parley: %s\n", e->msg[0] ? e->msg : parley_strerror(e->code));
+	return EXIT_FAIL;
+}
+
+int cli_failf(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("parley: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "parley %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'parley %s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+/* Read one line from the terminal with echo off. */
+static bool read_tty(const char *prompt, char *buf, size_t max)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	bool ok = false;
+	size_t n = 0;
+
+	if (fd < 0)
+		return false;
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return false;
+	}
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+		close(fd);
+		return false;
+	}
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (c == '\n' || c == '\r') {
+			ok = true;
+			break;
+		}
+		if (n + 1 < max)
+			buf[n++] = c;
+	}
+	buf[n] = 0;
+	tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0)
+		ok = false;
+	close(fd);
+	return ok;
+}
+
+char *cli_passphrase(const char *prompt, bool confirm)
+{
+	const char *env = getenv("PARLEY_PASSPHRASE");
+	char *p = sodium_malloc(PASS_MAX), *again;
+
+	if (!p) {
+		cli_failf("out of memory");
+		return NULL;
+	}
+	if (env) {
+		if (strlen(env) >= PASS_MAX || env[0] == 0) {
+			sodium_free(p);
+			cli_failf("PARLEY_PASSPHRASE must be 1 to %d bytes", PASS_MAX - 1);
+			return NULL;
+		}
+		memcpy(p, env, strlen(env) + 1);
+		return p;
+	}
+	if (!read_tty(prompt, p, PASS_MAX)) {
+		sodium_free(p);
+		cli_failf("no passphrase: set PARLEY_PASSPHRASE or run on a terminal");
+		return NULL;
+	}
+	if (p[0] == 0) {
+		sodium_free(p);
+		cli_failf("empty passphrase");
+		return NULL;
+	}
+	if (confirm) {
+		again = sodium_malloc(PASS_MAX);
+		if (!again || !read_tty("repeat passphrase: ", again, PASS_MAX) ||
+			sodium_memcmp(p, again, PASS_MAX) != 0) {
+			if (again)
+				sodium_free(again);
+			sodium_free(p);
+			cli_failf("the passphrases do not match");
+			return NULL;
+		}
+		sodium_free(again);
+	}
+	return p;
+}
+
+void cli_passphrase_free(char *p)
+{
+	if (p)
+		sodium_free(p);
+}
+
+int cli_load_seckey(const char *path, parley_seckey **out)
+{
+	parley_err err = { 0 };
+	parley_buf b = PARLEY_BUF_INIT;
+	char *pass = NULL;
+	parley_code rc;
+	bool encrypted;
+
+	/* peek to learn whether a passphrase is needed (the load re-reads and checks modes) */
+	b.secret = 1;
+	if ((rc = parley_file_read(path, PARLEY_KEYFILE_MAX, &b, &err))) {
+		parley_buf_release(&b);
+		return cli_fail(&err);
+	}
+	encrypted = parley_seckey_is_encrypted(b.data, b.len);
+	parley_buf_release(&b);
+	if (encrypted) {
+		char prompt[512];
+		snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
+		if (!(pass = cli_passphrase(prompt, false)))
+			return EXIT_FAIL;
+	}
+	rc = parley_seckey_load(path, pass, pass ? strlen(pass) : 0, out, &err);
+	cli_passphrase_free(pass);
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
+int cli_load_pubkey(const char *path, parley_pubkey *out)
+{
+	parley_err err = { 0 };
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	if ((rc = parley_file_read(path, PARLEY_KEYFILE_MAX, &b, &err))) {
+		parley_buf_release(&b);
+		return cli_fail(&err);
+	}
+	rc = parley_pubkey_decode((const char *)b.data, b.len, out, &err);
+	parley_buf_release(&b);
+	if (rc) {
+		parley_wrap(&err, rc, "%s", path);
+		return cli_fail(&err);
+	}
+	return EXIT_OK;
+}
+
+int cli_load_charter(const char *path, parley_charter **out)
+{
+	parley_err err = { 0 };
+	if (parley_charter_load(path, out, &err))
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+bool cli_write_stdout(const void *p, size_t n)
+{
+	return fwrite(p, 1, n, stdout) == n && fflush(stdout) == 0;
+}

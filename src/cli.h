@@ -1,0 +1,57 @@
+/* cli.h - what the parley command's subcommands share: errors, keys, passphrases, output. */
+#ifndef PARLEY_CLI_H
+#define PARLEY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parley/charter.h"
+#include "parley/crypto.h"
+#include "parley/err.h"
+
+/* Exit codes of every command. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1  /* a user's mistake, bad input, or a verification failure */
+#define EXIT_USAGE 2 /* the command line itself is wrong */
+
+/* One subcommand: run gets argv with argv[0] = the command's name. */
+typedef struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} cli_cmd;
+
+int cmd_keygen(int argc, char **argv);
+int cmd_charter(int argc, char **argv);
+int cmd_entry(int argc, char **argv);
+
+/* "parley: <msg>" on stderr; returns EXIT_FAIL. */
+int cli_fail(const parley_err *e);
+int cli_failf(const char *fmt, ...) PARLEY_PRINTF(1, 2);
+/* "parley <cmd>: <msg>" plus a pointer to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) PARLEY_PRINTF(2, 3);
+
+/* Print usage text to stdout (for --help) and return EXIT_OK. */
+int cli_help(const char *text);
+
+/*
+ * The passphrase: PARLEY_PASSPHRASE when set, else asked on the terminal
+ * without echo (twice when confirm). Returns a sodium_malloc'd string to be
+ * freed with cli_passphrase_free, or NULL after printing why.
+ */
+char *cli_passphrase(const char *prompt, bool confirm);
+void cli_passphrase_free(char *p);
+
+/* Load a secret key file, asking for the passphrase only when it is encrypted. */
+int cli_load_seckey(const char *path, parley_seckey **out);
+int cli_load_pubkey(const char *path, parley_pubkey *out);
+int cli_load_charter(const char *path, parley_charter **out);
+
+/* Parse a decimal unsigned integer in [min, max]; false otherwise. */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Write all of a buffer to stdout; false on error. */
+bool cli_write_stdout(const void *p, size_t n);
+
+#endif

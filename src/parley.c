@@ -1,0 +1,67 @@
+/* parley.c - the parley command: global options and dispatch to subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parley/util.h"
+#include "banned.h"
+
+#define PARLEY_VERSION_STRING "0.1.0"
+
+static const cli_cmd commands[] = {
+	{ "keygen", cmd_keygen, "create a party's key pair (secret .key, public .pub)" },
+	{ "charter", cmd_charter, "create, sign, verify and show charters" },
+	{ "entry", cmd_entry, "build and inspect single log entries" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int usage(FILE *f)
+{
+	fputs("usage: parley [--version] [--help] <command> [<args>]\n"
+	      "\n"
+	      "A hotline and incident-sharing channel for parties that do not trust each other.\n"
+	      "\n"
+	      "commands:\n",
+		f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'parley <command> --help' describes one command.\n"
+	      "exit status: 0 success, 1 failure (bad input, verification failed), 2 usage error\n",
+		f);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	parley_err err = { 0 };
+	const char *name;
+
+	if (argc < 2)
+		return usage(stderr);
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return usage(stdout);
+	if (strcmp(name, "--version") == 0) {
+		printf("parley %s\n", PARLEY_VERSION_STRING);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3)
+			return usage(stdout);
+		name = argv[2];
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			if (strcmp(commands[i].name, name) == 0) {
+				char *hv[] = { argv[2], (char *)"--help", NULL };
+				return commands[i].run(2, hv);
+			}
+		fprintf(stderr, "parley: '%s' is not a parley command\n", name);
+		return EXIT_USAGE;
+	}
+	if (parley_init(&err))
+		return cli_fail(&err);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "parley: '%s' is not a parley command; see 'parley --help'\n", name);
+	return EXIT_USAGE;
+}
