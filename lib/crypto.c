@@ -333,6 +333,10 @@ parley_code parley_vkey_parse(const char *s, parley_pubkey *out, parley_err *err
 	out->name[namelen] = 0;
 	if (parley_name_check(out->name, err))
 		return parley_wrap(err, PARLEY_E_FORMAT, "verifier key");
+	for (const char *h = p1 + 1; h < p2; h++)
+		if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+			return parley_fail(err, PARLEY_E_FORMAT,
+				"verifier key '%s': key id is not 8 lower-case hex digits", out->name);
 	if (parley_unhex(id, sizeof(id), p1 + 1, (size_t)(p2 - p1 - 1)))
 		return parley_fail(err, PARLEY_E_FORMAT, "verifier key '%s': key id is not 8 hex digits",
 			out->name);

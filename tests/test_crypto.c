@@ -75,6 +75,13 @@ static void test_vkey_roundtrip_and_tamper(void **state)
 		assert_int_equal(parley_vkey_parse(t, &pk, &err), PARLEY_E_FORMAT);
 		assert_non_null(strstr(err.msg, "type"));
 	}
+	/* upper-case key id: one canonical spelling only (found by fuzz_keyfile) */
+	memcpy(t, v, sizeof(t));
+	for (char *h = t + 7; h < t + 15; h++)
+		if (*h >= 'a' && *h <= 'f')
+			*h = (char)(*h - 'a' + 'A');
+	if (strcmp(t, v) != 0)
+		assert_int_equal(parley_vkey_parse(t, &pk, &err), PARLEY_E_FORMAT);
 	assert_int_equal(parley_vkey_parse("cert-a", &pk, &err), PARLEY_E_FORMAT);
 	assert_int_equal(parley_vkey_parse("cert-a+00000000+", &pk, &err), PARLEY_E_FORMAT);
 	assert_int_equal(parley_vkey_parse("+00000000+AA==", &pk, &err), PARLEY_E_FORMAT);
