@@ -25,6 +25,8 @@ typedef struct cli_cmd {
 int cmd_keygen(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
 int cmd_entry(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_note(int argc, char **argv);
 
 /* "parley: <msg>" on stderr; returns EXIT_FAIL. */
 int cli_fail(const parley_err *e);

@@ -12,6 +12,8 @@ static const cli_cmd commands[] = {
 	{ "keygen", cmd_keygen, "create a party's key pair (secret .key, public .pub)" },
 	{ "charter", cmd_charter, "create, sign, verify and show charters" },
 	{ "entry", cmd_entry, "build and inspect single log entries" },
+	{ "tree", cmd_tree, "RFC 9162 Merkle root and proofs over leaves on stdin" },
+	{ "note", cmd_note, "sign and verify C2SP signed notes (checkpoints)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
