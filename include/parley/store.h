@@ -1,0 +1,127 @@
+/*
+ * store.h - the storage of channels, entries, tree nodes, checkpoints and
+ * cosignatures, used by the relay and by every party's node.
+ *
+ * One interface, several backends: SQLite (WAL) is the embedded default; a
+ * backend implements struct parley_store_backend and the generic layer here
+ * does the hashing and the tree, so callers never see which one they use.
+ * A store handle is used by one thread at a time.
+ */
+#ifndef PARLEY_STORE_H
+#define PARLEY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "parley/err.h"
+#include "parley/merkle.h"
+#include "parley/util.h"
+
+#define PARLEY_STORE_SCHEMA_VERSION 1
+
+typedef struct parley_store parley_store;
+
+/* One entry to append: its bytes and the relay's integration time. */
+typedef struct parley_store_item {
+	const uint8_t *data;
+	size_t len;
+	uint64_t integrated_ms;
+} parley_store_item;
+
+/* A tree node computed by an append, for the backend to write. */
+typedef struct parley_store_node {
+	unsigned level;
+	uint64_t index;
+	uint8_t hash[32];
+} parley_store_node;
+
+/*
+ * What a backend provides. Every call returns a parley_code and fills err.
+ * append must write the items as indexes first..first+n-1, the nodes, and
+ * the new size in one transaction, durable before it returns PARLEY_OK.
+ */
+typedef struct parley_store_backend {
+	const char *name;
+	void (*close)(void *be);
+	parley_code (*channel_add)(void *be, const uint8_t id[32], const uint8_t *charter, size_t n, parley_err *err);
+	parley_code (*channel_get)(void *be, const uint8_t id[32], parley_buf *charter, parley_err *err);
+	parley_code (*size)(void *be, const uint8_t id[32], uint64_t *size, parley_err *err);
+	parley_code (*append)(void *be, const uint8_t id[32], uint64_t first, const parley_store_item *items, size_t n,
+		const parley_store_node *nodes, size_t nnodes, parley_err *err);
+	parley_code (*entry_get)(void *be, const uint8_t id[32], uint64_t index, parley_buf *data,
+		uint64_t *integrated_ms, parley_err *err);
+	parley_code (*node_get)(void *be, const uint8_t id[32], unsigned level, uint64_t index, uint8_t out[32],
+		parley_err *err);
+	parley_code (*checkpoint_put)(void *be, const uint8_t id[32], uint64_t size, const char *note, size_t n,
+		parley_err *err);
+	parley_code (*checkpoint_get)(void *be, const uint8_t id[32], uint64_t size, parley_buf *note,
+		uint64_t *size_out, parley_err *err);
+	parley_code (*cosig_put)(void *be, const uint8_t id[32], uint64_t size, const char *signer, const char *line,
+		parley_err *err);
+	parley_code (*cosigs_get)(void *be, const uint8_t id[32], uint64_t size, parley_buf *lines, parley_err *err);
+} parley_store_backend;
+
+/*
+ * Open a store. spec is a file path (SQLite, created if missing) or
+ * "sqlite:PATH". The schema is created or migrated to
+ * PARLEY_STORE_SCHEMA_VERSION; a newer schema is refused.
+ */
+parley_code parley_store_open(const char *spec, parley_store **out, parley_err *err) PARLEY_WUR;
+/* Close (NULL allowed). */
+void parley_store_close(parley_store *s);
+
+/* Register a channel with its charter file. Idempotent for the same bytes; PARLEY_E_USAGE for others. */
+parley_code parley_store_channel_add(parley_store *s, const uint8_t id[32], const uint8_t *charter, size_t n,
+	parley_err *err) PARLEY_WUR;
+/* The charter file of a channel; PARLEY_E_NOTFOUND for an unknown channel. */
+parley_code parley_store_channel_charter(parley_store *s, const uint8_t id[32], parley_buf *charter,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * Append entries as one durable transaction (group commit). Leaf i's data is
+ * u64 integrated_ms || entry bytes (docs/protocol.md). On PARLEY_OK every item
+ * is stored; *first gets the first index and root (may be NULL) the new root.
+ * On failure nothing is stored.
+ */
+parley_code parley_store_append(parley_store *s, const uint8_t id[32], const parley_store_item *items, size_t n,
+	uint64_t *first, uint8_t root[32], parley_err *err) PARLEY_WUR;
+
+parley_code parley_store_size(parley_store *s, const uint8_t id[32], uint64_t *size, parley_err *err) PARLEY_WUR;
+/* An entry's bytes and integration time; PARLEY_E_NOTFOUND past the end. */
+parley_code parley_store_entry(parley_store *s, const uint8_t id[32], uint64_t index, parley_buf *data,
+	uint64_t *integrated_ms, parley_err *err) PARLEY_WUR;
+
+/* The tree, read from stored nodes in O(log n). */
+parley_code parley_store_root(parley_store *s, const uint8_t id[32], uint64_t size, uint8_t root[32],
+	parley_err *err) PARLEY_WUR;
+parley_code parley_store_inclusion(parley_store *s, const uint8_t id[32], uint64_t index, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err) PARLEY_WUR;
+parley_code parley_store_consistency(parley_store *s, const uint8_t id[32], uint64_t old, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err) PARLEY_WUR;
+
+/*
+ * Recompute the whole tree from the stored entries and compare every stored
+ * node and the stored size with it. PARLEY_E_VERIFY naming the first
+ * difference. O(n) time.
+ */
+parley_code parley_store_check(parley_store *s, const uint8_t id[32], parley_err *err) PARLEY_WUR;
+
+/* The leaf hash of an entry: SHA-256(0x00 || u64 integrated_ms || entry). */
+void parley_store_leaf_hash(uint8_t out[32], const uint8_t *entry, size_t n, uint64_t integrated_ms);
+
+/* Signed checkpoints by tree size; size 0 in checkpoint_get means the latest. */
+parley_code parley_store_checkpoint_put(parley_store *s, const uint8_t id[32], uint64_t size, const char *note,
+	size_t n, parley_err *err) PARLEY_WUR;
+parley_code parley_store_checkpoint_get(parley_store *s, const uint8_t id[32], uint64_t size, parley_buf *note,
+	uint64_t *size_out, parley_err *err) PARLEY_WUR;
+/* Cosignature lines (one per signer and size; a newer one from the same signer replaces it). */
+parley_code parley_store_cosig_put(parley_store *s, const uint8_t id[32], uint64_t size, const char *signer,
+	const char *line, parley_err *err) PARLEY_WUR;
+parley_code parley_store_cosigs(parley_store *s, const uint8_t id[32], uint64_t size, parley_buf *lines,
+	parley_err *err) PARLEY_WUR;
+
+/* Backends, for parley_store_open. */
+parley_code parley_store_sqlite_open(const char *path, const parley_store_backend **ops, void **be,
+	parley_err *err) PARLEY_WUR;
+
+#endif

@@ -1,0 +1,286 @@
+/* store.c - the storage interface's generic layer: leaf hashing, tree nodes, frontier cache. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "parley/store.h"
+#include "banned.h"
+
+struct chan_cache {
+	uint8_t id[32];
+	parley_merkle_frontier f;
+	struct chan_cache *next;
+};
+
+struct parley_store {
+	const parley_store_backend *ops;
+	void *be;
+	struct chan_cache *cache;
+	parley_store_node *nodes;
+	size_t nnodes, nodes_cap;
+};
+
+struct src_ctx {
+	parley_store *s;
+	const uint8_t *id;
+};
+
+static parley_code src_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32], parley_err *err)
+{
+	struct src_ctx *c = ctx;
+	return c->s->ops->node_get(c->s->be, c->id, level, index, out, err);
+}
+
+void parley_store_leaf_hash(uint8_t out[32], const uint8_t *entry, size_t n, uint64_t integrated_ms)
+{
+	crypto_hash_sha256_state st;
+	uint8_t prefix[9];
+	prefix[0] = 0x00;
+	parley_put_u64(prefix + 1, integrated_ms);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, prefix, sizeof(prefix));
+	crypto_hash_sha256_update(&st, entry, n);
+	crypto_hash_sha256_final(&st, out);
+}
+
+parley_code parley_store_open(const char *spec, parley_store **out, parley_err *err)
+{
+	parley_store *s;
+	parley_code rc;
+	const char *path = spec;
+
+	*out = NULL;
+	if (strncmp(spec, "sqlite:", 7) == 0)
+		path = spec + 7;
+	else if (strstr(spec, "://"))
+		return parley_fail(err, PARLEY_E_USAGE, "%s: unsupported store (use a file path or sqlite:PATH)", spec);
+	if (!(s = calloc(1, sizeof(*s))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if ((rc = parley_store_sqlite_open(path, &s->ops, &s->be, err))) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return PARLEY_OK;
+}
+
+void parley_store_close(parley_store *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s->be);
+	while (s->cache) {
+		struct chan_cache *n = s->cache->next;
+		free(s->cache);
+		s->cache = n;
+	}
+	free(s->nodes);
+	free(s);
+}
+
+parley_code parley_store_channel_add(parley_store *s, const uint8_t id[32], const uint8_t *charter, size_t n,
+	parley_err *err)
+{
+	return s->ops->channel_add(s->be, id, charter, n, err);
+}
+
+parley_code parley_store_channel_charter(parley_store *s, const uint8_t id[32], parley_buf *charter, parley_err *err)
+{
+	return s->ops->channel_get(s->be, id, charter, err);
+}
+
+parley_code parley_store_size(parley_store *s, const uint8_t id[32], uint64_t *size, parley_err *err)
+{
+	return s->ops->size(s->be, id, size, err);
+}
+
+parley_code parley_store_entry(parley_store *s, const uint8_t id[32], uint64_t index, parley_buf *data,
+	uint64_t *integrated_ms, parley_err *err)
+{
+	return s->ops->entry_get(s->be, id, index, data, integrated_ms, err);
+}
+
+/* The cached frontier of a channel, loaded from the store on first use. */
+static parley_code frontier_of(parley_store *s, const uint8_t id[32], struct chan_cache **out, parley_err *err)
+{
+	struct chan_cache *c;
+	struct src_ctx ctx = { s, id };
+	parley_merkle_src src = { &ctx, src_node };
+	uint64_t size;
+	parley_code rc;
+
+	for (c = s->cache; c; c = c->next)
+		if (memcmp(c->id, id, 32) == 0) {
+			*out = c;
+			return PARLEY_OK;
+		}
+	if ((rc = s->ops->size(s->be, id, &size, err)))
+		return rc;
+	if (!(c = calloc(1, sizeof(*c))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if ((rc = parley_merkle_frontier_load(&c->f, &src, size, err))) {
+		free(c);
+		return parley_wrap(err, rc, "loading the tree");
+	}
+	memcpy(c->id, id, 32);
+	c->next = s->cache;
+	s->cache = c;
+	*out = c;
+	return PARLEY_OK;
+}
+
+static void forget(parley_store *s, const uint8_t id[32])
+{
+	for (struct chan_cache **p = &s->cache; *p; p = &(*p)->next)
+		if (memcmp((*p)->id, id, 32) == 0) {
+			struct chan_cache *dead = *p;
+			*p = dead->next;
+			free(dead);
+			return;
+		}
+}
+
+static parley_code collect_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	parley_store *s = ctx;
+	if (s->nnodes == s->nodes_cap) {
+		size_t ncap = s->nodes_cap ? s->nodes_cap * 2 : 1024;
+		parley_store_node *p = realloc(s->nodes, ncap * sizeof(*p));
+		if (!p)
+			return PARLEY_E_NOMEM;
+		s->nodes = p;
+		s->nodes_cap = ncap;
+	}
+	s->nodes[s->nnodes].level = level;
+	s->nodes[s->nnodes].index = index;
+	memcpy(s->nodes[s->nnodes].hash, hash, 32);
+	s->nnodes++;
+	return PARLEY_OK;
+}
+
+parley_code parley_store_append(parley_store *s, const uint8_t id[32], const parley_store_item *items, size_t n,
+	uint64_t *first, uint8_t root[32], parley_err *err)
+{
+	struct chan_cache *c = NULL;
+	parley_merkle_frontier next;
+	parley_code rc;
+
+	if (n == 0)
+		return parley_fail(err, PARLEY_E_USAGE, "nothing to append");
+	if ((rc = frontier_of(s, id, &c, err)))
+		return rc;
+	next = c->f;
+	s->nnodes = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t h[32];
+		parley_store_leaf_hash(h, items[i].data, items[i].len, items[i].integrated_ms);
+		if ((rc = parley_merkle_frontier_append(&next, h, collect_node, s)))
+			return parley_fail(err, rc, "out of memory");
+	}
+	if ((rc = s->ops->append(s->be, id, c->f.size, items, n, s->nodes, s->nnodes, err))) {
+		/* the store may have changed under us (another writer): read it again next time */
+		forget(s, id);
+		return rc;
+	}
+	if (first)
+		*first = c->f.size;
+	c->f = next;
+	if (root)
+		parley_merkle_frontier_root(&c->f, root);
+	return PARLEY_OK;
+}
+
+parley_code parley_store_root(parley_store *s, const uint8_t id[32], uint64_t size, uint8_t root[32], parley_err *err)
+{
+	struct src_ctx ctx = { s, id };
+	parley_merkle_src src = { &ctx, src_node };
+	return parley_merkle_root(&src, size, root, err);
+}
+
+parley_code parley_store_inclusion(parley_store *s, const uint8_t id[32], uint64_t index, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	struct src_ctx ctx = { s, id };
+	parley_merkle_src src = { &ctx, src_node };
+	return parley_merkle_inclusion(&src, index, size, proof, n, err);
+}
+
+parley_code parley_store_consistency(parley_store *s, const uint8_t id[32], uint64_t old, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	struct src_ctx ctx = { s, id };
+	parley_merkle_src src = { &ctx, src_node };
+	return parley_merkle_consistency(&src, old, size, proof, n, err);
+}
+
+parley_code parley_store_check(parley_store *s, const uint8_t id[32], parley_err *err)
+{
+	parley_merkle_mem t;
+	parley_buf data = PARLEY_BUF_INIT;
+	uint64_t size, ms;
+	uint8_t h[32], stored[32];
+	parley_code rc;
+
+	if ((rc = s->ops->size(s->be, id, &size, err)))
+		return rc;
+	parley_merkle_mem_init(&t);
+	for (uint64_t i = 0; i < size; i++) {
+		if ((rc = s->ops->entry_get(s->be, id, i, &data, &ms, err))) {
+			rc = parley_wrap(err, rc, "entry %llu", (unsigned long long)i);
+			goto out;
+		}
+		parley_store_leaf_hash(h, data.data, data.len, ms);
+		if ((rc = parley_merkle_mem_append(&t, h))) {
+			rc = parley_fail(err, rc, "out of memory");
+			goto out;
+		}
+	}
+	if ((rc = s->ops->entry_get(s->be, id, size, &data, &ms, NULL)) != PARLEY_E_NOTFOUND) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "an entry is stored at index %llu, past the tree size",
+			(unsigned long long)size);
+		goto out;
+	}
+	for (unsigned l = 0; l < 64; l++)
+		for (uint64_t i = 0; i < t.count[l]; i++) {
+			if ((rc = s->ops->node_get(s->be, id, l, i, stored, err))) {
+				rc = parley_wrap(err, PARLEY_E_VERIFY, "tree node (%u, %llu)", l, (unsigned long long)i);
+				goto out;
+			}
+			if (memcmp(stored, t.level[l][i], 32) != 0) {
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"tree node (%u, %llu) does not match the entries below it", l,
+					(unsigned long long)i);
+				goto out;
+			}
+		}
+	rc = PARLEY_OK;
+out:
+	parley_merkle_mem_release(&t);
+	parley_buf_release(&data);
+	return rc;
+}
+
+parley_code parley_store_checkpoint_put(parley_store *s, const uint8_t id[32], uint64_t size, const char *note,
+	size_t n, parley_err *err)
+{
+	return s->ops->checkpoint_put(s->be, id, size, note, n, err);
+}
+
+parley_code parley_store_checkpoint_get(parley_store *s, const uint8_t id[32], uint64_t size, parley_buf *note,
+	uint64_t *size_out, parley_err *err)
+{
+	return s->ops->checkpoint_get(s->be, id, size, note, size_out, err);
+}
+
+parley_code parley_store_cosig_put(parley_store *s, const uint8_t id[32], uint64_t size, const char *signer,
+	const char *line, parley_err *err)
+{
+	return s->ops->cosig_put(s->be, id, size, signer, line, err);
+}
+
+parley_code parley_store_cosigs(parley_store *s, const uint8_t id[32], uint64_t size, parley_buf *lines,
+	parley_err *err)
+{
+	return s->ops->cosigs_get(s->be, id, size, lines, err);
+}
