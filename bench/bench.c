@@ -82,7 +82,8 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry\n"
+					"sections: entry, store\n"
+					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_SECONDS sets the time per measurement (default 0.5)\n");
 			return 2;
 		}
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 	printf("%-34s %14s %-10s %14s  %6s  %s\n", "figure", "value", "unit", "limit", "ratio", "limit is");
 	if (!only || strcmp(only, "entry") == 0)
 		bench_entry();
+	if (!only || strcmp(only, "store") == 0)
+		bench_store();
 	if (json_path && json_dump_file(results, json_path, JSON_INDENT(2)) != 0) {
 		fprintf(stderr, "parley-bench: cannot write %s\n", json_path);
 		return 1;

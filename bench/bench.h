@@ -18,5 +18,6 @@ double bench_seconds(void);
 
 /* Sections. */
 void bench_entry(void);
+void bench_store(void);
 
 #endif

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "parley/crypto.h"
@@ -24,16 +26,43 @@
 
 void parley_sha256(uint8_t out[PARLEY_HASH_LEN], const void *p, size_t n)
 {
-	crypto_hash_sha256(out, p, n);
+	SHA256(p, n, out);
+}
+
+void parley_sha256_parts(uint8_t out[PARLEY_HASH_LEN], const parley_span *parts, size_t nparts)
+{
+	uint8_t tmp[4096];
+	size_t total = 0, off = 0;
+
+	for (size_t i = 0; i < nparts; i++)
+		total += parts[i].n;
+	if (total <= sizeof(tmp)) {
+		/* one contiguous call is the fast path; the copy may hold a secret, so wipe it */
+		for (size_t i = 0; i < nparts; i++) {
+			if (parts[i].n)
+				memcpy(tmp + off, parts[i].p, parts[i].n);
+			off += parts[i].n;
+		}
+		SHA256(tmp, total, out);
+		sodium_memzero(tmp, total);
+		return;
+	}
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		PARLEY_BUG("libcrypto cannot hash");
+	for (size_t i = 0; i < nparts; i++)
+		if (EVP_DigestUpdate(ctx, parts[i].p, parts[i].n) != 1)
+			PARLEY_BUG("libcrypto cannot hash");
+	if (EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != PARLEY_HASH_LEN)
+		PARLEY_BUG("libcrypto cannot hash");
+	EVP_MD_CTX_free(ctx);
 }
 
 void parley_sha256_2(uint8_t out[PARLEY_HASH_LEN], const void *a, size_t an, const void *b, size_t bn)
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, a, an);
-	crypto_hash_sha256_update(&st, b, bn);
-	crypto_hash_sha256_final(&st, out);
+	parley_span parts[2] = { { a, an }, { b, bn } };
+	parley_sha256_parts(out, parts, 2);
 }
 
 parley_code parley_name_check(const char *name, parley_err *err)

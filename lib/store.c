@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "parley/crypto.h"
 #include "parley/store.h"
 #include "banned.h"
 
@@ -34,14 +33,11 @@ static parley_code src_node(void *ctx, unsigned level, uint64_t index, uint8_t o
 
 void parley_store_leaf_hash(uint8_t out[32], const uint8_t *entry, size_t n, uint64_t integrated_ms)
 {
-	crypto_hash_sha256_state st;
 	uint8_t prefix[9];
-	prefix[0] = 0x00;
+	parley_span parts[2] = { { prefix, sizeof(prefix) }, { entry, n } };
+	prefix[0] = 0x00; /* RFC 9162 leaf */
 	parley_put_u64(prefix + 1, integrated_ms);
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, prefix, sizeof(prefix));
-	crypto_hash_sha256_update(&st, entry, n);
-	crypto_hash_sha256_final(&st, out);
+	parley_sha256_parts(out, parts, 2);
 }
 
 parley_code parley_store_open(const char *spec, parley_store **out, parley_err *err)
@@ -191,6 +187,12 @@ parley_code parley_store_append(parley_store *s, const uint8_t id[32], const par
 	return PARLEY_OK;
 }
 
+parley_code parley_store_node_get(parley_store *s, const uint8_t id[32], unsigned level, uint64_t index, uint8_t out[32],
+	parley_err *err)
+{
+	return s->ops->node_get(s->be, id, level, index, out, err);
+}
+
 parley_code parley_store_root(parley_store *s, const uint8_t id[32], uint64_t size, uint8_t root[32], parley_err *err)
 {
 	struct src_ctx ctx = { s, id };
@@ -214,50 +216,87 @@ parley_code parley_store_consistency(parley_store *s, const uint8_t id[32], uint
 	return parley_merkle_consistency(&src, old, size, proof, n, err);
 }
 
+parley_code parley_store_entries(parley_store *s, const uint8_t id[32], uint64_t from, uint64_t limit,
+	parley_store_entry_cb cb, void *ctx, parley_err *err)
+{
+	return s->ops->scan_entries(s->be, id, from, limit, cb, ctx, err);
+}
+
+struct check_ctx {
+	parley_merkle_mem t;
+	uint64_t expect; /* next index */
+	uint64_t nodes;  /* stored nodes seen */
+	parley_err *err;
+};
+
+static parley_code check_entry(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct check_ctx *c = ctx;
+	uint8_t h[32];
+
+	if (index != c->expect)
+		return parley_fail(c->err, PARLEY_E_VERIFY, "entry %llu is missing", (unsigned long long)c->expect);
+	parley_store_leaf_hash(h, data, len, ms);
+	if (parley_merkle_mem_append(&c->t, h))
+		return parley_fail(c->err, PARLEY_E_NOMEM, "out of memory");
+	c->expect++;
+	return PARLEY_OK;
+}
+
+static parley_code check_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+	struct check_ctx *c = ctx;
+
+	if (level >= 64 || index >= c->t.count[level])
+		return parley_fail(c->err, PARLEY_E_VERIFY, "tree node (%u, %llu) is beyond the tree of the entries",
+			level, (unsigned long long)index);
+	if (!hash || memcmp(hash, c->t.level[level][index], 32) != 0)
+		return parley_fail(c->err, PARLEY_E_VERIFY, "tree node (%u, %llu) does not match the entries below it",
+			level, (unsigned long long)index);
+	c->nodes++;
+	return PARLEY_OK;
+}
+
 parley_code parley_store_check(parley_store *s, const uint8_t id[32], parley_err *err)
 {
-	parley_merkle_mem t;
-	parley_buf data = PARLEY_BUF_INIT;
-	uint64_t size, ms;
-	uint8_t h[32], stored[32];
+	struct check_ctx c;
+	uint64_t size, want_nodes = 0;
 	parley_code rc;
 
+	memset(&c, 0, sizeof(c));
+	c.err = err;
+	parley_merkle_mem_init(&c.t);
 	if ((rc = s->ops->size(s->be, id, &size, err)))
-		return rc;
-	parley_merkle_mem_init(&t);
-	for (uint64_t i = 0; i < size; i++) {
-		if ((rc = s->ops->entry_get(s->be, id, i, &data, &ms, err))) {
-			rc = parley_wrap(err, rc, "entry %llu", (unsigned long long)i);
-			goto out;
-		}
-		parley_store_leaf_hash(h, data.data, data.len, ms);
-		if ((rc = parley_merkle_mem_append(&t, h))) {
-			rc = parley_fail(err, rc, "out of memory");
-			goto out;
-		}
-	}
-	if ((rc = s->ops->entry_get(s->be, id, size, &data, &ms, NULL)) != PARLEY_E_NOTFOUND) {
-		rc = parley_fail(err, PARLEY_E_VERIFY, "an entry is stored at index %llu, past the tree size",
-			(unsigned long long)size);
+		goto out;
+	if ((rc = s->ops->scan_entries(s->be, id, 0, UINT64_MAX, check_entry, &c, err)))
+		goto out;
+	if (c.expect != size) {
+		rc = c.expect < size
+			? parley_fail(err, PARLEY_E_VERIFY, "entry %llu is missing", (unsigned long long)c.expect)
+			: parley_fail(err, PARLEY_E_VERIFY, "an entry is stored at index %llu, past the tree size %llu",
+				  (unsigned long long)size, (unsigned long long)size);
 		goto out;
 	}
+	if ((rc = s->ops->scan_nodes(s->be, id, check_node, &c, err)))
+		goto out;
 	for (unsigned l = 0; l < 64; l++)
-		for (uint64_t i = 0; i < t.count[l]; i++) {
-			if ((rc = s->ops->node_get(s->be, id, l, i, stored, err))) {
-				rc = parley_wrap(err, PARLEY_E_VERIFY, "tree node (%u, %llu)", l, (unsigned long long)i);
-				goto out;
-			}
-			if (memcmp(stored, t.level[l][i], 32) != 0) {
-				rc = parley_fail(err, PARLEY_E_VERIFY,
-					"tree node (%u, %llu) does not match the entries below it", l,
-					(unsigned long long)i);
-				goto out;
-			}
-		}
+		want_nodes += c.t.count[l];
+	if (c.nodes != want_nodes) {
+		/* find the first node that is not stored */
+		uint8_t h[32];
+		for (unsigned l = 0; l < 64; l++)
+			for (uint64_t i = 0; i < c.t.count[l]; i++)
+				if (s->ops->node_get(s->be, id, l, i, h, NULL) != PARLEY_OK) {
+					rc = parley_fail(err, PARLEY_E_VERIFY, "tree node (%u, %llu) is missing", l,
+						(unsigned long long)i);
+					goto out;
+				}
+		rc = parley_fail(err, PARLEY_E_VERIFY, "tree nodes are missing");
+		goto out;
+	}
 	rc = PARLEY_OK;
 out:
-	parley_merkle_mem_release(&t);
-	parley_buf_release(&data);
+	parley_merkle_mem_release(&c.t);
 	return rc;
 }
 

@@ -37,6 +37,8 @@ enum {
 	Q_CP_LATEST,
 	Q_COSIG_PUT,
 	Q_COSIG_GET,
+	Q_SCAN_ENTRIES,
+	Q_SCAN_NODES,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -56,6 +58,8 @@ static const char *const queries[NQ] = {
 	[Q_CP_LATEST] = "SELECT size, note FROM checkpoints WHERE cid = ?1 ORDER BY size DESC LIMIT 1",
 	[Q_COSIG_PUT] = "INSERT OR REPLACE INTO cosignatures(cid, size, signer, line) VALUES (?1, ?2, ?3, ?4)",
 	[Q_COSIG_GET] = "SELECT line FROM cosignatures WHERE cid = ?1 AND size = ?2 ORDER BY signer",
+	[Q_SCAN_ENTRIES] = "SELECT idx, integrated_ms, data FROM entries WHERE cid = ?1 AND idx >= ?2 ORDER BY idx LIMIT ?3",
+	[Q_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE cid = ?1",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -64,6 +68,10 @@ static const char *const queries[NQ] = {
 struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *q[NQ];
+	/* the last channel looked up: a channel's cid never changes once it exists */
+	uint8_t last_id[32];
+	sqlite3_int64 last_cid;
+	bool have_last;
 };
 
 static parley_code dberr(struct sq *s, parley_err *err, const char *what)
@@ -103,12 +111,21 @@ static void sq_close(void *be)
 /* cid and size of a channel; PARLEY_E_NOTFOUND when unknown. */
 static parley_code channel(struct sq *s, const uint8_t id[32], sqlite3_int64 *cid, uint64_t *size, parley_err *err)
 {
-	sqlite3_stmt *st = Q(s, Q_CHANNEL);
+	sqlite3_stmt *st;
 	int r;
+
+	if (!size && s->have_last && memcmp(s->last_id, id, 32) == 0) {
+		*cid = s->last_cid;
+		return PARLEY_OK;
+	}
+	st = Q(s, Q_CHANNEL);
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*cid = sqlite3_column_int64(st, 0);
+		memcpy(s->last_id, id, 32);
+		s->last_cid = *cid;
+		s->have_last = true;
 		if (size)
 			*size = (uint64_t)sqlite3_column_int64(st, 1);
 		sqlite3_reset(st);
@@ -282,6 +299,58 @@ static parley_code sq_node_get(void *be, const uint8_t id[32], unsigned level, u
 	return dberr(s, err, "reading a tree node");
 }
 
+static parley_code sq_scan_entries(void *be, const uint8_t id[32], uint64_t from, uint64_t limit,
+	parley_store_entry_cb cb, void *ctx, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_SCAN_ENTRIES);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(st, 2);
+		rc = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+			p ? p : "", (size_t)sqlite3_column_bytes(st, 2));
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? PARLEY_OK : dberr(s, err, "reading entries");
+}
+
+static parley_code sq_scan_nodes(void *be, const uint8_t id[32], parley_store_node_cb cb, void *ctx, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_SCAN_NODES);
+	sqlite3_bind_int64(st, 1, cid);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *h = sqlite3_column_bytes(st, 2) == 32 ? sqlite3_column_blob(st, 2) : NULL;
+		rc = cb(ctx, (unsigned)sqlite3_column_int(st, 0), (uint64_t)sqlite3_column_int64(st, 1), h);
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? PARLEY_OK : dberr(s, err, "reading tree nodes");
+}
+
 static parley_code sq_checkpoint_put(void *be, const uint8_t id[32], uint64_t size, const char *note, size_t n,
 	parley_err *err)
 {
@@ -379,6 +448,8 @@ static const parley_store_backend sqlite_backend = {
 	sq_append,
 	sq_entry_get,
 	sq_node_get,
+	sq_scan_entries,
+	sq_scan_nodes,
 	sq_checkpoint_put,
 	sq_checkpoint_get,
 	sq_cosig_put,

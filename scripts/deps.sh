@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
-libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 \
+libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev \
 libmicrohttpd-dev libcurl4-openssl-dev"
 
 missing=""

@@ -199,6 +199,8 @@ static void test_tampering_behind_its_back(void **state)
 		{ "INSERT INTO entries SELECT cid, idx + 1, integrated_ms, data FROM entries WHERE idx = 136",
 			"past the tree size" },
 		{ "UPDATE channels SET size = size - 1", "past the tree size" },
+		{ "UPDATE nodes SET hash = x'00' WHERE level = 0 AND idx = 9", "tree node (0, 9) does not match" },
+		{ "INSERT INTO nodes VALUES (1, 9, 0, zeroblob(32))", "beyond the tree" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		restore();

@@ -17,10 +17,19 @@
 #define PARLEY_VKEY_MAX 128      /* longest verifier-key string, with NUL */
 #define PARLEY_KEYFILE_MAX 4096  /* secret and public key files are at most this size */
 
-/* SHA-256 of one buffer, and of two concatenated buffers. */
+/*
+ * SHA-256 of one buffer, of two concatenated buffers, and of a list of parts.
+ * These use OpenSSL's libcrypto, which uses the CPU's SHA extensions: about
+ * five times libsodium's rate on 1 KiB inputs here (make bench shows both).
+ */
+typedef struct parley_span {
+	const void *p;
+	size_t n;
+} parley_span;
 void parley_sha256(uint8_t out[PARLEY_HASH_LEN], const void *p, size_t n);
 void parley_sha256_2(uint8_t out[PARLEY_HASH_LEN], const void *a, size_t an, const void *b,
 	size_t bn);
+void parley_sha256_parts(uint8_t out[PARLEY_HASH_LEN], const parley_span *parts, size_t nparts);
 
 /*
  * Names: 1..64 bytes of a-z, 0-9, '-' and '.', not starting with '-' or '.'.

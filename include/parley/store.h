@@ -35,6 +35,12 @@ typedef struct parley_store_node {
 	uint8_t hash[32];
 } parley_store_node;
 
+/* Called for each entry of a range, in index order; a non-OK return stops the scan with that code. */
+typedef parley_code (*parley_store_entry_cb)(void *ctx, uint64_t index, uint64_t integrated_ms, const uint8_t *data,
+	size_t len);
+/* Called for each stored tree node; hash is NULL when the stored value is not 32 bytes. */
+typedef parley_code (*parley_store_node_cb)(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]);
+
 /*
  * What a backend provides. Every call returns a parley_code and fills err.
  * append must write the items as indexes first..first+n-1, the nodes, and
@@ -52,6 +58,9 @@ typedef struct parley_store_backend {
 		uint64_t *integrated_ms, parley_err *err);
 	parley_code (*node_get)(void *be, const uint8_t id[32], unsigned level, uint64_t index, uint8_t out[32],
 		parley_err *err);
+	parley_code (*scan_entries)(void *be, const uint8_t id[32], uint64_t from, uint64_t limit,
+		parley_store_entry_cb cb, void *ctx, parley_err *err);
+	parley_code (*scan_nodes)(void *be, const uint8_t id[32], parley_store_node_cb cb, void *ctx, parley_err *err);
 	parley_code (*checkpoint_put)(void *be, const uint8_t id[32], uint64_t size, const char *note, size_t n,
 		parley_err *err);
 	parley_code (*checkpoint_get)(void *be, const uint8_t id[32], uint64_t size, parley_buf *note,
@@ -91,6 +100,14 @@ parley_code parley_store_size(parley_store *s, const uint8_t id[32], uint64_t *s
 parley_code parley_store_entry(parley_store *s, const uint8_t id[32], uint64_t index, parley_buf *data,
 	uint64_t *integrated_ms, parley_err *err) PARLEY_WUR;
 
+/* Entries from index `from`, at most `limit` of them, in order, to cb (one read for the whole range). */
+parley_code parley_store_entries(parley_store *s, const uint8_t id[32], uint64_t from, uint64_t limit,
+	parley_store_entry_cb cb, void *ctx, parley_err *err) PARLEY_WUR;
+
+/* One stored perfect-subtree hash (see parley_merkle_src); PARLEY_E_NOTFOUND when absent. */
+parley_code parley_store_node_get(parley_store *s, const uint8_t id[32], unsigned level, uint64_t index, uint8_t out[32],
+	parley_err *err) PARLEY_WUR;
+
 /* The tree, read from stored nodes in O(log n). */
 parley_code parley_store_root(parley_store *s, const uint8_t id[32], uint64_t size, uint8_t root[32],
 	parley_err *err) PARLEY_WUR;
@@ -100,9 +117,10 @@ parley_code parley_store_consistency(parley_store *s, const uint8_t id[32], uint
 	uint8_t proof[][32], size_t *n, parley_err *err) PARLEY_WUR;
 
 /*
- * Recompute the whole tree from the stored entries and compare every stored
- * node and the stored size with it. PARLEY_E_VERIFY naming the first
- * difference. O(n) time.
+ * Recompute the whole tree from the stored entries and compare it with every
+ * stored node and the stored size: a missing, extra or different node, or an
+ * entry past the size, is PARLEY_E_VERIFY naming the first difference.
+ * Two sequential scans, O(n) time.
  */
 parley_code parley_store_check(parley_store *s, const uint8_t id[32], parley_err *err) PARLEY_WUR;
 
