@@ -295,8 +295,10 @@ parley_code parley_note_verify(const parley_note *n, const parley_verifier *keys
 static parley_code sig_line(const char *name, const uint8_t keyid[4], const uint8_t *sig, size_t siglen,
 	parley_buf *line)
 {
-	uint8_t raw[4 + 72];
-	char b64[128];
+	uint8_t raw[4 + PARLEY_NOTE_SIG_MAX];
+	char b64[4 * ((sizeof(raw) + 2) / 3) + 1];
+	if (siglen > PARLEY_NOTE_SIG_MAX)
+		PARLEY_BUG("signature longer than a note allows");
 	memcpy(raw, keyid, 4);
 	memcpy(raw + 4, sig, siglen);
 	parley_b64(b64, raw, 4 + siglen);

@@ -67,7 +67,7 @@ static void writer(const char *path, int fd, unsigned seed)
 int main(void)
 {
 	char dir[] = "/tmp/parley-crash-XXXXXX", path[128];
-	uint64_t last_size = 0, total_acked = 0;
+	uint64_t last_size = 0;
 	parley_err err = { 0 };
 
 	if (parley_init(NULL) || !mkdtemp(dir))
@@ -148,7 +148,6 @@ int main(void)
 			die("tree check", &err);
 		printf("iteration %2d: killed after %llu acknowledged, %llu stored, tree verifies\n", it,
 			(unsigned long long)acked, (unsigned long long)size);
-		total_acked += acked - (acked > last_size ? last_size : acked);
 		last_size = size;
 		parley_buf_release(&b);
 		parley_store_close(s);

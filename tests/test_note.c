@@ -176,6 +176,27 @@ static void test_malformed(void **state)
 		PARLEY_E_FORMAT);
 }
 
+/* Signatures of unknown types (any length up to the limit) survive a parse and write (found by fuzz_note). */
+static void test_write_long_signature(void **state)
+{
+	(void)state;
+	uint8_t raw[4 + PARLEY_NOTE_SIG_MAX];
+	char b64[400], msg[600];
+	parley_note n;
+	parley_buf out = PARLEY_BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (uint8_t)i;
+	parley_b64(b64, raw, sizeof(raw));
+	snprintf(msg, sizeof(msg), "x\n\n\xe2\x80\x94 someone %s\n", b64);
+	assert_int_equal(parley_note_parse(msg, strlen(msg), &n, NULL), PARLEY_OK);
+	assert_int_equal(n.sigs[0].siglen, PARLEY_NOTE_SIG_MAX);
+	assert_int_equal(parley_note_write(&n, &out), PARLEY_OK);
+	assert_string_equal((char *)out.data, msg);
+	parley_note_release(&n);
+	parley_buf_release(&out);
+}
+
 static void test_checkpoint(void **state)
 {
 	(void)state;
@@ -220,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_go_reference_sign),
 		cmocka_unit_test(test_unknown_and_mixed),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_write_long_signature),
 		cmocka_unit_test(test_checkpoint),
 	};
 	if (parley_init(NULL))
