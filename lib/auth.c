@@ -1,0 +1,263 @@
+/* auth.c - signed requests, the nonce cache and per-party token buckets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "parley/auth.h"
+#include "banned.h"
+
+parley_code parley_auth_message(parley_buf *out, const char *method, const char *target, const uint8_t *body,
+	size_t body_len, uint64_t time_ms, const char *nonce_hex, const char *keyid_hex)
+{
+	uint8_t h[32];
+	char hex[65];
+
+	parley_sha256(h, body_len ? body : (const uint8_t *)"", body_len);
+	parley_hex(hex, h, 32);
+	parley_buf_reset(out);
+	return parley_buf_addf(out, PARLEY_AUTH_CONTEXT "%s\n%s\n%s\n%llu\n%s\n%s\n", method, target, hex,
+		(unsigned long long)time_ms, nonce_hex, keyid_hex);
+}
+
+parley_code parley_auth_sign(parley_auth_headers *h, const parley_seckey *key, const char *method,
+	const char *target, const uint8_t *body, size_t body_len, uint64_t time_ms, const char *nonce_hex)
+{
+	parley_buf m = PARLEY_BUF_INIT;
+	uint8_t nonce[PARLEY_REQ_NONCE_LEN], sig[64];
+	parley_code rc;
+
+	memset(h, 0, sizeof(*h));
+	parley_hex(h->key, key->pub.keyid, 4);
+	snprintf(h->time, sizeof(h->time), "%llu", (unsigned long long)time_ms);
+	if (nonce_hex) {
+		snprintf(h->nonce, sizeof(h->nonce), "%s", nonce_hex);
+	} else {
+		randombytes_buf(nonce, sizeof(nonce));
+		parley_hex(h->nonce, nonce, sizeof(nonce));
+	}
+	if ((rc = parley_auth_message(&m, method, target, body, body_len, time_ms, h->nonce, h->key)))
+		return rc;
+	crypto_sign_detached(sig, NULL, m.data, m.len, key->sign_sk);
+	parley_buf_release(&m);
+	parley_b64(h->sig, sig, sizeof(sig));
+	return PARLEY_OK;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+parley_code parley_auth_verify(const parley_auth_headers *h, const uint8_t pk[32], const char *method,
+	const char *target, const uint8_t *body, size_t body_len, uint64_t now_ms, parley_err *err)
+{
+	parley_buf m = PARLEY_BUF_INIT;
+	uint8_t sig[68];
+	size_t siglen = 0;
+	uint64_t t = 0;
+	parley_code rc;
+
+	if (!all_hex(h->key, 8))
+		return parley_fail(err, PARLEY_E_FORMAT, "Parley-Key is not 8 lower-case hex digits");
+	if (!all_hex(h->nonce, 2 * PARLEY_REQ_NONCE_LEN))
+		return parley_fail(err, PARLEY_E_FORMAT, "Parley-Nonce is not 32 lower-case hex digits");
+	if (!h->time[0] || strlen(h->time) > 19 || (strlen(h->time) > 1 && h->time[0] == '0'))
+		return parley_fail(err, PARLEY_E_FORMAT, "Parley-Time is not a time in milliseconds");
+	for (const char *p = h->time; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return parley_fail(err, PARLEY_E_FORMAT, "Parley-Time is not a time in milliseconds");
+		t = t * 10 + (uint64_t)(*p - '0');
+	}
+	if (parley_unb64(sig, sizeof(sig), &siglen, h->sig, strlen(h->sig)) || siglen != 64)
+		return parley_fail(err, PARLEY_E_FORMAT, "Parley-Signature is not base64 of 64 bytes");
+	if (t + PARLEY_AUTH_WINDOW_MS < now_ms || t > now_ms + PARLEY_AUTH_WINDOW_MS)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"request time is %lld s away from the relay's clock (at most %d s allowed)",
+			(long long)(((int64_t)t - (int64_t)now_ms) / 1000), PARLEY_AUTH_WINDOW_MS / 1000);
+	if ((rc = parley_auth_message(&m, method, target, body, body_len, t, h->nonce, h->key)))
+		return parley_fail(err, rc, "out of memory");
+	rc = crypto_sign_verify_detached(sig, m.data, m.len, pk) == 0
+		? PARLEY_OK
+		: parley_fail(err, PARLEY_E_VERIFY, "request signature does not verify");
+	parley_buf_release(&m);
+	return rc;
+}
+
+/* ---- nonce cache: open addressing over (keyid, nonce), with expiry ---- */
+
+struct nonce_slot {
+	uint64_t expires; /* 0 = empty */
+	uint8_t key[4 + PARLEY_REQ_NONCE_LEN];
+};
+
+struct parley_nonce_cache {
+	pthread_mutex_t mu;
+	struct nonce_slot *slots;
+	size_t cap, live, max;
+};
+
+parley_code parley_nonce_cache_new(size_t max_entries, parley_nonce_cache **out)
+{
+	parley_nonce_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return PARLEY_E_NOMEM;
+	c->max = max_entries;
+	c->cap = 1;
+	while (c->cap < 2 * max_entries)
+		c->cap <<= 1;
+	c->slots = calloc(c->cap, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return PARLEY_E_NOMEM;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	*out = c;
+	return PARLEY_OK;
+}
+
+void parley_nonce_cache_free(parley_nonce_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	free(c->slots);
+	free(c);
+}
+
+/* Drop expired slots by rebuilding the table in place (amortised by the caller). */
+static void sweep(parley_nonce_cache *c, uint64_t now)
+{
+	struct nonce_slot *old = c->slots;
+	struct nonce_slot *fresh = calloc(c->cap, sizeof(*fresh));
+	if (!fresh)
+		return;
+	c->live = 0;
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!old[i].expires || old[i].expires <= now)
+			continue;
+		uint64_t h;
+		memcpy(&h, old[i].key + 4, 8);
+		size_t j = (size_t)h & (c->cap - 1);
+		while (fresh[j].expires)
+			j = (j + 1) & (c->cap - 1);
+		fresh[j] = old[i];
+		c->live++;
+	}
+	c->slots = fresh;
+	free(old);
+}
+
+parley_code parley_nonce_cache_add(parley_nonce_cache *c, const char *keyid_hex, const char *nonce_hex,
+	uint64_t now_ms)
+{
+	uint8_t key[4 + PARLEY_REQ_NONCE_LEN];
+	uint64_t h;
+	size_t j;
+	parley_code rc = PARLEY_OK;
+
+	if (parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)) ||
+		parley_unhex(key + 4, PARLEY_REQ_NONCE_LEN, nonce_hex, strlen(nonce_hex)))
+		return PARLEY_E_FORMAT;
+	/* nonces are random: their bytes are a good enough hash, salted by the key id */
+	memcpy(&h, key + 4, 8);
+	pthread_mutex_lock(&c->mu);
+	if (c->live >= c->max)
+		sweep(c, now_ms);
+	if (c->live >= c->max) {
+		rc = PARLEY_E_LIMIT;
+		goto out;
+	}
+	for (j = (size_t)h & (c->cap - 1); c->slots[j].expires; j = (j + 1) & (c->cap - 1))
+		if (memcmp(c->slots[j].key, key, sizeof(key)) == 0 && c->slots[j].expires > now_ms) {
+			rc = PARLEY_E_VERIFY;
+			goto out;
+		}
+	memcpy(c->slots[j].key, key, sizeof(key));
+	/* a nonce must outlive every time at which its request could still be accepted */
+	c->slots[j].expires = now_ms + 2 * PARLEY_AUTH_WINDOW_MS + 1;
+	c->live++;
+out:
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+/* ---- token buckets ---- */
+
+struct bucket {
+	uint8_t key[4];
+	bool used;
+	double tokens;
+	uint64_t last_ms;
+};
+
+#define BUCKETS 1024
+
+struct parley_ratelimit {
+	pthread_mutex_t mu;
+	double rate;
+	struct bucket b[BUCKETS];
+};
+
+parley_code parley_ratelimit_new(double rate, parley_ratelimit **out)
+{
+	parley_ratelimit *r = calloc(1, sizeof(*r));
+	if (!r)
+		return PARLEY_E_NOMEM;
+	r->rate = rate;
+	pthread_mutex_init(&r->mu, NULL);
+	*out = r;
+	return PARLEY_OK;
+}
+
+void parley_ratelimit_free(parley_ratelimit *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms)
+{
+	uint8_t key[4];
+	bool ok = false;
+	size_t j;
+
+	if (r->rate <= 0)
+		return true;
+	if (parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)))
+		return false;
+	pthread_mutex_lock(&r->mu);
+	j = (size_t)parley_get_u32(key) % BUCKETS;
+	for (size_t n = 0; n < BUCKETS; n++, j = (j + 1) % BUCKETS) {
+		struct bucket *b = &r->b[j];
+		if (!b->used) {
+			b->used = true;
+			memcpy(b->key, key, 4);
+			b->tokens = 2 * r->rate;
+			b->last_ms = now_ms;
+		}
+		if (memcmp(b->key, key, 4) != 0)
+			continue;
+		if (now_ms > b->last_ms) {
+			b->tokens += r->rate * (double)(now_ms - b->last_ms) / 1000.0;
+			if (b->tokens > 2 * r->rate)
+				b->tokens = 2 * r->rate;
+			b->last_ms = now_ms;
+		}
+		if (b->tokens >= 1) {
+			b->tokens -= 1;
+			ok = true;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return ok;
+}
