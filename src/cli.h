@@ -27,6 +27,7 @@ int cmd_charter(int argc, char **argv);
 int cmd_entry(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_note(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "parley: <msg>" on stderr; returns EXIT_FAIL. */
 int cli_fail(const parley_err *e);

@@ -14,6 +14,7 @@ static const cli_cmd commands[] = {
 	{ "entry", cmd_entry, "build and inspect single log entries" },
 	{ "tree", cmd_tree, "RFC 9162 Merkle root and proofs over leaves on stdin" },
 	{ "note", cmd_note, "sign and verify C2SP signed notes (checkpoints)" },
+	{ "serve", cmd_serve, "run the relay (HTTP server)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

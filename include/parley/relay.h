@@ -1,0 +1,39 @@
+/*
+ * relay.h - the relay: an HTTP server (libmicrohttpd) that stores channels and
+ * relays entries. Anyone can host it; nobody needs to trust it: everything it
+ * serves is signed by the parties or by itself and checked by every node.
+ * The routes are documented in docs/api.md.
+ */
+#ifndef PARLEY_RELAY_H
+#define PARLEY_RELAY_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "parley/crypto.h"
+#include "parley/err.h"
+
+typedef struct parley_relay_config {
+	const char *db;            /* store: a path or sqlite:PATH */
+	const parley_seckey *key;  /* the relay's signing key (kept by the caller while the relay runs) */
+	const char *host;          /* address to listen on, e.g. 127.0.0.1 */
+	uint16_t port;             /* 0: any free port (see parley_relay_port) */
+	const char *tls_cert_pem;  /* PEM text; both or neither */
+	const char *tls_key_pem;
+	unsigned max_connections;  /* default 256 */
+	unsigned timeout_s;        /* idle connection timeout, default 15 */
+	double rate;               /* requests per second per party; 0 = default 200; < 0 = unlimited */
+	unsigned page_max;         /* entries per page, default 500 */
+	unsigned checkpoint_ms;    /* checkpoint interval while entries arrive, default 1000 */
+	FILE *log;                 /* structured log lines; NULL = none */
+} parley_relay_config;
+
+typedef struct parley_relay parley_relay;
+
+/* Open the store, start the committer and the HTTP server. */
+parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **out, parley_err *err) PARLEY_WUR;
+/* The port the relay listens on. */
+uint16_t parley_relay_port(const parley_relay *r);
+/* Stop accepting, finish in-flight requests and appends, close the store. NULL allowed. */
+void parley_relay_stop(parley_relay *r);
+
+#endif

@@ -1,0 +1,1104 @@
+/* relay.c - the relay: HTTP routes, request authentication, admission of entries, group commit, checkpoints. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "parley/auth.h"
+#include "parley/charter.h"
+#include "parley/entry.h"
+#include "parley/jcs.h"
+#include "parley/note.h"
+#include "parley/relay.h"
+#include "parley/store.h"
+#include "banned.h"
+
+#define BODY_MAX (PARLEY_ENTRY_MAX_BYTES + 4096) /* the largest request body: an entry or a charter */
+#define PAGE_BYTES_MAX ((size_t)16 << 20)
+#define BATCH_MAX 1024
+#define NONCES_MAX 1000000
+
+struct sender {
+	uint8_t keyid[4];
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+struct channel {
+	uint8_t id[32];
+	char idhex[65];
+	parley_charter *charter;
+	/* owned by the committer thread */
+	bool loaded;
+	struct sender senders[PARLEY_MAX_PARTIES];
+	size_t nsenders;
+	uint64_t size, last_ms;
+	/* checkpoints */
+	pthread_mutex_t cp_mu;
+	uint64_t cp_size;
+	uint64_t cp_time;
+	bool has_cp;
+	struct channel *next;
+};
+
+struct pending {
+	struct channel *ch;
+	const uint8_t *data;
+	size_t len;
+	parley_entry e;
+	int status;
+	char slug[32], msg[256];
+	uint64_t index, ms;
+	bool done;
+	struct pending *next;
+};
+
+#define NBUCKETS 9
+static const double buckets[NBUCKETS] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5 };
+
+struct parley_relay {
+	parley_relay_config cfg;
+	struct MHD_Daemon *mhd;
+	parley_store *w, *r; /* the committer's store handle; the readers' */
+	pthread_mutex_t rmu, chmu;
+	struct channel *channels;
+	pthread_t committer;
+	bool committer_started;
+	pthread_mutex_t qmu;
+	pthread_cond_t qcv, donecv;
+	struct pending *qhead, *qtail;
+	bool stopping;
+	parley_nonce_cache *nonces;
+	parley_ratelimit *rl;
+	char origin_prefix[16];
+	_Atomic unsigned long appended, by_status[600], hist[NBUCKETS + 1];
+	_Atomic double duration_sum;
+	_Atomic unsigned long duration_count;
+	pthread_mutex_t logmu;
+};
+
+struct request {
+	parley_buf body;
+	bool too_big;
+	double start;
+	unsigned status;
+	char keyhex[9];
+	char method[8];
+	char path[120];
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void logf_(parley_relay *r, const char *fmt, ...) PARLEY_PRINTF(2, 3);
+static void logf_(parley_relay *r, const char *fmt, ...)
+{
+	char ts[21];
+	va_list ap;
+	uint64_t now = parley_now_ms();
+
+	if (!r->cfg.log)
+		return;
+	parley_time_fmt(ts, (int64_t)(now / 1000));
+	pthread_mutex_lock(&r->logmu);
+	fprintf(r->cfg.log, "time=%.19s.%03uZ ", ts, (unsigned)(now % 1000));
+	va_start(ap, fmt);
+	vfprintf(r->cfg.log, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->cfg.log);
+	fflush(r->cfg.log);
+	pthread_mutex_unlock(&r->logmu);
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, struct request *rq, unsigned status, const char *type,
+	const void *body, size_t n)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	rq->status = status;
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, struct request *rq, unsigned status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	enum MHD_Result ret;
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	ret = respond(c, rq, status, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+/* RFC 9457 problem details. */
+static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	const char *fmt, ...) PARLEY_PRINTF(5, 6);
+static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	const char *fmt, ...)
+{
+	char detail[512], type[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), "urn:parley:problem:%s", slug);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", slug, "status", (int)status, "detail",
+		detail);
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	enum MHD_Result ret = respond(c, rq, status, "application/problem+json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+/* ---- channels ---- */
+
+static struct channel *channel_find(parley_relay *r, const uint8_t id[32])
+{
+	struct channel *ch;
+	for (ch = r->channels; ch; ch = ch->next)
+		if (memcmp(ch->id, id, 32) == 0)
+			return ch;
+	return NULL;
+}
+
+static void channel_free(struct channel *ch)
+{
+	parley_charter_free(ch->charter);
+	pthread_mutex_destroy(&ch->cp_mu);
+	free(ch);
+}
+
+/* The channel, loaded from the store on first use; NULL when unknown. */
+static struct channel *channel_get(parley_relay *r, const uint8_t id[32])
+{
+	struct channel *ch;
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_charter *charter = NULL;
+
+	pthread_mutex_lock(&r->chmu);
+	if ((ch = channel_find(r, id)))
+		goto out;
+	pthread_mutex_lock(&r->rmu);
+	parley_code rc = parley_store_channel_charter(r->r, id, &b, NULL);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc || parley_charter_parse((const char *)b.data, b.len, &charter, NULL))
+		goto out;
+	if (!(ch = calloc(1, sizeof(*ch)))) {
+		parley_charter_free(charter);
+		goto out;
+	}
+	memcpy(ch->id, id, 32);
+	parley_hex(ch->idhex, id, 32);
+	ch->charter = charter;
+	pthread_mutex_init(&ch->cp_mu, NULL);
+	ch->next = r->channels;
+	r->channels = ch;
+out:
+	pthread_mutex_unlock(&r->chmu);
+	parley_buf_release(&b);
+	return ch;
+}
+
+/* Sign and store a checkpoint when the tree has grown (or none exists). Uses store s, locked by mu if not NULL. */
+static void checkpoint_refresh(parley_relay *r, struct channel *ch, parley_store *s, pthread_mutex_t *mu, bool force)
+{
+	uint64_t size;
+	uint8_t root[32];
+	parley_checkpoint cp;
+	parley_buf body = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+
+	pthread_mutex_lock(&ch->cp_mu);
+	if (mu)
+		pthread_mutex_lock(mu);
+	if (parley_store_size(s, ch->id, &size, &err))
+		goto out;
+	if (ch->has_cp && size <= ch->cp_size)
+		goto out;
+	if (!force && ch->has_cp && parley_now_ms() < ch->cp_time + r->cfg.checkpoint_ms)
+		goto out;
+	if (parley_store_root(s, ch->id, size, root, &err))
+		goto out;
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "parley/%s", ch->idhex);
+	cp.size = size;
+	memcpy(cp.root, root, 32);
+	if (parley_checkpoint_format(&cp, &body) ||
+		parley_note_sign_line((const char *)body.data, body.len, r->cfg.key, &line, &err) ||
+		parley_buf_add_u8(&body, '\n') || parley_buf_add(&body, line.data, line.len) ||
+		parley_store_checkpoint_put(s, ch->id, size, (const char *)body.data, body.len, &err))
+		goto out;
+	ch->cp_size = size;
+	ch->cp_time = parley_now_ms();
+	ch->has_cp = true;
+out:
+	if (err.msg[0])
+		logf_(r, "level=error msg=\"checkpoint: %s\" channel=%.16s", err.msg, ch->idhex);
+	if (mu)
+		pthread_mutex_unlock(mu);
+	pthread_mutex_unlock(&ch->cp_mu);
+	parley_buf_release(&body);
+	parley_buf_release(&line);
+}
+
+/* ---- the committer: validates order and appends in batches ---- */
+
+struct load_ctx {
+	struct channel *ch;
+};
+
+static parley_code load_entry(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct channel *ch = ((struct load_ctx *)ctx)->ch;
+	parley_entry e;
+	(void)index;
+	if (parley_entry_parse(data, len, &e, NULL))
+		return PARLEY_E_FORMAT;
+	size_t i;
+	for (i = 0; i < ch->nsenders; i++)
+		if (memcmp(ch->senders[i].keyid, e.h.sender, 4) == 0)
+			break;
+	if (i == ch->nsenders) {
+		if (ch->nsenders == PARLEY_MAX_PARTIES)
+			return PARLEY_E_FORMAT;
+		memcpy(ch->senders[ch->nsenders++].keyid, e.h.sender, 4);
+	}
+	ch->senders[i].seq = e.h.seq;
+	parley_entry_hash(data, len, ch->senders[i].hash);
+	if (ms > ch->last_ms)
+		ch->last_ms = ms;
+	return PARLEY_OK;
+}
+
+static parley_code channel_load_state(parley_relay *r, struct channel *ch, parley_err *err)
+{
+	struct load_ctx ctx = { ch };
+	parley_code rc;
+	if (ch->loaded)
+		return PARLEY_OK;
+	ch->nsenders = 0;
+	ch->last_ms = 0;
+	if ((rc = parley_store_size(r->w, ch->id, &ch->size, err)) ||
+		(rc = parley_store_entries(r->w, ch->id, 0, UINT64_MAX, load_entry, &ctx, err)))
+		return rc;
+	ch->loaded = true;
+	return PARLEY_OK;
+}
+
+static struct sender *sender_of(struct channel *ch, const uint8_t keyid[4], bool create)
+{
+	for (size_t i = 0; i < ch->nsenders; i++)
+		if (memcmp(ch->senders[i].keyid, keyid, 4) == 0)
+			return &ch->senders[i];
+	if (!create || ch->nsenders == PARLEY_MAX_PARTIES)
+		return NULL;
+	struct sender *s = &ch->senders[ch->nsenders++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->keyid, keyid, 4);
+	return s;
+}
+
+static void finish(struct pending *p, int status, const char *slug, const char *fmt, ...) PARLEY_PRINTF(4, 5);
+static void finish(struct pending *p, int status, const char *slug, const char *fmt, ...)
+{
+	va_list ap;
+	p->status = status;
+	snprintf(p->slug, sizeof(p->slug), "%s", slug);
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Admit and append one batch of pending entries of one channel. */
+static void commit_channel(parley_relay *r, struct channel *ch, struct pending **items, size_t n)
+{
+	parley_store_item sitems[BATCH_MAX];
+	struct pending *accepted[BATCH_MAX];
+	struct sender saved[PARLEY_MAX_PARTIES];
+	size_t nsaved, na = 0;
+	parley_err err = { 0 };
+	uint64_t now, first = 0;
+
+	if (channel_load_state(r, ch, &err)) {
+		for (size_t i = 0; i < n; i++)
+			finish(items[i], 500, "store-error", "cannot load the channel: %s", err.msg);
+		return;
+	}
+	memcpy(saved, ch->senders, sizeof(saved));
+	nsaved = ch->nsenders;
+	now = parley_now_ms();
+	if (now < ch->last_ms)
+		now = ch->last_ms; /* integration times never go backwards within a log */
+	for (size_t i = 0; i < n; i++) {
+		struct pending *p = items[i];
+		struct sender *s = sender_of(ch, p->e.h.sender, true);
+		uint8_t zero[32] = { 0 };
+		if (!s) {
+			finish(p, 500, "too-many-senders", "too many senders");
+			continue;
+		}
+		if (p->e.h.seq != s->seq + 1) {
+			finish(p, 409, "wrong-sequence",
+				"sequence number %llu, expected %llu (a replayed, duplicated or out-of-order entry)",
+				(unsigned long long)p->e.h.seq, (unsigned long long)s->seq + 1);
+			continue;
+		}
+		if (memcmp(p->e.h.prev, s->seq ? s->hash : zero, 32) != 0) {
+			finish(p, 409, "broken-chain", "previous-entry hash does not match the sender's entry %llu",
+				(unsigned long long)s->seq);
+			continue;
+		}
+		s->seq = p->e.h.seq;
+		parley_entry_hash(p->data, p->len, s->hash);
+		sitems[na].data = p->data;
+		sitems[na].len = p->len;
+		sitems[na].integrated_ms = now;
+		accepted[na++] = p;
+	}
+	if (na == 0)
+		return;
+	if (parley_store_append(r->w, ch->id, sitems, na, &first, NULL, &err)) {
+		memcpy(ch->senders, saved, sizeof(saved));
+		ch->nsenders = nsaved;
+		ch->loaded = false; /* read the truth from the store next time */
+		for (size_t i = 0; i < na; i++)
+			finish(accepted[i], 500, "store-error", "the entry could not be stored: %s", err.msg);
+		logf_(r, "level=error msg=\"append failed: %s\" channel=%.16s", err.msg, ch->idhex);
+		return;
+	}
+	ch->size = first + na;
+	ch->last_ms = now;
+	atomic_fetch_add(&r->appended, na);
+	for (size_t i = 0; i < na; i++) {
+		accepted[i]->status = 201;
+		accepted[i]->index = first + i;
+		accepted[i]->ms = now;
+	}
+}
+
+static void *committer_main(void *arg)
+{
+	parley_relay *r = arg;
+
+	for (;;) {
+		struct pending *batch[BATCH_MAX];
+		size_t n = 0;
+		bool stop;
+		struct timespec ts;
+
+		pthread_mutex_lock(&r->qmu);
+		if (!r->qhead && !r->stopping) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(r->cfg.checkpoint_ms % 1000) * 1000000L;
+			ts.tv_sec += (time_t)(r->cfg.checkpoint_ms / 1000) + ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&r->qcv, &r->qmu, &ts);
+		}
+		while (r->qhead && n < BATCH_MAX) {
+			batch[n++] = r->qhead;
+			r->qhead = r->qhead->next;
+		}
+		if (!r->qhead)
+			r->qtail = NULL;
+		stop = r->stopping && !r->qhead && n == 0;
+		pthread_mutex_unlock(&r->qmu);
+		struct pending *all[BATCH_MAX];
+		memcpy(all, batch, n * sizeof(*all));
+
+		/* one transaction per channel present in the batch, in arrival order */
+		for (size_t i = 0; i < n; i++) {
+			if (!batch[i])
+				continue;
+			struct channel *ch = batch[i]->ch;
+			struct pending *group[BATCH_MAX];
+			size_t g = 0;
+			for (size_t j = i; j < n; j++)
+				if (batch[j] && batch[j]->ch == ch) {
+					group[g++] = batch[j];
+					if (j != i)
+						batch[j] = NULL;
+				}
+			commit_channel(r, ch, group, g);
+		}
+		if (n) {
+			pthread_mutex_lock(&r->qmu);
+			for (size_t i = 0; i < n; i++)
+				all[i]->done = true;
+			pthread_cond_broadcast(&r->donecv);
+			pthread_mutex_unlock(&r->qmu);
+		}
+		/* checkpoints on a timer while entries arrive */
+		pthread_mutex_lock(&r->chmu);
+		struct channel *list = r->channels;
+		pthread_mutex_unlock(&r->chmu);
+		for (struct channel *ch = list; ch; ch = ch->next)
+			if (ch->loaded && (!ch->has_cp || ch->size > ch->cp_size))
+				checkpoint_refresh(r, ch, r->w, NULL, false);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+/* Hand an entry to the committer and wait for its verdict. */
+static void submit(parley_relay *r, struct pending *p)
+{
+	pthread_mutex_lock(&r->qmu);
+	p->next = NULL;
+	if (r->qtail)
+		r->qtail->next = p;
+	else
+		r->qhead = p;
+	r->qtail = p;
+	pthread_cond_signal(&r->qcv);
+	while (!p->done)
+		pthread_cond_wait(&r->donecv, &r->qmu);
+	pthread_mutex_unlock(&r->qmu);
+}
+
+/* ---- authentication ---- */
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	return v ? v : "";
+}
+
+struct target_ctx {
+	parley_buf *b;
+	bool first;
+};
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct target_ctx *t = cls;
+	(void)kind;
+	if (parley_buf_addf(t->b, "%s%s=%s", t->first ? "?" : "&", key, value ? value : ""))
+		return MHD_NO;
+	t->first = false;
+	return MHD_YES;
+}
+
+/* The signed target: the path and the query arguments in the order sent. */
+static void request_target(struct MHD_Connection *c, const char *url, parley_buf *b)
+{
+	struct target_ctx t = { b, true };
+	parley_buf_reset(b);
+	if (parley_buf_addstr(b, url))
+		return;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &t);
+}
+
+/*
+ * Authenticate a request as a member of charter; on success *who is the
+ * party. Returns 0 or an HTTP status after queueing the problem response.
+ */
+static unsigned authenticate(parley_relay *r, struct MHD_Connection *c, struct request *rq, const char *method,
+	const char *url, const parley_charter *charter, const parley_party **who, enum MHD_Result *ret)
+{
+	parley_auth_headers h;
+	parley_err err = { 0 };
+	parley_buf target = PARLEY_BUF_INIT;
+	uint8_t keyid[4];
+	uint64_t now = parley_now_ms();
+	const parley_party *p;
+	parley_code rc;
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.key, sizeof(h.key), "%s", header(c, PARLEY_H_KEY));
+	snprintf(h.time, sizeof(h.time), "%s", header(c, PARLEY_H_TIME));
+	snprintf(h.nonce, sizeof(h.nonce), "%s", header(c, PARLEY_H_NONCE));
+	snprintf(h.sig, sizeof(h.sig), "%s", header(c, PARLEY_H_SIGNATURE));
+	if (!h.key[0] || !h.sig[0]) {
+		*ret = problem(c, rq, 401, "unauthenticated", "requests must be signed by a party's key (%s, %s, %s, %s)",
+			PARLEY_H_KEY, PARLEY_H_TIME, PARLEY_H_NONCE, PARLEY_H_SIGNATURE);
+		return 401;
+	}
+	snprintf(rq->keyhex, sizeof(rq->keyhex), "%s", h.key);
+	if (parley_unhex(keyid, 4, h.key, strlen(h.key)) || !(p = parley_charter_party_by_keyid(charter, keyid))) {
+		*ret = problem(c, rq, 403, "not-a-party", "key %.8s is not a party of this channel's charter", h.key);
+		return 403;
+	}
+	request_target(c, url, &target);
+	rc = parley_auth_verify(&h, p->key.sign_pk, method, (const char *)target.data, rq->body.data, rq->body.len,
+		now, &err);
+	parley_buf_release(&target);
+	if (rc) {
+		*ret = problem(c, rq, 401, rc == PARLEY_E_FORMAT ? "malformed-auth" : "bad-auth", "%s", err.msg);
+		return 401;
+	}
+	if (!parley_ratelimit_take(r->rl, h.key, now)) {
+		*ret = problem(c, rq, 429, "rate-limited", "too many requests by %s; slow down", p->key.name);
+		return 429;
+	}
+	rc = parley_nonce_cache_add(r->nonces, h.key, h.nonce, now);
+	if (rc == PARLEY_E_VERIFY) {
+		*ret = problem(c, rq, 401, "replayed-request", "nonce %s was already used by %s", h.nonce, p->key.name);
+		return 401;
+	}
+	if (rc) {
+		*ret = problem(c, rq, 503, "busy", "too many requests in flight");
+		return 503;
+	}
+	*who = p;
+	return 0;
+}
+
+/* ---- routes ---- */
+
+static bool query_u64(struct MHD_Connection *c, const char *name, uint64_t *v, bool required)
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	if (!s)
+		return !required;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, struct request *rq, const char *url)
+{
+	parley_charter *charter = NULL;
+	parley_err err = { 0 };
+	const parley_pubkey *rk;
+	const parley_party *who;
+	enum MHD_Result ret;
+	char idhex[65];
+
+	if (parley_charter_parse((const char *)rq->body.data, rq->body.len, &charter, &err))
+		return problem(c, rq, 400, "bad-charter", "%s", err.msg);
+	if (parley_charter_verify(charter, &err)) {
+		ret = problem(c, rq, 422, "charter-not-signed", "%s", err.msg);
+		goto out;
+	}
+	if (!(rk = parley_charter_relay(charter, NULL))) {
+		ret = problem(c, rq, 422, "no-relay", "the charter names no relay");
+		goto out;
+	}
+	if (memcmp(rk->sign_pk, r->cfg.key->pub.sign_pk, 32) != 0) {
+		ret = problem(c, rq, 422, "wrong-relay", "the charter names another relay (%s)", rk->name);
+		goto out;
+	}
+	if (authenticate(r, c, rq, "POST", url, charter, &who, &ret))
+		goto out;
+	if (parley_store_channel_add(r->w, parley_charter_id(charter), rq->body.data, rq->body.len, &err)) {
+		ret = problem(c, rq, err.code == PARLEY_E_USAGE ? 409 : 500, "cannot-open", "%s", err.msg);
+		goto out;
+	}
+	parley_hex(idhex, parley_charter_id(charter), 32);
+	logf_(r, "level=info msg=\"channel opened\" channel=%s by=%s", idhex, who->key.name);
+	struct channel *ch = channel_get(r, parley_charter_id(charter));
+	if (ch)
+		checkpoint_refresh(r, ch, r->r, &r->rmu, true);
+	ret = send_json(c, rq, 201, json_pack("{s:s}", "channel", idhex));
+out:
+	parley_charter_free(charter);
+	return ret;
+}
+
+static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch, const parley_party *who)
+{
+	struct pending p;
+	parley_err err = { 0 };
+	const parley_charter *charter = ch->charter;
+	int64_t from, until, now = (int64_t)time(NULL);
+
+	memset(&p, 0, sizeof(p));
+	if (who->role != PARLEY_ROLE_PARTY)
+		return problem(c, rq, 403, "read-only", "%s is an auditor: it can read, not write", who->key.name);
+	if (parley_entry_parse(rq->body.data, rq->body.len, &p.e, &err))
+		return problem(c, rq, 400, "malformed-entry", "%s", err.msg);
+	if (memcmp(p.e.h.channel, ch->id, 32) != 0)
+		return problem(c, rq, 422, "wrong-channel", "the entry belongs to another channel");
+	if (memcmp(p.e.h.sender, who->key.keyid, 4) != 0)
+		return problem(c, rq, 403, "not-the-sender", "%s may only append its own entries", who->key.name);
+	if (parley_entry_verify(&p.e, who->key.sign_pk, &err))
+		return problem(c, rq, 422, "bad-signature", "entry signature does not verify for party %s", who->key.name);
+	parley_charter_validity(charter, &from, &until);
+	if (now < from || now >= until)
+		return problem(c, rq, 403, "charter-not-valid", "the charter is not valid now");
+	if (!parley_charter_allows_type(charter, p.e.h.type))
+		return problem(c, rq, 422, "type-out-of-scope", "message type %s is not in the charter's scope",
+			parley_type_name(p.e.h.type));
+	if (!parley_charter_allows_category(charter, p.e.h.category))
+		return problem(c, rq, 422, "category-out-of-scope", "category '%s' is not in the charter's scope",
+			p.e.h.category);
+	for (unsigned i = 0; i < p.e.h.nrecip; i++)
+		if (!parley_charter_party_by_keyid(charter, p.e.h.recip[i]))
+			return problem(c, rq, 422, "unknown-recipient", "recipient %u is not a member of the charter", i);
+	p.ch = ch;
+	p.data = rq->body.data;
+	p.len = rq->body.len;
+	submit(r, &p);
+	if (p.status != 201)
+		return problem(c, rq, (unsigned)p.status, p.slug, "%s", p.msg);
+	logf_(r, "level=info msg=\"entry appended\" channel=%.16s index=%llu sender=%s seq=%llu type=%s", ch->idhex,
+		(unsigned long long)p.index, who->key.name, (unsigned long long)p.e.h.seq, parley_type_name(p.e.h.type));
+	return send_json(c, rq, 201,
+		json_pack("{s:I, s:I}", "index", (json_int_t)p.index, "integrated_ms", (json_int_t)p.ms));
+}
+
+struct page {
+	json_t *arr;
+	size_t bytes;
+};
+
+static parley_code page_entry(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct page *pg = ctx;
+	char *b64;
+	if (pg->bytes + len > PAGE_BYTES_MAX && json_array_size(pg->arr) > 0)
+		return PARLEY_E_LIMIT; /* the page is full; the client asks for the rest */
+	if (!(b64 = malloc(parley_b64_len(len))))
+		return PARLEY_E_NOMEM;
+	parley_b64(b64, data, len);
+	json_array_append_new(pg->arr, json_pack("{s:I, s:I, s:s}", "index", (json_int_t)index, "integrated_ms",
+					      (json_int_t)ms, "entry", b64));
+	free(b64);
+	pg->bytes += len;
+	return PARLEY_OK;
+}
+
+static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch)
+{
+	uint64_t from = 0, limit = r->cfg.page_max, size;
+	struct page pg = { json_array(), 0 };
+	parley_err err = { 0 };
+	parley_code rc;
+
+	if (!query_u64(c, "from", &from, false) || !query_u64(c, "limit", &limit, false) || limit == 0) {
+		json_decref(pg.arr);
+		return problem(c, rq, 400, "bad-query", "from and limit must be whole numbers (limit >= 1)");
+	}
+	if (limit > r->cfg.page_max)
+		limit = r->cfg.page_max;
+	pthread_mutex_lock(&r->rmu);
+	rc = parley_store_size(r->r, ch->id, &size, &err);
+	if (!rc) {
+		rc = parley_store_entries(r->r, ch->id, from, limit, page_entry, &pg, &err);
+		if (rc == PARLEY_E_LIMIT)
+			rc = PARLEY_OK;
+	}
+	pthread_mutex_unlock(&r->rmu);
+	if (rc) {
+		json_decref(pg.arr);
+		return problem(c, rq, 500, "store-error", "%s", err.msg);
+	}
+	return send_json(c, rq, 200, json_pack("{s:I, s:o}", "size", (json_int_t)size, "entries", pg.arr));
+}
+
+static enum MHD_Result route_checkpoint(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch)
+{
+	parley_buf note = PARLEY_BUF_INIT, cos = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	uint64_t size = 0;
+	parley_code rc;
+	enum MHD_Result ret;
+
+	checkpoint_refresh(r, ch, r->r, &r->rmu, true);
+	pthread_mutex_lock(&r->rmu);
+	rc = parley_store_checkpoint_get(r->r, ch->id, 0, &note, &size, &err);
+	if (!rc)
+		rc = parley_store_cosigs(r->r, ch->id, size, &cos, &err);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc)
+		ret = problem(c, rq, 500, "no-checkpoint", "%s", err.msg);
+	else if (parley_buf_add(&note, cos.data, cos.len))
+		ret = problem(c, rq, 500, "too-large", "checkpoint too large");
+	else
+		ret = respond(c, rq, 200, "text/plain; charset=utf-8", note.data, note.len);
+	parley_buf_release(&note);
+	parley_buf_release(&cos);
+	return ret;
+}
+
+static enum MHD_Result route_proof(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch, bool inclusion)
+{
+	uint64_t a = 0, size = 0, have;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t n = 0;
+	parley_err err = { 0 };
+	parley_code rc;
+
+	if (!query_u64(c, inclusion ? "index" : "old", &a, true) || !query_u64(c, "size", &size, true))
+		return problem(c, rq, 400, "bad-query", inclusion ? "index and size are required whole numbers"
+								 : "old and size are required whole numbers");
+	pthread_mutex_lock(&r->rmu);
+	rc = parley_store_size(r->r, ch->id, &have, &err);
+	if (!rc && size > have)
+		rc = parley_fail(&err, PARLEY_E_USAGE, "size %llu is beyond the log (%llu entries)",
+			(unsigned long long)size, (unsigned long long)have);
+	if (!rc)
+		rc = inclusion ? parley_store_inclusion(r->r, ch->id, a, size, proof, &n, &err)
+			       : parley_store_consistency(r->r, ch->id, a, size, proof, &n, &err);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc)
+		return problem(c, rq, rc == PARLEY_E_USAGE ? 400 : 500, "bad-proof-request", "%s", err.msg);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char hex[65];
+		parley_hex(hex, proof[i], 32);
+		json_array_append_new(arr, json_string(hex));
+	}
+	return send_json(c, rq, 200, json_pack("{s:I, s:o}", "size", (json_int_t)size, "hashes", arr));
+}
+
+static enum MHD_Result route_cosign(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch, const parley_party *who)
+{
+	json_t *j = NULL;
+	parley_err err = { 0 };
+	parley_buf note = PARLEY_BUF_INIT, msg = PARLEY_BUF_INIT;
+	parley_note parsed;
+	parley_verifier v;
+	bool ok = false;
+	uint64_t size;
+	const char *line;
+	enum MHD_Result ret;
+
+	if (parley_json_parse((const char *)rq->body.data, rq->body.len, 65536, &j, &err))
+		return problem(c, rq, 400, "bad-cosignature", "%s", err.msg);
+	json_t *jsz = json_object_get(j, "size"), *jl = json_object_get(j, "line");
+	if (json_object_size(j) != 2 || !json_is_integer(jsz) || json_integer_value(jsz) < 0 || !json_is_string(jl)) {
+		json_decref(j);
+		return problem(c, rq, 400, "bad-cosignature", "expected {\"size\": N, \"line\": \"— name base64\\n\"}");
+	}
+	size = (uint64_t)json_integer_value(jsz);
+	line = json_string_value(jl);
+	pthread_mutex_lock(&r->rmu);
+	parley_code rc = parley_store_checkpoint_get(r->r, ch->id, size, &note, NULL, &err);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc) {
+		ret = problem(c, rq, 404, "no-such-checkpoint", "the relay signed no checkpoint of size %llu",
+			(unsigned long long)size);
+		goto out;
+	}
+	/* the checkpoint text is what precedes the blank line of the stored note */
+	const char *blank = strstr((const char *)note.data, "\n\n");
+	if (!blank || parley_buf_add(&msg, note.data, (size_t)(blank - (const char *)note.data) + 2) ||
+		parley_buf_addstr(&msg, line) || parley_note_parse((const char *)msg.data, msg.len, &parsed, &err)) {
+		ret = problem(c, rq, 400, "bad-cosignature", "%s", err.msg[0] ? err.msg : "malformed line");
+		goto out;
+	}
+	parley_verifier_from_key(&v, who->key.name, who->key.sign_pk, PARLEY_VKEY_COSIGNATURE);
+	rc = parley_note_verify(&parsed, &v, 1, &ok, NULL, &err);
+	parley_note_release(&parsed);
+	if (rc || !ok || strchr(line, '\n') != line + strlen(line) - 1) {
+		ret = problem(c, rq, 422, "bad-cosignature", "the line is not a valid cosignature by %s of checkpoint %llu",
+			who->key.name, (unsigned long long)size);
+		goto out;
+	}
+	pthread_mutex_lock(&r->rmu);
+	rc = parley_store_cosig_put(r->r, ch->id, size, who->key.name, line, &err);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc) {
+		ret = problem(c, rq, 500, "store-error", "%s", err.msg);
+		goto out;
+	}
+	logf_(r, "level=info msg=\"cosigned\" channel=%.16s size=%llu by=%s", ch->idhex, (unsigned long long)size,
+		who->key.name);
+	ret = send_json(c, rq, 201, json_pack("{s:I, s:s}", "size", (json_int_t)size, "signer", who->key.name));
+out:
+	json_decref(j);
+	parley_buf_release(&note);
+	parley_buf_release(&msg);
+	return ret;
+}
+
+static enum MHD_Result route_metrics(parley_relay *r, struct MHD_Connection *c, struct request *rq)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	unsigned long cum = 0;
+	enum MHD_Result ret;
+
+	if (parley_buf_addf(&b, "# HELP parley_entries_appended_total Entries appended to any log.\n"
+				"# TYPE parley_entries_appended_total counter\nparley_entries_appended_total %lu\n"
+				"# HELP parley_requests_total HTTP requests by status code.\n"
+				"# TYPE parley_requests_total counter\n",
+		    atomic_load(&r->appended)))
+		return MHD_NO;
+	for (unsigned s = 100; s < 600; s++) {
+		unsigned long v = atomic_load(&r->by_status[s]);
+		if (v && parley_buf_addf(&b, "parley_requests_total{code=\"%u\"} %lu\n", s, v))
+			return MHD_NO;
+	}
+	if (parley_buf_addstr(&b, "# HELP parley_request_duration_seconds Time to answer a request.\n"
+				  "# TYPE parley_request_duration_seconds histogram\n"))
+		return MHD_NO;
+	for (int i = 0; i <= NBUCKETS; i++) {
+		cum += atomic_load(&r->hist[i]);
+		if (i < NBUCKETS)
+			ret = parley_buf_addf(&b, "parley_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[i], cum)
+				? MHD_NO : MHD_YES;
+		else
+			ret = parley_buf_addf(&b, "parley_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum) ? MHD_NO
+														   : MHD_YES;
+		if (ret == MHD_NO)
+			return MHD_NO;
+	}
+	if (parley_buf_addf(&b, "parley_request_duration_seconds_sum %.6f\nparley_request_duration_seconds_count %lu\n",
+		    atomic_load(&r->duration_sum), atomic_load(&r->duration_count)))
+		return MHD_NO;
+	ret = respond(c, rq, 200, "text/plain; version=0.0.4", b.data, b.len);
+	parley_buf_release(&b);
+	return ret;
+}
+
+static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct request *rq, const char *url,
+	const char *method)
+{
+	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+	uint8_t id[32];
+	const char *rest;
+	struct channel *ch;
+	const parley_party *who;
+	enum MHD_Result ret;
+
+	if (strcmp(url, "/v1/health") == 0 && get)
+		return send_json(c, rq, 200, json_pack("{s:s}", "status", "ok"));
+	if (strcmp(url, "/v1/metrics") == 0 && get)
+		return route_metrics(r, c, rq);
+	if (strcmp(url, "/v1/channels") == 0 && post)
+		return route_open(r, c, rq, url);
+	if (strncmp(url, "/v1/channels/", 13) != 0 || strlen(url) < 13 + 64 ||
+		parley_unhex(id, 32, url + 13, 64) || (url[13 + 64] && url[13 + 64] != '/'))
+		return problem(c, rq, 404, "not-found", "no such resource: %s", url);
+	rest = url + 13 + 64;
+	for (const char *h = url + 13; h < rest; h++)
+		if (*h >= 'A' && *h <= 'F')
+			return problem(c, rq, 404, "not-found", "channel ids are lower-case hex");
+	if (!(ch = channel_get(r, id)))
+		return problem(c, rq, 404, "no-such-channel", "no channel %.16s... on this relay", url + 13);
+	if (authenticate(r, c, rq, method, url, ch->charter, &who, &ret))
+		return ret;
+	if (strcmp(rest, "/entries") == 0 && post)
+		return route_append(r, c, rq, ch, who);
+	if (strcmp(rest, "/entries") == 0 && get)
+		return route_entries(r, c, rq, ch);
+	if (strcmp(rest, "/checkpoint") == 0 && get)
+		return route_checkpoint(r, c, rq, ch);
+	if (strcmp(rest, "/proof/inclusion") == 0 && get)
+		return route_proof(r, c, rq, ch, true);
+	if (strcmp(rest, "/proof/consistency") == 0 && get)
+		return route_proof(r, c, rq, ch, false);
+	if (strcmp(rest, "/cosignatures") == 0 && post)
+		return route_cosign(r, c, rq, ch, who);
+	if (strcmp(rest, "/charter") == 0 && get) {
+		parley_buf b = PARLEY_BUF_INIT;
+		pthread_mutex_lock(&r->rmu);
+		parley_code rc = parley_store_channel_charter(r->r, id, &b, NULL);
+		pthread_mutex_unlock(&r->rmu);
+		ret = rc ? problem(c, rq, 500, "store-error", "cannot read the charter")
+			 : respond(c, rq, 200, "application/json", b.data, b.len);
+		parley_buf_release(&b);
+		return ret;
+	}
+	return problem(c, rq, (get || post) ? 404 : 405, "not-found", "no route %s %s", method, url);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	parley_relay *r = cls;
+	struct request *rq = *con_cls;
+	(void)version;
+
+	if (!rq) {
+		if (!(rq = calloc(1, sizeof(*rq))))
+			return MHD_NO;
+		parley_buf_init(&rq->body, BODY_MAX);
+		rq->start = mono();
+		snprintf(rq->method, sizeof(rq->method), "%s", method);
+		snprintf(rq->path, sizeof(rq->path), "%s", url);
+		*con_cls = rq;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > BODY_MAX) {
+			rq->too_big = true;
+			return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!rq->too_big && parley_buf_add(&rq->body, upload, *upload_size))
+			rq->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->status)
+		return MHD_YES; /* already answered */
+	if (rq->too_big)
+		return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+	return route(r, c, rq, url, method);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	parley_relay *r = cls;
+	struct request *rq = *con_cls;
+	(void)c;
+	(void)toe;
+	if (!rq)
+		return;
+	double d = mono() - rq->start;
+	unsigned s = rq->status < 600 ? rq->status : 0;
+	atomic_fetch_add(&r->by_status[s], 1);
+	int i;
+	for (i = 0; i < NBUCKETS && d > buckets[i]; i++)
+		;
+	atomic_fetch_add(&r->hist[i], 1);
+	double old = atomic_load(&r->duration_sum);
+	while (!atomic_compare_exchange_weak(&r->duration_sum, &old, old + d))
+		;
+	atomic_fetch_add(&r->duration_count, 1);
+	logf_(r, "level=%s msg=request method=%s path=%s status=%u ms=%.1f key=%s",
+		s >= 500 ? "error" : s >= 400 ? "warn" : "info", rq->method, rq->path, s, d * 1000,
+		rq->keyhex[0] ? rq->keyhex : "-");
+	parley_buf_release(&rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **out, parley_err *err)
+{
+	parley_relay *r = calloc(1, sizeof(*r));
+	parley_code rc;
+	struct sockaddr_in sa;
+
+	*out = NULL;
+	if (!r)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	r->cfg = *cfg;
+	if (!r->cfg.max_connections)
+		r->cfg.max_connections = 256;
+	if (!r->cfg.timeout_s)
+		r->cfg.timeout_s = 15;
+	if (r->cfg.rate == 0)
+		r->cfg.rate = 200;
+	if (!r->cfg.page_max)
+		r->cfg.page_max = 500;
+	if (!r->cfg.checkpoint_ms)
+		r->cfg.checkpoint_ms = 1000;
+	pthread_mutex_init(&r->rmu, NULL);
+	pthread_mutex_init(&r->chmu, NULL);
+	pthread_mutex_init(&r->qmu, NULL);
+	pthread_mutex_init(&r->logmu, NULL);
+	pthread_cond_init(&r->qcv, NULL);
+	pthread_cond_init(&r->donecv, NULL);
+	if ((rc = parley_store_open(cfg->db, &r->w, err)) || (rc = parley_store_open(cfg->db, &r->r, err)))
+		goto fail;
+	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl)) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (pthread_create(&r->committer, NULL, committer_main, r)) {
+		rc = parley_fail(err, PARLEY_E_IO, "cannot start the committer thread");
+		goto fail;
+	}
+	r->committer_started = true;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(cfg->port);
+	if (inet_pton(AF_INET, cfg->host ? cfg->host : "127.0.0.1", &sa.sin_addr) != 1) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "%s: not an IPv4 address", cfg->host);
+		goto fail;
+	}
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (cfg->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	r->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
+		MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
+		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
+	if (!r->mhd) {
+		rc = parley_fail(err, PARLEY_E_IO, "cannot listen on %s:%u (in use, or TLS files invalid)",
+			cfg->host ? cfg->host : "127.0.0.1", cfg->port);
+		goto fail;
+	}
+	logf_(r, "level=info msg=\"relay listening\" addr=%s:%u", cfg->host ? cfg->host : "127.0.0.1",
+		parley_relay_port(r));
+	*out = r;
+	return PARLEY_OK;
+fail:
+	parley_relay_stop(r);
+	return rc;
+}
+
+uint16_t parley_relay_port(const parley_relay *r)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	return i ? i->port : 0;
+}
+
+void parley_relay_stop(parley_relay *r)
+{
+	if (!r)
+		return;
+	if (r->mhd)
+		MHD_stop_daemon(r->mhd); /* waits for the connection threads: in-flight appends finish */
+	if (r->committer_started) {
+		pthread_mutex_lock(&r->qmu);
+		r->stopping = true;
+		pthread_cond_signal(&r->qcv);
+		pthread_mutex_unlock(&r->qmu);
+		pthread_join(r->committer, NULL);
+	}
+	while (r->channels) {
+		struct channel *n = r->channels->next;
+		channel_free(r->channels);
+		r->channels = n;
+	}
+	parley_store_close(r->w);
+	parley_store_close(r->r);
+	parley_nonce_cache_free(r->nonces);
+	parley_ratelimit_free(r->rl);
+	if (r->mhd)
+		logf_(r, "level=info msg=\"relay stopped\"");
+	pthread_cond_destroy(&r->qcv);
+	pthread_cond_destroy(&r->donecv);
+	pthread_mutex_destroy(&r->rmu);
+	pthread_mutex_destroy(&r->chmu);
+	pthread_mutex_destroy(&r->qmu);
+	pthread_mutex_destroy(&r->logmu);
+	free(r);
+}

@@ -1,0 +1,145 @@
+/* cmd_serve.c - parley serve: run the relay until SIGINT or SIGTERM. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parley/relay.h"
+#include "banned.h"
+
+static const char usage_text[] =
+	"usage: parley serve --key RELAY.key --db PATH --listen ADDR:PORT\n"
+	"                    [--tls-cert CERT.pem --tls-key KEY.pem] [--port-file F] [--rate N]\n"
+	"                    [--max-connections N] [--timeout SECONDS]\n"
+	"\n"
+	"Run the relay: an HTTP server that stores channels and relays entries\n"
+	"(routes in docs/api.md). The relay signs checkpoints with its key; a charter\n"
+	"must name this key as its relay to be opened here.\n"
+	"\n"
+	"  --key RELAY.key        the relay's secret key (parley keygen)\n"
+	"  --db PATH              the store: an SQLite file, created if missing\n"
+	"  --listen ADDR:PORT     IPv4 address and port; port 0 picks a free one\n"
+	"  --tls-cert, --tls-key  serve HTTPS with these PEM files\n"
+	"  --port-file F          write the port actually bound to F (for scripts)\n"
+	"  --rate N               requests per second per party (default 200; 0: unlimited)\n"
+	"  --max-connections N    concurrent connections (default 256)\n"
+	"  --timeout SECONDS      idle connection timeout (default 15)\n"
+	"\n"
+	"Logs one structured line per event on standard error. SIGINT or SIGTERM stop\n"
+	"it gracefully: in-flight requests and appends finish, the store is closed.\n";
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *keypath = NULL, *db = NULL, *listen = NULL, *cert = NULL, *tkey = NULL, *portfile = NULL;
+	parley_relay_config cfg;
+	parley_seckey *key = NULL;
+	parley_relay *relay = NULL;
+	parley_err err = { 0 };
+	parley_buf certb = PARLEY_BUF_INIT, keyb = PARLEY_BUF_INIT;
+	char host[64];
+	uint64_t v;
+	int c, ret;
+	sigset_t set;
+
+	memset(&cfg, 0, sizeof(cfg));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keypath = optarg; break;
+		case 'd': db = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'K': tkey = optarg; break;
+		case 'p': portfile = optarg; break;
+		case 'r':
+			if (!cli_parse_u64(optarg, 0, 1000000, &v))
+				return cli_usage_error("serve", "--rate takes 0 to 1000000");
+			cfg.rate = v ? (double)v : -1;
+			break;
+		case 'm':
+			if (!cli_parse_u64(optarg, 1, 100000, &v))
+				return cli_usage_error("serve", "--max-connections takes 1 to 100000");
+			cfg.max_connections = (unsigned)v;
+			break;
+		case 't':
+			if (!cli_parse_u64(optarg, 1, 3600, &v))
+				return cli_usage_error("serve", "--timeout takes 1 to 3600 seconds");
+			cfg.timeout_s = (unsigned)v;
+			break;
+		case 'h': return cli_help(usage_text);
+		default: return cli_usage_error("serve", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!keypath || !db || !listen)
+		return cli_usage_error("serve", "--key, --db and --listen are required");
+	if (!cert != !tkey)
+		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof(host) || !cli_parse_u64(colon + 1, 0, 65535, &v))
+		return cli_usage_error("serve", "--listen takes ADDR:PORT, e.g. 127.0.0.1:8443");
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = 0;
+	cfg.host = host;
+	cfg.port = (uint16_t)v;
+	if (cert) {
+		if (parley_file_read(cert, 1 << 20, &certb, &err) ||
+			(keyb.secret = 1, parley_file_read(tkey, 1 << 20, &keyb, &err))) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		cfg.tls_cert_pem = (const char *)certb.data;
+		cfg.tls_key_pem = (const char *)keyb.data;
+	}
+	if ((ret = cli_load_seckey(keypath, &key)))
+		goto out;
+	cfg.key = key;
+	cfg.db = db;
+	cfg.log = stderr;
+
+	/* signals go to sigwait below, not to the server's threads */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (parley_relay_start(&cfg, &relay, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if (portfile) {
+		char p[16];
+		int n = snprintf(p, sizeof(p), "%u\n", parley_relay_port(relay));
+		if (parley_file_write(portfile, p, (size_t)n, 0644, false, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+	}
+	int sig = 0;
+	sigwait(&set, &sig);
+	fprintf(stderr, "parley: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	ret = EXIT_OK;
+out:
+	parley_relay_stop(relay);
+	parley_seckey_free(key);
+	parley_buf_release(&certb);
+	parley_buf_release(&keyb);
+	return ret;
+}
