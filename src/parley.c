@@ -15,12 +15,18 @@ static const cli_cmd commands[] = {
 	{ "tree", cmd_tree, "RFC 9162 Merkle root and proofs over leaves on stdin" },
 	{ "note", cmd_note, "sign and verify C2SP signed notes (checkpoints)" },
 	{ "serve", cmd_serve, "run the relay (HTTP server)" },
+	{ "join", cmd_node, "make a home directory this party's node for a channel" },
+	{ "sync", cmd_node, "fetch, verify and store new entries; receipts; cosign" },
+	{ "notify", cmd_node, "send a notification (incident report)" },
+	{ "inbox", cmd_node, "list the entries of the local replica" },
+	{ "show", cmd_node, "show one entry in full" },
+	{ "verify", cmd_node, "re-verify the whole local replica" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static int usage(FILE *f)
 {
-	fputs("usage: parley [--version] [--help] <command> [<args>]\n"
+	fputs("usage: parley [--version] [--help] [--home DIR] <command> [<args>]\n"
 	      "\n"
 	      "A hotline and incident-sharing channel for parties that do not trust each other.\n"
 	      "\n"
@@ -28,7 +34,9 @@ static int usage(FILE *f)
 		f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'parley <command> --help' describes one command.\n"
+	fputs("\n--home DIR: the node's home for join, sync, notify, inbox, show, verify\n"
+	      "(default $PARLEY_HOME, else ~/.parley).\n"
+	      "'parley <command> --help' describes one command.\n"
 	      "exit status: 0 success, 1 failure (bad input, verification failed), 2 usage error\n",
 		f);
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
@@ -41,6 +49,22 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(stderr);
+	if (strcmp(argv[1], "--home") == 0 || strncmp(argv[1], "--home=", 7) == 0) {
+		if (argv[1][6] == '=') {
+			cli_home_dir = argv[1] + 7;
+			argv += 1;
+			argc -= 1;
+		} else if (argc >= 3) {
+			cli_home_dir = argv[2];
+			argv += 2;
+			argc -= 2;
+		} else {
+			fprintf(stderr, "parley: --home needs a directory\n");
+			return EXIT_USAGE;
+		}
+		if (argc < 2)
+			return usage(stderr);
+	}
 	name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
 		return usage(stdout);

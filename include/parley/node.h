@@ -1,0 +1,94 @@
+/*
+ * node.h - a party's node: its home directory, its verified replica of each
+ * channel's log, and the operations that keep it: join, sync, post, verify.
+ *
+ * A node never trusts the relay: every entry it stores has been checked
+ * (signature, sender's sequence and chain, scope, recipients) and every
+ * checkpoint it accepts is signed by the charter's relay and consistent with
+ * the last one it verified. A failure names what failed and stores nothing.
+ *
+ * Home layout: node.json (name, key file, channels and their relay URLs),
+ * NAME.key (the party's key file, mode 0600), charters/ID.json, replica.db.
+ */
+#ifndef PARLEY_NODE_H
+#define PARLEY_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "parley/charter.h"
+#include "parley/crypto.h"
+#include "parley/entry.h"
+#include "parley/err.h"
+#include "parley/store.h"
+
+typedef struct parley_node parley_node;
+
+/* The name and key file recorded in a home (to load the key before opening). */
+parley_code parley_node_identity(const char *home, char name[PARLEY_NAME_MAX + 1], char *keypath, size_t keypath_max,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * Join a channel: copy the key file into home (first time), store the
+ * charter, open the channel on its relay (idempotent) and create the replica.
+ * relay_url overrides the charter's URL (the relay's key must still match).
+ * The charter must verify and list key's owner as a member.
+ */
+parley_code parley_node_join(const char *home, const char *charter_path, const char *key_path,
+	const parley_seckey *key, const char *relay_url, char channel_hex[65], parley_err *err) PARLEY_WUR;
+
+/* Open a home with its (already decrypted) key. */
+parley_code parley_node_open(const char *home, const parley_seckey *key, parley_node **out, parley_err *err) PARLEY_WUR;
+void parley_node_close(parley_node *n);
+
+/* The channel to act on: the given id prefix (hex) or, when NULL, the only one. */
+parley_code parley_node_channel(parley_node *n, const char *prefix, uint8_t id[32], parley_err *err) PARLEY_WUR;
+const parley_charter *parley_node_charter(parley_node *n, const uint8_t id[32]);
+parley_store *parley_node_store(parley_node *n);
+
+typedef struct parley_sync_report {
+	uint64_t old_size, new_size; /* replica size before and after */
+	uint64_t received;           /* new entries addressed to this party, decrypted */
+	uint64_t receipts;           /* receipts appended */
+	uint64_t undecryptable;      /* addressed to this party but not opening */
+	bool cosigned;
+} parley_sync_report;
+
+/* Fetch, verify and store new entries; send receipts; cosign the verified checkpoint. */
+parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+
+/* What to post. recipients are party names; the sender is added as a recipient. */
+typedef struct parley_post {
+	uint8_t type;
+	uint64_t thread;
+	const uint64_t *refs;
+	size_t nrefs;
+	const char *category;  /* NULL: the first category of the charter */
+	int tlp;               /* -1: the charter's default */
+	const char *const *to;
+	size_t nto;
+	const uint8_t *payload;
+	size_t payload_len;
+} parley_post;
+
+/* Sign, seal and append an entry after a sync; *index is the log index the relay assigned. */
+parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,
+	parley_err *err) PARLEY_WUR;
+
+/* An entry of the replica, parsed; payload decrypted when addressed to this party. */
+typedef struct parley_node_entry {
+	uint64_t index, integrated_ms;
+	parley_buf raw;
+	parley_entry e;
+	const parley_party *sender;
+	bool for_me, opened;
+	parley_buf payload;
+} parley_node_entry;
+
+parley_code parley_node_entry_get(parley_node *n, const uint8_t id[32], uint64_t index, parley_node_entry *out,
+	parley_err *err) PARLEY_WUR;
+void parley_node_entry_release(parley_node_entry *e);
+
+/* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
+parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
+
+#endif

@@ -1,0 +1,956 @@
+/* node.c - a party's node: home, join, verified sync, receipts, cosignatures, posting, re-verification. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "parley/client.h"
+#include "parley/jcs.h"
+#include "parley/node.h"
+#include "parley/note.h"
+#include "banned.h"
+
+#define MAX_CHANNELS 64
+#define SYNC_BYTES_MAX ((size_t)256 << 20) /* entries held in memory until the root checks */
+
+struct chain {
+	uint8_t keyid[4];
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+struct node_channel {
+	uint8_t id[32];
+	char hex[65];
+	char relay[PARLEY_URL_MAX + 1];
+	parley_charter *charter;
+};
+
+struct parley_node {
+	char home[1024];
+	const parley_seckey *key;
+	parley_store *store;
+	struct node_channel ch[MAX_CHANNELS];
+	size_t nch;
+};
+
+static parley_code path_in(char *out, size_t max, const char *home, const char *rel, parley_err *err)
+{
+	if ((size_t)snprintf(out, max, "%s/%s", home, rel) >= max)
+		return parley_fail(err, PARLEY_E_USAGE, "%s: path too long", home);
+	return PARLEY_OK;
+}
+
+/* ---- node.json ---- */
+
+static parley_code config_load(const char *home, json_t **out, parley_err *err)
+{
+	char path[1100];
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	*out = NULL;
+	if ((rc = path_in(path, sizeof(path), home, "node.json", err)))
+		return rc;
+	if ((rc = parley_file_read(path, 1 << 20, &b, err))) {
+		if (rc == PARLEY_E_NOTFOUND)
+			parley_fail(err, rc, "%s is not a parley node home (no node.json); run 'parley join' first", home);
+		return rc;
+	}
+	rc = parley_json_parse((const char *)b.data, b.len, 1 << 20, out, err);
+	parley_buf_release(&b);
+	if (rc)
+		return parley_wrap(err, rc, "%s", path);
+	if (!json_is_string(json_object_get(*out, "name")) || !json_is_string(json_object_get(*out, "key")) ||
+		!json_is_array(json_object_get(*out, "channels"))) {
+		json_decref(*out);
+		*out = NULL;
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: not a valid node configuration", path);
+	}
+	return PARLEY_OK;
+}
+
+static parley_code config_save(const char *home, json_t *cfg, parley_err *err)
+{
+	char path[1100], *s;
+	parley_code rc;
+
+	if ((rc = path_in(path, sizeof(path), home, "node.json", err)))
+		return rc;
+	if (!(s = json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	size_t n = strlen(s);
+	s[n] = '\n';
+	rc = parley_file_write(path, s, n + 1, 0600, false, err);
+	free(s);
+	return rc;
+}
+
+parley_code parley_node_identity(const char *home, char name[PARLEY_NAME_MAX + 1], char *keypath, size_t keypath_max,
+	parley_err *err)
+{
+	json_t *cfg;
+	parley_code rc;
+
+	if ((rc = config_load(home, &cfg, err)))
+		return rc;
+	snprintf(name, PARLEY_NAME_MAX + 1, "%s", json_string_value(json_object_get(cfg, "name")));
+	rc = path_in(keypath, keypath_max, home, json_string_value(json_object_get(cfg, "key")), err);
+	json_decref(cfg);
+	return rc;
+}
+
+/* ---- verification shared by sync and verify ---- */
+
+static struct chain *chain_of(struct chain *c, size_t *n, const uint8_t keyid[4])
+{
+	for (size_t i = 0; i < *n; i++)
+		if (memcmp(c[i].keyid, keyid, 4) == 0)
+			return &c[i];
+	if (*n == PARLEY_MAX_PARTIES)
+		return NULL;
+	memset(&c[*n], 0, sizeof(c[*n]));
+	memcpy(c[*n].keyid, keyid, 4);
+	return &c[(*n)++];
+}
+
+/*
+ * Everything a node checks about one entry at log index `index`, against the
+ * charter and the senders' chains so far (which it advances on success).
+ */
+static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
+	uint64_t index, const uint8_t *data, size_t len, parley_entry *e, parley_err *err)
+{
+	const parley_party *p;
+	struct chain *c;
+	uint8_t zero[32] = { 0 };
+	char kid[9];
+
+	if (parley_entry_parse(data, len, e, err))
+		return parley_wrap(err, PARLEY_E_VERIFY, "entry %llu", (unsigned long long)index);
+	if (memcmp(e->h.channel, id, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: belongs to another channel", (unsigned long long)index);
+	parley_hex(kid, e->h.sender, 4);
+	if (!(p = parley_charter_party_by_keyid(ch, e->h.sender)))
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: sender key %s is not a party of the charter",
+			(unsigned long long)index, kid);
+	if (p->role != PARLEY_ROLE_PARTY)
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: sent by %s, a read-only auditor",
+			(unsigned long long)index, p->key.name);
+	if (parley_entry_verify(e, p->key.sign_pk, NULL))
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: signature does not verify for party %s",
+			(unsigned long long)index, p->key.name);
+	if (!parley_charter_allows_type(ch, e->h.type))
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: type %s is outside the charter's scope",
+			(unsigned long long)index, p->key.name, parley_type_name(e->h.type));
+	if (!parley_charter_allows_category(ch, e->h.category))
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: category '%s' is outside the charter's scope",
+			(unsigned long long)index, p->key.name, e->h.category);
+	for (unsigned i = 0; i < e->h.nrecip; i++)
+		if (!parley_charter_party_by_keyid(ch, e->h.recip[i]))
+			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: recipient %u is not a charter member",
+				(unsigned long long)index, p->key.name, i);
+	if (!(c = chain_of(chains, nchains, e->h.sender)))
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: too many senders", (unsigned long long)index);
+	if (e->h.seq != c->seq + 1)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entry %llu from %s: sequence number %llu, expected %llu (replayed, dropped or reordered)",
+			(unsigned long long)index, p->key.name, (unsigned long long)e->h.seq,
+			(unsigned long long)c->seq + 1);
+	if (memcmp(e->h.prev, c->seq ? c->hash : zero, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entry %llu from %s: previous-entry hash does not match its entry %llu (a forked chain)",
+			(unsigned long long)index, p->key.name, (unsigned long long)c->seq);
+	c->seq = e->h.seq;
+	parley_entry_hash(data, len, c->hash);
+	return PARLEY_OK;
+}
+
+struct scan_ctx {
+	const parley_charter *ch;
+	const uint8_t *id;
+	struct chain chains[PARLEY_MAX_PARTIES];
+	size_t nchains;
+	uint64_t count;
+	parley_err *err;
+};
+
+static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct scan_ctx *s = ctx;
+	parley_entry e;
+	(void)ms;
+	if (index != s->count)
+		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
+	s->count++;
+	return check_entry(s->ch, s->id, s->chains, &s->nchains, index, data, len, &e, s->err);
+}
+
+/* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
+static parley_code check_checkpoint(const struct node_channel *c, const char *text, size_t n, parley_checkpoint *cp,
+	parley_err *err)
+{
+	parley_note note;
+	parley_verifier keys[1 + PARLEY_MAX_PARTIES];
+	bool ok[1 + PARLEY_MAX_PARTIES];
+	const parley_pubkey *relay = parley_charter_relay(c->charter, NULL);
+	size_t nk = 0;
+	char origin[80];
+	parley_code rc;
+
+	if (!relay)
+		return parley_fail(err, PARLEY_E_VERIFY, "the charter names no relay");
+	if ((rc = parley_note_parse(text, n, &note, err)))
+		return parley_wrap(err, PARLEY_E_VERIFY, "checkpoint from the relay");
+	parley_verifier_from_key(&keys[nk++], relay->name, relay->sign_pk, PARLEY_VKEY_ED25519);
+	for (size_t i = 0; i < parley_charter_nparties(c->charter); i++) {
+		const parley_party *p = parley_charter_party_at(c->charter, i);
+		parley_verifier_from_key(&keys[nk++], p->key.name, p->key.sign_pk, PARLEY_VKEY_COSIGNATURE);
+	}
+	rc = parley_note_verify(&note, keys, nk, ok, NULL, err);
+	if (!rc && !ok[0])
+		rc = parley_fail(err, PARLEY_E_VERIFY, "checkpoint is not signed by the relay");
+	if (!rc)
+		rc = parley_checkpoint_parse(note.text, note.text_len, cp, err);
+	parley_note_release(&note);
+	if (rc)
+		return parley_wrap(err, PARLEY_E_VERIFY, "checkpoint from the relay");
+	snprintf(origin, sizeof(origin), "parley/%s", c->hex);
+	if (strcmp(cp->origin, origin) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "checkpoint from the relay is for another log (%s)", cp->origin);
+	return PARLEY_OK;
+}
+
+/* ---- join and open ---- */
+
+static struct node_channel *find_channel(parley_node *n, const uint8_t id[32])
+{
+	for (size_t i = 0; i < n->nch; i++)
+		if (memcmp(n->ch[i].id, id, 32) == 0)
+			return &n->ch[i];
+	return NULL;
+}
+
+parley_code parley_node_join(const char *home, const char *charter_path, const char *key_path,
+	const parley_seckey *key, const char *relay_url, char channel_hex[65], parley_err *err)
+{
+	parley_charter *ch = NULL;
+	parley_buf text = PARLEY_BUF_INIT, kb = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	json_t *cfg = NULL;
+	parley_client cl;
+	const parley_party *me;
+	const char *url;
+	char path[1100], rel[160];
+	long status = 0;
+	parley_code rc;
+
+	memset(&cl, 0, sizeof(cl));
+	if ((rc = parley_file_read(charter_path, PARLEY_CHARTER_MAX_BYTES, &text, err)) ||
+		(rc = parley_charter_parse((const char *)text.data, text.len, &ch, err)))
+		goto out;
+	if ((rc = parley_charter_verify(ch, err))) {
+		parley_wrap(err, rc, "%s", charter_path);
+		goto out;
+	}
+	if (!(me = parley_charter_party(ch, key->pub.name)) ||
+		sodium_memcmp(me->key.sign_pk, key->pub.sign_pk, 32) != 0) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "key '%s' is not a member of this charter", key->pub.name);
+		goto out;
+	}
+	if (!parley_charter_relay(ch, &url)) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "the charter names no relay");
+		goto out;
+	}
+	if (relay_url)
+		url = relay_url;
+	parley_hex(channel_hex, parley_charter_id(ch), 32);
+
+	if (mkdir(home, 0700) != 0 && errno != EEXIST) {
+		rc = parley_fail(err, PARLEY_E_IO, "%s: %s", home, strerror(errno));
+		goto out;
+	}
+	if ((rc = path_in(path, sizeof(path), home, "charters", err)))
+		goto out;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		rc = parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* the configuration: one identity per home */
+	if (config_load(home, &cfg, NULL) == PARLEY_OK) {
+		if (strcmp(json_string_value(json_object_get(cfg, "name")), key->pub.name) != 0) {
+			rc = parley_fail(err, PARLEY_E_USAGE, "%s belongs to '%s', not '%s'", home,
+				json_string_value(json_object_get(cfg, "name")), key->pub.name);
+			goto out;
+		}
+	} else {
+		snprintf(rel, sizeof(rel), "%s.key", key->pub.name);
+		kb.secret = 1;
+		if ((rc = parley_file_read(key_path, PARLEY_KEYFILE_MAX, &kb, err)) ||
+			(rc = path_in(path, sizeof(path), home, rel, err)))
+			goto out;
+		rc = parley_file_write(path, kb.data, kb.len, 0600, false, err);
+		if (rc)
+			goto out;
+		cfg = json_pack("{s:i, s:s, s:s, s:[]}", "version", 1, "name", key->pub.name, "key", rel, "channels");
+	}
+	snprintf(rel, sizeof(rel), "charters/%s.json", channel_hex);
+	if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
+		(rc = parley_file_write(path, text.data, text.len, 0644, false, err)))
+		goto out;
+
+	/* open the channel on the relay (idempotent) */
+	if ((rc = parley_client_init(&cl, url, key, err)) ||
+		(rc = parley_client_do(&cl, "POST", "/v1/channels", "application/json", text.data, text.len, &status,
+			 &resp, err)))
+		goto out;
+	if (status != 201) {
+		rc = parley_client_problem(status, &resp, err);
+		goto out;
+	}
+
+	/* the replica */
+	parley_store *st = NULL;
+	if ((rc = path_in(path, sizeof(path), home, "replica.db", err)) || (rc = parley_store_open(path, &st, err)))
+		goto out;
+	rc = parley_store_channel_add(st, parley_charter_id(ch), text.data, text.len, err);
+	parley_store_close(st);
+	if (rc)
+		goto out;
+
+	json_t *chans = json_object_get(cfg, "channels"), *v = NULL;
+	size_t i;
+	json_array_foreach(chans, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "id")), channel_hex) == 0)
+			break;
+	if (i == json_array_size(chans))
+		json_array_append_new(chans, json_pack("{s:s, s:s}", "id", channel_hex, "relay", url));
+	else
+		json_object_set_new(v, "relay", json_string(url));
+	rc = config_save(home, cfg, err);
+out:
+	parley_client_release(&cl);
+	json_decref(cfg);
+	parley_charter_free(ch);
+	parley_buf_release(&text);
+	parley_buf_release(&kb);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_node_open(const char *home, const parley_seckey *key, parley_node **out, parley_err *err)
+{
+	parley_node *n = calloc(1, sizeof(*n));
+	json_t *cfg = NULL, *v;
+	char path[1100], rel[160];
+	size_t i;
+	parley_code rc;
+
+	*out = NULL;
+	if (!n)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	snprintf(n->home, sizeof(n->home), "%s", home);
+	n->key = key;
+	if ((rc = config_load(home, &cfg, err)))
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(cfg, "name")), key->pub.name) != 0) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "%s belongs to '%s', not '%s'", home,
+			json_string_value(json_object_get(cfg, "name")), key->pub.name);
+		goto fail;
+	}
+	json_array_foreach(json_object_get(cfg, "channels"), i, v) {
+		struct node_channel *c = &n->ch[n->nch];
+		const char *hex = json_string_value(json_object_get(v, "id"));
+		const char *relay = json_string_value(json_object_get(v, "relay"));
+		if (n->nch == MAX_CHANNELS || !hex || !relay || parley_unhex(c->id, 32, hex, strlen(hex))) {
+			rc = parley_fail(err, PARLEY_E_FORMAT, "%s/node.json: bad channel entry", home);
+			goto fail;
+		}
+		snprintf(c->hex, sizeof(c->hex), "%s", hex);
+		snprintf(c->relay, sizeof(c->relay), "%s", relay);
+		snprintf(rel, sizeof(rel), "charters/%s.json", hex);
+		if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
+			(rc = parley_charter_load(path, &c->charter, err)))
+			goto fail;
+		if (memcmp(parley_charter_id(c->charter), c->id, 32) != 0) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "%s: the charter file was changed", path);
+			n->nch++;
+			goto fail;
+		}
+		n->nch++;
+	}
+	if ((rc = path_in(path, sizeof(path), home, "replica.db", err)) || (rc = parley_store_open(path, &n->store, err)))
+		goto fail;
+	json_decref(cfg);
+	*out = n;
+	return PARLEY_OK;
+fail:
+	json_decref(cfg);
+	parley_node_close(n);
+	return rc;
+}
+
+void parley_node_close(parley_node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nch; i++)
+		parley_charter_free(n->ch[i].charter);
+	parley_store_close(n->store);
+	free(n);
+}
+
+parley_code parley_node_channel(parley_node *n, const char *prefix, uint8_t id[32], parley_err *err)
+{
+	struct node_channel *hit = NULL;
+	if (n->nch == 0)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "this node has joined no channel");
+	if (!prefix) {
+		if (n->nch > 1)
+			return parley_fail(err, PARLEY_E_USAGE, "this node has joined %zu channels: name one with --channel",
+				n->nch);
+		hit = &n->ch[0];
+	} else {
+		for (size_t i = 0; i < n->nch; i++)
+			if (strncmp(n->ch[i].hex, prefix, strlen(prefix)) == 0) {
+				if (hit)
+					return parley_fail(err, PARLEY_E_USAGE, "channel prefix %s is ambiguous", prefix);
+				hit = &n->ch[i];
+			}
+		if (!hit)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "no joined channel starts with %s", prefix);
+	}
+	memcpy(id, hit->id, 32);
+	return PARLEY_OK;
+}
+
+const parley_charter *parley_node_charter(parley_node *n, const uint8_t id[32])
+{
+	struct node_channel *c = find_channel(n, id);
+	return c ? c->charter : NULL;
+}
+
+parley_store *parley_node_store(parley_node *n)
+{
+	return n->store;
+}
+
+/* ---- sync ---- */
+
+struct src_ctx {
+	parley_store *s;
+	const uint8_t *id;
+};
+
+static parley_code src_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32], parley_err *err)
+{
+	struct src_ctx *c = ctx;
+	return parley_store_node_get(c->s, c->id, level, index, out, err);
+}
+
+struct fetched {
+	uint64_t index, ms;
+	uint8_t *data;
+	size_t len;
+	parley_entry e;
+};
+
+static void fetched_free(struct fetched *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].data);
+	free(f);
+}
+
+/* Load every sender's chain from the replica, checking each entry again on the way. */
+static parley_code load_chains(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_err *err)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->ch = c->charter;
+	sc->id = c->id;
+	sc->err = err;
+	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, scan_check, sc, err);
+}
+
+/* Sign, seal and append one entry on the relay, advancing our own chain. */
+static parley_code post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	const parley_post *p, uint64_t *index, parley_err *err)
+{
+	parley_entry_hdr h;
+	uint8_t pks[PARLEY_ENTRY_MAX_RECIP][32];
+	parley_buf entry = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	struct chain *mine = chain_of(sc->chains, &sc->nchains, n->key->pub.keyid);
+	char target[128];
+	long status = 0;
+	parley_code rc;
+
+	memset(&h, 0, sizeof(h));
+	if (!mine)
+		return parley_fail(err, PARLEY_E_LIMIT, "too many senders");
+	memcpy(h.channel, c->id, 32);
+	memcpy(h.sender, n->key->pub.keyid, 4);
+	h.seq = mine->seq + 1;
+	if (mine->seq)
+		memcpy(h.prev, mine->hash, 32);
+	h.created_ms = parley_now_ms();
+	h.type = p->type;
+	h.thread = p->thread;
+	if (p->nrefs > PARLEY_ENTRY_MAX_REFS)
+		return parley_fail(err, PARLEY_E_LIMIT, "too many references");
+	h.nrefs = (uint8_t)p->nrefs;
+	for (size_t i = 0; i < p->nrefs; i++)
+		h.refs[i] = p->refs[i];
+	const char *cat = p->category ? p->category : parley_charter_category_at(c->charter, 0);
+	if (!parley_charter_allows_category(c->charter, cat))
+		return parley_fail(err, PARLEY_E_USAGE, "category '%s' is not in the charter's scope", cat);
+	if (!parley_charter_allows_type(c->charter, p->type))
+		return parley_fail(err, PARLEY_E_USAGE, "type %s is not allowed by the charter", parley_type_name(p->type));
+	snprintf(h.category, sizeof(h.category), "%s", cat);
+	h.tlp = (uint8_t)(p->tlp >= 0 ? p->tlp : parley_charter_tlp(c->charter));
+	/* recipients: the named parties, then ourselves (so that we can read our own words later) */
+	for (size_t i = 0; i <= p->nto; i++) {
+		const parley_party *r = i < p->nto ? parley_charter_party(c->charter, p->to[i])
+						   : parley_charter_party(c->charter, n->key->pub.name);
+		if (!r)
+			return parley_fail(err, PARLEY_E_USAGE, "'%s' is not a party of this charter", p->to[i]);
+		bool dup = false;
+		for (unsigned k = 0; k < h.nrecip; k++)
+			if (memcmp(h.recip[k], r->key.keyid, 4) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		if (h.nrecip == PARLEY_ENTRY_MAX_RECIP)
+			return parley_fail(err, PARLEY_E_LIMIT, "more than %d recipients", PARLEY_ENTRY_MAX_RECIP);
+		memcpy(h.recip[h.nrecip], r->key.keyid, 4);
+		memcpy(pks[h.nrecip], r->key.seal_pk, 32);
+		h.nrecip++;
+	}
+	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
+		     err)))
+		goto out;
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries", c->hex);
+	if ((rc = parley_client_do(cl, "POST", target, "application/octet-stream", entry.data, entry.len, &status, &resp,
+		     err)))
+		goto out;
+	if (status != 201) {
+		rc = parley_client_problem(status, &resp, err);
+		goto out;
+	}
+	json_t *j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	json_t *ix = json_object_get(j, "index");
+	if (!json_is_integer(ix) || json_integer_value(ix) < 0) {
+		json_decref(j);
+		rc = parley_fail(err, PARLEY_E_IO, "the relay's answer has no index");
+		goto out;
+	}
+	*index = (uint64_t)json_integer_value(ix);
+	json_decref(j);
+	mine->seq = h.seq;
+	parley_entry_hash(entry.data, entry.len, mine->hash);
+out:
+	parley_buf_release(&entry);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+/* GET a path and return the body of a 200 response. */
+static parley_code get_ok(parley_client *cl, const char *target, parley_buf *resp, parley_err *err)
+{
+	long status = 0;
+	parley_code rc = parley_client_do(cl, "GET", target, NULL, NULL, 0, &status, resp, err);
+	if (rc)
+		return rc;
+	if (status != 200)
+		return parley_client_problem(status, resp, err);
+	return PARLEY_OK;
+}
+
+static parley_code get_proof(parley_client *cl, const char *target, uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	json_t *j = NULL, *arr, *v;
+	size_t i;
+	parley_code rc;
+
+	*n = 0;
+	if ((rc = get_ok(cl, target, &resp, err)))
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	arr = json_object_get(j, "hashes");
+	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_MERKLE_MAX_PROOF) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "malformed proof from the relay");
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		if (!s || parley_unhex(proof[i], 32, s, strlen(s))) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "malformed proof from the relay");
+			goto out;
+		}
+	}
+	*n = json_array_size(arr);
+out:
+	json_decref(j);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+/* Fetch entries [from, to) from the relay, checking each as it comes. */
+static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
+	struct fetched **out, parley_err *err)
+{
+	struct fetched *f = calloc(to - from ? (size_t)(to - from) : 1, sizeof(*f));
+	parley_buf resp = PARLEY_BUF_INIT;
+	size_t bytes = 0;
+	uint64_t k = from;
+	parley_code rc = PARLEY_OK;
+
+	if (!f)
+		return parley_fail(err, PARLEY_E_NOMEM, "too many entries to fetch at once");
+	while (k < to) {
+		char target[160];
+		json_t *j, *arr, *v;
+		size_t i;
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", c->hex,
+			(unsigned long long)k, (unsigned long long)(to - k < 500 ? to - k : 500));
+		if ((rc = get_ok(cl, target, &resp, err)))
+			break;
+		j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+		arr = json_object_get(j, "entries");
+		if (!json_is_array(arr) || json_array_size(arr) == 0) {
+			json_decref(j);
+			rc = parley_fail(err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
+				(unsigned long long)k, (unsigned long long)to);
+			break;
+		}
+		json_array_foreach(arr, i, v) {
+			json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms"),
+			       *je = json_object_get(v, "entry");
+			struct fetched *x = &f[k - from];
+			if (k >= to)
+				break;
+			if (!json_is_integer(ji) || (uint64_t)json_integer_value(ji) != k) {
+				rc = parley_fail(err, PARLEY_E_VERIFY, "the relay returned entry %lld where %llu was due",
+					json_is_integer(ji) ? (long long)json_integer_value(ji) : -1LL,
+					(unsigned long long)k);
+				break;
+			}
+			const char *b64 = json_string_value(je);
+			size_t blen = b64 ? strlen(b64) : 0, len = 0;
+			if (!json_is_integer(jm) || json_integer_value(jm) < 0 || !b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES ||
+				!(x->data = malloc(blen / 4 * 3 + 3)) ||
+				parley_unb64(x->data, blen / 4 * 3 + 3, &len, b64, blen)) {
+				rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer",
+					(unsigned long long)k);
+				break;
+			}
+			x->index = k;
+			x->ms = (uint64_t)json_integer_value(jm);
+			x->len = len;
+			bytes += len;
+			if (bytes > SYNC_BYTES_MAX) {
+				rc = parley_fail(err, PARLEY_E_LIMIT, "more than %zu MiB to fetch in one sync", SYNC_BYTES_MAX >> 20);
+				break;
+			}
+			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, k, x->data, len, &x->e, err)))
+				break;
+			k++;
+		}
+		json_decref(j);
+		if (rc)
+			break;
+	}
+	parley_buf_release(&resp);
+	if (rc) {
+		fetched_free(f, (size_t)(to - from));
+		return rc;
+	}
+	*out = f;
+	return PARLEY_OK;
+}
+
+static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
+	parley_sync_report *rep, parley_err *err)
+{
+	parley_buf note = PARLEY_BUF_INIT, stored = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	parley_checkpoint cp, vcp;
+	uint64_t L, V = 0, vsize = 0;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], root[32];
+	size_t np;
+	struct fetched *f = NULL;
+	char target[200];
+	parley_code rc;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&vcp, 0, sizeof(vcp));
+	if ((rc = load_chains(n, c, sc, err)))
+		return parley_wrap(err, rc, "the local replica does not verify");
+	if ((rc = parley_store_size(n->store, c->id, &L, err)))
+		return rc;
+	rep->old_size = rep->new_size = L;
+	/* the last checkpoint this node verified */
+	rc = parley_store_checkpoint_get(n->store, c->id, 0, &stored, &vsize, err);
+	if (rc == PARLEY_OK) {
+		if ((rc = check_checkpoint(c, (const char *)stored.data, stored.len, &vcp, err)))
+			goto out;
+		V = vcp.size;
+	} else if (rc != PARLEY_E_NOTFOUND) {
+		goto out;
+	}
+
+	snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint", c->hex);
+	if ((rc = get_ok(cl, target, &note, err)) || (rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err)))
+		goto out;
+	if (cp.size < V || cp.size < L) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay rolled its log back",
+			(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
+		goto out;
+	}
+	if (V && cp.size == V && sodium_memcmp(cp.root, vcp.root, 32) != 0) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"the relay signed two different roots for size %llu: it shows different histories (split view)",
+			(unsigned long long)V);
+		goto out;
+	}
+	if (V && cp.size > V) {
+		snprintf(target, sizeof(target), "/v1/channels/%s/proof/consistency?old=%llu&size=%llu", c->hex,
+			(unsigned long long)V, (unsigned long long)cp.size);
+		if ((rc = get_proof(cl, target, proof, &np, err)))
+			goto out;
+		if (parley_merkle_verify_consistency(V, cp.size, vcp.root, cp.root, (const uint8_t(*)[32])proof, np, NULL)) {
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"the relay's checkpoint of size %llu is not a consistent extension of the verified size %llu: history was rewritten",
+				(unsigned long long)cp.size, (unsigned long long)V);
+			goto out;
+		}
+	}
+	if (cp.size > L && (rc = fetch(cl, c, sc, L, cp.size, &f, err)))
+		goto out;
+
+	/* the fetched entries must be exactly what the signed root commits to */
+	{
+		struct src_ctx sx = { n->store, c->id };
+		parley_merkle_src src = { &sx, src_node };
+		parley_merkle_frontier fr;
+		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)))
+			goto out;
+		for (uint64_t i = L; i < cp.size; i++) {
+			uint8_t h[32];
+			parley_store_leaf_hash(h, f[i - L].data, f[i - L].len, f[i - L].ms);
+			if (parley_merkle_frontier_append(&fr, h, NULL, NULL)) {
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		parley_merkle_frontier_root(&fr, root);
+		if (sodium_memcmp(root, cp.root, 32) != 0) {
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"entries %llu..%llu from the relay do not match the root its checkpoint signs (altered, dropped or reordered entries)",
+				(unsigned long long)L, (unsigned long long)cp.size - 1);
+			goto out;
+		}
+	}
+	if (cp.size > L) {
+		parley_store_item *items = calloc((size_t)(cp.size - L), sizeof(*items));
+		if (!items) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (uint64_t i = L; i < cp.size; i++) {
+			items[i - L].data = f[i - L].data;
+			items[i - L].len = f[i - L].len;
+			items[i - L].integrated_ms = f[i - L].ms;
+		}
+		rc = parley_store_append(n->store, c->id, items, (size_t)(cp.size - L), NULL, NULL, err);
+		free(items);
+		if (rc)
+			goto out;
+	}
+	if ((rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
+		goto out;
+	rep->new_size = cp.size;
+
+	/* decrypt what is addressed to us; answer with receipts */
+	for (uint64_t i = L; i < cp.size; i++) {
+		struct fetched *x = &f[i - L];
+		parley_buf pl = PARLEY_BUF_INIT;
+		if (parley_entry_recipient_index(&x->e, n->key->pub.keyid) < 0 ||
+			memcmp(x->e.h.sender, n->key->pub.keyid, 4) == 0 || x->e.h.type == PARLEY_T_RECEIPT)
+			continue;
+		if (parley_entry_open(&x->e, n->key, &pl, NULL, NULL)) {
+			rep->undecryptable++;
+			continue;
+		}
+		parley_buf_release(&pl);
+		rep->received++;
+		const parley_party *snd = parley_charter_party_by_keyid(c->charter, x->e.h.sender);
+		const char *to[1] = { snd->key.name };
+		uint64_t ref = i, idx;
+		parley_post p = { PARLEY_T_RECEIPT, parley_type_opens_thread(x->e.h.type) ? i : x->e.h.thread, &ref, 1,
+			x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
+		if (!parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT))
+			continue;
+		if ((rc = post_entry(n, c, sc, cl, &p, &idx, err))) {
+			parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)i);
+			goto out;
+		}
+		rep->receipts++;
+	}
+
+	/* cosign what we verified */
+	{
+		const char *blank = strstr((const char *)note.data, "\n\n");
+		size_t tl = (size_t)(blank - (const char *)note.data) + 1;
+		json_t *body;
+		char *s;
+		long status = 0;
+		if ((rc = parley_note_cosign_line((const char *)note.data, tl, n->key, (uint64_t)time(NULL), &line, err)))
+			goto out;
+		body = json_pack("{s:I, s:s}", "size", (json_int_t)cp.size, "line", (const char *)line.data);
+		s = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		snprintf(target, sizeof(target), "/v1/channels/%s/cosignatures", c->hex);
+		rc = parley_client_do(cl, "POST", target, "application/json", (const uint8_t *)s, strlen(s), &status, &resp,
+			err);
+		free(s);
+		if (rc)
+			goto out;
+		if (status != 201) {
+			rc = parley_client_problem(status, &resp, err);
+			goto out;
+		}
+		if ((rc = parley_store_cosig_put(n->store, c->id, cp.size, n->key->pub.name, (const char *)line.data, err)))
+			goto out;
+		rep->cosigned = true;
+	}
+	rc = PARLEY_OK;
+out:
+	if (f)
+		fetched_free(f, cp.size > L ? (size_t)(cp.size - L) : 0);
+	parley_buf_release(&note);
+	parley_buf_release(&stored);
+	parley_buf_release(&line);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	struct scan_ctx *sc;
+	parley_client cl;
+	parley_code rc;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (!(rc = parley_client_init(&cl, c->relay, n->key, err)))
+		rc = do_sync(n, c, &cl, sc, rep, err);
+	parley_client_release(&cl);
+	free(sc);
+	return rc;
+}
+
+parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,
+	parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	struct scan_ctx *sc;
+	parley_sync_report rep;
+	parley_client cl;
+	parley_code rc;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	/* a sync first: our chain must continue from our last entry in the log */
+	if (!(rc = parley_client_init(&cl, c->relay, n->key, err)) && !(rc = do_sync(n, c, &cl, sc, &rep, err)))
+		rc = post_entry(n, c, sc, &cl, p, index, err);
+	parley_client_release(&cl);
+	free(sc);
+	return rc;
+}
+
+/* ---- reading the replica ---- */
+
+parley_code parley_node_entry_get(parley_node *n, const uint8_t id[32], uint64_t index, parley_node_entry *out,
+	parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	out->index = index;
+	if ((rc = parley_store_entry(n->store, id, index, &out->raw, &out->integrated_ms, err)))
+		return rc;
+	if ((rc = parley_entry_parse(out->raw.data, out->raw.len, &out->e, err)))
+		return parley_wrap(err, rc, "replica entry %llu", (unsigned long long)index);
+	out->sender = parley_charter_party_by_keyid(c->charter, out->e.h.sender);
+	out->for_me = parley_entry_recipient_index(&out->e, n->key->pub.keyid) >= 0;
+	if (out->for_me && parley_entry_open(&out->e, n->key, &out->payload, NULL, NULL) == PARLEY_OK)
+		out->opened = true;
+	return PARLEY_OK;
+}
+
+void parley_node_entry_release(parley_node_entry *e)
+{
+	parley_buf_release(&e->raw);
+	parley_buf_release(&e->payload);
+}
+
+parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	struct scan_ctx *sc;
+	parley_buf note = PARLEY_BUF_INIT;
+	parley_checkpoint cp;
+	uint8_t root[32];
+	uint64_t size;
+	parley_code rc;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = parley_charter_verify(c->charter, err)))
+		return parley_wrap(err, rc, "charter");
+	if ((rc = parley_store_check(n->store, id, err)))
+		return parley_wrap(err, rc, "replica tree");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	rc = load_chains(n, c, sc, err);
+	if (entries)
+		*entries = sc->count;
+	free(sc);
+	if (rc)
+		return rc;
+	if ((rc = parley_store_size(n->store, id, &size, err)))
+		return rc;
+	rc = parley_store_checkpoint_get(n->store, id, 0, &note, NULL, err);
+	if (rc == PARLEY_E_NOTFOUND) {
+		parley_buf_release(&note);
+		return size == 0 ? PARLEY_OK : parley_fail(err, PARLEY_E_VERIFY, "replica has entries but no checkpoint");
+	}
+	if (!rc)
+		rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err);
+	parley_buf_release(&note);
+	if (rc)
+		return rc;
+	if (cp.size > size)
+		return parley_fail(err, PARLEY_E_VERIFY, "the verified checkpoint has %llu entries, the replica %llu",
+			(unsigned long long)cp.size, (unsigned long long)size);
+	if ((rc = parley_store_root(n->store, id, cp.size, root, err)))
+		return rc;
+	if (sodium_memcmp(root, cp.root, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "the replica's root at size %llu is not the one the relay signed",
+			(unsigned long long)cp.size);
+	return PARLEY_OK;
+}
