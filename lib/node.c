@@ -214,6 +214,8 @@ static parley_code check_checkpoint(const struct node_channel *c, const char *te
 		parley_verifier_from_key(&keys[nk++], p->key.name, p->key.sign_pk, PARLEY_VKEY_COSIGNATURE);
 	}
 	rc = parley_note_verify(&note, keys, nk, ok, NULL, err);
+	if (rc && err && strstr(err->msg, "does not verify"))
+		parley_wrap(err, rc, "a signature on the relay's checkpoint is invalid (the relay altered the checkpoint or a cosignature)");
 	if (!rc && !ok[0])
 		rc = parley_fail(err, PARLEY_E_VERIFY, "checkpoint is not signed by the relay");
 	if (!rc)

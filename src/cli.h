@@ -28,6 +28,7 @@ int cmd_entry(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_api(int argc, char **argv);
 int cmd_node(int argc, char **argv); /* join, sync, notify, inbox, show, verify */
 
 /* --home given before the command, or NULL. */

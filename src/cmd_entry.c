@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"  --ref N           a referenced log index (repeat, at most 16)\n"
 	"  --text TEXT | --file F   the content to seal\n"
 	"  --out FILE        where to write the entry\n"
+	"  --unchecked       skip the local scope checks (to test that a relay refuses)\n"
 	"\n"
 	"inspect: prints the header. With --charter, names the sender and checks the\n"
 	"signature and scope; with a recipient's --key, decrypts and prints the content.\n"
@@ -70,9 +71,11 @@ static int entry_new(int argc, char **argv)
 		{ "text", required_argument, NULL, 'x' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "unchecked", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool unchecked = false;
 	const char *keypath = NULL, *charter = NULL, *type = NULL, *cat = NULL, *tlp = NULL;
 	const char *prev = NULL, *text = NULL, *file = NULL, *out = NULL;
 	char *to = NULL;
@@ -114,6 +117,7 @@ static int entry_new(int argc, char **argv)
 		case 'x': text = optarg; break;
 		case 'f': file = optarg; break;
 		case 'o': out = optarg; break;
+		case 'U': unchecked = true; break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("entry new", "unknown option");
 		}
@@ -129,11 +133,11 @@ static int entry_new(int argc, char **argv)
 		return cli_usage_error("entry new", "--seq above 1 needs --prev (the previous entry)");
 	if ((ret = cli_load_charter(charter, &ch)))
 		return ret;
-	if (!parley_charter_allows_category(ch, cat)) {
+	if (!unchecked && !parley_charter_allows_category(ch, cat)) {
 		ret = cli_failf("category '%s' is not in the charter's scope", cat);
 		goto out;
 	}
-	if (!parley_charter_allows_type(ch, h.type)) {
+	if (!unchecked && !parley_charter_allows_type(ch, h.type)) {
 		ret = cli_failf("type '%s' is not allowed by the charter", type);
 		goto out;
 	}

@@ -21,6 +21,7 @@ static const cli_cmd commands[] = {
 	{ "inbox", cmd_node, "list the entries of the local replica" },
 	{ "show", cmd_node, "show one entry in full" },
 	{ "verify", cmd_node, "re-verify the whole local replica" },
+	{ "api", cmd_api, "send one signed HTTP request to a relay (low level)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

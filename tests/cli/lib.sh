@@ -39,3 +39,41 @@ done_ok() { echo "ok: $NTESTS checks"; exit 0; }
 mkparty() {
 	"$PARLEY" keygen --name "$1" --out keys --no-passphrase >/dev/null 2>&1 || fail "keygen $1"
 }
+
+# start_relay NAME [PORT]: run 'parley serve' with keys/NAME.key (on a free port by default);
+# sets RELAY_URL, RELAY_PID
+start_relay() {
+	rm -f relay.port
+	"$PARLEY" serve --key "keys/$1.key" --db relay.db --listen "127.0.0.1:${2:-0}" --port-file relay.port \
+		${RELAY_ARGS:-} 2>>relay.log &
+	RELAY_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s relay.port ] && break
+		kill -0 "$RELAY_PID" 2>/dev/null || fail "relay did not start: $(tail -n 3 relay.log)"
+		sleep 0.05
+	done
+	[ -s relay.port ] || fail "relay did not write its port"
+	RELAY_URL="http://127.0.0.1:$(cat relay.port)"
+	trap 'kill $RELAY_PID 2>/dev/null; rm -rf "$T"' EXIT
+}
+
+stop_relay() {
+	kill -TERM "$RELAY_PID" 2>/dev/null
+	wait "$RELAY_PID" 2>/dev/null
+	RELAY_STATUS=$?
+}
+
+# setup_channel: keys cert-a cert-b relay, a started relay, a signed charter c.json, homes a and b joined
+setup_channel() {
+	mkparty cert-a; mkparty cert-b; mkparty relay
+	start_relay relay
+	"$PARLEY" charter new --title "test channel" --party keys/cert-a.pub --party keys/cert-b.pub \
+		${CHARTER_ARGS:-} --scope election-infrastructure,ip-theft --relay "$RELAY_URL" --relay-key keys/relay.pub \
+		--out c.json || fail "charter"
+	for k in cert-a cert-b ${EXTRA_SIGNERS:-}; do
+		"$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign $k"
+	done
+	"$PARLEY" --home a join c.json --key keys/cert-a.key >/dev/null || fail "join a"
+	"$PARLEY" --home b join c.json --key keys/cert-b.key >/dev/null || fail "join b"
+	CHANNEL=$("$PARLEY" charter verify c.json)
+}

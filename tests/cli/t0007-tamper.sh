@@ -1,0 +1,68 @@
+#!/bin/sh
+# The relay's database altered behind its back: each change is refused by 'parley sync', precisely,
+# and nothing forged reaches the replica.
+. "$(dirname "$0")/lib.sh"
+
+setup_channel
+PORT=$(cat relay.port)
+for i in 1 2 3; do
+	"$PARLEY" --home a notify --to cert-b --category ip-theft --text "report $i" >/dev/null || fail "notify $i"
+done
+p 0 --home b sync     # B verifies 3 entries, then appends 3 receipts
+V=3
+"$PARLEY" --home a notify --to cert-b --category ip-theft --text "report 4" >/dev/null || fail "notify 4"
+"$PARLEY" --home a notify --to cert-b --category ip-theft --text "report 5" >/dev/null || fail "notify 5"
+stop_relay
+cp relay.db pristine.db
+cp -r b b.pristine
+SIZE=$(python3 -c "import sqlite3; print(sqlite3.connect('relay.db').execute('select size from channels').fetchone()[0])")
+[ "$SIZE" = 8 ] || fail "expected 8 entries in the relay, found $SIZE"
+
+sql() { python3 -c "import sqlite3,sys; c=sqlite3.connect('relay.db'); $1; c.commit()" || fail "sql: $1"; }
+truncate_to() { # K: cut the log back to K entries, as a relay restored from an old backup would
+	sql "k=$1
+c.execute('delete from entries where idx >= ?', (k,))
+c.execute('delete from nodes where ((idx + 1) << level) > ?', (k,))
+c.execute('delete from checkpoints where size > ?', (k,))
+c.execute('delete from cosignatures where size > ?', (k,))
+c.execute('update channels set size = ?', (k,))"
+}
+scenario() { # NAME EXPECTED-MESSAGE PYTHON
+	rm -rf b relay.db-wal relay.db-shm
+	cp pristine.db relay.db
+	cp -r b.pristine b
+	[ -n "$3" ] && sql "$3"
+	start_relay relay "$PORT"
+	p 1 --home b sync
+	grep -q -- "$2" err || fail "$1: stderr lacks '$2'"
+	p 0 --home b verify          # the replica is as it was: nothing forged was stored
+	has_out "replica verified: $V entries"
+	stop_relay
+}
+
+scenario "changed byte" "entry 7: signature does not verify for party cert-a" \
+	"d=bytearray(c.execute('select data from entries where idx=7').fetchone()[0]); d[60]^=1; c.execute('update entries set data=? where idx=7', (bytes(d),))"
+scenario "deleted entry" "the relay returned entry 7 where 6 was due" \
+	"c.execute('delete from entries where idx=6')"
+scenario "swapped entries" "entry 6 from cert-a: sequence number 5, expected 4" \
+	"a=c.execute('select data from entries where idx=6').fetchone()[0]; b=c.execute('select data from entries where idx=7').fetchone()[0]; c.execute('update entries set data=? where idx=6', (b,)); c.execute('update entries set data=? where idx=7', (a,))"
+scenario "changed integration time" "do not match the root its checkpoint signs" \
+	"c.execute('update entries set integrated_ms = integrated_ms + 3600000 where idx=5')"
+
+# rolled back to an old backup
+rm -rf b relay.db-wal relay.db-shm; cp pristine.db relay.db; cp -r b.pristine b
+truncate_to 2
+start_relay relay "$PORT"
+p 1 --home b sync
+has_err "fewer than the 3 this node verified: the relay rolled its log back"
+# ... and regrown differently: a party with a fresh node writes new history past the old size
+p 0 --home a2 join c.json --key keys/cert-a.key
+p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 1"
+p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 2"
+[ "$(tail -n 1 out)" = 3 ] || fail "the regrown log should have 4 entries"
+p 1 --home b sync
+has_err "not a consistent extension of the verified size 3: history was rewritten"
+p 0 --home b verify
+stop_relay
+
+done_ok
