@@ -1,57 +1,76 @@
 #!/bin/sh
-# demo.sh - a two-party hotline, start to finish, using only the real parley commands.
+# demo.sh - a two-party hotline on 127.0.0.1, start to finish, using only the real parley commands.
 # Usage: examples/demo.sh [path/to/parley]     (make demo builds it and runs this)
 set -eu
 PARLEY=${1:-build/parley}
 case "$PARLEY" in /*) ;; *) PARLEY="$(pwd)/$PARLEY" ;; esac
 [ -x "$PARLEY" ] || { echo "demo: $PARLEY is not built; run make" >&2; exit 1; }
+EXAMPLES=$(cd "$(dirname "$0")" && pwd)
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/parley-demo.XXXXXX")
-trap 'rm -rf "$DIR"' EXIT
+RELAY_PID=
+cleanup() {
+	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
 cd "$DIR"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ parley %s\n' "$*"; "$PARLEY" "$@"; }
 
-say "1. Each party creates its identity (tests and demos skip the passphrase)"
-run keygen --name cert-a --out a --no-passphrase 2>/dev/null
-run keygen --name cert-b --out b --no-passphrase 2>/dev/null
-run keygen --name relay --out r --no-passphrase 2>/dev/null
-echo "cert-a's public identity:"
-sed 's/^/    /' a/cert-a.pub
+say "1. Each party, and the relay's operator, creates an identity (demo: no passphrase)"
+run keygen --name cert-a --out keys --no-passphrase 2>/dev/null
+run keygen --name cert-b --out keys --no-passphrase 2>/dev/null
+run keygen --name relay --out keys --no-passphrase 2>/dev/null
 
-say "2. CERT-A drafts a charter: parties, scope, deadlines, the relay"
+say "2. A relay that nobody needs to trust starts on 127.0.0.1"
+printf '$ parley serve --key keys/relay.key --db relay.db --listen 127.0.0.1:0 --port-file relay.port &\n'
+"$PARLEY" serve --key keys/relay.key --db relay.db --listen 127.0.0.1:0 --port-file relay.port 2>relay.log &
+RELAY_PID=$!
+for _ in $(seq 1 100); do [ -s relay.port ] && break; sleep 0.05; done
+URL="http://127.0.0.1:$(cat relay.port)"
+echo "relay listening at $URL"
+
+say "3. CERT-A drafts the charter: parties, scope, deadlines, the relay; both sign it"
 run charter new --title "CERT-A / CERT-B election-security hotline" \
-	--party a/cert-a.pub --party b/cert-b.pub \
+	--party keys/cert-a.pub --party keys/cert-b.pub \
 	--scope election-infrastructure --describe election-infrastructure="attacks on voter rolls, tallying and result publication" \
-	--deadline acknowledge=7200 --deadline respond=172800 \
-	--relay http://127.0.0.1:8443 --relay-key r/relay.pub --out charter.json
-echo "(charter.json written: $(wc -c < charter.json) bytes)"
-
-say "3. Until both have signed, the charter does not verify"
-run charter verify charter.json || echo "(exit $?, as expected)"
-
-say "4. Both parties sign the same canonical body"
-run charter sign --key a/cert-a.key charter.json
-run charter sign --key b/cert-b.key charter.json
+	--relay "$URL" --relay-key keys/relay.pub --out charter.json
+run charter sign --key keys/cert-a.key charter.json
+run charter sign --key keys/cert-b.key charter.json
 run charter verify charter.json
-run charter show charter.json
-
-say "5. A changed field is caught"
 sed 's/"acknowledge": 7200/"acknowledge": 720000/' charter.json > tampered.json
-run charter verify tampered.json || echo "(exit $?, as expected)"
+run charter verify tampered.json || echo "(exit $?: a changed deadline is caught)"
 
-say "6. CERT-A seals a notification to CERT-B (one signed, encrypted entry)"
-run entry new --key a/cert-a.key --charter charter.json --to cert-b --type notification \
-	--category election-infrastructure --text "Scanning of the voter-roll portal from 198.51.100.23 since 06:00 UTC" \
-	--out notification.bin
-echo "(the relay would see only the header; the text is not in the file:"
-if grep -q "voter-roll" notification.bin; then echo " LEAK)"; exit 1; else echo " confirmed)"; fi
+say "4. Each party's node joins the channel"
+run --home a join charter.json --key keys/cert-a.key
+run --home b join charter.json --key keys/cert-b.key
 
-say "7. CERT-B checks the signature against the charter and decrypts"
-run entry inspect notification.bin --charter charter.json --key b/cert-b.key
+say "5. CERT-A notifies CERT-B: a summary and a small STIX bundle, signed and sealed"
+run --home a notify --to cert-b --category election-infrastructure \
+	--text "Scanning of the voter-roll portal from 198.51.100.23 since 06:00 UTC" \
+	--stix "$EXAMPLES/notification-bundle.json"
 
-say "8. Anyone else cannot read it"
-run entry inspect notification.bin --key r/relay.key | tail -n 1 || echo "(exit $?, as expected)"
+say "6. CERT-B syncs: verifies checkpoint, consistency, signatures, chain, scope; decrypts; sends a receipt; cosigns"
+run --home b sync
+run --home b inbox
+run --home b show 0
 
-say "demo complete"
+say "7. CERT-A syncs: the receipt is on the record"
+run --home a sync
+run --home a inbox
+
+say "8. CERT-B syncs again (and cosigns the same checkpoint); both re-verify their replicas from scratch"
+run --home b sync
+run --home a verify
+run --home b verify
+
+say "9. The relay's checkpoint, signed by the relay and cosigned by both nodes"
+run api --relay "$URL" --key keys/cert-a.key GET "/v1/channels/$("$PARLEY" charter verify charter.json)/checkpoint"
+
+say "10. What the relay can see: the header, never the content"
+if grep -q "198.51.100.23" relay.db; then echo "LEAK: the relay's database holds the plaintext"; exit 1; fi
+echo "the relay's database does not contain the reported address (checked with grep)"
+
+say "demo complete (relay log: $(wc -l < relay.log) lines; everything is removed on exit)"
