@@ -82,8 +82,9 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry, store\n"
+					"sections: entry, store, relay\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
+					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
 					"PARLEY_BENCH_SECONDS sets the time per measurement (default 0.5)\n");
 			return 2;
 		}
@@ -96,6 +97,8 @@ int main(int argc, char **argv)
 		bench_entry();
 	if (!only || strcmp(only, "store") == 0)
 		bench_store();
+	if (!only || strcmp(only, "relay") == 0)
+		bench_relay();
 	if (json_path && json_dump_file(results, json_path, JSON_INDENT(2)) != 0) {
 		fprintf(stderr, "parley-bench: cannot write %s\n", json_path);
 		return 1;

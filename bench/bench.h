@@ -19,5 +19,6 @@ double bench_seconds(void);
 /* Sections. */
 void bench_entry(void);
 void bench_store(void);
+void bench_relay(void);
 
 #endif

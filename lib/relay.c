@@ -1047,7 +1047,7 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	r->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
 	if (!r->mhd) {
