@@ -29,6 +29,7 @@ struct node_channel {
 	uint8_t id[32];
 	char hex[65];
 	char relay[PARLEY_URL_MAX + 1];
+	char ca[1100]; /* CA file for an https relay, or empty */
 	parley_charter *charter;
 };
 
@@ -240,7 +241,7 @@ static struct node_channel *find_channel(parley_node *n, const uint8_t id[32])
 }
 
 parley_code parley_node_join(const char *home, const char *charter_path, const char *key_path,
-	const parley_seckey *key, const char *relay_url, char channel_hex[65], parley_err *err)
+	const parley_seckey *key, const char *relay_url, const char *ca_path, char channel_hex[65], parley_err *err)
 {
 	parley_charter *ch = NULL;
 	parley_buf text = PARLEY_BUF_INIT, kb = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
@@ -306,8 +307,25 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 		(rc = parley_file_write(path, text.data, text.len, 0644, false, err)))
 		goto out;
 
+	/* a CA to trust for an https relay is kept in the home, per channel */
+	char ca_rel[160] = "";
+	if (ca_path) {
+		parley_buf cab = PARLEY_BUF_INIT;
+		snprintf(ca_rel, sizeof(ca_rel), "charters/%s.ca.pem", channel_hex);
+		if ((rc = parley_file_read(ca_path, 1 << 20, &cab, err)) || (rc = path_in(path, sizeof(path), home, ca_rel, err)) ||
+			(rc = parley_file_write(path, cab.data, cab.len, 0644, false, err))) {
+			parley_buf_release(&cab);
+			goto out;
+		}
+		parley_buf_release(&cab);
+	}
+
 	/* open the channel on the relay (idempotent) */
-	if ((rc = parley_client_init(&cl, url, key, err)) ||
+	if ((rc = parley_client_init(&cl, url, key, err)))
+		goto out;
+	if (ca_path)
+		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", path);
+	if (
 		(rc = parley_client_do(&cl, "POST", "/v1/channels", "application/json", text.data, text.len, &status,
 			 &resp, err)))
 		goto out;
@@ -330,10 +348,16 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 	json_array_foreach(chans, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "id")), channel_hex) == 0)
 			break;
-	if (i == json_array_size(chans))
-		json_array_append_new(chans, json_pack("{s:s, s:s}", "id", channel_hex, "relay", url));
-	else
+	if (i == json_array_size(chans)) {
+		v = json_pack("{s:s, s:s}", "id", channel_hex, "relay", url);
+		json_array_append_new(chans, v);
+	} else {
 		json_object_set_new(v, "relay", json_string(url));
+	}
+	if (ca_path)
+		json_object_set_new(v, "ca", json_string(ca_rel));
+	else
+		json_object_del(v, "ca");
 	rc = config_save(home, cfg, err);
 out:
 	parley_client_release(&cl);
@@ -375,6 +399,9 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 		}
 		snprintf(c->hex, sizeof(c->hex), "%s", hex);
 		snprintf(c->relay, sizeof(c->relay), "%s", relay);
+		const char *ca = json_string_value(json_object_get(v, "ca"));
+		if (ca && (rc = path_in(c->ca, sizeof(c->ca), home, ca, err)))
+			goto fail;
 		snprintf(rel, sizeof(rel), "charters/%s.json", hex);
 		if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
 			(rc = parley_charter_load(path, &c->charter, err)))
@@ -853,8 +880,10 @@ parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_r
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if (!(rc = parley_client_init(&cl, c->relay, n->key, err)))
+	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
+		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
 		rc = do_sync(n, c, &cl, sc, rep, err);
+	}
 	parley_client_release(&cl);
 	free(sc);
 	return rc;
@@ -874,8 +903,11 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	/* a sync first: our chain must continue from our last entry in the log */
-	if (!(rc = parley_client_init(&cl, c->relay, n->key, err)) && !(rc = do_sync(n, c, &cl, sc, &rep, err)))
-		rc = post_entry(n, c, sc, &cl, p, index, err);
+	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
+		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
+		if (!(rc = do_sync(n, c, &cl, sc, &rep, err)))
+			rc = post_entry(n, c, sc, &cl, p, index, err);
+	}
 	parley_client_release(&cl);
 	free(sc);
 	return rc;

@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
 	"usage: parley api --relay URL [--key NAME.key] [--data FILE] [--content-type T]\n"
-	"                  [--time MS] [--nonce HEX] METHOD PATH\n"
+	"                  [--time MS] [--nonce HEX] [--ca CA.pem] METHOD PATH\n"
 	"\n"
 	"Send one request to a relay (docs/api.md), signed with --key when given, and\n"
 	"print the HTTP status on the first line and the response body after it.\n"
@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"  --content-type T  its type (default application/octet-stream with --data)\n"
 	"  --time MS         sign as if at this time (ms since the epoch) instead of now\n"
 	"  --nonce HEX       use this nonce (32 hex digits) instead of a random one\n"
+	"  --ca CA.pem       trust this CA certificate for an https relay\n"
 	"\n"
 	"--time and --nonce exist to show the relay refusing stale and replayed requests.\n";
 
@@ -33,10 +34,11 @@ int cmd_api(int argc, char **argv)
 		{ "content-type", required_argument, NULL, 'T' },
 		{ "time", required_argument, NULL, 't' },
 		{ "nonce", required_argument, NULL, 'n' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *relay = NULL, *keypath = NULL, *data = NULL, *ctype = NULL, *nonce = NULL;
+	const char *relay = NULL, *keypath = NULL, *data = NULL, *ctype = NULL, *nonce = NULL, *ca = NULL;
 	uint64_t t = 0;
 	parley_seckey *key = NULL;
 	parley_client cl;
@@ -58,6 +60,7 @@ int cmd_api(int argc, char **argv)
 				return cli_usage_error("api", "--time takes milliseconds since the epoch");
 			break;
 		case 'n': nonce = optarg; break;
+		case 'C': ca = optarg; break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("api", "unknown option");
 		}
@@ -75,6 +78,8 @@ int cmd_api(int argc, char **argv)
 		goto out;
 	}
 	cl.fixed_time_ms = t;
+	if (ca)
+		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", ca);
 	if (nonce)
 		snprintf(cl.fixed_nonce, sizeof(cl.fixed_nonce), "%s", nonce);
 	if (parley_client_do(&cl, argv[optind], argv[optind + 1], data ? (ctype ? ctype : "application/octet-stream") : ctype,

@@ -49,23 +49,24 @@ static int open_node(parley_seckey **key, parley_node **node)
 }
 
 static const char join_usage[] =
-	"usage: parley [--home DIR] join CHARTER.json --key NAME.key [--relay URL]\n"
+	"usage: parley [--home DIR] join CHARTER.json --key NAME.key [--relay URL] [--ca CA.pem]\n"
 	"\n"
 	"Make DIR (default $PARLEY_HOME, else ~/.parley) this party's node for the\n"
 	"channel of a signed charter: copy the key file into it, keep the charter,\n"
 	"open the channel on the charter's relay (idempotent) and create the local\n"
 	"replica. --relay reaches the relay at another URL; its key must still be the\n"
-	"charter's.\n";
+	"charter's. --ca trusts this CA certificate for an https relay (kept in DIR).\n";
 
 static int cmd_join(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "relay", required_argument, NULL, 'r' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *keypath = NULL, *relay = NULL;
+	const char *keypath = NULL, *relay = NULL, *ca = NULL;
 	char buf[1024], hex[65];
 	parley_seckey *key = NULL;
 	parley_err err = { 0 };
@@ -76,6 +77,7 @@ static int cmd_join(int argc, char **argv)
 		switch (c) {
 		case 'k': keypath = optarg; break;
 		case 'r': relay = optarg; break;
+		case 'C': ca = optarg; break;
 		case 'h': return cli_help(join_usage);
 		default: return cli_usage_error("join", "unknown option");
 		}
@@ -85,7 +87,7 @@ static int cmd_join(int argc, char **argv)
 	if ((ret = cli_load_seckey(keypath, &key)))
 		return ret;
 	const char *home = home_dir(buf, sizeof(buf));
-	if (parley_node_join(home, argv[optind], keypath, key, relay, hex, &err))
+	if (parley_node_join(home, argv[optind], keypath, key, relay, ca, hex, &err))
 		ret = cli_fail(&err);
 	else
 		printf("joined channel %s as %s (home %s)\n", hex, key->pub.name, home);

@@ -30,11 +30,13 @@ parley_code parley_node_identity(const char *home, char name[PARLEY_NAME_MAX + 1
 /*
  * Join a channel: copy the key file into home (first time), store the
  * charter, open the channel on its relay (idempotent) and create the replica.
- * relay_url overrides the charter's URL (the relay's key must still match).
- * The charter must verify and list key's owner as a member.
+ * relay_url overrides the charter's URL (the relay's key must still match);
+ * ca_path (may be NULL) is a CA certificate to trust for an https relay, kept
+ * in the home. The charter must verify and list key's owner as a member.
  */
 parley_code parley_node_join(const char *home, const char *charter_path, const char *key_path,
-	const parley_seckey *key, const char *relay_url, char channel_hex[65], parley_err *err) PARLEY_WUR;
+	const parley_seckey *key, const char *relay_url, const char *ca_path, char channel_hex[65],
+	parley_err *err) PARLEY_WUR;
 
 /* Open a home with its (already decrypted) key. */
 parley_code parley_node_open(const char *home, const parley_seckey *key, parley_node **out, parley_err *err) PARLEY_WUR;
