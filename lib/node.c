@@ -14,6 +14,8 @@
 #include "parley/jcs.h"
 #include "parley/node.h"
 #include "parley/note.h"
+#include "parley/payload.h"
+#include "parley/workflow.h"
 #include "banned.h"
 
 #define MAX_CHANNELS 64
@@ -703,6 +705,112 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 	return PARLEY_OK;
 }
 
+
+struct hdr_ctx {
+	parley_wf_entry *v;
+	size_t n, cap;
+};
+
+static parley_code collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct hdr_ctx *c = ctx;
+	parley_entry e;
+	if (parley_entry_parse(data, len, &e, NULL))
+		return PARLEY_E_FORMAT;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		parley_wf_entry *p = realloc(c->v, ncap * sizeof(*p));
+		if (!p)
+			return PARLEY_E_NOMEM;
+		c->v = p;
+		c->cap = ncap;
+	}
+	c->v[c->n].index = index;
+	c->v[c->n].ms = ms;
+	c->v[c->n].h = e.h;
+	c->n++;
+	return PARLEY_OK;
+}
+
+parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
+	size_t *nout, parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	struct hdr_ctx hc = { NULL, 0, 0 };
+	parley_code rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	rc = parley_store_entries(n->store, id, 0, UINT64_MAX, collect_hdr, &hc, err);
+	if (!rc)
+		rc = parley_workflow_threads(c->charter, hc.v, hc.n, now_ms, out, nout, err);
+	free(hc.v);
+	return rc;
+}
+
+/* Names of a thread's participants other than ourselves, for addressing an answer. */
+static size_t participants(const parley_charter *ch, const parley_thread *t, const uint8_t me[4], const char **names)
+{
+	size_t k = 0;
+	const parley_party *p;
+	if (memcmp(t->requester, me, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->requester)))
+		names[k++] = p->key.name;
+	for (unsigned i = 0; i < t->nrecip; i++)
+		if (memcmp(t->recip[i], me, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->recip[i])))
+			names[k++] = p->key.name;
+	return k;
+}
+
+/* On every sync: record the deadlines the other side let pass in the threads we opened. */
+static parley_code record_deadlines(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	parley_sync_report *rep, parley_err *err)
+{
+	parley_thread *ts = NULL;
+	size_t nt = 0;
+	uint64_t now = parley_now_ms();
+	parley_code rc;
+
+	if ((rc = parley_node_threads(n, c->id, now, &ts, &nt, err)))
+		return rc;
+	for (size_t i = 0; i < nt && !rc; i++) {
+		parley_thread *t = &ts[i];
+		const char *what = NULL;
+		uint64_t secs = 0;
+		if (memcmp(t->requester, n->key->pub.keyid, 4) != 0 || t->closed_ms || t->type == PARLEY_T_PING)
+			continue;
+		/* one entry records every deadline that has passed unrecorded: its integration time proves them all */
+		bool ack = t->ack_deadline_ms && !t->ack_ms && now > t->ack_deadline_ms && !t->missed_ack_ms;
+		bool resp = t->respond_deadline_ms && !t->answered_ms && now > t->respond_deadline_ms && !t->missed_respond_ms;
+		if (resp) {
+			what = ack || !t->ack_ms ? "acknowledge and respond" : "respond";
+			secs = (t->respond_deadline_ms - t->opened_ms) / 1000;
+		} else if (ack) {
+			what = "acknowledge";
+			secs = (t->ack_deadline_ms - t->opened_ms) / 1000;
+		}
+		if (!what || !parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
+			continue;
+		const char *names[PARLEY_ENTRY_MAX_RECIP];
+		size_t nn = participants(c->charter, t, n->key->pub.keyid, names);
+		char text[160];
+		parley_buf pl = PARLEY_BUF_INIT;
+		uint64_t ref = t->opener, idx;
+		snprintf(text, sizeof(text), "deadline to %s within %llu s missed for entry %llu", what,
+			(unsigned long long)secs, (unsigned long long)t->opener);
+		if ((rc = parley_payload_encode(text, NULL, &pl, err)))
+			break;
+		parley_post p = { PARLEY_T_DEADLINE_MISSED, t->opener, &ref, 1, t->category, -1, names, nn, pl.data, pl.len };
+		rc = post_entry(n, c, sc, cl, &p, &idx, err);
+		parley_buf_release(&pl);
+		if (!rc)
+			rep->deadlines_missed++;
+	}
+	free(ts);
+	return rc;
+}
+
 static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err)
 {
@@ -830,7 +938,18 @@ static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client
 			goto out;
 		}
 		rep->receipts++;
+		/* a ping is answered at once, on the record */
+		if (x->e.h.type == PARLEY_T_PING && parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE)) {
+			parley_post pr = { PARLEY_T_PING_RESPONSE, i, &ref, 1, x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
+			if ((rc = post_entry(n, c, sc, cl, &pr, &idx, err))) {
+				parley_wrap(err, rc, "answering ping %llu", (unsigned long long)i);
+				goto out;
+			}
+			rep->pings_answered++;
+		}
 	}
+	if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
+		goto out;
 
 	/* cosign what we verified */
 	{

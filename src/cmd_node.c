@@ -11,6 +11,8 @@
 #include "parley/jcs.h"
 #include "parley/node.h"
 #include "parley/payload.h"
+#include "parley/stix.h"
+#include "parley/workflow.h"
 #include "banned.h"
 
 const char *cli_home_dir;
@@ -150,6 +152,10 @@ static int cmd_sync(int argc, char **argv)
 				(unsigned long long)rep.received, (unsigned long long)rep.receipts,
 				rep.cosigned ? "; checkpoint cosigned" : "",
 				rep.undecryptable ? "; WARNING: some entries addressed here do not decrypt" : "");
+			if (rep.pings_answered)
+				printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
+			if (rep.deadlines_missed)
+				printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
 		}
 	}
 	parley_node_close(node);
@@ -158,12 +164,16 @@ static int cmd_sync(int argc, char **argv)
 }
 
 static const char notify_usage[] =
-	"usage: parley [--home DIR] notify --to NAME[,NAME...] --category CAT [--tlp LEVEL]\n"
+	"usage: parley [--home DIR] notify --to NAME[,NAME...] --category CAT [--tlp LEVEL] [--type T]\n"
 	"                                  (--text TEXT | --stix FILE [--text TEXT]) [--channel ID]\n"
 	"\n"
 	"Send a notification (an incident report) to the named parties: sync, then\n"
 	"sign, seal (to the recipients and this party) and append it. Prints the log\n"
-	"index the relay assigned as the last line.\n";
+	"index the relay assigned as the last line. A STIX 2.1 bundle is validated\n"
+	"first (objects, required properties, TLP markings, pattern syntax); invalid\n"
+	"content is refused naming the object and the reason.\n"
+	"  --type T   request-for-information, request-for-assistance or\n"
+	"             consultation-request instead of a notification\n";
 
 static int cmd_notify(int argc, char **argv)
 {
@@ -174,10 +184,12 @@ static int cmd_notify(int argc, char **argv)
 		{ "text", required_argument, NULL, 'x' },
 		{ "stix", required_argument, NULL, 's' },
 		{ "channel", required_argument, NULL, 'c' },
+		{ "type", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chan = NULL, *cat = NULL, *text = NULL, *stixf = NULL;
+	uint8_t type = PARLEY_T_NOTIFICATION;
 	char *to = NULL;
 	int tlp = -1, c, ret;
 	const char *names[PARLEY_ENTRY_MAX_RECIP];
@@ -202,6 +214,11 @@ static int cmd_notify(int argc, char **argv)
 		case 'x': text = optarg; break;
 		case 's': stixf = optarg; break;
 		case 'c': chan = optarg; break;
+		case 'T':
+			type = (uint8_t)parley_type_from_name(optarg);
+			if (!parley_type_opens_thread(type))
+				return cli_usage_error("notify", "--type must be a type that opens a thread");
+			break;
 		case 'h': return cli_help(notify_usage);
 		default: return cli_usage_error("notify", "unknown option");
 		}
@@ -221,7 +238,8 @@ static int cmd_notify(int argc, char **argv)
 	}
 	if (stixf) {
 		if (parley_file_read(stixf, PARLEY_ENTRY_MAX_PAYLOAD, &sb, &err) ||
-			parley_json_parse((const char *)sb.data, sb.len, PARLEY_ENTRY_MAX_PAYLOAD, &stix, &err)) {
+			parley_json_parse((const char *)sb.data, sb.len, PARLEY_ENTRY_MAX_PAYLOAD, &stix, &err) ||
+			parley_stix_validate(stix, &err)) {
 			parley_wrap(&err, err.code, "%s", stixf);
 			ret = cli_fail(&err);
 			goto out;
@@ -233,12 +251,12 @@ static int cmd_notify(int argc, char **argv)
 	}
 	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
-	parley_post p = { PARLEY_T_NOTIFICATION, 0, NULL, 0, cat, tlp, names, nnames, pl.data, pl.len };
+	parley_post p = { type, 0, NULL, 0, cat, tlp, names, nnames, pl.data, pl.len };
 	if (parley_node_post(node, id, &p, &index, &err)) {
 		ret = cli_fail(&err);
 		goto out;
 	}
-	printf("notification sent to %s\n%llu\n", to, (unsigned long long)index);
+	printf("%s sent to %s\n%llu\n", parley_type_name(type), to, (unsigned long long)index);
 	ret = EXIT_OK;
 out:
 	json_decref(stix);
@@ -448,8 +466,446 @@ out:
 	return ret;
 }
 
+/* ---- the hotline workflow ---- */
+
+static void fmt_duration(char *out, size_t max, uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+	if (s >= 86400)
+		snprintf(out, max, "%llud%02lluh", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, max, "%lluh%02llum", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, max, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else if (s >= 10)
+		snprintf(out, max, "%llus", (unsigned long long)s);
+	else
+		snprintf(out, max, "%llu ms", (unsigned long long)ms);
+}
+
+/* The thread opened by entry N, and the names of its other participants. */
+static int thread_at(parley_node *node, const uint8_t id[32], uint64_t n, parley_thread *out)
+{
+	parley_thread *ts = NULL;
+	size_t nt = 0;
+	parley_err err = { 0 };
+	int ret = EXIT_FAIL;
+
+	if (parley_node_threads(node, id, parley_now_ms(), &ts, &nt, &err))
+		return cli_fail(&err);
+	for (size_t i = 0; i < nt; i++)
+		if (ts[i].opener == n) {
+			*out = ts[i];
+			ret = EXIT_OK;
+		}
+	free(ts);
+	if (ret)
+		cli_failf("entry %llu does not open a thread in the local replica (run 'parley sync'?)", (unsigned long long)n);
+	return ret;
+}
+
+static const char answer_usage[] =
+	"usage: parley [--home DIR] ack N [--text TEXT] [--channel ID]\n"
+	"       parley [--home DIR] reply N (--text TEXT | --stix FILE [--text TEXT]) [--channel ID]\n"
+	"       parley [--home DIR] escalate N [--text TEXT] [--channel ID]\n"
+	"       parley [--home DIR] close N [--text TEXT] [--channel ID]\n"
+	"\n"
+	"Answer the thread opened by entry N, on the record, to its other participants:\n"
+	"  ack        a person has read it (its recipients only)\n"
+	"  reply      a response or status update\n"
+	"  escalate   to the next level of the charter's escalation ladder\n"
+	"  close      the thread is closed\n"
+	"Each syncs first and prints the new entry's log index as its last line.\n";
+
+static int cmd_answer(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "text", required_argument, NULL, 'x' },
+		{ "stix", required_argument, NULL, 's' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0], *text = NULL, *stixf = NULL, *chan = NULL;
+	uint8_t type = strcmp(cmd, "ack") == 0 ? PARLEY_T_ACK : strcmp(cmd, "reply") == 0 ? PARLEY_T_RESPONSE
+		: strcmp(cmd, "escalate") == 0 ? PARLEY_T_ESCALATION : PARLEY_T_CLOSE;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	parley_buf pl = PARLEY_BUF_INIT, sb = PARLEY_BUF_INIT;
+	json_t *stix = NULL;
+	parley_thread t;
+	uint8_t id[32];
+	uint64_t n, index;
+	char msg[PARLEY_TEXT_MAX + 128];
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'x': text = optarg; break;
+		case 's': stixf = optarg; break;
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(answer_usage);
+		default: return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
+		return cli_usage_error(cmd, "expected the index of the entry that opened the thread");
+	if (type == PARLEY_T_RESPONSE && !text && !stixf)
+		return cli_usage_error(cmd, "a reply needs --text or --stix");
+	if (stixf && type != PARLEY_T_RESPONSE)
+		return cli_usage_error(cmd, "only a reply carries a STIX bundle");
+	if (stixf && (parley_file_read(stixf, PARLEY_ENTRY_MAX_PAYLOAD, &sb, &err) ||
+			     parley_json_parse((const char *)sb.data, sb.len, PARLEY_ENTRY_MAX_PAYLOAD, &stix, &err) ||
+			     parley_stix_validate(stix, &err))) {
+		parley_wrap(&err, err.code, "%s", stixf);
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
+		goto out;
+	const parley_charter *ch = parley_node_charter(node, id);
+	bool requester = memcmp(t.requester, key->pub.keyid, 4) == 0;
+	if (!requester && parley_thread_recipient(&t, key->pub.keyid) < 0) {
+		ret = cli_failf("%s is not a participant of thread %llu", key->pub.name, (unsigned long long)n);
+		goto out;
+	}
+	if (type == PARLEY_T_ACK && requester) {
+		ret = cli_failf("thread %llu was opened by %s: only its recipients acknowledge it", (unsigned long long)n,
+			key->pub.name);
+		goto out;
+	}
+	if (t.closed_ms && type != PARLEY_T_CLOSE) {
+		ret = cli_failf("thread %llu is closed", (unsigned long long)n);
+		goto out;
+	}
+	if (type == PARLEY_T_ESCALATION) {
+		size_t lv = t.escalations + 1 < parley_charter_nlevels(ch) ? t.escalations + 1 : parley_charter_nlevels(ch) - 1;
+		snprintf(msg, sizeof(msg), "escalated to the %s level%s%s", parley_charter_level_at(ch, lv), text ? ": " : "",
+			text ? text : "");
+		text = msg;
+	}
+	if ((text || stix) && parley_payload_encode(text, stix, &pl, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	const char *names[PARLEY_ENTRY_MAX_RECIP];
+	size_t nn = 0;
+	const parley_party *p;
+	if (!requester && (p = parley_charter_party_by_keyid(ch, t.requester)))
+		names[nn++] = p->key.name;
+	for (unsigned i = 0; i < t.nrecip; i++)
+		if (memcmp(t.recip[i], key->pub.keyid, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t.recip[i])))
+			names[nn++] = p->key.name;
+	uint64_t ref = n;
+	parley_post post = { type, n, &ref, 1, t.category, -1, names, nn, pl.data, pl.len };
+	if (parley_node_post(node, id, &post, &index, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	printf("%s of thread %llu recorded\n%llu\n", parley_type_name(type), (unsigned long long)n,
+		(unsigned long long)index);
+	ret = EXIT_OK;
+out:
+	json_decref(stix);
+	parley_buf_release(&pl);
+	parley_buf_release(&sb);
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
+
+static const char ping_usage[] =
+	"usage: parley [--home DIR] ping NAME [--category CAT] [--channel ID]\n"
+	"\n"
+	"A timed liveness test of a point of contact: a ping entry that NAME's node\n"
+	"answers automatically on its next sync. The round trip is on the record\n"
+	"('parley thread N' or 'parley status'). Prints the ping's log index last.\n";
+
+static int cmd_ping(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "category", required_argument, NULL, 'C' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cat = NULL, *chan = NULL;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	uint8_t id[32];
+	uint64_t index;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': cat = optarg; break;
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(ping_usage);
+		default: return cli_usage_error("ping", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("ping", "expected the name of the party to ping");
+	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+		goto out;
+	const char *to[1] = { argv[optind] };
+	parley_post p = { PARLEY_T_PING, 0, NULL, 0, cat, -1, to, 1, NULL, 0 };
+	if (parley_node_post(node, id, &p, &index, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	printf("ping sent to %s\n%llu\n", argv[optind], (unsigned long long)index);
+out:
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
+
+/* Milliseconds to the next deadline of an unfinished thread: negative when overdue; INT64_MAX for none. */
+static int64_t urgency(const parley_thread *t, uint64_t now)
+{
+	int64_t u = INT64_MAX;
+	if (t->closed_ms || t->answered_ms)
+		return INT64_MAX;
+	if (t->ack_deadline_ms && !t->ack_ms)
+		u = (int64_t)t->ack_deadline_ms - (int64_t)now;
+	if (t->respond_deadline_ms && (int64_t)t->respond_deadline_ms - (int64_t)now < u)
+		u = (int64_t)t->respond_deadline_ms - (int64_t)now;
+	return u;
+}
+
+static int cmp_threads(const void *a, const void *b)
+{
+	const parley_thread *x = a, *y = b;
+	uint64_t now = parley_now_ms();
+	int64_t ux = urgency(x, now), uy = urgency(y, now);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	return x->opener < y->opener ? 1 : x->opener > y->opener ? -1 : 0;
+}
+
+static const char status_usage[] =
+	"usage: parley [--home DIR] status [--json] [--channel ID]\n"
+	"\n"
+	"Every thread of the local replica with its state (open, acknowledged,\n"
+	"escalated, overdue, answered, closed) and the time left to its next deadline\n"
+	"or how long it is overdue, most urgent first. Deadlines run from the relay's\n"
+	"integration times; 'now' is this machine's clock. Run 'parley sync' first.\n";
+
+static void iso_ms(char out[32], uint64_t ms)
+{
+	char ts[21];
+	parley_time_fmt(ts, (int64_t)(ms / 1000));
+	snprintf(out, 32, "%.19s.%03uZ", ts, (unsigned)(ms % 1000));
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *chan = NULL;
+	bool as_json = false;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	parley_thread *ts = NULL;
+	size_t nt = 0;
+	uint8_t id[32];
+	uint64_t now = parley_now_ms();
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = true; break;
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(status_usage);
+		default: return cli_usage_error("status", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+		goto out;
+	if (parley_node_threads(node, id, now, &ts, &nt, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	qsort(ts, nt, sizeof(*ts), cmp_threads);
+	const parley_charter *ch = parley_node_charter(node, id);
+	json_t *arr = as_json ? json_array() : NULL;
+	if (!as_json && nt == 0)
+		printf("no threads\n");
+	else if (!as_json)
+		printf("%-6s %-12s %-24s %-10s %-24s %s\n", "THREAD", "STATE", "TYPE", "FROM", "CATEGORY", "DEADLINE");
+	for (size_t i = 0; i < nt; i++) {
+		parley_thread *t = &ts[i];
+		const parley_party *rq = parley_charter_party_by_keyid(ch, t->requester);
+		int64_t u = urgency(t, now);
+		char when[64] = "-", d[24];
+		if (u != INT64_MAX) {
+			fmt_duration(d, sizeof(d), (uint64_t)(u < 0 ? -u : u));
+			bool ack = t->ack_deadline_ms && !t->ack_ms &&
+				(int64_t)t->ack_deadline_ms - (int64_t)now == u;
+			snprintf(when, sizeof(when), "%s %s %s", ack ? "acknowledge" : "respond", u < 0 ? "overdue by" : "in", d);
+		} else if (t->type == PARLEY_T_PING && t->answered_ms) {
+			fmt_duration(d, sizeof(d), t->answered_ms - t->opened_ms);
+			snprintf(when, sizeof(when), "round trip %s", d);
+		}
+		if (!as_json) {
+			printf("%-6llu %-12s %-24s %-10s %-24s %s\n", (unsigned long long)t->opener,
+				parley_thread_state_name(t->state), parley_type_name(t->type), rq ? rq->key.name : "?",
+				t->category, when);
+			continue;
+		}
+		char b1[32];
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "thread", (json_int_t)t->opener, "state",
+			parley_thread_state_name(t->state), "type", parley_type_name(t->type), "from",
+			rq ? rq->key.name : "?", "category", t->category);
+		json_t *to = json_array();
+		for (unsigned k = 0; k < t->nrecip; k++) {
+			const parley_party *p = parley_charter_party_by_keyid(ch, t->recip[k]);
+			json_array_append_new(to, json_string(p ? p->key.name : "?"));
+		}
+		json_object_set_new(o, "to", to);
+		iso_ms(b1, t->opened_ms);
+		json_object_set_new(o, "opened_at", json_string(b1));
+#define TIME_FIELD(name, v)                                                                                    \
+	if (v) {                                                                                                \
+		iso_ms(b1, v);                                                                                  \
+		json_object_set_new(o, name, json_string(b1));                                                  \
+	} else {                                                                                                \
+		json_object_set_new(o, name, json_null());                                                      \
+	}
+		TIME_FIELD("acknowledge_by", t->ack_deadline_ms)
+		TIME_FIELD("respond_by", t->respond_deadline_ms)
+		TIME_FIELD("acknowledged_at", t->ack_ms)
+		TIME_FIELD("answered_at", t->answered_ms)
+		TIME_FIELD("closed_at", t->closed_ms)
+#undef TIME_FIELD
+		json_object_set_new(o, "escalations", json_integer(t->escalations));
+		json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000));
+		json_array_append_new(arr, o);
+	}
+	if (as_json) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+		printf("%s\n", s ? s : "[]");
+		free(s);
+		json_decref(arr);
+	}
+out:
+	free(ts);
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
+
+static const char thread_usage[] =
+	"usage: parley [--home DIR] thread N [--channel ID]\n"
+	"\n"
+	"The thread opened by entry N: its state and deadlines, then every entry in it\n"
+	"with the relay's integration time and, where addressed here, its text.\n";
+
+static int cmd_thread(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *chan = NULL;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	parley_thread t;
+	uint8_t id[32];
+	uint64_t n, size;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(thread_usage);
+		default: return cli_usage_error("thread", "unknown option");
+		}
+	}
+	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
+		return cli_usage_error("thread", "expected the index of the entry that opened the thread");
+	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
+		goto out;
+	const parley_charter *ch = parley_node_charter(node, id);
+	char b[32], d[24];
+	printf("thread %llu: %s, %s\n", (unsigned long long)n, parley_type_name(t.type), parley_thread_state_name(t.state));
+	iso_ms(b, t.opened_ms);
+	printf("opened:        %s\n", b);
+	if (t.ack_deadline_ms) {
+		iso_ms(b, t.ack_deadline_ms);
+		printf("acknowledge by %s", b);
+		if (t.ack_ms) {
+			fmt_duration(d, sizeof(d), t.ack_ms - t.opened_ms);
+			printf(" (acknowledged after %s%s)", d, t.ack_ms <= t.ack_deadline_ms ? ", in time" : ", LATE");
+		}
+		printf("\n");
+	}
+	if (t.respond_deadline_ms) {
+		iso_ms(b, t.respond_deadline_ms);
+		printf("respond by     %s", b);
+		if (t.answered_ms) {
+			fmt_duration(d, sizeof(d), t.answered_ms - t.opened_ms);
+			printf(" (answered after %s%s)", d, t.answered_ms <= t.respond_deadline_ms ? ", in time" : ", LATE");
+		}
+		printf("\n");
+	}
+	if (t.type == PARLEY_T_PING && t.answered_ms) {
+		fmt_duration(d, sizeof(d), t.answered_ms - t.opened_ms);
+		printf("round trip:    %s (%llu ms, relay clock)\n", d, (unsigned long long)(t.answered_ms - t.opened_ms));
+	}
+	if (parley_store_size(parley_node_store(node), id, &size, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	for (uint64_t i = n; i < size; i++) {
+		parley_node_entry e;
+		uint64_t op;
+		char text[72], ts[21];
+		if (parley_node_entry_get(node, id, i, &e, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		if (parley_workflow_thread_of(&e.e.h, i, &op) && op == n) {
+			summary(&e, ch, text, sizeof(text));
+			parley_time_fmt(ts, (int64_t)(e.integrated_ms / 1000));
+			printf("%-5llu %s  %-12s %-16s %s\n", (unsigned long long)i, ts, e.sender ? e.sender->key.name : "?",
+				parley_type_name(e.e.h.type), text);
+		}
+		parley_node_entry_release(&e);
+	}
+out:
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
+
 int cmd_node(int argc, char **argv)
 {
+	if (strcmp(argv[0], "ack") == 0 || strcmp(argv[0], "reply") == 0 || strcmp(argv[0], "escalate") == 0 ||
+		strcmp(argv[0], "close") == 0)
+		return cmd_answer(argc, argv);
+	if (strcmp(argv[0], "ping") == 0)
+		return cmd_ping(argc, argv);
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status(argc, argv);
+	if (strcmp(argv[0], "thread") == 0)
+		return cmd_thread(argc, argv);
 	if (strcmp(argv[0], "join") == 0)
 		return cmd_join(argc, argv);
 	if (strcmp(argv[0], "sync") == 0)

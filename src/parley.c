@@ -21,6 +21,13 @@ static const cli_cmd commands[] = {
 	{ "inbox", cmd_node, "list the entries of the local replica" },
 	{ "show", cmd_node, "show one entry in full" },
 	{ "verify", cmd_node, "re-verify the whole local replica" },
+	{ "ack", cmd_node, "acknowledge a thread (a person has read it)" },
+	{ "reply", cmd_node, "answer a thread (response or status update)" },
+	{ "escalate", cmd_node, "escalate a thread to the next level of the ladder" },
+	{ "close", cmd_node, "close a thread" },
+	{ "ping", cmd_node, "a timed liveness test of a party's point of contact" },
+	{ "status", cmd_node, "threads, states and deadlines, most urgent first" },
+	{ "thread", cmd_node, "one thread with all its entries" },
 	{ "api", cmd_api, "send one signed HTTP request to a relay (low level)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -20,6 +20,7 @@
 #include "parley/entry.h"
 #include "parley/err.h"
 #include "parley/store.h"
+#include "parley/workflow.h"
 
 typedef struct parley_node parley_node;
 
@@ -52,6 +53,8 @@ typedef struct parley_sync_report {
 	uint64_t received;           /* new entries addressed to this party, decrypted */
 	uint64_t receipts;           /* receipts appended */
 	uint64_t undecryptable;      /* addressed to this party but not opening */
+	uint64_t pings_answered;     /* ping-responses appended */
+	uint64_t deadlines_missed;   /* deadline-missed entries appended for threads this party opened */
 	bool cosigned;
 } parley_sync_report;
 
@@ -89,6 +92,10 @@ typedef struct parley_node_entry {
 parley_code parley_node_entry_get(parley_node *n, const uint8_t id[32], uint64_t index, parley_node_entry *out,
 	parley_err *err) PARLEY_WUR;
 void parley_node_entry_release(parley_node_entry *e);
+
+/* The threads of a channel's replica, their states at now_ms. *out is to be freed. */
+parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
+	size_t *nout, parley_err *err) PARLEY_WUR;
 
 /* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
