@@ -1,5 +1,5 @@
 /* node.c - a party's node: home, join, verified sync, receipts, cosignatures, posting, re-verification. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "parley/node.h"
 #include "parley/note.h"
 #include "parley/payload.h"
+#include "parley/proof.h"
 #include "parley/workflow.h"
 #include "banned.h"
 
@@ -199,37 +200,8 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 static parley_code check_checkpoint(const struct node_channel *c, const char *text, size_t n, parley_checkpoint *cp,
 	parley_err *err)
 {
-	parley_note note;
-	parley_verifier keys[1 + PARLEY_MAX_PARTIES];
-	bool ok[1 + PARLEY_MAX_PARTIES];
-	const parley_pubkey *relay = parley_charter_relay(c->charter, NULL);
-	size_t nk = 0;
-	char origin[80];
-	parley_code rc;
-
-	if (!relay)
-		return parley_fail(err, PARLEY_E_VERIFY, "the charter names no relay");
-	if ((rc = parley_note_parse(text, n, &note, err)))
-		return parley_wrap(err, PARLEY_E_VERIFY, "checkpoint from the relay");
-	parley_verifier_from_key(&keys[nk++], relay->name, relay->sign_pk, PARLEY_VKEY_ED25519);
-	for (size_t i = 0; i < parley_charter_nparties(c->charter); i++) {
-		const parley_party *p = parley_charter_party_at(c->charter, i);
-		parley_verifier_from_key(&keys[nk++], p->key.name, p->key.sign_pk, PARLEY_VKEY_COSIGNATURE);
-	}
-	rc = parley_note_verify(&note, keys, nk, ok, NULL, err);
-	if (rc && err && strstr(err->msg, "does not verify"))
-		parley_wrap(err, rc, "a signature on the relay's checkpoint is invalid (the relay altered the checkpoint or a cosignature)");
-	if (!rc && !ok[0])
-		rc = parley_fail(err, PARLEY_E_VERIFY, "checkpoint is not signed by the relay");
-	if (!rc)
-		rc = parley_checkpoint_parse(note.text, note.text_len, cp, err);
-	parley_note_release(&note);
-	if (rc)
-		return parley_wrap(err, PARLEY_E_VERIFY, "checkpoint from the relay");
-	snprintf(origin, sizeof(origin), "parley/%s", c->hex);
-	if (strcmp(cp->origin, origin) != 0)
-		return parley_fail(err, PARLEY_E_VERIFY, "checkpoint from the relay is for another log (%s)", cp->origin);
-	return PARLEY_OK;
+	parley_code rc = parley_checkpoint_check(c->charter, text, n, cp, NULL, err);
+	return rc ? parley_wrap(err, rc, "from the relay") : PARLEY_OK;
 }
 
 /* ---- join and open ---- */
@@ -1106,4 +1078,197 @@ parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *e
 		return parley_fail(err, PARLEY_E_VERIFY, "the replica's root at size %llu is not the one the relay signed",
 			(unsigned long long)cp.size);
 	return PARLEY_OK;
+}
+
+/* ---- proofs ---- */
+
+struct add_ctx {
+	json_t *arr;
+	parley_store *s;
+	const uint8_t *id;
+	uint64_t size;
+	parley_err *err;
+};
+
+static parley_code add_entry(struct add_ctx *a, uint64_t index)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	uint64_t ms;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t np;
+	char *b64;
+	parley_code rc;
+
+	if ((rc = parley_store_entry(a->s, a->id, index, &b, &ms, a->err)) ||
+		(rc = parley_store_inclusion(a->s, a->id, index, a->size, proof, &np, a->err))) {
+		parley_buf_release(&b);
+		return rc;
+	}
+	if (!(b64 = malloc(parley_b64_len(b.len)))) {
+		parley_buf_release(&b);
+		return parley_fail(a->err, PARLEY_E_NOMEM, "out of memory");
+	}
+	parley_b64(b64, b.data, b.len);
+	json_t *hs = json_array();
+	for (size_t i = 0; i < np; i++) {
+		char hex[65];
+		parley_hex(hex, proof[i], 32);
+		json_array_append_new(hs, json_string(hex));
+	}
+	json_array_append_new(a->arr, json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index, "integrated_ms",
+					      (json_int_t)ms, "entry", b64, "inclusion", hs));
+	free(b64);
+	parley_buf_release(&b);
+	return PARLEY_OK;
+}
+
+parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
+	parley_err *err)
+{
+	struct node_channel *c = find_channel(n, id);
+	parley_buf note = PARLEY_BUF_INIT, fresh = PARLEY_BUF_INIT, charter = PARLEY_BUF_INIT, raw = PARLEY_BUF_INIT;
+	parley_checkpoint cp, cp2;
+	parley_thread *ts = NULL, *t = NULL;
+	size_t nt = 0;
+	uint64_t size, range_to;
+	json_t *doc = NULL, *cj = NULL;
+	parley_err sync_err = { 0 };
+	parley_code rc;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	/* bring the replica up to date when the relay answers; a proof can also be made offline */
+	{
+		parley_sync_report rep;
+		rc = parley_node_sync(n, id, &rep, &sync_err);
+		if (rc && rc != PARLEY_E_IO)
+			return parley_fail(err, rc, "%s", sync_err.msg);
+	}
+	if ((rc = parley_store_checkpoint_get(n->store, id, 0, &note, &size, err)) ||
+		(rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err)))
+		goto out;
+	if (subject >= cp.size) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "entry %llu is not in the last verified checkpoint (size %llu): run 'parley sync'",
+			(unsigned long long)subject, (unsigned long long)cp.size);
+		goto out;
+	}
+	/* the same checkpoint as the relay serves it now, with every cosignature it collected since */
+	{
+		parley_client cl;
+		char target[200];
+		long status = 0;
+		if (parley_client_init(&cl, c->relay, n->key, NULL) == PARLEY_OK) {
+			snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
+			snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex,
+				(unsigned long long)cp.size);
+			if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK &&
+				status == 200 && check_checkpoint(c, (const char *)fresh.data, fresh.len, &cp2, NULL) == PARLEY_OK &&
+				cp2.size == cp.size && memcmp(cp2.root, cp.root, 32) == 0) {
+				parley_buf_reset(&note);
+				if (parley_buf_add(&note, fresh.data, fresh.len))
+					rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			}
+			parley_client_release(&cl);
+		}
+		if (rc)
+			goto out;
+	}
+	/* our own cosignature of it, if the relay's copy lacks it */
+	{
+		parley_buf mine = PARLEY_BUF_INIT;
+		if (parley_store_cosigs(n->store, id, cp.size, &mine, NULL) == PARLEY_OK && mine.len &&
+			!memmem(note.data, note.len, mine.data, mine.len) && parley_buf_add(&note, mine.data, mine.len))
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		parley_buf_release(&mine);
+		if (rc)
+			goto out;
+	}
+	if ((rc = parley_node_threads(n, id, parley_now_ms(), &ts, &nt, err)))
+		goto out;
+	for (size_t i = 0; i < nt; i++)
+		if (ts[i].opener == subject)
+			t = &ts[i];
+	/* the range that shows what did not happen: up to the first entry after each unmet deadline */
+	range_to = subject;
+	if (t) {
+		uint64_t need = 0;
+		if (t->ack_deadline_ms && (!t->ack_ms || t->ack_ms > t->ack_deadline_ms))
+			need = t->ack_deadline_ms;
+		if (t->respond_deadline_ms && (!t->answered_ms || t->answered_ms > t->respond_deadline_ms))
+			need = t->respond_deadline_ms > need ? t->respond_deadline_ms : need;
+		if (need) {
+			range_to = cp.size - 1;
+			for (uint64_t i = subject; i < cp.size; i++) {
+				uint64_t ms;
+				if ((rc = parley_store_entry(n->store, id, i, &raw, &ms, err)))
+					goto out;
+				if (ms > need) {
+					range_to = i;
+					break;
+				}
+			}
+		}
+	}
+	struct add_ctx a = { json_array(), n->store, id, cp.size, err };
+	for (uint64_t i = subject; i <= range_to; i++)
+		if ((rc = add_entry(&a, i))) {
+			json_decref(a.arr);
+			goto out;
+		}
+	/* the rest of the thread, and receipts, past the range */
+	for (uint64_t i = range_to + 1; i < cp.size; i++) {
+		uint64_t ms, op;
+		parley_entry e;
+		if ((rc = parley_store_entry(n->store, id, i, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
+			json_decref(a.arr);
+			goto out;
+		}
+		bool mine = (parley_workflow_thread_of(&e.h, i, &op) && op == subject) ||
+			(e.h.type == PARLEY_T_RECEIPT && e.h.nrefs && e.h.refs[0] == subject);
+		if (mine && (rc = add_entry(&a, i))) {
+			json_decref(a.arr);
+			goto out;
+		}
+	}
+	if ((rc = parley_store_channel_charter(n->store, id, &charter, err)) ||
+		(rc = parley_json_parse((const char *)charter.data, charter.len, PARLEY_CHARTER_MAX_BYTES, &cj, err))) {
+		json_decref(a.arr);
+		goto out;
+	}
+	doc = json_pack("{s:i, s:I, s:O, s:s%, s:o, s:{s:I, s:I}}", "parley_proof", PARLEY_PROOF_VERSION, "subject",
+		(json_int_t)subject, "charter", cj, "checkpoint", (const char *)note.data, note.len, "entries", a.arr,
+		"complete", "from", (json_int_t)subject, "to", (json_int_t)range_to);
+	if (reveal) {
+		parley_entry e;
+		uint8_t key[PARLEY_KEY_LEN];
+		char kb[64];
+		uint64_t ms;
+		parley_buf pl = PARLEY_BUF_INIT;
+		if ((rc = parley_store_entry(n->store, id, subject, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
+			goto out;
+		if ((rc = parley_entry_open(&e, n->key, &pl, key, err))) {
+			parley_wrap(err, rc, "--reveal needs an entry this party can open");
+			goto out;
+		}
+		parley_buf_release(&pl);
+		parley_b64(kb, key, sizeof(key));
+		sodium_memzero(key, sizeof(key));
+		json_object_set_new(doc, "content_key", json_string(kb));
+	}
+	char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	parley_buf_reset(out);
+	if (!s || parley_buf_addstr(out, s) || parley_buf_add_u8(out, '\n'))
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	free(s);
+out:
+	json_decref(doc);
+	json_decref(cj);
+	free(ts);
+	parley_buf_release(&note);
+	parley_buf_release(&fresh);
+	parley_buf_release(&charter);
+	parley_buf_release(&raw);
+	return rc;
 }

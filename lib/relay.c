@@ -732,13 +732,20 @@ static enum MHD_Result route_checkpoint(parley_relay *r, struct MHD_Connection *
 	parley_code rc;
 	enum MHD_Result ret;
 
-	checkpoint_refresh(r, ch, r->r, &r->rmu, true);
+	uint64_t want = 0;
+	if (!query_u64(c, "size", &want, false))
+		return problem(c, rq, 400, "bad-query", "size must be a whole number");
+	if (!want)
+		checkpoint_refresh(r, ch, r->r, &r->rmu, true);
 	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_checkpoint_get(r->r, ch->id, 0, &note, &size, &err);
+	rc = parley_store_checkpoint_get(r->r, ch->id, want, &note, &size, &err);
 	if (!rc)
 		rc = parley_store_cosigs(r->r, ch->id, size, &cos, &err);
 	pthread_mutex_unlock(&r->rmu);
-	if (rc)
+	if (rc == PARLEY_E_NOTFOUND)
+		ret = problem(c, rq, 404, "no-such-checkpoint", "the relay signed no checkpoint of size %llu",
+			(unsigned long long)want);
+	else if (rc)
 		ret = problem(c, rq, 500, "no-checkpoint", "%s", err.msg);
 	else if (parley_buf_add(&note, cos.data, cos.len))
 		ret = problem(c, rq, 500, "too-large", "checkpoint too large");

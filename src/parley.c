@@ -28,6 +28,8 @@ static const cli_cmd commands[] = {
 	{ "ping", cmd_node, "a timed liveness test of a party's point of contact" },
 	{ "status", cmd_node, "threads, states and deadlines, most urgent first" },
 	{ "thread", cmd_node, "one thread with all its entries" },
+	{ "prove", cmd_node, "a proof bundle for an entry, for any third party" },
+	{ "check-proof", cmd_check_proof, "verify a proof bundle offline" },
 	{ "api", cmd_api, "send one signed HTTP request to a relay (low level)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

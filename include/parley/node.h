@@ -97,6 +97,16 @@ void parley_node_entry_release(parley_node_entry *e);
 parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
 	size_t *nout, parley_err *err) PARLEY_WUR;
 
+/*
+ * A proof bundle for entry `subject` (docs/protocol.md): syncs when the relay
+ * answers, then assembles the charter, the last verified checkpoint (with the
+ * cosignatures the relay holds for it), the entry, its thread and receipts,
+ * and the consecutive entries up to the first one integrated after each unmet
+ * deadline, each with its inclusion proof. With reveal, the content key too.
+ */
+parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
+	parley_err *err) PARLEY_WUR;
+
 /* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
 
