@@ -563,7 +563,17 @@ static int cmd_answer(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
+	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+		goto out;
+	{
+		/* the thread as the log has it now */
+		parley_sync_report rep;
+		if (parley_node_sync(node, id, &rep, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+	}
+	if ((ret = thread_at(node, id, n, &t)))
 		goto out;
 	const parley_charter *ch = parley_node_charter(node, id);
 	bool requester = memcmp(t.requester, key->pub.keyid, 4) == 0;

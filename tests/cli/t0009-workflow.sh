@@ -1,0 +1,97 @@
+#!/bin/sh
+# The hotline workflow end to end: threads, acks, replies, escalation, close, ping,
+# deadlines missed and recorded, status, and proofs any third party can check.
+. "$(dirname "$0")/lib.sh"
+
+CHARTER_ARGS="--deadline acknowledge=2 --deadline respond=3" setup_channel
+
+# thread 0: answered in time
+p 0 --home a notify --to cert-b --category election-infrastructure --text "scan of voter rolls" \
+	--stix "$SRCDIR/examples/notification-bundle.json"
+[ "$(tail -n 1 out)" = 0 ] || fail "thread 0"
+p 0 --home b sync
+p 1 --home a ack 0
+has_err "only its recipients acknowledge it"
+p 0 --home b ack 0
+p 0 --home b reply 0 --text "we see the same scanner"
+p 2 --home b reply 0
+p 1 --home b ack 7
+has_err "does not open a thread"
+
+# thread T: nobody answers
+p 0 --home a notify --to cert-b --category election-infrastructure --text "second incident"
+T=$(tail -n 1 out)
+p 0 --home b sync                                    # B's node receipts it: delivered
+sleep 3.5
+p 0 --home a sync
+has_out "recorded 1 missed deadline(s)"
+p 0 --home a status
+has_out "^$T .*overdue .*notification .*cert-a .*overdue by"
+has_out "^0 .*answered"
+p 0 --home a status --json
+python3 - "$T" <<'PY' || fail "status --json"
+import json, sys
+rows = {r['thread']: r for r in json.loads(open('out').read())}
+t = rows[int(sys.argv[1])]
+assert t['state'] == 'overdue' and t['seconds_to_deadline'] < 0 and t['to'] == ['cert-b'], t
+assert rows[0]['state'] == 'answered' and rows[0]['acknowledged_at'] and rows[0]['answered_at'], rows[0]
+PY
+p 0 --home a sync                                    # fetch the deadline-missed entry it appended
+p 0 --home a thread "$T"
+has_out "deadline-missed .*deadline to acknowledge and respond within 3 s missed"
+
+# the proof of the missed deadline, checked with nothing but the file
+p 0 --home a prove "$T"
+cp out missed.json
+p 0 check-proof missed.json
+has_out "^proof valid"
+has_out "delivered:    to cert-b at .* (its receipt, entry"
+has_out "acknowledge   by .*: MISSED"
+has_out "verdict:      delivered, not acknowledged in time"
+p 0 check-proof --json missed.json
+python3 -c "
+import json; r=json.load(open('out'))
+assert r['valid'] and r['acknowledge']['outcome']=='missed' and r['respond']['outcome']=='missed'
+assert r['delivery'][0]['delivered'] and r['subject']['sender']=='cert-a'" || fail "check-proof --json"
+
+# thread 0 proven met, content revealed
+p 0 --home a prove 0 --reveal
+cp out met.json
+p 0 check-proof met.json
+has_out "acknowledge   by .*: MET, at .* by cert-b"
+has_out "respond       by .*: MET"
+has_out "scan of voter rolls"
+has_out "198.51.100.23"
+
+# escalation and close
+p 0 --home b escalate "$T" --text "handing over"
+p 0 --home a sync
+p 0 --home a thread "$T"
+has_out "escalated to the diplomatic level: handing over"
+p 0 --home a close "$T" --text "resolved by phone"
+p 1 --home b reply "$T" --text "too late"
+p 0 --home b sync
+p 1 --home b reply "$T" --text "too late"
+has_err "is closed"
+p 0 --home b status
+has_out "^$T .*closed"
+
+# ping: answered automatically on the other node's sync, round trip on the record
+p 0 --home a ping cert-b
+P=$(tail -n 1 out)
+p 0 --home b sync
+has_out "answered 1 ping(s)"
+p 0 --home a sync
+p 0 --home a thread "$P"
+has_out "round trip:"
+has_out "ping-response"
+
+# invalid STIX is refused before anything is sent, naming the object
+sed 's/"pattern_type": "stix",/"pattern_type": "stix", "pattern_type2": 1,/; s/198.51.100.23\x27\]/198.51.100.23\x27/' \
+	"$SRCDIR/examples/notification-bundle.json" > bad.json
+p 1 --home a notify --to cert-b --category election-infrastructure --stix bad.json
+has_err "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: pattern"
+
+p 0 --home a verify
+p 0 --home b verify
+done_ok
