@@ -36,11 +36,12 @@ say "3. CERT-A drafts the charter: parties, scope, deadlines, the relay; both si
 run charter new --title "CERT-A / CERT-B election-security hotline" \
 	--party keys/cert-a.pub --party keys/cert-b.pub \
 	--scope election-infrastructure --describe election-infrastructure="attacks on voter rolls, tallying and result publication" \
+	--deadline acknowledge=3 --deadline respond=3600 \
 	--relay "$URL" --relay-key keys/relay.pub --out charter.json
 run charter sign --key keys/cert-a.key charter.json
 run charter sign --key keys/cert-b.key charter.json
 run charter verify charter.json
-sed 's/"acknowledge": 7200/"acknowledge": 720000/' charter.json > tampered.json
+sed 's/"acknowledge": 3,/"acknowledge": 300,/' charter.json > tampered.json
 run charter verify tampered.json || echo "(exit $?: a changed deadline is caught)"
 
 say "4. Each party's node joins the channel"
@@ -72,5 +73,37 @@ run api --relay "$URL" --key keys/cert-a.key GET "/v1/channels/$("$PARLEY" chart
 say "10. What the relay can see: the header, never the content"
 if grep -q "198.51.100.23" relay.db; then echo "LEAK: the relay's database holds the plaintext"; exit 1; fi
 echo "the relay's database does not contain the reported address (checked with grep)"
+
+say "11. CERT-B acknowledges and answers thread 0 (the charter gives 3 s to acknowledge, for the demo)"
+run --home b ack 0
+run --home b reply 0 --text "Confirmed: the same address probes our tallying servers. Blocked at 07:10 UTC."
+
+say "12. A second notification goes unanswered past its acknowledgement deadline"
+printf '$ parley --home a notify --to cert-b --category election-infrastructure --text "Defacement attempt on the results page"\n'
+SECOND=$("$PARLEY" --home a notify --to cert-b --category election-infrastructure \
+	--text "Defacement attempt on the results page" | tail -n 1)
+echo "notification sent to cert-b: log index $SECOND"
+run --home b sync
+echo "(CERT-B's node received it and sent a receipt; nobody acknowledges it. Waiting 4 s...)"
+sleep 4
+run --home a sync
+run --home a status
+
+say "13. CERT-A produces a proof that any third party checks offline"
+printf '$ parley --home a prove %s > proof.json\n' "$SECOND"
+"$PARLEY" --home a prove "$SECOND" > proof.json
+echo "(proof.json: $(wc -c < proof.json) bytes)"
+run check-proof proof.json
+printf '$ parley --home a prove 0 --reveal > answered.json && parley check-proof answered.json\n'
+"$PARLEY" --home a prove 0 --reveal > answered.json
+"$PARLEY" check-proof answered.json | grep -A1 -E "^(acknowledge|respond|content)" || true
+
+say "14. A ping: a timed liveness test, answered by CERT-B's node on its next sync"
+printf '$ parley --home a ping cert-b\n'
+PING=$("$PARLEY" --home a ping cert-b | tail -n 1)
+echo "ping sent to cert-b: log index $PING"
+run --home b sync
+run --home a sync
+run --home a thread "$PING"
 
 say "demo complete (relay log: $(wc -l < relay.log) lines; everything is removed on exit)"

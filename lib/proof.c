@@ -394,9 +394,11 @@ parley_code parley_proof_check(const char *text, size_t n, parley_proof_report *
 		json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "index", (json_int_t)subject, "sender",
 			sub->sender->key.name, "type", parley_type_name(sh->type), "category", sh->category, "tlp",
 			parley_tlp_name(sh->tlp), "to", to, "integrated_at", b1));
-	if (parley_buf_addf(&out, "entry %llu:     %s from %s to %s, category %s, TLP %s\nintegrated:   %s (the relay's clock)\n",
-		    (unsigned long long)subject, parley_type_name(sh->type), sub->sender->key.name, tos[0] ? tos : "(itself)",
-		    sh->category, parley_tlp_name(sh->tlp), b1))
+	char label[40];
+	snprintf(label, sizeof(label), "entry %llu:", (unsigned long long)subject);
+	if (parley_buf_addf(&out, "%-13s %s from %s to %s, category %s, TLP %s\nintegrated:   %s (the relay's clock)\n",
+		    label, parley_type_name(sh->type), sub->sender->key.name, tos[0] ? tos : "(itself)", sh->category,
+		    parley_tlp_name(sh->tlp), b1))
 		goto nomem;
 
 	/* delivery: the recipients' own signatures */
