@@ -17,32 +17,13 @@
 #include "parley/payload.h"
 #include "parley/proof.h"
 #include "parley/workflow.h"
+#include "node_internal.h"
 #include "banned.h"
 
-#define MAX_CHANNELS 64
 #define SYNC_BYTES_MAX ((size_t)256 << 20) /* entries held in memory until the root checks */
 
-struct chain {
-	uint8_t keyid[4];
-	uint64_t seq;
-	uint8_t hash[32];
-};
 
-struct node_channel {
-	uint8_t id[32];
-	char hex[65];
-	char relay[PARLEY_URL_MAX + 1];
-	char ca[1100]; /* CA file for an https relay, or empty */
-	parley_charter *charter;
-};
 
-struct parley_node {
-	char home[1024];
-	const parley_seckey *key;
-	parley_store *store;
-	struct node_channel ch[MAX_CHANNELS];
-	size_t nch;
-};
 
 static parley_code path_in(char *out, size_t max, const char *home, const char *rel, parley_err *err)
 {
@@ -176,14 +157,6 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 	return PARLEY_OK;
 }
 
-struct scan_ctx {
-	const parley_charter *ch;
-	const uint8_t *id;
-	struct chain chains[PARLEY_MAX_PARTIES];
-	size_t nchains;
-	uint64_t count;
-	parley_err *err;
-};
 
 static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
@@ -206,7 +179,7 @@ static parley_code check_checkpoint(const struct node_channel *c, const char *te
 
 /* ---- join and open ---- */
 
-static struct node_channel *find_channel(parley_node *n, const uint8_t id[32])
+struct node_channel *node_find_channel(parley_node *n, const uint8_t id[32])
 {
 	for (size_t i = 0; i < n->nch; i++)
 		if (memcmp(n->ch[i].id, id, 32) == 0)
@@ -367,7 +340,7 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 		struct node_channel *c = &n->ch[n->nch];
 		const char *hex = json_string_value(json_object_get(v, "id"));
 		const char *relay = json_string_value(json_object_get(v, "relay"));
-		if (n->nch == MAX_CHANNELS || !hex || !relay || parley_unhex(c->id, 32, hex, strlen(hex))) {
+		if (n->nch == NODE_MAX_CHANNELS || !hex || !relay || parley_unhex(c->id, 32, hex, strlen(hex))) {
 			rc = parley_fail(err, PARLEY_E_FORMAT, "%s/node.json: bad channel entry", home);
 			goto fail;
 		}
@@ -434,7 +407,7 @@ parley_code parley_node_channel(parley_node *n, const char *prefix, uint8_t id[3
 
 const parley_charter *parley_node_charter(parley_node *n, const uint8_t id[32])
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	return c ? c->charter : NULL;
 }
 
@@ -481,7 +454,7 @@ static parley_code load_chains(parley_node *n, struct node_channel *c, struct sc
 }
 
 /* Sign, seal and append one entry on the relay, advancing our own chain. */
-static parley_code post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_post *p, uint64_t *index, parley_err *err)
 {
 	parley_entry_hdr h;
@@ -707,7 +680,7 @@ static parley_code collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uin
 parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
 	size_t *nout, parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	struct hdr_ctx hc = { NULL, 0, 0 };
 	parley_code rc;
 
@@ -774,7 +747,7 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 		if ((rc = parley_payload_encode(text, NULL, &pl, err)))
 			break;
 		parley_post p = { PARLEY_T_DEADLINE_MISSED, t->opener, &ref, 1, t->category, -1, names, nn, pl.data, pl.len };
-		rc = post_entry(n, c, sc, cl, &p, &idx, err);
+		rc = node_post_entry(n, c, sc, cl, &p, &idx, err);
 		parley_buf_release(&pl);
 		if (!rc)
 			rep->deadlines_missed++;
@@ -783,7 +756,7 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 	return rc;
 }
 
-static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
+parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err)
 {
 	parley_buf note = PARLEY_BUF_INIT, stored = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
@@ -905,7 +878,7 @@ static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client
 			x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
 		if (!parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT))
 			continue;
-		if ((rc = post_entry(n, c, sc, cl, &p, &idx, err))) {
+		if ((rc = node_post_entry(n, c, sc, cl, &p, &idx, err))) {
 			parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)i);
 			goto out;
 		}
@@ -913,7 +886,7 @@ static parley_code do_sync(parley_node *n, struct node_channel *c, parley_client
 		/* a ping is answered at once, on the record */
 		if (x->e.h.type == PARLEY_T_PING && parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE)) {
 			parley_post pr = { PARLEY_T_PING_RESPONSE, i, &ref, 1, x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
-			if ((rc = post_entry(n, c, sc, cl, &pr, &idx, err))) {
+			if ((rc = node_post_entry(n, c, sc, cl, &pr, &idx, err))) {
 				parley_wrap(err, rc, "answering ping %llu", (unsigned long long)i);
 				goto out;
 			}
@@ -960,9 +933,17 @@ out:
 	return rc;
 }
 
+parley_code node_client(parley_node *n, const struct node_channel *c, parley_client *cl, parley_err *err)
+{
+	parley_code rc = parley_client_init(cl, c->relay, n->key, err);
+	if (!rc)
+		snprintf(cl->ca_file, sizeof(cl->ca_file), "%s", c->ca);
+	return rc;
+}
+
 parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	struct scan_ctx *sc;
 	parley_client cl;
 	parley_code rc;
@@ -973,7 +954,7 @@ parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_r
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
 		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
-		rc = do_sync(n, c, &cl, sc, rep, err);
+		rc = node_do_sync(n, c, &cl, sc, rep, err);
 	}
 	parley_client_release(&cl);
 	free(sc);
@@ -983,7 +964,7 @@ parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_r
 parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,
 	parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	struct scan_ctx *sc;
 	parley_sync_report rep;
 	parley_client cl;
@@ -996,8 +977,8 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 	/* a sync first: our chain must continue from our last entry in the log */
 	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
 		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
-		if (!(rc = do_sync(n, c, &cl, sc, &rep, err)))
-			rc = post_entry(n, c, sc, &cl, p, index, err);
+		if (!(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+			rc = node_post_entry(n, c, sc, &cl, p, index, err);
 	}
 	parley_client_release(&cl);
 	free(sc);
@@ -1009,7 +990,7 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 parley_code parley_node_entry_get(parley_node *n, const uint8_t id[32], uint64_t index, parley_node_entry *out,
 	parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	parley_code rc;
 
 	memset(out, 0, sizeof(*out));
@@ -1035,7 +1016,7 @@ void parley_node_entry_release(parley_node_entry *e)
 
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	struct scan_ctx *sc;
 	parley_buf note = PARLEY_BUF_INIT;
 	parley_checkpoint cp;
@@ -1125,7 +1106,7 @@ static parley_code add_entry(struct add_ctx *a, uint64_t index)
 parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
 	parley_err *err)
 {
-	struct node_channel *c = find_channel(n, id);
+	struct node_channel *c = node_find_channel(n, id);
 	parley_buf note = PARLEY_BUF_INIT, fresh = PARLEY_BUF_INIT, charter = PARLEY_BUF_INIT, raw = PARLEY_BUF_INIT;
 	parley_checkpoint cp, cp2;
 	parley_thread *ts = NULL, *t = NULL;

@@ -219,9 +219,9 @@ static unsigned rice_param(size_t n, unsigned bits)
 	return bits > ln + 1 ? bits - ln - 1 : 0;
 }
 
-parley_code parley_psi_tags_encode(const parley_tag *tags, size_t n, unsigned bits, parley_buf *out)
+parley_code parley_psi_tags_encode(const parley_tag *tags, size_t n, size_t total, unsigned bits, parley_buf *out)
 {
-	unsigned p = rice_param(n, bits);
+	unsigned p = rice_param(total > n ? total : n, bits);
 	struct bitw w = { out, 0, 0, PARLEY_OK };
 	parley_tag prev = 0;
 
@@ -230,13 +230,18 @@ parley_code parley_psi_tags_encode(const parley_tag *tags, size_t n, unsigned bi
 	for (size_t i = 0; i < n; i++) {
 		if (i && tags[i] == tags[i - 1])
 			continue;
-		parley_tag d = i ? tags[i] - prev - 1 : tags[i];
-		parley_tag q = d >> p;
-		for (parley_tag k = 0; k < q; k++)
-			putbit(&w, 1);
-		putbit(&w, 0);
-		for (int k = (int)p - 1; k >= 0; k--)
-			putbit(&w, (unsigned)(d >> k) & 1);
+		if (i == 0) {
+			/* the first tag verbatim, so that every chunk decodes on its own */
+			for (int k = (int)bits - 1; k >= 0; k--)
+				putbit(&w, (unsigned)(tags[0] >> k) & 1);
+		} else {
+			parley_tag d = tags[i] - prev - 1, q = d >> p;
+			for (parley_tag k = 0; k < q; k++)
+				putbit(&w, 1);
+			putbit(&w, 0);
+			for (int k = (int)p - 1; k >= 0; k--)
+				putbit(&w, (unsigned)(d >> k) & 1);
+		}
 		prev = tags[i];
 	}
 	while (w.nbits)
@@ -262,6 +267,14 @@ parley_code parley_psi_tags_decode(const uint8_t *data, size_t len, size_t n, un
 #define BIT() ((data[pos >> 3] >> (7 - (pos & 7))) & 1)
 	for (size_t i = 0; i < n; i++) {
 		parley_tag q = 0, r = 0, d;
+		if (i == 0) {
+			if (pos + bits > limit)
+				return parley_fail(err, PARLEY_E_FORMAT, "PSI tags: truncated at tag 0");
+			for (unsigned k = 0; k < bits; k++, pos++)
+				r = (r << 1) | BIT();
+			out[0] = prev = r;
+			continue;
+		}
 		while (pos < limit && BIT()) {
 			q++;
 			pos++;
@@ -276,9 +289,9 @@ parley_code parley_psi_tags_decode(const uint8_t *data, size_t len, size_t n, un
 		for (unsigned k = 0; k < p; k++, pos++)
 			r = (r << 1) | BIT();
 		d = (q << p) | r;
-		if (i && d > max - prev - 1)
+		if (prev == max || d > max - prev - 1)
 			return parley_fail(err, PARLEY_E_FORMAT, "PSI tags: value out of range at tag %zu", i);
-		out[i] = i ? prev + 1 + d : d;
+		out[i] = prev + 1 + d;
 		if (out[i] > max)
 			return parley_fail(err, PARLEY_E_FORMAT, "PSI tags: value out of range at tag %zu", i);
 		prev = out[i];

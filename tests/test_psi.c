@@ -72,7 +72,7 @@ static void test_tags_roundtrip(void **state)
 		}
 		parley_psi_tags_sort(t, n);
 		parley_buf b = PARLEY_BUF_INIT;
-		assert_int_equal(parley_psi_tags_encode(t, n, bits, &b), PARLEY_OK);
+		assert_int_equal(parley_psi_tags_encode(t, n, n, bits, &b), PARLEY_OK);
 		/* close to the entropy: about bits - log2(n) + 2 bits per tag */
 		assert_true(b.len * 8 < n * (bits - 12 + 3) + 64);
 		assert_int_equal(parley_psi_tags_decode(b.data, b.len, n, bits, back, NULL), PARLEY_OK);
@@ -181,7 +181,7 @@ static size_t run_psi(parley_iset *a, parley_iset *b, int mode, bool *member)
 	assert_int_equal(parley_psi_own_tags(b, k, mode, bits, own, &err), PARLEY_OK);
 	parley_psi_tags_sort(own, b->n);
 	parley_buf enc = PARLEY_BUF_INIT;
-	assert_int_equal(parley_psi_tags_encode(own, b->n, bits, &enc), PARLEY_OK);
+	assert_int_equal(parley_psi_tags_encode(own, b->n, b->n, bits, &enc), PARLEY_OK);
 	assert_int_equal(parley_psi_tags_decode(enc.data, enc.len, b->n, bits, own, &err), PARLEY_OK);
 	assert_int_equal(parley_psi_final_tags(a, el, a->n, r, mode, bits, fin, &err), PARLEY_OK);
 	size_t count = 0;

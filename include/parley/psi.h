@@ -53,8 +53,14 @@ parley_tag parley_psi_tag(const uint8_t out[64], unsigned bits);
 /* Sort tags ascending; binary search in sorted tags. */
 void parley_psi_tags_sort(parley_tag *tags, size_t n);
 bool parley_psi_tags_contain(const parley_tag *sorted, size_t n, parley_tag t);
-/* Encode sorted, distinct tags (duplicates are dropped) into out (appended). */
-parley_code parley_psi_tags_encode(const parley_tag *tags, size_t n, unsigned bits, parley_buf *out) PARLEY_WUR;
+/*
+ * Encode n sorted, distinct tags (duplicates are dropped) into out (appended):
+ * a byte p, the first tag in `bits` bits, then each gap minus one Rice-coded
+ * with parameter p, chosen for `total` tags spread over the whole range (so
+ * that chunks of one set share it). Every chunk decodes on its own.
+ */
+parley_code parley_psi_tags_encode(const parley_tag *tags, size_t n, size_t total, unsigned bits,
+	parley_buf *out) PARLEY_WUR;
 /* Decode n tags; PARLEY_E_FORMAT on any inconsistency (order, range, truncation). */
 parley_code parley_psi_tags_decode(const uint8_t *p, size_t len, size_t n, unsigned bits, parley_tag *out,
 	parley_err *err) PARLEY_WUR;

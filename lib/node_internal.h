@@ -1,0 +1,54 @@
+/* node_internal.h - what the node's source files share (not a public API). */
+#ifndef PARLEY_NODE_INTERNAL_H
+#define PARLEY_NODE_INTERNAL_H
+
+#include "parley/client.h"
+#include "parley/node.h"
+
+#define NODE_MAX_CHANNELS 64
+
+/* A sender's chain as verified so far: its last sequence number and entry hash. */
+struct chain {
+	uint8_t keyid[4];
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+struct node_channel {
+	uint8_t id[32];
+	char hex[65];
+	char relay[PARLEY_URL_MAX + 1];
+	char ca[1100]; /* CA file for an https relay, or empty */
+	parley_charter *charter;
+};
+
+struct parley_node {
+	char home[1024];
+	const parley_seckey *key;
+	parley_store *store;
+	struct node_channel ch[NODE_MAX_CHANNELS];
+	size_t nch;
+};
+
+/* The state of a scan of the replica: every sender's chain, entries counted. */
+struct scan_ctx {
+	const parley_charter *ch;
+	const uint8_t *id;
+	struct chain chains[PARLEY_MAX_PARTIES];
+	size_t nchains;
+	uint64_t count;
+	parley_err *err;
+};
+
+/* The joined channel with this id, or NULL. */
+struct node_channel *node_find_channel(parley_node *n, const uint8_t id[32]);
+/* A client for a channel's relay (its CA too); release with parley_client_release. */
+parley_code node_client(parley_node *n, const struct node_channel *c, parley_client *cl, parley_err *err) PARLEY_WUR;
+/* A verified sync that leaves sc holding every sender's chain, ours included. */
+parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
+	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+/* Sign, seal and append one entry, continuing our chain in sc. */
+parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
+
+#endif
