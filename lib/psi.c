@@ -545,11 +545,13 @@ static bool simple_pattern(const char *p, char *out, size_t max)
 		{ "file:hashes.'SHA-1'", "file:sha1" },
 	};
 	char path[64], val[1024];
-	if (sscanf(p, " [ %63[^= ] = '%1023[^']' ] ", path, val) != 2)
+	int end = 0;
+	if (sscanf(p, " [ %63[^= ] = '%1023[^']' ]%n", path, val, &end) != 2 || end == 0)
 		return false;
-	const char *close = strrchr(p, ']');
-	if (!close || strchr(close + 1, '[') || strstr(p, " AND ") || strstr(p, " OR "))
-		return false;
+	/* nothing may follow the one comparison: no AND, OR, FOLLOWEDBY, qualifier */
+	for (const char *q = p + end; *q; q++)
+		if (!isspace((unsigned char)*q))
+			return false;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(path, map[i].path) == 0) {
 			snprintf(out, max, "%s:%s", map[i].type, val);

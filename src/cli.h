@@ -30,10 +30,15 @@ int cmd_note(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_api(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
+int cmd_psi(int argc, char **argv);
 int cmd_node(int argc, char **argv); /* join, sync, notify, inbox, show, verify */
 
 /* --home given before the command, or NULL. */
 extern const char *cli_home_dir;
+
+struct parley_node;
+/* Open the node of the home directory, loading (and if need be decrypting) its key. */
+int cli_open_node(parley_seckey **key, struct parley_node **node);
 
 /* "parley: <msg>" on stderr; returns EXIT_FAIL. */
 int cli_fail(const parley_err *e);

@@ -29,7 +29,7 @@ static const char *home_dir(char *buf, size_t max)
 }
 
 /* Open the node of the home directory, loading (and if need be decrypting) its key. */
-static int open_node(parley_seckey **key, parley_node **node)
+int cli_open_node(parley_seckey **key, parley_node **node)
 {
 	char buf[1024], name[PARLEY_NAME_MAX + 1], keypath[1200];
 	const char *home = home_dir(buf, sizeof(buf));
@@ -141,7 +141,7 @@ static int cmd_sync(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("sync", "unexpected argument '%s'", argv[optind]);
-	if ((ret = open_node(&key, &node)))
+	if ((ret = cli_open_node(&key, &node)))
 		return ret;
 	if (!(ret = pick_channel(node, chan, id))) {
 		if (parley_node_sync(node, id, &rep, &err)) {
@@ -249,7 +249,7 @@ static int cmd_notify(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	parley_post p = { type, 0, NULL, 0, cat, tlp, names, nnames, pl.data, pl.len };
 	if (parley_node_post(node, id, &p, &index, &err)) {
@@ -347,7 +347,7 @@ static int list_or_show(int argc, char **argv, bool show)
 		return cli_usage_error(cmd, "expected one entry index");
 	if (!show && optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	const parley_charter *ch = parley_node_charter(node, id);
 	if (parley_store_size(parley_node_store(node), id, &size, &err)) {
@@ -454,7 +454,7 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	if (parley_node_verify(node, id, &n, &err))
 		ret = cli_fail(&err);
@@ -563,7 +563,7 @@ static int cmd_answer(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	{
 		/* the thread as the log has it now */
@@ -660,7 +660,7 @@ static int cmd_ping(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("ping", "expected the name of the party to ping");
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	const char *to[1] = { argv[optind] };
 	parley_post p = { PARLEY_T_PING, 0, NULL, 0, cat, -1, to, 1, NULL, 0 };
@@ -743,7 +743,7 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	if (parley_node_threads(node, id, now, &ts, &nt, &err)) {
 		ret = cli_fail(&err);
@@ -850,7 +850,7 @@ static int cmd_thread(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
 		return cli_usage_error("thread", "expected the index of the entry that opened the thread");
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
 		goto out;
 	const parley_charter *ch = parley_node_charter(node, id);
 	char b[32], d[24];
@@ -945,7 +945,7 @@ static int cmd_prove(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
 		return cli_usage_error("prove", "expected one entry index");
-	if ((ret = open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	if (parley_node_prove(node, id, n, reveal, &out, &err))
 		ret = cli_fail(&err);

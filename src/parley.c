@@ -30,6 +30,7 @@ static const cli_cmd commands[] = {
 	{ "thread", cmd_node, "one thread with all its entries" },
 	{ "prove", cmd_node, "a proof bundle for an entry, for any third party" },
 	{ "check-proof", cmd_check_proof, "verify a proof bundle offline" },
+	{ "psi", cmd_psi, "private set intersection of indicators with another party" },
 	{ "api", cmd_api, "send one signed HTTP request to a relay (low level)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

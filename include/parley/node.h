@@ -20,6 +20,7 @@
 #include "parley/entry.h"
 #include "parley/err.h"
 #include "parley/store.h"
+#include "parley/psi.h"
 #include "parley/workflow.h"
 
 typedef struct parley_node parley_node;
@@ -105,6 +106,35 @@ parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t n
  * deadline, each with its inclusion proof. With reveal, the content key too.
  */
 parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
+	parley_err *err) PARLEY_WUR;
+
+/* What a PSI exchange gave this party. */
+typedef struct parley_psi_outcome {
+	bool refused;
+	char reason[256];
+	bool cardinality;      /* only the count is known */
+	uint64_t count;        /* indicators in common */
+	parley_iset common;    /* which ones (intersection mode, requester side) */
+	uint64_t their_size;   /* the other side's set size */
+} parley_psi_outcome;
+
+/*
+ * Ask `to` which of set's indicators it also has (or only how many, with
+ * mode PARLEY_PSI_CARDINALITY): blinded elements in psi-request entries, the
+ * set kept in the home for the result. *index is the first entry's index.
+ */
+parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
+	int mode, const char *category, uint64_t *index, parley_err *err) PARLEY_WUR;
+/*
+ * Answer request `request` with this party's set: the charter's limits are
+ * enforced first (a refusal is appended as a psi-refusal entry with its
+ * reason, and reported in out); then a fresh key evaluates the requester's
+ * elements and this set's tags, all in psi-response entries.
+ */
+parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
+	parley_psi_outcome *out, parley_err *err) PARLEY_WUR;
+/* The result of this party's request: PARLEY_E_NOTFOUND until the answer is complete. */
+parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_t request, parley_psi_outcome *out,
 	parley_err *err) PARLEY_WUR;
 
 /* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */

@@ -1,0 +1,535 @@
+/* node_psi.c - private set intersection between two nodes, over channel entries. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "parley/payload.h"
+#include "parley/psi.h"
+#include "node_internal.h"
+#include "banned.h"
+
+#define DAY_MS (86400ull * 1000)
+
+/* One PSI entry of the replica, opened. */
+struct psi_part {
+	uint64_t index, ms;
+	uint8_t type;
+	uint8_t sender[4];
+	uint64_t thread;
+	parley_buf payload; /* decrypted */
+	parley_psi_msg m;   /* views into payload, for request/response types */
+};
+
+struct gather {
+	parley_node *n;
+	uint64_t request;
+	struct psi_part *parts;
+	size_t np, cap;
+	uint64_t day_requests; /* chunk-0 requests by the requester in the 24 h before the request */
+	uint8_t requester[4];
+	uint64_t request_ms;
+	bool have_request;
+	parley_err *err;
+};
+
+static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct gather *g = ctx;
+	parley_entry e;
+
+	if (parley_entry_parse(data, len, &e, NULL))
+		return PARLEY_OK; /* the replica was verified: cannot happen */
+	if (e.h.type != PARLEY_T_PSI_REQUEST && e.h.type != PARLEY_T_PSI_RESPONSE && e.h.type != PARLEY_T_PSI_REFUSAL)
+		return PARLEY_OK;
+	if (index == g->request && e.h.type == PARLEY_T_PSI_REQUEST) {
+		memcpy(g->requester, e.h.sender, 4);
+		g->request_ms = ms;
+		g->have_request = true;
+	}
+	bool mine = index == g->request || (e.h.thread == g->request && index > g->request);
+	if (!mine || parley_entry_recipient_index(&e, g->n->key->pub.keyid) < 0)
+		return PARLEY_OK;
+	if (g->np == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 16;
+		struct psi_part *p = realloc(g->parts, ncap * sizeof(*p));
+		if (!p)
+			return parley_fail(g->err, PARLEY_E_NOMEM, "out of memory");
+		g->parts = p;
+		g->cap = ncap;
+	}
+	struct psi_part *p = &g->parts[g->np];
+	memset(p, 0, sizeof(*p));
+	parley_buf_init(&p->payload, 0);
+	if (parley_entry_open(&e, g->n->key, &p->payload, NULL, g->err)) {
+		parley_buf_release(&p->payload);
+		return parley_wrap(g->err, PARLEY_E_DECRYPT, "PSI entry %llu", (unsigned long long)index);
+	}
+	p->index = index;
+	p->ms = ms;
+	p->type = e.h.type;
+	p->thread = e.h.thread;
+	memcpy(p->sender, e.h.sender, 4);
+	if (p->type != PARLEY_T_PSI_REFUSAL &&
+		parley_psi_msg_decode(p->payload.data, p->payload.len, &p->m, g->err)) {
+		parley_buf_release(&p->payload);
+		return parley_wrap(g->err, PARLEY_E_VERIFY, "PSI entry %llu", (unsigned long long)index);
+	}
+	g->np++;
+	return PARLEY_OK;
+}
+
+/* Count chunk-0 requests by a party integrated in (t - 24 h, t]. */
+struct day_ctx {
+	uint8_t who[4];
+	uint64_t t;
+	uint64_t count;
+};
+
+static parley_code day_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct day_ctx *d = ctx;
+	parley_entry e;
+	(void)index;
+	if (parley_entry_parse(data, len, &e, NULL) == PARLEY_OK && e.h.type == PARLEY_T_PSI_REQUEST && e.h.thread == 0 &&
+		memcmp(e.h.sender, d->who, 4) == 0 && ms <= d->t && ms + DAY_MS > d->t)
+		d->count++;
+	return PARLEY_OK;
+}
+
+static void gather_release(struct gather *g)
+{
+	for (size_t i = 0; i < g->np; i++)
+		parley_buf_release(&g->parts[i].payload);
+	free(g->parts);
+}
+
+static parley_code set_path(parley_node *n, uint64_t request, char *out, size_t max, bool mk, parley_err *err)
+{
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/psi", n->home);
+	if (mk && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return parley_fail(err, PARLEY_E_IO, "%s: %s", dir, strerror(errno));
+	if ((size_t)snprintf(out, max, "%s/%llu.set", dir, (unsigned long long)request) >= max)
+		return parley_fail(err, PARLEY_E_USAGE, "path too long");
+	return PARLEY_OK;
+}
+
+static parley_code check_size(const parley_charter *ch, uint64_t n, const char *whose, parley_err *err)
+{
+	int64_t max, min, per_day;
+	parley_charter_psi_limits(ch, &max, &min, &per_day);
+	if (n < (uint64_t)min || n > (uint64_t)max)
+		return parley_fail(err, PARLEY_E_LIMIT, "%s set has %llu indicators; the charter allows %lld to %lld", whose,
+			(unsigned long long)n, (long long)min, (long long)max);
+	return PARLEY_OK;
+}
+
+parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
+	int mode, const char *category, uint64_t *index, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	struct scan_ctx *sc = NULL;
+	parley_client cl;
+	parley_sync_report rep;
+	uint8_t r[32], session[16], *blinded = NULL;
+	parley_buf msg = PARLEY_BUF_INIT, file = PARLEY_BUF_INIT;
+	char path[1200];
+	parley_code rc;
+
+	memset(&cl, 0, sizeof(cl));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = check_size(c->charter, set->n, "your", err)))
+		return rc;
+	if (!(blinded = malloc(set->n * 32)) || !(sc = malloc(sizeof(*sc)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	randombytes_buf(session, sizeof(session));
+	parley_psi_blind_scalar(r, n->key->seed, session);
+	if ((rc = parley_psi_blind_all(set, r, blinded, err)))
+		goto out;
+	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+		goto out;
+	uint32_t chunks = (uint32_t)((set->n + PARLEY_PSI_CHUNK - 1) / PARLEY_PSI_CHUNK);
+	uint64_t first = 0;
+	for (uint32_t i = 0; i < chunks; i++) {
+		size_t from = (size_t)i * PARLEY_PSI_CHUNK, cnt = set->n - from < PARLEY_PSI_CHUNK ? set->n - from : PARLEY_PSI_CHUNK;
+		parley_psi_msg m = { PARLEY_PSI_REQUEST, (uint8_t)mode, { 0 }, i, chunks, set->n, (uint32_t)cnt, 0,
+			blinded + from * 32, cnt * 32 };
+		memcpy(m.session, session, 16);
+		const char *names[1] = { to };
+		uint64_t idx;
+		if ((rc = parley_psi_msg_encode(&m, &msg)))
+			goto out;
+		parley_post p = { PARLEY_T_PSI_REQUEST, i ? first : 0, i ? &first : NULL, i ? 1u : 0u, category, -1, names, 1,
+			msg.data, msg.len };
+		if ((rc = node_post_entry(n, c, sc, &cl, &p, &idx, err)))
+			goto out;
+		if (i == 0)
+			first = idx;
+	}
+	/* the set, in the order it was blinded, for 'psi result' */
+	for (size_t i = 0; i < set->n && !rc; i++)
+		rc = parley_buf_addf(&file, "%s\n", set->items[i]);
+	if (rc || (rc = set_path(n, first, path, sizeof(path), true, err)) ||
+		(rc = parley_file_write(path, file.data, file.len, 0600, false, err)))
+		goto out;
+	*index = first;
+out:
+	sodium_memzero(r, sizeof(r));
+	parley_client_release(&cl);
+	free(blinded);
+	free(sc);
+	parley_buf_release(&msg);
+	parley_buf_release(&file);
+	return rc;
+}
+
+/* Check the parts of one kind form a complete, consistent message set; returns the element/tag total. */
+static parley_code complete(struct psi_part *parts, size_t np, uint8_t type, uint8_t kind, const uint8_t who[4],
+	const parley_psi_msg *ref, uint64_t *total, size_t *nchunks, parley_err *err)
+{
+	uint32_t chunks = 0, seen = 0;
+	uint64_t sum = 0;
+	for (size_t i = 0; i < np; i++) {
+		parley_psi_msg *m = &parts[i].m;
+		if (parts[i].type != type || m->kind != kind || memcmp(parts[i].sender, who, 4) != 0)
+			continue;
+		if (memcmp(m->session, ref->session, 16) != 0 || m->mode != ref->mode)
+			return parley_fail(err, PARLEY_E_VERIFY, "PSI entry %llu belongs to another session",
+				(unsigned long long)parts[i].index);
+		if (chunks && m->chunks != chunks)
+			return parley_fail(err, PARLEY_E_VERIFY, "PSI entry %llu: inconsistent chunk count",
+				(unsigned long long)parts[i].index);
+		chunks = m->chunks;
+		if (m->chunk != seen)
+			return parley_fail(err, PARLEY_E_VERIFY, "PSI entry %llu: chunk %u where %u was due",
+				(unsigned long long)parts[i].index, m->chunk, seen);
+		seen++;
+		sum += m->count;
+	}
+	if (!chunks || seen != chunks)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "%u of %u PSI messages so far", seen, chunks);
+	*total = sum;
+	*nchunks = chunks;
+	return PARLEY_OK;
+}
+
+static parley_code refuse(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	uint64_t request, const char *requester, const char *category, const char *reason, parley_err *err)
+{
+	parley_buf pl = PARLEY_BUF_INIT;
+	uint64_t idx;
+	const char *to[1] = { requester };
+	parley_code rc = parley_payload_encode(reason, NULL, &pl, err);
+	if (!rc) {
+		parley_post p = { PARLEY_T_PSI_REFUSAL, request, &request, 1, category, -1, to, 1, pl.data, pl.len };
+		rc = node_post_entry(n, c, sc, cl, &p, &idx, err);
+	}
+	parley_buf_release(&pl);
+	return rc;
+}
+
+parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
+	parley_psi_outcome *out, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	struct scan_ctx *sc = NULL;
+	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
+	parley_client cl;
+	parley_sync_report rep;
+	uint8_t k[32], *elems = NULL;
+	parley_tag *tags = NULL;
+	parley_buf msg = PARLEY_BUF_INIT;
+	char reason[256] = "";
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&cl, 0, sizeof(cl));
+	crypto_core_ristretto255_scalar_random(k); /* a fresh key for every session */
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)) ||
+		(rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
+		goto out;
+	if (!g.have_request || g.np == 0 || g.parts[0].index != request || g.parts[0].type != PARLEY_T_PSI_REQUEST ||
+		g.parts[0].thread != 0) {
+		rc = parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu is not a PSI request addressed to %s",
+			(unsigned long long)request, n->key->pub.name);
+		goto out;
+	}
+	if (memcmp(g.requester, n->key->pub.keyid, 4) == 0) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "request %llu is this party's own", (unsigned long long)request);
+		goto out;
+	}
+	for (size_t i = 0; i < g.np; i++)
+		if (memcmp(g.parts[i].sender, n->key->pub.keyid, 4) == 0) {
+			rc = parley_fail(err, PARLEY_E_USAGE, "request %llu was already answered (entry %llu)",
+				(unsigned long long)request, (unsigned long long)g.parts[i].index);
+			goto out;
+		}
+	const parley_party *rq = parley_charter_party_by_keyid(c->charter, g.requester);
+	const parley_psi_msg *first = &g.parts[0].m;
+	char category[PARLEY_NAME_MAX + 1];
+	{
+		parley_buf raw = PARLEY_BUF_INIT;
+		parley_entry e;
+		uint64_t ms;
+		if ((rc = parley_store_entry(n->store, id, request, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
+			parley_buf_release(&raw);
+			goto out;
+		}
+		snprintf(category, sizeof(category), "%s", e.h.category);
+		parley_buf_release(&raw);
+	}
+	uint64_t na = 0;
+	size_t nchunks = 0;
+	if ((rc = complete(g.parts, g.np, PARLEY_T_PSI_REQUEST, PARLEY_PSI_REQUEST, g.requester, first, &na, &nchunks, err)))
+		goto out;
+	if (na != first->set_size) {
+		snprintf(reason, sizeof(reason), "the request declares %llu elements and carries %llu",
+			(unsigned long long)first->set_size, (unsigned long long)na);
+	} else if (check_size(c->charter, na, "the requester's", NULL)) {
+		int64_t max, min, per_day;
+		parley_charter_psi_limits(c->charter, &max, &min, &per_day);
+		snprintf(reason, sizeof(reason), "the request has %llu indicators; the charter allows %lld to %lld",
+			(unsigned long long)na, (long long)min, (long long)max);
+	} else {
+		int64_t max, min, per_day;
+		struct day_ctx d;
+		parley_charter_psi_limits(c->charter, &max, &min, &per_day);
+		memcpy(d.who, g.requester, 4);
+		d.t = g.request_ms;
+		d.count = 0;
+		if ((rc = parley_store_entries(n->store, id, 0, request + 1, day_cb, &d, err)))
+			goto out;
+		if (d.count > (uint64_t)per_day)
+			snprintf(reason, sizeof(reason), "%s has made %llu requests in 24 hours; the charter allows %lld",
+				rq->key.name, (unsigned long long)d.count, (long long)per_day);
+	}
+	if (reason[0]) {
+		if ((rc = refuse(n, c, sc, &cl, request, rq->key.name, category, reason, err)))
+			goto out;
+		out->refused = true;
+		snprintf(out->reason, sizeof(out->reason), "%s", reason);
+		goto out;
+	}
+	if ((rc = check_size(c->charter, set->n, "your", err)))
+		goto out;
+
+	/* evaluate the requester's elements, in order (or shuffled: cardinality only) */
+	if (!(elems = malloc(na * 32)) || !(tags = malloc((set->n ? set->n : 1) * sizeof(*tags)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < g.np; i++)
+		if (g.parts[i].type == PARLEY_T_PSI_REQUEST && memcmp(g.parts[i].sender, g.requester, 4) == 0) {
+			memcpy(elems + off * 32, g.parts[i].m.data, (size_t)g.parts[i].m.count * 32);
+			off += g.parts[i].m.count;
+		}
+	if ((rc = parley_psi_evaluate_all(elems, na, k, err)))
+		goto out;
+	if (first->mode == PARLEY_PSI_CARDINALITY)
+		for (size_t i = na; i > 1; i--) {
+			size_t j = randombytes_uniform((uint32_t)i);
+			uint8_t t[32];
+			memcpy(t, elems + (i - 1) * 32, 32);
+			memcpy(elems + (i - 1) * 32, elems + j * 32, 32);
+			memcpy(elems + j * 32, t, 32);
+		}
+	unsigned bits = parley_psi_tag_bits(na, set->n);
+	if ((rc = parley_psi_own_tags(set, k, first->mode, bits, tags, err)))
+		goto out;
+	parley_psi_tags_sort(tags, set->n);
+
+	const char *to[1] = { rq->key.name };
+	uint32_t echunks = (uint32_t)((na + PARLEY_PSI_CHUNK - 1) / PARLEY_PSI_CHUNK);
+	uint32_t tchunks = (uint32_t)((set->n + PARLEY_PSI_TAG_CHUNK - 1) / PARLEY_PSI_TAG_CHUNK);
+	for (uint32_t i = 0; i < echunks + tchunks; i++) {
+		parley_psi_msg m;
+		parley_buf coded = PARLEY_BUF_INIT;
+		uint64_t idx;
+		memset(&m, 0, sizeof(m));
+		m.mode = first->mode;
+		memcpy(m.session, first->session, 16);
+		m.set_size = set->n;
+		if (i < echunks) {
+			size_t from = (size_t)i * PARLEY_PSI_CHUNK, cnt = na - from < PARLEY_PSI_CHUNK ? na - from : PARLEY_PSI_CHUNK;
+			m.kind = PARLEY_PSI_EVALUATED;
+			m.chunk = i;
+			m.chunks = echunks;
+			m.count = (uint32_t)cnt;
+			m.data = elems + from * 32;
+			m.data_len = cnt * 32;
+		} else {
+			size_t t = i - echunks, from = t * PARLEY_PSI_TAG_CHUNK,
+			       cnt = set->n - from < PARLEY_PSI_TAG_CHUNK ? set->n - from : PARLEY_PSI_TAG_CHUNK;
+			/* duplicates were removed from the set: the tags of distinct indicators are distinct but by chance */
+			if ((rc = parley_psi_tags_encode(tags + from, cnt, set->n, bits, &coded)))
+				goto out;
+			m.kind = PARLEY_PSI_TAGS;
+			m.chunk = (uint32_t)t;
+			m.chunks = tchunks;
+			m.count = (uint32_t)cnt;
+			m.bits = (uint8_t)bits;
+			m.data = coded.data;
+			m.data_len = coded.len;
+		}
+		rc = parley_psi_msg_encode(&m, &msg);
+		parley_buf_release(&coded);
+		if (rc)
+			goto out;
+		parley_post p = { PARLEY_T_PSI_RESPONSE, request, &request, 1, category, -1, to, 1, msg.data, msg.len };
+		if ((rc = node_post_entry(n, c, sc, &cl, &p, &idx, err)))
+			goto out;
+	}
+	out->their_size = na;
+	out->cardinality = first->mode == PARLEY_PSI_CARDINALITY;
+out:
+	sodium_memzero(k, sizeof(k));
+	parley_client_release(&cl);
+	gather_release(&g);
+	free(elems);
+	free(tags);
+	free(sc);
+	parley_buf_release(&msg);
+	return rc;
+}
+
+parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_t request, parley_psi_outcome *out,
+	parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	struct scan_ctx *sc = NULL;
+	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
+	parley_client cl;
+	parley_sync_report rep;
+	parley_iset set = { 0 };
+	parley_buf problems = PARLEY_BUF_INIT;
+	uint8_t r[32], *elems = NULL, responder[4];
+	parley_tag *mine = NULL, *theirs = NULL;
+	char path[1200];
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&cl, 0, sizeof(cl));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)) ||
+		(rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
+		goto out;
+	if (!g.have_request || g.np == 0 || g.parts[0].index != request || memcmp(g.requester, n->key->pub.keyid, 4) != 0) {
+		rc = parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu is not a PSI request by %s", (unsigned long long)request,
+			n->key->pub.name);
+		goto out;
+	}
+	const parley_psi_msg *first = &g.parts[0].m;
+	/* the responder: whoever answered in this thread */
+	bool have = false;
+	for (size_t i = 0; i < g.np; i++) {
+		if (g.parts[i].type == PARLEY_T_PSI_REFUSAL) {
+			parley_payload p;
+			out->refused = true;
+			if (parley_payload_decode(g.parts[i].payload.data, g.parts[i].payload.len, &p, NULL) == PARLEY_OK) {
+				snprintf(out->reason, sizeof(out->reason), "%s", p.text ? p.text : "(no reason given)");
+				parley_payload_release(&p);
+			}
+			rc = PARLEY_OK;
+			goto out;
+		}
+		if (g.parts[i].type == PARLEY_T_PSI_RESPONSE && !have) {
+			memcpy(responder, g.parts[i].sender, 4);
+			have = true;
+		}
+	}
+	uint64_t ne = 0, nt = 0;
+	size_t ech = 0, tch = 0;
+	if (!have || (rc = complete(g.parts, g.np, PARLEY_T_PSI_RESPONSE, PARLEY_PSI_EVALUATED, responder, first, &ne, &ech,
+			      err)) ||
+		(rc = complete(g.parts, g.np, PARLEY_T_PSI_RESPONSE, PARLEY_PSI_TAGS, responder, first, &nt, &tch, err))) {
+		if (!have || rc == PARLEY_E_NOTFOUND)
+			rc = parley_fail(err, PARLEY_E_NOTFOUND, "no complete answer to request %llu yet: sync again later",
+				(unsigned long long)request);
+		goto out;
+	}
+	if ((rc = set_path(n, request, path, sizeof(path), false, err)) || (rc = parley_iset_load(path, &set, &problems, err)))
+		goto out;
+	if (set.n != first->set_size || ne != set.n) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "request %llu had %llu indicators; %zu saved, %llu evaluated",
+			(unsigned long long)request, (unsigned long long)first->set_size, set.n, (unsigned long long)ne);
+		goto out;
+	}
+	if (!(elems = malloc(ne * 32)) || !(mine = malloc(ne * sizeof(*mine))) ||
+		!(theirs = malloc((nt ? nt : 1) * sizeof(*theirs)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	size_t eo = 0, to = 0;
+	unsigned bits = 0;
+	for (size_t i = 0; i < g.np; i++) {
+		struct psi_part *p = &g.parts[i];
+		if (p->type != PARLEY_T_PSI_RESPONSE || memcmp(p->sender, responder, 4) != 0)
+			continue;
+		if (p->m.kind == PARLEY_PSI_EVALUATED) {
+			memcpy(elems + eo * 32, p->m.data, (size_t)p->m.count * 32);
+			eo += p->m.count;
+		} else if (p->m.kind == PARLEY_PSI_TAGS) {
+			if (bits && p->m.bits != bits) {
+				rc = parley_fail(err, PARLEY_E_VERIFY, "PSI entry %llu: inconsistent tag length", (unsigned long long)p->index);
+				goto out;
+			}
+			bits = p->m.bits;
+			if ((rc = parley_psi_tags_decode(p->m.data, p->m.data_len, p->m.count, bits, theirs + to, err))) {
+				parley_wrap(err, rc, "PSI entry %llu", (unsigned long long)p->index);
+				goto out;
+			}
+			if (to && theirs[to] <= theirs[to - 1]) {
+				rc = parley_fail(err, PARLEY_E_VERIFY, "PSI entry %llu: tags out of order", (unsigned long long)p->index);
+				goto out;
+			}
+			to += p->m.count;
+		}
+	}
+	if (bits != parley_psi_tag_bits(ne, first->set_size) && bits < parley_psi_tag_bits(ne, nt)) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "the responder's tags are too short (%u bits)", bits);
+		goto out;
+	}
+	parley_psi_blind_scalar(r, n->key->seed, first->session);
+	rc = parley_psi_final_tags(&set, elems, ne, r, first->mode, bits, mine, err);
+	sodium_memzero(r, sizeof(r));
+	if (rc)
+		goto out;
+	out->cardinality = first->mode == PARLEY_PSI_CARDINALITY;
+	for (size_t i = 0; i < ne; i++) {
+		if (!parley_psi_tags_contain(theirs, nt, mine[i]))
+			continue;
+		out->count++;
+		if (!out->cardinality && (rc = parley_iset_add(&out->common, set.items[i]))) {
+			rc = parley_fail(err, rc, "out of memory");
+			goto out;
+		}
+	}
+	out->their_size = nt;
+out:
+	parley_client_release(&cl);
+	gather_release(&g);
+	parley_iset_release(&set);
+	parley_buf_release(&problems);
+	free(elems);
+	free(mine);
+	free(theirs);
+	free(sc);
+	return rc;
+}

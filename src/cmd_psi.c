@@ -1,0 +1,157 @@
+/* cmd_psi.c - parley psi request | respond | result: compare indicators without revealing them. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parley/node.h"
+#include "banned.h"
+
+static const char usage_text[] =
+	"usage: parley [--home DIR] psi request --to NAME --set FILE [--cardinality-only] [--category CAT]\n"
+	"       parley [--home DIR] psi respond N --set FILE\n"
+	"       parley [--home DIR] psi result N\n"
+	"\n"
+	"Private set intersection of indicators of compromise with another party\n"
+	"(RFC 9497 OPRF over ristretto255): each side learns only what is common, or\n"
+	"only how many with --cardinality-only, and both set sizes.\n"
+	"\n"
+	"A set FILE holds one indicator per line, its type inferred or given as\n"
+	"type:value (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file:sha256,\n"
+	"file:sha1, file:md5), or is a STIX bundle whose indicators have simple equality\n"
+	"patterns. Values are normalised and duplicates removed; unparsable lines are\n"
+	"reported with their numbers and skipped.\n"
+	"\n"
+	"request  send blinded indicators to NAME; prints the request's log index last\n"
+	"respond  answer request N with FILE (the charter's PSI limits are enforced;\n"
+	"         a refusal is itself logged with its reason)\n"
+	"result   after a sync: the common indicators, one per line, or 'count: K';\n"
+	"         exit 1 if the request was refused, 3 if no complete answer yet\n";
+
+static int load_set(const char *path, parley_iset *set)
+{
+	parley_buf problems = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	if (parley_iset_load(path, set, &problems, &err))
+		return cli_fail(&err);
+	if (problems.len)
+		fprintf(stderr, "parley: %s: skipped:\n%s", path, (char *)problems.data);
+	parley_buf_release(&problems);
+	if (set->n == 0) {
+		parley_iset_release(set);
+		return cli_failf("%s: no indicators", path);
+	}
+	return EXIT_OK;
+}
+
+int cmd_psi(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "set", required_argument, NULL, 's' },
+		{ "cardinality-only", no_argument, NULL, 'C' },
+		{ "category", required_argument, NULL, 'g' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *to = NULL, *setf = NULL, *cat = NULL, *chan = NULL, *sub;
+	bool card = false;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_iset set = { 0 };
+	parley_psi_outcome o;
+	parley_err err = { 0 };
+	uint8_t id[32];
+	uint64_t n = 0;
+	int c, ret;
+
+	memset(&o, 0, sizeof(o));
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return argc < 2 ? cli_usage_error("psi", "expected request, respond or result") : cli_help(usage_text);
+	sub = argv[1];
+	if (strcmp(sub, "request") && strcmp(sub, "respond") && strcmp(sub, "result"))
+		return cli_usage_error("psi", "unknown subcommand '%s'", sub);
+	argc--;
+	argv++;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': to = optarg; break;
+		case 's': setf = optarg; break;
+		case 'C': card = true; break;
+		case 'g': cat = optarg; break;
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(usage_text);
+		default: return cli_usage_error("psi", "unknown option");
+		}
+	}
+	if (strcmp(sub, "request") == 0) {
+		if (!to || !setf || optind != argc)
+			return cli_usage_error("psi request", "expected --to NAME --set FILE");
+	} else {
+		if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
+			return cli_usage_error(sub[2] == 's' && sub[3] == 'p' ? "psi respond" : "psi result",
+				"expected the request's log index");
+		if (strcmp(sub, "respond") == 0 && !setf)
+			return cli_usage_error("psi respond", "--set FILE is required");
+	}
+	if (setf && (ret = load_set(setf, &set)))
+		return ret;
+	if ((ret = cli_open_node(&key, &node)))
+		goto out;
+	if (parley_node_channel(node, chan, id, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if (strcmp(sub, "request") == 0) {
+		uint64_t index;
+		if (parley_node_psi_request(node, id, to, &set, card ? PARLEY_PSI_CARDINALITY : PARLEY_PSI_INTERSECTION, cat,
+			    &index, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		printf("%s request for %zu indicators sent to %s\n%llu\n", card ? "cardinality-only PSI" : "PSI", set.n, to,
+			(unsigned long long)index);
+	} else if (strcmp(sub, "respond") == 0) {
+		if (parley_node_psi_respond(node, id, n, &set, &o, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		if (o.refused) {
+			printf("refused request %llu (logged): %s\n", (unsigned long long)n, o.reason);
+		} else {
+			printf("answered request %llu: %llu blinded indicators evaluated, %zu of ours sent as tags%s\n",
+				(unsigned long long)n, (unsigned long long)o.their_size, set.n,
+				o.cardinality ? " (cardinality only)" : "");
+		}
+	} else {
+		parley_code rc = parley_node_psi_result(node, id, n, &o, &err);
+		if (rc) {
+			ret = cli_fail(&err);
+			if (rc == PARLEY_E_NOTFOUND)
+				ret = 3;
+			goto out;
+		}
+		if (o.refused) {
+			ret = cli_failf("request %llu was refused: %s", (unsigned long long)n, o.reason);
+			goto out;
+		}
+		if (o.cardinality)
+			printf("count: %llu\n", (unsigned long long)o.count);
+		else
+			for (size_t i = 0; i < o.common.n; i++)
+				printf("%s\n", o.common.items[i]);
+		fprintf(stderr, "parley: %llu in common (they have %llu indicators)\n", (unsigned long long)o.count,
+			(unsigned long long)o.their_size);
+	}
+	ret = EXIT_OK;
+out:
+	parley_iset_release(&o.common);
+	parley_iset_release(&set);
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
