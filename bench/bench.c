@@ -82,9 +82,10 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry, store, relay\n"
+					"sections: entry, store, relay, psi\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
+					"PARLEY_BENCH_PSI_SIZES sets the PSI set sizes (default 10000,100000,1000000)\n"
 					"PARLEY_BENCH_SECONDS sets the time per measurement (default 0.5)\n");
 			return 2;
 		}
@@ -99,6 +100,8 @@ int main(int argc, char **argv)
 		bench_store();
 	if (!only || strcmp(only, "relay") == 0)
 		bench_relay();
+	if (!only || strcmp(only, "psi") == 0)
+		bench_psi();
 	if (json_path && json_dump_file(results, json_path, JSON_INDENT(2)) != 0) {
 		fprintf(stderr, "parley-bench: cannot write %s\n", json_path);
 		return 1;

@@ -20,5 +20,6 @@ double bench_seconds(void);
 void bench_entry(void);
 void bench_store(void);
 void bench_relay(void);
+void bench_psi(void);
 
 #endif
