@@ -106,4 +106,11 @@ run --home b sync
 run --home a sync
 run --home a thread "$PING"
 
+say "15. Which indicators do both CERTs have? Private set intersection: neither reveals the rest"
+printf '$ parley --home a psi request --to cert-b --set cert-a-indicators.txt\n'
+REQ=$("$PARLEY" --home a psi request --to cert-b --set "$EXAMPLES/cert-a-indicators.txt" | tail -n 1)
+echo "request logged at index $REQ"
+run --home b psi respond "$REQ" --set "$EXAMPLES/cert-b-indicators.txt"
+run --home a psi result "$REQ"
+
 say "demo complete (relay log: $(wc -l < relay.log) lines; everything is removed on exit)"
