@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -353,6 +354,15 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 		if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
 			(rc = parley_charter_load(path, &c->charter, err)))
 			goto fail;
+		{
+			parley_buf hb = PARLEY_BUF_INIT;
+			char hrel[160], hpath[1200];
+			snprintf(hrel, sizeof(hrel), "charters/%s.halted", hex);
+			if (path_in(hpath, sizeof(hpath), home, hrel, NULL) == PARLEY_OK &&
+				parley_file_read(hpath, sizeof(c->halted) - 1, &hb, NULL) == PARLEY_OK)
+				snprintf(c->halted, sizeof(c->halted), "%s", (const char *)hb.data);
+			parley_buf_release(&hb);
+		}
 		if (memcmp(parley_charter_id(c->charter), c->id, 32) != 0) {
 			rc = parley_fail(err, PARLEY_E_VERIFY, "%s: the charter file was changed", path);
 			n->nch++;
@@ -756,6 +766,44 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 	return rc;
 }
 
+/*
+ * The relay was caught: keep portable evidence (both signed checkpoints, and the
+ * proof it served) and stop trusting it for this channel until an operator acts.
+ */
+void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
+	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, parley_err *err)
+{
+	char path[1200], marker[1200], rel[160];
+	parley_buf charter = PARLEY_BUF_INIT;
+	json_t *cj = NULL, *doc, *pr = json_array();
+	uint64_t now = parley_now_ms();
+
+	for (size_t i = 0; i < np; i++) {
+		char hex[65];
+		parley_hex(hex, proof[i], 32);
+		json_array_append_new(pr, json_string(hex));
+	}
+	if (parley_store_channel_charter(n->store, c->id, &charter, NULL) == PARLEY_OK)
+		cj = json_loadb((const char *)charter.data, charter.len, 0, NULL);
+	doc = json_pack("{s:i, s:s, s:o?, s:[s%, s%], s:o, s:s}", "parley_evidence", 1, "kind", kind, "charter", cj,
+		"checkpoints", old_note->data ? (const char *)old_note->data : "", old_note->len,
+		(const char *)new_note->data, new_note->len, "consistency_proof", pr, "detail", err ? err->msg : kind);
+	parley_buf_release(&charter);
+	snprintf(rel, sizeof(rel), "evidence-%.16s-%llu.json", c->hex, (unsigned long long)now);
+	char *s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+	json_decref(doc);
+	if (s && path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
+		parley_file_write(path, s, strlen(s), 0644, false, NULL) == PARLEY_OK) {
+		snprintf(c->halted, sizeof(c->halted), "%s at %llu ms; evidence in %s", kind, (unsigned long long)now, path);
+		snprintf(rel, sizeof(rel), "charters/%s.halted", c->hex);
+		if (path_in(marker, sizeof(marker), n->home, rel, NULL) == PARLEY_OK &&
+			parley_file_write(marker, c->halted, strlen(c->halted), 0600, false, NULL) == PARLEY_OK && err)
+			parley_wrap(err, err->code, "%s; this node now refuses the relay for this channel (evidence: %s)",
+				"RELAY MISBEHAVIOUR", path);
+	}
+	free(s);
+}
+
 parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err)
 {
@@ -770,6 +818,10 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&vcp, 0, sizeof(vcp));
+	if (c->halted[0])
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"this node stopped trusting the relay of channel %.16s: %s (run 'parley resume' after investigating)",
+			c->hex, c->halted);
 	if ((rc = load_chains(n, c, sc, err)))
 		return parley_wrap(err, rc, "the local replica does not verify");
 	if ((rc = parley_store_size(n->store, c->id, &L, err)))
@@ -792,12 +844,14 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		rc = parley_fail(err, PARLEY_E_VERIFY,
 			"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay rolled its log back",
 			(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
+		node_halt(n, c, "rollback", &stored, &note, NULL, 0, err);
 		goto out;
 	}
 	if (V && cp.size == V && sodium_memcmp(cp.root, vcp.root, 32) != 0) {
 		rc = parley_fail(err, PARLEY_E_VERIFY,
 			"the relay signed two different roots for size %llu: it shows different histories (split view)",
 			(unsigned long long)V);
+		node_halt(n, c, "fork", &stored, &note, NULL, 0, err);
 		goto out;
 	}
 	if (V && cp.size > V) {
@@ -809,6 +863,7 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			rc = parley_fail(err, PARLEY_E_VERIFY,
 				"the relay's checkpoint of size %llu is not a consistent extension of the verified size %llu: history was rewritten",
 				(unsigned long long)cp.size, (unsigned long long)V);
+			node_halt(n, c, "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np, err);
 			goto out;
 		}
 	}
@@ -1252,4 +1307,35 @@ out:
 	parley_buf_release(&charter);
 	parley_buf_release(&raw);
 	return rc;
+}
+
+const char *parley_node_halted(parley_node *n, const uint8_t id[32])
+{
+	struct node_channel *c = node_find_channel(n, id);
+	return c && c->halted[0] ? c->halted : NULL;
+}
+
+parley_code parley_node_resume(parley_node *n, const uint8_t id[32], parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	char rel[160], path[1200];
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	snprintf(rel, sizeof(rel), "charters/%s.halted", c->hex);
+	if (path_in(path, sizeof(path), n->home, rel, err))
+		return PARLEY_E_USAGE;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+	c->halted[0] = 0;
+	return PARLEY_OK;
+}
+
+size_t parley_node_nchannels(parley_node *n)
+{
+	return n->nch;
+}
+
+const uint8_t *parley_node_channel_at(parley_node *n, size_t i)
+{
+	return i < n->nch ? n->ch[i].id : NULL;
 }

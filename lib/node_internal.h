@@ -19,6 +19,7 @@ struct node_channel {
 	char hex[65];
 	char relay[PARLEY_URL_MAX + 1];
 	char ca[1100]; /* CA file for an https relay, or empty */
+	char halted[1400]; /* why this node stopped trusting the relay, or empty */
 	parley_charter *charter;
 };
 
@@ -50,5 +51,9 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 /* Sign, seal and append one entry, continuing our chain in sc. */
 parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
+
+/* Record relay misbehaviour: an evidence file in the home, and the channel halted. */
+void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
+	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, parley_err *err);
 
 #endif

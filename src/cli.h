@@ -30,6 +30,7 @@ int cmd_note(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_api(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
+int cmd_check_evidence(int argc, char **argv);
 int cmd_psi(int argc, char **argv);
 int cmd_node(int argc, char **argv); /* join, sync, notify, inbox, show, verify */
 

@@ -47,6 +47,16 @@ int cli_open_node(parley_seckey **key, parley_node **node)
 		*key = NULL;
 		return cli_fail(&err);
 	}
+	/* a relay caught lying is announced on every command */
+	for (size_t i = 0; i < parley_node_nchannels(*node); i++) {
+		const char *why = parley_node_halted(*node, parley_node_channel_at(*node, i));
+		char hex[17];
+		if (!why)
+			continue;
+		parley_hex(hex, parley_node_channel_at(*node, i), 8);
+		fprintf(stderr, "parley: WARNING: the relay of channel %s... misbehaved (%s); this node no longer trusts it\n",
+			hex, why);
+	}
 	return EXIT_OK;
 }
 
@@ -958,8 +968,56 @@ out:
 	return ret;
 }
 
+static const char resume_usage[] =
+	"usage: parley [--home DIR] resume [--channel ID]\n"
+	"\n"
+	"After a relay was caught misbehaving (a rollback, a fork, a rewritten history),\n"
+	"this node refuses it for that channel and keeps the evidence in DIR. When an\n"
+	"operator has investigated, 'resume' lets the node talk to the relay again.\n"
+	"The evidence file stays; every later check still applies.\n";
+
+static int cmd_resume(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *chan = NULL;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	uint8_t id[32];
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(resume_usage);
+		default: return cli_usage_error("resume", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("resume", "unexpected argument '%s'", argv[optind]);
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
+		goto out;
+	if (!parley_node_halted(node, id))
+		printf("the relay of this channel is trusted already\n");
+	else if (parley_node_resume(node, id, &err))
+		ret = cli_fail(&err);
+	else
+		printf("this node will talk to the relay again; the evidence file is kept\n");
+out:
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
+}
+
 int cmd_node(int argc, char **argv)
 {
+	if (strcmp(argv[0], "resume") == 0)
+		return cmd_resume(argc, argv);
 	if (strcmp(argv[0], "prove") == 0)
 		return cmd_prove(argc, argv);
 	if (strcmp(argv[0], "ack") == 0 || strcmp(argv[0], "reply") == 0 || strcmp(argv[0], "escalate") == 0 ||

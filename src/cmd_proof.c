@@ -64,3 +64,30 @@ int cmd_check_proof(int argc, char **argv)
 	parley_buf_release(&b);
 	return ret;
 }
+
+static const char evidence_usage[] =
+	"usage: parley check-evidence EVIDENCE.json\n"
+	"\n"
+	"Verify, offline, an evidence file that a node wrote when it caught its relay\n"
+	"misbehaving: the charter's signatures, the relay's signature on both\n"
+	"checkpoints, and what they show. Two different trees of one size are proof\n"
+	"of a split view. Exit 0 when the evidence checks, 1 otherwise.\n";
+
+int cmd_check_evidence(int argc, char **argv)
+{
+	parley_buf b = PARLEY_BUF_INIT, rep = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	int ret = EXIT_OK;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cli_help(evidence_usage);
+	if (argc != 2)
+		return cli_usage_error("check-evidence", "expected one evidence file");
+	if (parley_file_read(argv[1], (size_t)1 << 22, &b, &err) || parley_evidence_check((const char *)b.data, b.len, &rep, &err))
+		ret = cli_fail(&err);
+	else
+		cli_write_stdout(rep.data, rep.len);
+	parley_buf_release(&b);
+	parley_buf_release(&rep);
+	return ret;
+}

@@ -31,6 +31,8 @@ static const cli_cmd commands[] = {
 	{ "prove", cmd_node, "a proof bundle for an entry, for any third party" },
 	{ "check-proof", cmd_check_proof, "verify a proof bundle offline" },
 	{ "psi", cmd_psi, "private set intersection of indicators with another party" },
+	{ "resume", cmd_node, "trust a relay again after investigating its misbehaviour" },
+	{ "check-evidence", cmd_check_evidence, "verify evidence that a relay lied, offline" },
 	{ "api", cmd_api, "send one signed HTTP request to a relay (low level)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

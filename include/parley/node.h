@@ -137,6 +137,15 @@ parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64
 parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_t request, parley_psi_outcome *out,
 	parley_err *err) PARLEY_WUR;
 
+/* The joined channels. */
+size_t parley_node_nchannels(parley_node *n);
+const uint8_t *parley_node_channel_at(parley_node *n, size_t i);
+
+/* Why this node stopped trusting the channel's relay (evidence file named), or NULL. */
+const char *parley_node_halted(parley_node *n, const uint8_t id[32]);
+/* An operator's decision: trust the relay again (the evidence file stays). */
+parley_code parley_node_resume(parley_node *n, const uint8_t id[32], parley_err *err) PARLEY_WUR;
+
 /* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
 

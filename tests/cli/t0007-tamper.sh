@@ -49,17 +49,44 @@ scenario "swapped entries" "entry 6 from cert-a: sequence number 5, expected 4" 
 scenario "changed integration time" "do not match the root its checkpoint signs" \
 	"c.execute('update entries set integrated_ms = integrated_ms + 3600000 where idx=5')"
 
-# rolled back to an old backup
+# rolled back to an old backup: detected, and the node stops trusting the relay
 rm -rf b relay.db-wal relay.db-shm; cp pristine.db relay.db; cp -r b.pristine b
 truncate_to 2
 start_relay relay "$PORT"
 p 1 --home b sync
 has_err "fewer than the 3 this node verified: the relay rolled its log back"
-# ... and regrown differently: a party with a fresh node writes new history past the old size
+has_err "this node now refuses the relay for this channel (evidence: b/evidence-"
+p 1 --home b sync
+has_err "WARNING: the relay of channel .* misbehaved (rollback"
+has_err "stopped trusting the relay"
+p 0 check-evidence b/evidence-*.json
+has_out "went back to a shorter log"
+p 0 --home b resume
+has_out "will talk to the relay again"
+
+# ... and regrown differently to the same size: a fork, proven by two signed checkpoints
 p 0 --home a2 join c.json --key keys/cert-a.key
 p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 1"
+[ "$(tail -n 1 out)" = 2 ] || fail "the regrown log should have 3 entries"
+rm -f b/evidence-*.json
+p 1 --home b sync
+has_err "two different roots for size 3"
+p 0 check-evidence b/evidence-*.json
+has_out "PROVEN: relay relay signed two different trees of size 3"
+python3 -c "
+import json, glob; d = json.load(open(glob.glob('b/evidence-*.json')[0])); d['checkpoints'][1] = d['checkpoints'][0]
+json.dump(d, open('same.json', 'w'))"
+p 1 check-evidence same.json
+has_err "the same tree"
+python3 -c "
+import json, glob; d = json.load(open(glob.glob('b/evidence-*.json')[0])); d['checkpoints'][1] = d['checkpoints'][1].replace('\n3\n', '\n4\n')
+json.dump(d, open('forged.json', 'w'))"
+p 1 check-evidence forged.json
+has_err "does not verify"
+
+# ... and past it: history rewritten
+p 0 --home b resume
 p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 2"
-[ "$(tail -n 1 out)" = 3 ] || fail "the regrown log should have 4 entries"
 p 1 --home b sync
 has_err "not a consistent extension of the verified size 3: history was rewritten"
 p 0 --home b verify
