@@ -111,7 +111,7 @@ static struct chain *chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]
  * charter and the senders' chains so far (which it advances on success).
  */
 static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
-	uint64_t index, const uint8_t *data, size_t len, parley_entry *e, parley_err *err)
+	uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e, parley_err *err)
 {
 	const parley_party *p;
 	struct chain *c;
@@ -132,6 +132,12 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 	if (parley_entry_verify(e, p->key.sign_pk, NULL))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: signature does not verify for party %s",
 			(unsigned long long)index, p->key.name);
+	if (e->h.created_ms > integrated_ms + PARLEY_ENTRY_MAX_SKEW_MS || e->h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < integrated_ms)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entry %llu from %s: created %lld s away from its integration time (at most %llu s allowed)",
+			(unsigned long long)index, p->key.name,
+			(long long)(((int64_t)e->h.created_ms - (int64_t)integrated_ms) / 1000),
+			(unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
 	if (!parley_charter_allows_type(ch, e->h.type))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: type %s is outside the charter's scope",
 			(unsigned long long)index, p->key.name, parley_type_name(e->h.type));
@@ -163,11 +169,10 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 {
 	struct scan_ctx *s = ctx;
 	parley_entry e;
-	(void)ms;
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
-	return check_entry(s->ch, s->id, s->chains, &s->nchains, index, data, len, &e, s->err);
+	return check_entry(s->ch, s->id, s->chains, &s->nchains, index, ms, data, len, &e, s->err);
 }
 
 /* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
@@ -643,7 +648,7 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 				rc = parley_fail(err, PARLEY_E_LIMIT, "more than %zu MiB to fetch in one sync", SYNC_BYTES_MAX >> 20);
 				break;
 			}
-			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, k, x->data, len, &x->e, err)))
+			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, k, x->ms, x->data, len, &x->e, err)))
 				break;
 			k++;
 		}
@@ -763,6 +768,100 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 			rep->deadlines_missed++;
 	}
 	free(ts);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
+}
+
+/* Post the receipts and ping-responses this party owes for entries of the replica. */
+static parley_code answer_owed(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	parley_sync_report *rep, parley_err *err)
+{
+	struct hdr_ctx hc = { NULL, 0, 0 };
+	uint64_t *receipted = NULL, *answered = NULL;
+	size_t nr = 0, na = 0;
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	const uint8_t *me = n->key->pub.keyid;
+	parley_code rc;
+
+	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, collect_hdr, &hc, err)))
+		goto out;
+	receipted = malloc((hc.n + 1) * sizeof(*receipted));
+	answered = malloc((hc.n + 1) * sizeof(*answered));
+	if (!receipted || !answered) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < hc.n; i++) {
+		const parley_entry_hdr *h = &hc.v[i].h;
+		if (memcmp(h->sender, me, 4) != 0 || !h->nrefs)
+			continue;
+		if (h->type == PARLEY_T_RECEIPT)
+			receipted[nr++] = h->refs[0];
+		else if (h->type == PARLEY_T_PING_RESPONSE)
+			answered[na++] = h->refs[0];
+	}
+	qsort(receipted, nr, sizeof(*receipted), cmp_u64);
+	qsort(answered, na, sizeof(*answered), cmp_u64);
+	for (size_t i = 0; i < hc.n; i++) {
+		const parley_entry_hdr *h = &hc.v[i].h;
+		uint64_t idx = hc.v[i].index, ref = idx, out_idx;
+		parley_entry e;
+		uint64_t ms;
+		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type >= PARLEY_T_PSI_REQUEST)
+			continue;
+		bool for_me = false;
+		for (unsigned k = 0; k < h->nrecip; k++)
+			if (memcmp(h->recip[k], me, 4) == 0)
+				for_me = true;
+		bool owe_receipt = for_me && !has_u64(receipted, nr, idx) &&
+			parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
+		bool owe_answer = for_me && h->type == PARLEY_T_PING && !has_u64(answered, na, idx) &&
+			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
+		if (!owe_receipt && !owe_answer)
+			continue;
+		/* a receipt says: received and decrypted */
+		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
+			goto out;
+		if (parley_entry_open(&e, n->key, &pl, NULL, NULL))
+			continue;
+		const parley_party *snd = parley_charter_party_by_keyid(c->charter, h->sender);
+		const char *to[1] = { snd->key.name };
+		if (owe_receipt) {
+			parley_post p = { PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, &ref, 1,
+				h->category, h->tlp, to, 1, NULL, 0 };
+			if ((rc = node_post_entry(n, c, sc, cl, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)idx);
+				goto out;
+			}
+			rep->receipts++;
+		}
+		if (owe_answer) { /* a ping is answered at once, on the record */
+			parley_post p = { PARLEY_T_PING_RESPONSE, idx, &ref, 1, h->category, h->tlp, to, 1, NULL, 0 };
+			if ((rc = node_post_entry(n, c, sc, cl, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "answering ping %llu", (unsigned long long)idx);
+				goto out;
+			}
+			rep->pings_answered++;
+		}
+	}
+	rc = PARLEY_OK;
+out:
+	free(hc.v);
+	free(receipted);
+	free(answered);
+	parley_buf_release(&raw);
+	parley_buf_release(&pl);
 	return rc;
 }
 
@@ -913,41 +1012,22 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		goto out;
 	rep->new_size = cp.size;
 
-	/* decrypt what is addressed to us; answer with receipts */
+	/* what is new and addressed to us must decrypt */
 	for (uint64_t i = L; i < cp.size; i++) {
 		struct fetched *x = &f[i - L];
 		parley_buf pl = PARLEY_BUF_INIT;
 		if (parley_entry_recipient_index(&x->e, n->key->pub.keyid) < 0 ||
 			memcmp(x->e.h.sender, n->key->pub.keyid, 4) == 0 || x->e.h.type == PARLEY_T_RECEIPT)
 			continue;
-		if (parley_entry_open(&x->e, n->key, &pl, NULL, NULL)) {
+		if (parley_entry_open(&x->e, n->key, &pl, NULL, NULL))
 			rep->undecryptable++;
-			continue;
-		}
+		else
+			rep->received++;
 		parley_buf_release(&pl);
-		rep->received++;
-		const parley_party *snd = parley_charter_party_by_keyid(c->charter, x->e.h.sender);
-		const char *to[1] = { snd->key.name };
-		uint64_t ref = i, idx;
-		parley_post p = { PARLEY_T_RECEIPT, parley_type_opens_thread(x->e.h.type) ? i : x->e.h.thread, &ref, 1,
-			x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
-		if (!parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT))
-			continue;
-		if ((rc = node_post_entry(n, c, sc, cl, &p, &idx, err))) {
-			parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)i);
-			goto out;
-		}
-		rep->receipts++;
-		/* a ping is answered at once, on the record */
-		if (x->e.h.type == PARLEY_T_PING && parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE)) {
-			parley_post pr = { PARLEY_T_PING_RESPONSE, i, &ref, 1, x->e.h.category, x->e.h.tlp, to, 1, NULL, 0 };
-			if ((rc = node_post_entry(n, c, sc, cl, &pr, &idx, err))) {
-				parley_wrap(err, rc, "answering ping %llu", (unsigned long long)i);
-				goto out;
-			}
-			rep->pings_answered++;
-		}
 	}
+	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still */
+	if ((rc = answer_owed(n, c, sc, cl, rep, err)))
+		goto out;
 	if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
 		goto out;
 

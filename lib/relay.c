@@ -649,6 +649,12 @@ static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, s
 		return problem(c, rq, 403, "not-the-sender", "%s may only append its own entries", who->key.name);
 	if (parley_entry_verify(&p.e, who->key.sign_pk, &err))
 		return problem(c, rq, 422, "bad-signature", "entry signature does not verify for party %s", who->key.name);
+	uint64_t now_ms = parley_now_ms();
+	if (p.e.h.created_ms > now_ms + PARLEY_ENTRY_MAX_SKEW_MS || p.e.h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < now_ms)
+		return problem(c, rq, 422, "bad-creation-time",
+			"the entry was created %lld s away from the relay's clock (at most %llu s allowed)",
+			(long long)(((int64_t)p.e.h.created_ms - (int64_t)now_ms) / 1000),
+			(unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
 	parley_charter_validity(charter, &from, &until);
 	if (now < from || now >= until)
 		return problem(c, rq, 403, "charter-not-valid", "the charter is not valid now");

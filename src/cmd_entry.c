@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  --text TEXT | --file F   the content to seal\n"
 	"  --out FILE        where to write the entry\n"
 	"  --unchecked       skip the local scope checks (to test that a relay refuses)\n"
+	"  --created MS      the creation time to record (default now; for tests)\n"
 	"\n"
 	"inspect: prints the header. With --charter, names the sender and checks the\n"
 	"signature and scope; with a recipient's --key, decrypts and prints the content.\n"
@@ -72,10 +73,12 @@ static int entry_new(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "unchecked", no_argument, NULL, 'U' },
+		{ "created", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool unchecked = false;
+	uint64_t created = 0;
 	const char *keypath = NULL, *charter = NULL, *type = NULL, *cat = NULL, *tlp = NULL;
 	const char *prev = NULL, *text = NULL, *file = NULL, *out = NULL;
 	char *to = NULL;
@@ -118,6 +121,10 @@ static int entry_new(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'o': out = optarg; break;
 		case 'U': unchecked = true; break;
+		case 'W':
+			if (!cli_parse_u64(optarg, 0, UINT64_MAX / 2, &created))
+				return cli_usage_error("entry new", "--created takes milliseconds since the epoch");
+			break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("entry new", "unknown option");
 		}
@@ -175,7 +182,7 @@ static int entry_new(int argc, char **argv)
 		goto out;
 	}
 	memcpy(h.sender, key->pub.keyid, PARLEY_KEYID_LEN);
-	h.created_ms = parley_now_ms();
+	h.created_ms = created ? created : parley_now_ms();
 	if (file) {
 		if (parley_file_read(file, PARLEY_ENTRY_MAX_PAYLOAD, &payload, &err)) {
 			ret = cli_fail(&err);

@@ -15,6 +15,8 @@
 #define PARLEY_ENTRY_MAX_REFS 16
 #define PARLEY_ENTRY_MAX_RECIP 32
 #define PARLEY_ENTRY_MAX_PAYLOAD ((size_t)1 << 20) /* 1 MiB of plaintext */
+/* An entry's creation time may differ from the relay's integration time by at most this. */
+#define PARLEY_ENTRY_MAX_SKEW_MS ((uint64_t)3600 * 1000)
 #define PARLEY_SEALED_KEY_LEN 80                   /* crypto_box_seal of a 32-byte key */
 #define PARLEY_NONCE_LEN 24
 #define PARLEY_TAG_LEN 16

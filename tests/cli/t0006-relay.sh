@@ -82,6 +82,11 @@ post skip.bin cert-a 1; has_out "^409"; has_out "wrong-sequence"
 "$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b --type notification \
 	--category espionage --unchecked --text x --seq "$next_seq" --prev prev.bin --out oos.bin || fail "entry new"
 post oos.bin cert-a 1; has_out "^422"; has_out "category-out-of-scope"
+# dated two days ago
+"$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b --type notification \
+	--category election-infrastructure --text x --seq "$next_seq" --prev prev.bin \
+	--created $(( ($(date +%s) - 172800) * 1000 )) --out old.bin || fail "entry new"
+post old.bin cert-a 1; has_out "^422"; has_out "bad-creation-time"
 # the good one goes in; sent again, it is a replay
 post good.bin cert-a 0; has_out "^201"
 post good.bin cert-a 1; has_out "^409"; has_out "wrong-sequence"

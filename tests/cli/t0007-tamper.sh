@@ -47,7 +47,9 @@ scenario "deleted entry" "the relay returned entry 7 where 6 was due" \
 scenario "swapped entries" "entry 6 from cert-a: sequence number 5, expected 4" \
 	"a=c.execute('select data from entries where idx=6').fetchone()[0]; b=c.execute('select data from entries where idx=7').fetchone()[0]; c.execute('update entries set data=? where idx=6', (b,)); c.execute('update entries set data=? where idx=7', (a,))"
 scenario "changed integration time" "do not match the root its checkpoint signs" \
-	"c.execute('update entries set integrated_ms = integrated_ms + 3600000 where idx=5')"
+	"c.execute('update entries set integrated_ms = integrated_ms + 60000 where idx=5')"
+scenario "integration time far from creation" "entry 5 from cert-b: created -7200 s away from its integration time" \
+	"c.execute('update entries set integrated_ms = integrated_ms + 7200000 where idx=5')"
 
 # rolled back to an old backup: detected, and the node stops trusting the relay
 rm -rf b relay.db-wal relay.db-shm; cp pristine.db relay.db; cp -r b.pristine b
