@@ -70,9 +70,8 @@ post() { # FILE [KEY]
 }
 mk good.bin
 # forged signature: one bit of the signature flipped
-cp good.bin forged.bin
-size=$(stat -c %s forged.bin)
-printf '\001' | dd of=forged.bin bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+python3 -c "
+b = bytearray(open('good.bin', 'rb').read()); b[-1] ^= 1; open('forged.bin', 'wb').write(bytes(b))"
 post forged.bin cert-a 1; has_out "^422"; has_out "bad-signature"
 # wrong sequence
 "$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b --type notification \
