@@ -330,6 +330,14 @@ int main(void)
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
+	for (int c = 0; c < CLIENTS; c++) {
+		free(cs[c].acks);
+		parley_seckey_free(keys[c]);
+	}
+	parley_seckey_free(relay_key);
+	parley_charter_free(charter);
+	parley_buf_release(&b);
+	parley_buf_release(&resp);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
