@@ -116,6 +116,47 @@ static int pick_channel(parley_node *node, const char *prefix, uint8_t id[32])
 	return EXIT_OK;
 }
 
+#define HELP_SHOWN (-1)
+
+/*
+ * The start of every node command whose only option is --channel: parse it,
+ * open the node and pick the channel. EXIT_OK; HELP_SHOWN after --help; or
+ * the exit status to return (key and node freed).
+ */
+static int channel_command(int argc, char **argv, const char *usage, parley_seckey **key, parley_node **node,
+	uint8_t id[32])
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *chan = NULL;
+	int c, ret;
+
+	*key = NULL;
+	*node = NULL;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': chan = optarg; break;
+		case 'h':
+			cli_help(usage);
+			return HELP_SHOWN;
+		default: return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if ((ret = cli_open_node(key, node)) || (ret = pick_channel(*node, chan, id))) {
+		parley_node_close(*node);
+		parley_seckey_free(*key);
+		*node = NULL;
+		*key = NULL;
+	}
+	return ret;
+}
+
 static const char sync_usage[] =
 	"usage: parley [--home DIR] sync [--channel ID]\n"
 	"\n"
@@ -128,45 +169,27 @@ static const char sync_usage[] =
 
 static int cmd_sync(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *chan = NULL;
 	parley_seckey *key;
 	parley_node *node;
 	parley_sync_report rep;
 	parley_err err = { 0 };
 	uint8_t id[32];
-	int c, ret;
+	int ret = channel_command(argc, argv, sync_usage, &key, &node, id);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': chan = optarg; break;
-		case 'h': return cli_help(sync_usage);
-		default: return cli_usage_error("sync", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("sync", "unexpected argument '%s'", argv[optind]);
-	if ((ret = cli_open_node(&key, &node)))
-		return ret;
-	if (!(ret = pick_channel(node, chan, id))) {
-		if (parley_node_sync(node, id, &rep, &err)) {
-			ret = cli_fail(&err);
-		} else {
-			printf("verified log of %llu entries (%llu new); %llu received, %llu receipts sent%s%s\n",
-				(unsigned long long)rep.new_size, (unsigned long long)(rep.new_size - rep.old_size),
-				(unsigned long long)rep.received, (unsigned long long)rep.receipts,
-				rep.cosigned ? "; checkpoint cosigned" : "",
-				rep.undecryptable ? "; WARNING: some entries addressed here do not decrypt" : "");
-			if (rep.pings_answered)
-				printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
-			if (rep.deadlines_missed)
-				printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
-		}
+	if (ret)
+		return ret == HELP_SHOWN ? EXIT_OK : ret;
+	if (parley_node_sync(node, id, &rep, &err)) {
+		ret = cli_fail(&err);
+	} else {
+		printf("verified log of %llu entries (%llu new); %llu received, %llu receipts sent%s%s\n",
+			(unsigned long long)rep.new_size, (unsigned long long)(rep.new_size - rep.old_size),
+			(unsigned long long)rep.received, (unsigned long long)rep.receipts,
+			rep.cosigned ? "; checkpoint cosigned" : "",
+			rep.undecryptable ? "; WARNING: some entries addressed here do not decrypt" : "");
+		if (rep.pings_answered)
+			printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
+		if (rep.deadlines_missed)
+			printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
 	}
 	parley_node_close(node);
 	parley_seckey_free(key);
@@ -441,36 +464,19 @@ static const char verify_usage[] =
 
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *chan = NULL;
-	parley_seckey *key = NULL;
-	parley_node *node = NULL;
+	parley_seckey *key;
+	parley_node *node;
 	parley_err err = { 0 };
 	uint8_t id[32];
 	uint64_t n = 0;
-	int c, ret;
+	int ret = channel_command(argc, argv, verify_usage, &key, &node, id);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': chan = optarg; break;
-		case 'h': return cli_help(verify_usage);
-		default: return cli_usage_error("verify", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
-	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
-		goto out;
+	if (ret)
+		return ret == HELP_SHOWN ? EXIT_OK : ret;
 	if (parley_node_verify(node, id, &n, &err))
 		ret = cli_fail(&err);
 	else
 		printf("replica verified: %llu entries, tree and checkpoint match\n", (unsigned long long)n);
-out:
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
@@ -978,37 +984,20 @@ static const char resume_usage[] =
 
 static int cmd_resume(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *chan = NULL;
-	parley_seckey *key = NULL;
-	parley_node *node = NULL;
+	parley_seckey *key;
+	parley_node *node;
 	parley_err err = { 0 };
 	uint8_t id[32];
-	int c, ret;
+	int ret = channel_command(argc, argv, resume_usage, &key, &node, id);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': chan = optarg; break;
-		case 'h': return cli_help(resume_usage);
-		default: return cli_usage_error("resume", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("resume", "unexpected argument '%s'", argv[optind]);
-	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
-		goto out;
+	if (ret)
+		return ret == HELP_SHOWN ? EXIT_OK : ret;
 	if (!parley_node_halted(node, id))
 		printf("the relay of this channel is trusted already\n");
 	else if (parley_node_resume(node, id, &err))
 		ret = cli_fail(&err);
 	else
 		printf("this node will talk to the relay again; the evidence file is kept\n");
-out:
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
