@@ -1,5 +1,5 @@
 /* node.c - a party's node: home, join, verified sync, receipts, cosignatures, posting, re-verification. */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, realpath */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +342,8 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 			json_string_value(json_object_get(cfg, "name")), key->pub.name);
 		goto fail;
 	}
+	if (json_is_string(json_object_get(cfg, "psi_respond_with")))
+		snprintf(n->psi_policy, sizeof(n->psi_policy), "%s", json_string_value(json_object_get(cfg, "psi_respond_with")));
 	json_array_foreach(json_object_get(cfg, "channels"), i, v) {
 		struct node_channel *c = &n->ch[n->nch];
 		const char *hex = json_string_value(json_object_get(v, "id"));
@@ -1026,7 +1028,7 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		parley_buf_release(&pl);
 	}
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still */
-	if ((rc = answer_owed(n, c, sc, cl, rep, err)))
+	if ((rc = answer_owed(n, c, sc, cl, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
 		goto out;
 	if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
 		goto out;
@@ -1418,4 +1420,26 @@ size_t parley_node_nchannels(parley_node *n)
 const uint8_t *parley_node_channel_at(parley_node *n, size_t i)
 {
 	return i < n->nch ? n->ch[i].id : NULL;
+}
+
+parley_code parley_node_psi_policy(const char *home, const char *set_path, parley_err *err)
+{
+	json_t *cfg;
+	parley_code rc;
+	char abs[4096];
+
+	if ((rc = config_load(home, &cfg, err)))
+		return rc;
+	if (set_path) {
+		if (!realpath(set_path, abs)) {
+			json_decref(cfg);
+			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: %s", set_path, strerror(errno));
+		}
+		json_object_set_new(cfg, "psi_respond_with", json_string(abs));
+	} else {
+		json_object_del(cfg, "psi_respond_with");
+	}
+	rc = config_save(home, cfg, err);
+	json_decref(cfg);
+	return rc;
 }

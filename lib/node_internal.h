@@ -24,6 +24,7 @@ struct node_channel {
 };
 
 struct parley_node {
+	char psi_policy[1024]; /* a set file that answers PSI requests on every sync, or empty */
 	char home[1024];
 	const parley_seckey *key;
 	parley_store *store;
@@ -51,6 +52,10 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 /* Sign, seal and append one entry, continuing our chain in sc. */
 parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
+
+/* The standing PSI policy: answer complete requests addressed here with the policy's set. */
+parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
 
 /* Record relay misbehaviour: an evidence file in the home, and the channel halted. */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,

@@ -236,29 +236,21 @@ static parley_code refuse(parley_node *n, struct node_channel *c, struct scan_ct
 	return rc;
 }
 
-parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
-	parley_psi_outcome *out, parley_err *err)
+/* Answer request `request` with set, on an open client after a sync (sc holds our chain). */
+static parley_code respond_core(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *clp,
+	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_err *err)
 {
-	struct node_channel *c = node_find_channel(n, id);
-	struct scan_ctx *sc = NULL;
 	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
-	parley_client cl;
-	parley_sync_report rep;
 	uint8_t k[32], *elems = NULL;
 	parley_tag *tags = NULL;
 	parley_buf msg = PARLEY_BUF_INIT;
 	char reason[256] = "";
+	const uint8_t *id = c->id;
 	parley_code rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&cl, 0, sizeof(cl));
 	crypto_core_ristretto255_scalar_random(k); /* a fresh key for every session */
-	if (!c)
-		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	if (!(sc = malloc(sizeof(*sc))))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)) ||
-		(rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
+	if ((rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
 		goto out;
 	if (!g.have_request || g.np == 0 || g.parts[0].index != request || g.parts[0].type != PARLEY_T_PSI_REQUEST ||
 		g.parts[0].thread != 0) {
@@ -317,7 +309,7 @@ parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64
 				rq->key.name, (unsigned long long)d.count, (long long)per_day);
 	}
 	if (reason[0]) {
-		if ((rc = refuse(n, c, sc, &cl, request, rq->key.name, category, reason, err)))
+		if ((rc = refuse(n, c, sc, clp, request, rq->key.name, category, reason, err)))
 			goto out;
 		out->refused = true;
 		snprintf(out->reason, sizeof(out->reason), "%s", reason);
@@ -390,19 +382,113 @@ parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64
 		if (rc)
 			goto out;
 		parley_post p = { PARLEY_T_PSI_RESPONSE, request, &request, 1, category, -1, to, 1, msg.data, msg.len };
-		if ((rc = node_post_entry(n, c, sc, &cl, &p, &idx, err)))
+		if ((rc = node_post_entry(n, c, sc, clp, &p, &idx, err)))
 			goto out;
 	}
 	out->their_size = na;
 	out->cardinality = first->mode == PARLEY_PSI_CARDINALITY;
 out:
 	sodium_memzero(k, sizeof(k));
-	parley_client_release(&cl);
 	gather_release(&g);
 	free(elems);
 	free(tags);
-	free(sc);
 	parley_buf_release(&msg);
+	return rc;
+}
+
+parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
+	parley_psi_outcome *out, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	struct scan_ctx *sc;
+	parley_client cl;
+	parley_sync_report rep;
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&cl, 0, sizeof(cl));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (!(sc = malloc(sizeof(*sc))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+		rc = respond_core(n, c, sc, &cl, request, set, out, err);
+	parley_client_release(&cl);
+	free(sc);
+	return rc;
+}
+
+/* The standing policy: answer, during a sync, every complete request addressed here with the policy's set. */
+struct pending_req {
+	uint64_t *v;
+	size_t n, cap;
+	const uint8_t *me;
+};
+
+static parley_code find_requests(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct pending_req *p = ctx;
+	parley_entry e;
+	(void)ms;
+	if (parley_entry_parse(data, len, &e, NULL) || e.h.type < PARLEY_T_PSI_REQUEST)
+		return PARLEY_OK;
+	bool mine = memcmp(e.h.sender, p->me, 4) == 0;
+	if (e.h.type == PARLEY_T_PSI_REQUEST && e.h.thread == 0 && !mine && parley_entry_recipient_index(&e, p->me) >= 0) {
+		if (p->n == p->cap) {
+			size_t ncap = p->cap ? p->cap * 2 : 16;
+			uint64_t *v = realloc(p->v, ncap * sizeof(*v));
+			if (!v)
+				return PARLEY_E_NOMEM;
+			p->v = v;
+			p->cap = ncap;
+		}
+		p->v[p->n++] = index;
+	} else if (mine && e.h.type != PARLEY_T_PSI_REQUEST) {
+		/* answered (or refused) already */
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i] == e.h.thread)
+				p->v[i] = UINT64_MAX;
+	}
+	return PARLEY_OK;
+}
+
+parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
+	parley_sync_report *rep, parley_err *err)
+{
+	struct pending_req p = { NULL, 0, 0, n->key->pub.keyid };
+	parley_iset set = { 0 };
+	parley_buf problems = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	if (!n->psi_policy[0])
+		return PARLEY_OK;
+	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, find_requests, &p, err)))
+		goto out;
+	for (size_t i = 0; i < p.n; i++) {
+		parley_psi_outcome o;
+		parley_err e2 = { 0 };
+		if (p.v[i] == UINT64_MAX)
+			continue;
+		if (!set.n && (rc = parley_iset_load(n->psi_policy, &set, &problems, err))) {
+			parley_wrap(err, rc, "the standing PSI policy's set");
+			goto out;
+		}
+		rc = respond_core(n, c, sc, cl, p.v[i], &set, &o, &e2);
+		parley_iset_release(&o.common);
+		if (rc == PARLEY_E_NOTFOUND) { /* not complete yet: next sync */
+			rc = PARLEY_OK;
+			continue;
+		}
+		if (rc) {
+			parley_fail(err, rc, "answering PSI request %llu by policy: %s", (unsigned long long)p.v[i], e2.msg);
+			goto out;
+		}
+		rep->psi_answered++;
+	}
+out:
+	free(p.v);
+	parley_iset_release(&set);
+	parley_buf_release(&problems);
 	return rc;
 }
 

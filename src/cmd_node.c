@@ -190,6 +190,8 @@ static int cmd_sync(int argc, char **argv)
 			printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
 		if (rep.deadlines_missed)
 			printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
+		if (rep.psi_answered)
+			printf("answered %llu PSI request(s) by the standing policy\n", (unsigned long long)rep.psi_answered);
 	}
 	parley_node_close(node);
 	parley_seckey_free(key);

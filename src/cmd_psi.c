@@ -13,6 +13,7 @@ static const char usage_text[] =
 	"usage: parley [--home DIR] psi request --to NAME --set FILE [--cardinality-only] [--category CAT]\n"
 	"       parley [--home DIR] psi respond N --set FILE\n"
 	"       parley [--home DIR] psi result N\n"
+	"       parley [--home DIR] psi policy (--set FILE | --off)\n"
 	"\n"
 	"Private set intersection of indicators of compromise with another party\n"
 	"(RFC 9497 OPRF over ristretto255): each side learns only what is common, or\n"
@@ -28,7 +29,9 @@ static const char usage_text[] =
 	"respond  answer request N with FILE (the charter's PSI limits are enforced;\n"
 	"         a refusal is itself logged with its reason)\n"
 	"result   after a sync: the common indicators, one per line, or 'count: K';\n"
-	"         exit 1 if the request was refused, 3 if no complete answer yet\n";
+	"         exit 1 if the request was refused, 3 if no complete answer yet\n"
+	"policy   a standing decision: on every sync, answer each complete request\n"
+	"         addressed here with FILE (read at that time); --off ends it\n";
 
 static int load_set(const char *path, parley_iset *set)
 {
@@ -54,11 +57,12 @@ int cmd_psi(int argc, char **argv)
 		{ "cardinality-only", no_argument, NULL, 'C' },
 		{ "category", required_argument, NULL, 'g' },
 		{ "channel", required_argument, NULL, 'c' },
+		{ "off", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = NULL, *setf = NULL, *cat = NULL, *chan = NULL, *sub;
-	bool card = false;
+	bool card = false, off = false;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_iset set = { 0 };
@@ -72,7 +76,7 @@ int cmd_psi(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return argc < 2 ? cli_usage_error("psi", "expected request, respond or result") : cli_help(usage_text);
 	sub = argv[1];
-	if (strcmp(sub, "request") && strcmp(sub, "respond") && strcmp(sub, "result"))
+	if (strcmp(sub, "request") && strcmp(sub, "respond") && strcmp(sub, "result") && strcmp(sub, "policy"))
 		return cli_usage_error("psi", "unknown subcommand '%s'", sub);
 	argc--;
 	argv++;
@@ -84,9 +88,28 @@ int cmd_psi(int argc, char **argv)
 		case 'C': card = true; break;
 		case 'g': cat = optarg; break;
 		case 'c': chan = optarg; break;
+		case 'O': off = true; break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("psi", "unknown option");
 		}
+	}
+	if (strcmp(sub, "policy") == 0) {
+		char buf[1024];
+		const char *home = cli_home_dir ? cli_home_dir : getenv("PARLEY_HOME");
+		if (!home || !*home) {
+			snprintf(buf, sizeof(buf), "%s/.parley", getenv("HOME") ? getenv("HOME") : ".");
+			home = buf;
+		}
+		if (optind != argc || !setf == !off)
+			return cli_usage_error("psi policy", "expected --set FILE or --off");
+		if (setf && (ret = load_set(setf, &set)))
+			return ret;
+		parley_iset_release(&set);
+		if (parley_node_psi_policy(home, setf, &err))
+			return cli_fail(&err);
+		printf(setf ? "PSI requests will be answered on every sync with %s\n" : "no standing PSI policy%s\n",
+			setf ? setf : "");
+		return EXIT_OK;
 	}
 	if (strcmp(sub, "request") == 0) {
 		if (!to || !setf || optind != argc)

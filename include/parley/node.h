@@ -56,6 +56,7 @@ typedef struct parley_sync_report {
 	uint64_t undecryptable;      /* addressed to this party but not opening */
 	uint64_t pings_answered;     /* ping-responses appended */
 	uint64_t deadlines_missed;   /* deadline-missed entries appended for threads this party opened */
+	uint64_t psi_answered;       /* PSI requests answered by the standing policy */
 	bool cosigned;
 } parley_sync_report;
 
@@ -133,6 +134,8 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
  */
 parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
 	parley_psi_outcome *out, parley_err *err) PARLEY_WUR;
+/* Set (path) or clear (NULL) the standing PSI policy: answer requests on every sync with this set. */
+parley_code parley_node_psi_policy(const char *home, const char *set_path, parley_err *err) PARLEY_WUR;
 /* The result of this party's request: PARLEY_E_NOTFOUND until the answer is complete. */
 parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_t request, parley_psi_outcome *out,
 	parley_err *err) PARLEY_WUR;

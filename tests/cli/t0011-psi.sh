@@ -95,6 +95,20 @@ p 0 --home a sync
 p 0 --home a inbox
 has_out "cert-b .* psi-refusal"
 
+# a standing policy answers on B's sync, within the charter's limits (here: a refusal, logged)
+p 0 --home b psi policy --set b.txt
+has_out "answered on every sync"
+p 0 --home a psi request --to cert-b --set a.txt
+G=$(tail -n 1 out)
+p 0 --home b sync
+has_out "answered 1 PSI request(s) by the standing policy"
+p 0 --home b sync
+has_out "verified log"
+grep -q "standing policy" out && fail "the policy answered the same request twice"
+p 1 --home a psi result "$G"
+has_err "was refused: cert-a has made 5 requests in 24 hours"
+p 0 --home b psi policy --off
+p 2 --home b psi policy
 p 0 --home a verify
 p 0 --home b verify
 done_ok
