@@ -1023,6 +1023,8 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		r->cfg.max_connections = 256;
 	if (!r->cfg.timeout_s)
 		r->cfg.timeout_s = 15;
+	if (!r->cfg.max_per_ip)
+		r->cfg.max_per_ip = r->cfg.max_connections / 4 > 64 ? r->cfg.max_connections / 4 : 64;
 	if (r->cfg.rate == 0)
 		r->cfg.rate = 200;
 	if (!r->cfg.page_max)
@@ -1059,7 +1061,7 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		flags |= MHD_USE_TLS;
 	r->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);

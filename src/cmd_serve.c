@@ -13,7 +13,7 @@
 static const char usage_text[] =
 	"usage: parley serve --key RELAY.key --db PATH --listen ADDR:PORT\n"
 	"                    [--tls-cert CERT.pem --tls-key KEY.pem] [--port-file F] [--rate N]\n"
-	"                    [--max-connections N] [--timeout SECONDS]\n"
+	"                    [--max-connections N] [--max-per-ip N] [--timeout SECONDS]\n"
 	"\n"
 	"Run the relay: an HTTP server that stores channels and relays entries\n"
 	"(routes in docs/api.md). The relay signs checkpoints with its key; a charter\n"
@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  --port-file F          write the port actually bound to F (for scripts)\n"
 	"  --rate N               requests per second per party (default 200; 0: unlimited)\n"
 	"  --max-connections N    concurrent connections (default 256)\n"
+	"  --max-per-ip N         of which from one address (default 64, or a quarter)\n"
 	"  --timeout SECONDS      idle connection timeout (default 15)\n"
 	"\n"
 	"Logs one structured line per event on standard error. SIGINT or SIGTERM stop\n"
@@ -43,6 +44,7 @@ int cmd_serve(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -76,6 +78,11 @@ int cmd_serve(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 100000, &v))
 				return cli_usage_error("serve", "--max-connections takes 1 to 100000");
 			cfg.max_connections = (unsigned)v;
+			break;
+		case 'P':
+			if (!cli_parse_u64(optarg, 1, 100000, &v))
+				return cli_usage_error("serve", "--max-per-ip takes 1 to 100000");
+			cfg.max_per_ip = (unsigned)v;
 			break;
 		case 't':
 			if (!cli_parse_u64(optarg, 1, 3600, &v))
