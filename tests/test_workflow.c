@@ -50,6 +50,7 @@ static parley_thread one(const parley_wf_entry *v, size_t n, uint64_t now, uint6
 {
 	parley_thread *ts = NULL, t;
 	size_t nt = 0;
+	memset(&t, 0, sizeof(t));
 	assert_int_equal(parley_workflow_threads(ch, v, n, now, &ts, &nt, NULL), PARLEY_OK);
 	for (size_t i = 0; i < nt; i++)
 		if (ts[i].opener == opener) {
