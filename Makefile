@@ -16,7 +16,7 @@ help:
 	@echo "make demo       a two-party hotline on 127.0.0.1, start to finish"
 	@echo "make bench      benchmarks; table on stdout, figures in $(BUILD)/bench.json"
 	@echo "make fuzz       build the libFuzzer harnesses with clang into $(FUZZ)/"
-	@echo "make torture    run each fuzz harness for FUZZ_SECONDS (default 60)"
+	@echo "make torture    each fuzz harness for FUZZ_SECONDS (default 60), then a 64-client relay soak (SOAK_SECONDS)"
 	@echo "make install    install the parley command under PREFIX (default /usr/local)"
 	@echo "make clean      remove build directories"
 
@@ -58,8 +58,8 @@ $(FUZZ)/build.ninja:
 fuzz: deps $(FUZZ)/build.ninja
 	ninja -C $(FUZZ)
 
-torture: fuzz
-	scripts/torture.sh $(FUZZ) $(FUZZ_SECONDS)
+torture: fuzz all
+	BUILD=$(CURDIR)/$(BUILD) scripts/torture.sh $(FUZZ) $(FUZZ_SECONDS)
 
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX)

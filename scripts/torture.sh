@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run each libFuzzer harness for a fixed time. Usage: scripts/torture.sh FUZZ_BUILD_DIR SECONDS
+# Run each libFuzzer harness for a fixed time, then the relay soak.
+# Usage: scripts/torture.sh FUZZ_BUILD_DIR SECONDS   (SOAK_SECONDS, default 60; BUILD, default build/)
 # New inputs go to FUZZ_BUILD_DIR/corpus-NAME; crashes to FUZZ_BUILD_DIR/crash-*. The committed
 # seed corpora under fuzz/corpus/ are read, never written.
 set -eu
@@ -17,4 +18,13 @@ for h in entry charter keyfile note proof stix psi auth; do
 	fi
 	grep -E 'stat::number_of_executed_units|cov:' "$dir/fuzz-$h.log" | tail -n 2
 done
+# the relay soak: 64 clients appending and reading for a minute
+root_build=${BUILD:-$root/build}
+if [ -x "$root_build/tests/test_soak" ]; then
+	echo "== relay soak for ${SOAK_SECONDS:-60}s"
+	if ! PARLEY="$root_build/parley" PARLEY_SOAK_SECONDS="${SOAK_SECONDS:-60}" "$root_build/tests/test_soak" | tail -n 1; then
+		echo "relay soak: FAILED" >&2
+		status=1
+	fi
+fi
 exit $status
