@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""fake_relay.py - a lying relay for tests: it checks nothing and serves, for any channel,
+whatever the test put in DIR: log.json (a list of {"integrated_ms", "entry" (base64)}) and
+checkpoint.note (a signed checkpoint). It answers every write with success.
+Usage: fake_relay.py DIR PORTFILE   (listens on 127.0.0.1, a free port written to PORTFILE)"""
+import json, os, sys, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+DIR, PORTFILE = sys.argv[1], sys.argv[2]
+
+class Liar(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, ctype='application/json'):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header('Content-Type', ctype)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        n = int(self.headers.get('Content-Length', 0))
+        self.rfile.read(n)
+        self.send(201, json.dumps({'channel': 'x', 'index': 0, 'integrated_ms': 0, 'size': 0, 'signer': 'x'}))
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        if u.path.endswith('/checkpoint'):
+            return self.send(200, open(os.path.join(DIR, 'checkpoint.note')).read(), 'text/plain')
+        if u.path.endswith('/entries'):
+            log = json.load(open(os.path.join(DIR, 'log.json')))
+            start = int(q.get('from', ['0'])[0])
+            page = [dict(e, index=start + i) for i, e in enumerate(log[start:start + 500])]
+            return self.send(200, json.dumps({'size': len(log), 'entries': page}))
+        if u.path == '/v1/health':
+            return self.send(200, '{"status":"ok"}')
+        self.send(404, '{}')
+
+server = HTTPServer(('127.0.0.1', 0), Liar)
+with open(PORTFILE + '.tmp', 'w') as f:
+    f.write(str(server.server_address[1]))
+os.rename(PORTFILE + '.tmp', PORTFILE)
+server.serve_forever()
