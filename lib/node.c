@@ -815,12 +815,30 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 	struct hdr_ctx hc = { NULL, 0, 0 };
 	uint64_t *receipted = NULL, *answered = NULL;
 	size_t nr = 0, na = 0;
-	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT;
 	const uint8_t *me = n->key->pub.keyid;
 	parley_code rc;
 
 	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, collect_hdr, &hc, err)))
 		goto out;
+	/* every receipt carries the checkpoint this node verified last: its reader compares views */
+	{
+		parley_buf cpn = PARLEY_BUF_INIT;
+		uint64_t cps;
+		json_t *o = NULL;
+		char *s = NULL;
+		if (parley_store_checkpoint_get(n->store, c->id, 0, &cpn, &cps, NULL) == PARLEY_OK &&
+			(o = json_pack("{s:s%}", "checkpoint", (const char *)cpn.data, cpn.len)) &&
+			(s = json_dumps(o, JSON_COMPACT)))
+			rc = parley_buf_addstr(&rpl, s);
+		free(s);
+		json_decref(o);
+		parley_buf_release(&cpn);
+		if (rc) {
+			rc = parley_fail(err, rc, "out of memory");
+			goto out;
+		}
+	}
 	receipted = malloc((hc.n + 1) * sizeof(*receipted));
 	answered = malloc((hc.n + 1) * sizeof(*answered));
 	if (!receipted || !answered) {
@@ -865,7 +883,7 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 		const char *to[1] = { snd->key.name };
 		if (owe_receipt) {
 			parley_post p = { PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, &ref, 1,
-				h->category, h->tlp, to, 1, NULL, 0 };
+				h->category, h->tlp, to, 1, rpl.len ? rpl.data : NULL, rpl.len };
 			if ((rc = node_post_entry(n, c, sc, cl, &p, &out_idx, err))) {
 				parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)idx);
 				goto out;
@@ -888,6 +906,7 @@ out:
 	free(answered);
 	parley_buf_release(&raw);
 	parley_buf_release(&pl);
+	parley_buf_release(&rpl);
 	return rc;
 }
 
@@ -896,7 +915,7 @@ out:
  * proof it served) and stop trusting it for this channel until an operator acts.
  */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
-	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, parley_err *err)
+	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err)
 {
 	char path[1200], marker[1200], rel[160];
 	parley_buf charter = PARLEY_BUF_INIT;
@@ -914,6 +933,11 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 		"checkpoints", old_note->data ? (const char *)old_note->data : "", old_note->len,
 		(const char *)new_note->data, new_note->len, "consistency_proof", pr, "detail", err ? err->msg : kind);
 	parley_buf_release(&charter);
+	if (doc && prefix_root) {
+		char hex[65];
+		parley_hex(hex, prefix_root, 32);
+		json_object_set_new(doc, "prefix_root", json_string(hex));
+	}
 	snprintf(rel, sizeof(rel), "evidence-%.16s-%llu.json", c->hex, (unsigned long long)now);
 	char *s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	json_decref(doc);
@@ -927,6 +951,54 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 				"RELAY MISBEHAVIOUR", path);
 	}
 	free(s);
+}
+
+/*
+ * A receipt carries the checkpoint its writer's node verified before writing it, so
+ * it is integrated after that tree: our verified log, which holds the receipt, must
+ * have the same root at that size. If not, the relay showed the two of us different
+ * histories (G4), and both checkpoints carry its signature.
+ */
+static parley_code compare_views(parley_node *n, struct node_channel *c, const parley_buf *note,
+	const parley_checkpoint *cp, uint64_t index, const parley_entry *e, const parley_buf *pl, parley_err *err)
+{
+	parley_payload p;
+	parley_checkpoint theirs;
+	uint8_t mine[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t np = 0;
+	parley_code rc;
+	const parley_party *who = parley_charter_party_by_keyid(c->charter, e->h.sender);
+
+	if (parley_payload_decode(pl->data, pl->len, &p, NULL) || !p.checkpoint) {
+		parley_payload_release(&p);
+		return PARLEY_OK; /* a receipt without a view is allowed; it just does not help */
+	}
+	parley_buf tb = { .data = (uint8_t *)p.checkpoint, .len = strlen(p.checkpoint) };
+	if (parley_checkpoint_check(c->charter, p.checkpoint, tb.len, &theirs, NULL, NULL) != PARLEY_OK ||
+		theirs.size > index) { /* not the relay's signature, or not before the receipt: the writer's word only */
+		parley_payload_release(&p);
+		return PARLEY_OK;
+	}
+	if ((rc = parley_store_root(n->store, c->id, theirs.size, mine, err))) {
+		parley_payload_release(&p);
+		return rc;
+	}
+	if (sodium_memcmp(mine, theirs.root, 32) == 0) {
+		parley_payload_release(&p);
+		return PARLEY_OK;
+	}
+	if (theirs.size < cp->size &&
+		(rc = parley_store_consistency(n->store, c->id, theirs.size, cp->size, proof, &np, err))) {
+		parley_payload_release(&p);
+		return rc;
+	}
+	rc = parley_fail(err, PARLEY_E_VERIFY,
+		"the receipt at %llu from %s holds a checkpoint of size %llu signed by the relay whose root is not the one "
+		"this node verified at that size: the relay shows different histories to different parties (split view)",
+		(unsigned long long)index, who ? who->key.name : "?", (unsigned long long)theirs.size);
+	node_halt(n, c, "split view", &tb, note, (const uint8_t(*)[32])proof, np, mine, err);
+	parley_payload_release(&p);
+	return rc;
 }
 
 parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
@@ -969,14 +1041,14 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		rc = parley_fail(err, PARLEY_E_VERIFY,
 			"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay rolled its log back",
 			(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
-		node_halt(n, c, "rollback", &stored, &note, NULL, 0, err);
+		node_halt(n, c, "rollback", &stored, &note, NULL, 0, NULL, err);
 		goto out;
 	}
 	if (V && cp.size == V && sodium_memcmp(cp.root, vcp.root, 32) != 0) {
 		rc = parley_fail(err, PARLEY_E_VERIFY,
 			"the relay signed two different roots for size %llu: it shows different histories (split view)",
 			(unsigned long long)V);
-		node_halt(n, c, "fork", &stored, &note, NULL, 0, err);
+		node_halt(n, c, "fork", &stored, &note, NULL, 0, NULL, err);
 		goto out;
 	}
 	if (V && cp.size > V) {
@@ -988,7 +1060,7 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			rc = parley_fail(err, PARLEY_E_VERIFY,
 				"the relay's checkpoint of size %llu is not a consistent extension of the verified size %llu: history was rewritten",
 				(unsigned long long)cp.size, (unsigned long long)V);
-			node_halt(n, c, "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np, err);
+			node_halt(n, c, "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np, NULL, err);
 			goto out;
 		}
 	}
@@ -1038,18 +1110,25 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		goto out;
 	rep->new_size = cp.size;
 
-	/* what is new and addressed to us must decrypt */
+	/* what is new and addressed to us must decrypt; receipts show us their writer's view */
 	for (uint64_t i = L; i < cp.size; i++) {
 		struct fetched *x = &f[i - L];
 		parley_buf pl = PARLEY_BUF_INIT;
 		if (parley_entry_recipient_index(&x->e, n->key->pub.keyid) < 0 ||
-			memcmp(x->e.h.sender, n->key->pub.keyid, 4) == 0 || x->e.h.type == PARLEY_T_RECEIPT)
+			memcmp(x->e.h.sender, n->key->pub.keyid, 4) == 0)
 			continue;
-		if (parley_entry_open(&x->e, n->key, &pl, NULL, NULL))
-			rep->undecryptable++;
-		else
-			rep->received++;
+		bool opened = parley_entry_open(&x->e, n->key, &pl, NULL, NULL) == PARLEY_OK;
+		if (x->e.h.type != PARLEY_T_RECEIPT) {
+			if (opened)
+				rep->received++;
+			else
+				rep->undecryptable++;
+		} else if (opened) {
+			rc = compare_views(n, c, &note, &cp, i, &x->e, &pl, err);
+		}
 		parley_buf_release(&pl);
+		if (rc)
+			goto out;
 	}
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still */
 	if ((rc = answer_owed(n, c, sc, cl, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))

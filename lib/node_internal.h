@@ -59,6 +59,6 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 
 /* Record relay misbehaviour: an evidence file in the home, and the channel halted. */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
-	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, parley_err *err);
+	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err);
 
 #endif

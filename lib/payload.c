@@ -74,6 +74,8 @@ parley_code parley_payload_decode(const uint8_t *p, size_t n, parley_payload *ou
 			out->text = strdup(json_string_value(v));
 		} else if (strcmp(k, "stix") == 0 && check_stix(v, NULL) == PARLEY_OK) {
 			out->stix = json_incref(v);
+		} else if (strcmp(k, "checkpoint") == 0 && json_is_string(v)) {
+			out->checkpoint = strdup(json_string_value(v));
 		} else {
 			json_decref(o);
 			parley_payload_release(out);
@@ -87,6 +89,7 @@ parley_code parley_payload_decode(const uint8_t *p, size_t n, parley_payload *ou
 void parley_payload_release(parley_payload *p)
 {
 	free(p->text);
+	free(p->checkpoint);
 	json_decref(p->stix);
 	memset(p, 0, sizeof(*p));
 }

@@ -610,6 +610,32 @@ parley_code parley_evidence_check(const char *text, size_t n, parley_buf *report
 			"Both signatures verify with the charter's relay key. An append-only log has one tree per size:\n"
 			"the relay showed different histories (a split view, G4).\n",
 			rk->name, (unsigned long long)a.size, ra, rb);
+	} else if (a.size < b.size && json_is_string(json_object_get(doc, "prefix_root"))) {
+		/* b's tree, by a proof that verifies, has at size a.size a root other than the one a signs */
+		const char *ph = json_string_value(json_object_get(doc, "prefix_root"));
+		uint8_t pr[32];
+		char rp[64];
+		if (parley_unhex(pr, 32, ph, strlen(ph))) {
+			rc = parley_fail(err, PARLEY_E_FORMAT, "evidence: 'prefix_root' is not 32 bytes of hex");
+			goto out;
+		}
+		if (parley_merkle_verify_consistency(a.size, b.size, pr, b.root, (const uint8_t(*)[32])proof, np, NULL) !=
+			PARLEY_OK) {
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"evidence: the consistency proof does not lead from 'prefix_root' to the second checkpoint");
+			goto out;
+		}
+		if (sodium_memcmp(pr, a.root, 32) == 0) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "evidence: the checkpoints are consistent (same prefix root)");
+			goto out;
+		}
+		parley_b64(rp, pr, 32);
+		rc = parley_buf_addf(report,
+			"PROVEN: relay %s signed a tree of size %llu with root\n  %s\nand a tree of size %llu whose first %llu "
+			"entries have, by the consistency proof included, the root\n  %s\n"
+			"Both signatures verify with the charter's relay key. An append-only log has one tree per size:\n"
+			"the relay showed different histories (a split view, G4).\n",
+			rk->name, (unsigned long long)a.size, ra, (unsigned long long)b.size, (unsigned long long)a.size, rp);
 	} else if (a.size < b.size) {
 		if (parley_merkle_verify_consistency(a.size, b.size, a.root, b.root, (const uint8_t(*)[32])proof, np, NULL) ==
 			PARLEY_OK) {

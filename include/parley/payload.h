@@ -10,11 +10,14 @@
 
 /*
  * The plaintext of an entry is UTF-8 JSON: {"text": STRING} and/or
- * {"stix": OBJECT} (a STIX bundle); an empty payload is allowed (receipts).
+ * {"stix": OBJECT} (a STIX bundle); an empty payload is allowed. A receipt's payload is
+ * {"checkpoint": NOTE}: the signed checkpoint its writer's node last verified, so that the
+ * receipt's reader can compare it with its own view of the log (split-view detection).
  */
 typedef struct parley_payload {
-	char *text;   /* NULL when absent */
-	json_t *stix; /* NULL when absent; a new reference */
+	char *text;       /* NULL when absent */
+	json_t *stix;     /* NULL when absent; a new reference */
+	char *checkpoint; /* receipts: the checkpoint note the receipt's writer last verified; NULL when absent */
 } parley_payload;
 
 /* Encode; at least one of text and stix. The STIX object must be a bundle ("type": "bundle"). */

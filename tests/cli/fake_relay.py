@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """fake_relay.py - a lying relay for tests: it checks nothing and serves, for any channel,
 whatever the test put in DIR: log.json (a list of {"integrated_ms", "entry" (base64)}) and
-checkpoint.note (a signed checkpoint). It answers every write with success.
+checkpoint.note (a signed checkpoint). It answers every write with success, and keeps each
+entry written to it as DIR/posted-N.bin (N = 1, 2, ...) for the test to serve, or not.
 Usage: fake_relay.py DIR PORTFILE   (listens on 127.0.0.1, a free port written to PORTFILE)"""
 import json, os, sys, urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -22,7 +23,13 @@ class Liar(BaseHTTPRequestHandler):
 
     def do_POST(self):
         n = int(self.headers.get('Content-Length', 0))
-        self.rfile.read(n)
+        body = self.rfile.read(n)
+        if self.path.endswith('/entries'):
+            k = 1
+            while os.path.exists(os.path.join(DIR, 'posted-%d.bin' % k)):
+                k += 1
+            with open(os.path.join(DIR, 'posted-%d.bin' % k), 'wb') as f:
+                f.write(body)
         self.send(201, json.dumps({'channel': 'x', 'index': 0, 'integrated_ms': 0, 'size': 0, 'signer': 'x'}))
 
     def do_GET(self):

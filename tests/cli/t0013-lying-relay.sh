@@ -19,13 +19,15 @@ CHAN=$("$PARLEY" charter verify c.json)
 NOW=$(( $(date +%s) * 1000 ))
 
 # the log the liar serves: entries (files) with integration times, under a root it signs
-serve() { # [--no-sign | --sign-with KEYFILE] ENTRY...
+serve() { # [--no-sign | --sign-with KEYFILE | --later MS] ENTRY...
 	signer=keys/relay.key
+	at=$NOW
 	case "$1" in
 	--no-sign) signer=; shift ;;
 	--sign-with) signer=$2; shift 2 ;;
+	--later) at=$((NOW + $2)); shift 2 ;;
 	esac
-	python3 - "$NOW" "$@" <<'PY' || fail "serve"
+	python3 - "$at" "$@" <<'PY' || fail "serve"
 import base64, json, struct, sys
 now = int(sys.argv[1])
 log = [{'integrated_ms': now + i, 'entry': base64.b64encode(open(f, 'rb').read()).decode()}
@@ -108,5 +110,35 @@ import json; l = json.load(open('served/log.json')); json.dump(l[:1] + l[:1], op
 fresh_b
 p 1 --home b sync
 has_err "entry 1 from cert-a: sequence number 1, expected 2"
+
+# split view (G4): cert-b is shown e1 integrated at one time, cert-a the same entry at another,
+# so the two trees differ. cert-b's receipt carries the checkpoint it verified; when the liar
+# passes the receipt on to cert-a, cert-a's node compares it with its own tree and catches it.
+rm -f served/posted-*.bin
+serve e1; fresh_b
+p 0 --home b sync
+has_out "1 receipts sent"
+[ -f served/posted-1.bin ] || fail "cert-b's node sent no receipt"
+# the honest case first: the same history for both, and cert-a's node accepts the receipt
+serve e1 served/posted-1.bin
+"$PARLEY" --home a join c.json --key keys/cert-a.key >/dev/null || fail "join a"
+p 0 --home a sync
+rm -rf a
+serve --later 5 e1 served/posted-1.bin
+"$PARLEY" --home a join c.json --key keys/cert-a.key >/dev/null || fail "join a"
+p 1 --home a sync
+has_err "the receipt at 1 from cert-b holds a checkpoint of size 1 signed by the relay whose root is not the one this node verified"
+has_err "split view"
+has_err "this node now refuses the relay for this channel"
+p 1 --home a sync
+has_err "stopped trusting the relay"
+p 0 check-evidence a/evidence-*.json
+has_out "PROVEN: relay relay signed a tree of size 1"
+has_out "and a tree of size 2 whose first 1 entries have, by the consistency proof included, the root"
+python3 -c "
+import glob, json; f = glob.glob('a/evidence-*.json')[0]; d = json.load(open(f))
+d['prefix_root'] = d['prefix_root'][:-1] + ('0' if d['prefix_root'][-1] != '0' else '1'); json.dump(d, open('bad.json', 'w'))"
+p 1 check-evidence bad.json
+has_err "does not lead from 'prefix_root'"
 
 done_ok
