@@ -70,8 +70,10 @@ static const char evidence_usage[] =
 	"\n"
 	"Verify, offline, an evidence file that a node wrote when it caught its relay\n"
 	"misbehaving: the charter's signatures, the relay's signature on both\n"
-	"checkpoints, and what they show. Two different trees of one size are proof\n"
-	"of a split view. Exit 0 when the evidence checks, 1 otherwise.\n";
+	"checkpoints, and what they show. Two different trees of one size, or a\n"
+	"shorter tree whose root differs from the longer one's at that size (by the\n"
+	"consistency proof included), are proof of a split view. Exit 0 when the\n"
+	"evidence checks, 1 otherwise.\n";
 
 int cmd_check_evidence(int argc, char **argv)
 {
