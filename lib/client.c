@@ -1,5 +1,6 @@
 /* client.c - the relay client: signed requests over libcurl. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 	return parley_buf_add(b, p, n) ? 0 : n; /* 0 aborts the transfer when over the cap */
 }
 
-parley_code parley_client_do(parley_client *c, const char *method, const char *target, const char *content_type,
+static parley_code client_once(parley_client *c, const char *method, const char *target, const char *content_type,
 	const uint8_t *body, size_t n, long *status, parley_buf *resp, parley_err *err)
 {
 	CURL *h = c->curl;
@@ -106,6 +107,24 @@ parley_code parley_client_do(parley_client *c, const char *method, const char *t
 		return parley_fail(err, PARLEY_E_IO, "relay %s: %s", c->base, curl_easy_strerror(cc));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	return PARLEY_OK;
+}
+
+parley_code parley_client_do(parley_client *c, const char *method, const char *target, const char *content_type,
+	const uint8_t *body, size_t n, long *status, parley_buf *resp, parley_err *err)
+{
+	bool retry = !c->no_retry && !c->fixed_time_ms && !c->fixed_nonce[0];
+	uint64_t start = parley_now_ms(), pause = 50;
+	parley_code rc;
+
+	for (;;) {
+		if ((rc = client_once(c, method, target, content_type, body, n, status, resp, err)) || *status != 429 ||
+			!retry || parley_now_ms() - start + pause > PARLEY_CLIENT_RETRY_MS)
+			return rc;
+		struct timespec ts = { (time_t)(pause / 1000), (long)(pause % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (pause < 2000)
+			pause *= 2;
+	}
 }
 
 parley_code parley_client_problem(long status, const parley_buf *resp, parley_err *err)

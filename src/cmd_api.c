@@ -77,6 +77,7 @@ int cmd_api(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
+	cl.no_retry = 1; /* show what the relay answered, 429 included */
 	cl.fixed_time_ms = t;
 	if (ca)
 		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", ca);

@@ -18,6 +18,7 @@ typedef struct parley_client {
 	/* for tests of the relay's refusals: a fixed time and nonce instead of now and random */
 	uint64_t fixed_time_ms;
 	char fixed_nonce[33];
+	int no_retry;               /* return a 429 as it is instead of backing off and retrying */
 } parley_client;
 
 parley_code parley_client_init(parley_client *c, const char *base_url, const parley_seckey *key,
@@ -27,8 +28,12 @@ void parley_client_release(parley_client *c);
 /*
  * Send one request to base + target (a path with an optional query). On a
  * response of any status, PARLEY_OK with *status and the body in resp;
- * PARLEY_E_IO when the relay cannot be reached or answers garbage.
+ * PARLEY_E_IO when the relay cannot be reached or answers garbage. A 429
+ * (rate limited) is retried, newly signed, after a growing pause (50 ms
+ * doubling to 2 s, for at most PARLEY_CLIENT_RETRY_MS in all) unless
+ * no_retry is set or the time or nonce is fixed.
  */
+#define PARLEY_CLIENT_RETRY_MS 60000
 parley_code parley_client_do(parley_client *c, const char *method, const char *target, const char *content_type,
 	const uint8_t *body, size_t n, long *status, parley_buf *resp, parley_err *err) PARLEY_WUR;
 

@@ -1,0 +1,77 @@
+#!/bin/sh
+# A node killed (SIGKILL) at random moments of a sync that owes many receipts resumes on
+# its next sync: its replica verifies, and every entry addressed to it has exactly one
+# receipt in the log, none lost, none twice. Then: a rate-limited relay answers 429, and
+# a node backs off and completes its sync.
+. "$(dirname "$0")/lib.sh"
+
+setup_channel
+N=300
+i=0
+while [ $i -lt $N ]; do
+	"$PARLEY" --home a notify --to cert-b --category ip-theft --text "incident $i" >/dev/null 2>&1 ||
+		fail "notify $i"
+	i=$((i + 1))
+done
+
+kills=0
+for delay in 0.01 0.02 0.03 0.04 0.05 0.06 0.07 0.08 0.09 0.1; do
+	"$PARLEY" --home b sync >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+	wait "$pid" 2>/dev/null
+	# the replica holds only verified entries at every moment
+	p 0 --home b verify
+done
+[ "$kills" -ge 5 ] || fail "only $kills of 10 syncs were killed mid-way (the machine is too fast for the delays)"
+p 0 --home b sync
+p 0 --home b verify
+p 0 --home b sync        # nothing owed any more
+has_out "0 receipts sent"
+
+# count cert-b's receipts in the relay's log (entry layout: docs/protocol.md §5)
+p 0 api --relay "$RELAY_URL" --key keys/cert-b.key GET "/v1/channels/$CHANNEL/entries?from=0&limit=500"
+mv out page1
+p 0 api --relay "$RELAY_URL" --key keys/cert-b.key GET "/v1/channels/$CHANNEL/entries?from=500&limit=500"
+mv out page2
+python3 - "$N" <<'PY' || fail "receipts"
+import base64, json, struct, sys
+n = int(sys.argv[1])
+log = []
+for page in ('page1', 'page2'):
+    body = open(page).read()
+    log += json.loads(body[body.index('{'):])['entries']
+assert [e['index'] for e in log] == list(range(2 * n)), 'not the notifications and one receipt each'
+
+notes, receipts = set(), []
+for e in log:
+    b = base64.b64decode(e['entry'])
+    typ = b[89]
+    if typ == 1:
+        notes.add(e['index'])
+    elif typ == 5:
+        nrefs = b[98]
+        assert nrefs == 1
+        receipts.append(struct.unpack('>Q', b[99:107])[0])
+assert len(notes) == n, len(notes)
+assert len(receipts) == len(set(receipts)), 'duplicate receipts'
+assert set(receipts) == notes, 'missing receipts: %s' % sorted(notes - set(receipts))[:5]
+PY
+echo "killed $kills syncs mid-way" >&2
+
+# the relay's rate limit (1 request per second per key, burst 2): the api command shows the
+# 429; a node's requests back off and retry until they pass
+port=$(cat relay.port)
+stop_relay
+RELAY_ARGS="--rate 1" start_relay relay "$port"
+limited=0
+for _ in 1 2 3 4 5; do
+	"$PARLEY" api --relay "$RELAY_URL" --key keys/cert-a.key GET "/v1/channels/$CHANNEL/checkpoint" >out 2>&1
+	grep -q '^429' out && grep -q rate-limited out && limited=$((limited + 1))
+done
+[ "$limited" -ge 1 ] || fail "five requests at once were not rate limited"
+p 0 --home a notify --to cert-b --category ip-theft --text "after the limit"
+p 0 --home b sync
+has_out "1 receipts sent"
+done_ok
