@@ -3,11 +3,15 @@
 whatever the test put in DIR: log.json (a list of {"integrated_ms", "entry" (base64)}) and
 checkpoint.note (a signed checkpoint). It answers every write with success, and keeps each
 entry written to it as DIR/posted-N.bin (N = 1, 2, ...) for the test to serve, or not.
-Usage: fake_relay.py DIR PORTFILE   (listens on 127.0.0.1, a free port written to PORTFILE)"""
-import json, os, sys, urllib.parse
+With --proxy URL it instead forwards every request to the real relay at URL and changes one
+byte of every consistency proof it passes back (a network attacker, or a relay's own bug).
+Usage: fake_relay.py DIR PORTFILE [--proxy URL]
+(listens on 127.0.0.1, a free port written to PORTFILE)"""
+import json, os, sys, urllib.error, urllib.parse, urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 DIR, PORTFILE = sys.argv[1], sys.argv[2]
+UPSTREAM = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == '--proxy' else None
 
 class Liar(BaseHTTPRequestHandler):
     def log_message(self, *args):
@@ -21,7 +25,27 @@ class Liar(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def forward(self, method):
+        n = int(self.headers.get('Content-Length', 0))
+        body = self.rfile.read(n) if n else None
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ('host', 'content-length', 'connection')}
+        req = urllib.request.Request(UPSTREAM + self.path, data=body, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req) as r:
+                status, data, ctype = r.status, r.read(), r.headers.get('Content-Type', 'application/json')
+        except urllib.error.HTTPError as e:
+            status, data, ctype = e.code, e.read(), e.headers.get('Content-Type', 'application/json')
+        if '/proof/consistency' in self.path and status == 200:
+            doc = json.loads(data)
+            if doc['hashes']:
+                h = doc['hashes'][0]
+                doc['hashes'][0] = ('1' if h[0] == '0' else '0') + h[1:]
+            data = json.dumps(doc).encode()
+        self.send(status, data, ctype)
+
     def do_POST(self):
+        if UPSTREAM:
+            return self.forward('POST')
         n = int(self.headers.get('Content-Length', 0))
         body = self.rfile.read(n)
         if self.path.endswith('/entries'):
@@ -33,6 +57,8 @@ class Liar(BaseHTTPRequestHandler):
         self.send(201, json.dumps({'channel': 'x', 'index': 0, 'integrated_ms': 0, 'size': 0, 'signer': 'x'}))
 
     def do_GET(self):
+        if UPSTREAM:
+            return self.forward('GET')
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
         if u.path.endswith('/checkpoint'):

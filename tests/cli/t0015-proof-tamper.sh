@@ -1,0 +1,36 @@
+#!/bin/sh
+# A consistency proof changed on its way from the relay (one byte): the node refuses the new
+# checkpoint, keeps what it verified, halts the channel and writes evidence that accuses the
+# relay but does not prove it lied (an honest relay refutes it by serving a valid proof).
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+setup_channel
+mkdir mitm
+python3 "$HERE/fake_relay.py" mitm mitm.port --proxy "$RELAY_URL" &
+MITM=$!
+trap 'kill $MITM $RELAY_PID 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 1 100); do [ -s mitm.port ] && break; sleep 0.05; done
+"$PARLEY" --home m join c.json --key keys/cert-b.key --relay "http://127.0.0.1:$(cat mitm.port)" >/dev/null ||
+	fail "join through the proxy"
+
+p 0 --home a notify --to cert-b --category ip-theft --text "one"
+p 0 --home m sync                     # the first checkpoint needs no consistency proof
+has_out "verified log of 1 entries"
+p 0 --home a notify --to cert-b --category ip-theft --text "two"
+p 1 --home m sync
+has_err "is not a consistent extension of the verified size"
+has_err "this node now refuses the relay for this channel"
+p 0 --home m verify                   # nothing unverified was stored
+has_out "replica verified: 1 entries"
+p 0 --home m inbox                    # local reads go on, with the warning on every command
+has_err "misbehaved (inconsistent at"
+p 1 --home m sync
+has_err "stopped trusting the relay"
+p 0 check-evidence m/evidence-*.json
+has_out "does not verify"
+has_out "stands accused"
+# the same relay reached directly serves proofs that verify: the accusation was the network's
+p 0 --home b sync
+has_out "verified log of 3 entries"
+done_ok
