@@ -27,14 +27,15 @@ static const char usage_text[] =
 	"  --ref N           a referenced log index (repeat, at most 16)\n"
 	"  --text TEXT | --file F   the content to seal\n"
 	"  --out FILE        where to write the entry\n"
-	"  --unchecked       skip the local scope checks (to test that a relay refuses)\n"
+	"  --unchecked       skip the local scope checks (to test that a relay refuses);\n"
+	"                    --to then also takes public key files (NAME.pub) of outsiders\n"
 	"  --created MS      the creation time to record (default now; for tests)\n"
 	"\n"
 	"inspect: prints the header. With --charter, names the sender and checks the\n"
 	"signature and scope; with a recipient's --key, decrypts and prints the content.\n"
 	"Exit 1 when the entry does not parse, verify or open.\n";
 
-static int resolve_recipients(const parley_charter *ch, char *list, parley_entry_hdr *h,
+static int resolve_recipients(const parley_charter *ch, char *list, bool unchecked, parley_entry_hdr *h,
 	uint8_t (*pks)[PARLEY_PK_LEN])
 {
 	char *s = list;
@@ -44,12 +45,22 @@ static int resolve_recipients(const parley_charter *ch, char *list, parley_entry
 		const parley_party *p;
 		if (comma)
 			*comma = 0;
-		if (!(p = parley_charter_party(ch, s)))
-			return cli_failf("'%s' is not a party of this charter", s);
+		parley_pubkey outsider;
+		size_t sl = strlen(s);
 		if (h->nrecip == PARLEY_ENTRY_MAX_RECIP)
 			return cli_failf("more than %d recipients", PARLEY_ENTRY_MAX_RECIP);
-		memcpy(h->recip[h->nrecip], p->key.keyid, PARLEY_KEYID_LEN);
-		memcpy(pks[h->nrecip], p->key.seal_pk, PARLEY_PK_LEN);
+		if (unchecked && sl > 4 && strcmp(s + sl - 4, ".pub") == 0) { /* an outsider, to test refusals */
+			int ret = cli_load_pubkey(s, &outsider);
+			if (ret)
+				return ret;
+			memcpy(h->recip[h->nrecip], outsider.keyid, PARLEY_KEYID_LEN);
+			memcpy(pks[h->nrecip], outsider.seal_pk, PARLEY_PK_LEN);
+		} else if (!(p = parley_charter_party(ch, s))) {
+			return cli_failf("'%s' is not a party of this charter", s);
+		} else {
+			memcpy(h->recip[h->nrecip], p->key.keyid, PARLEY_KEYID_LEN);
+			memcpy(pks[h->nrecip], p->key.seal_pk, PARLEY_PK_LEN);
+		}
 		h->nrecip++;
 		s = comma ? comma + 1 : NULL;
 	}
@@ -163,7 +174,7 @@ static int entry_new(int argc, char **argv)
 		h.tlp = (uint8_t)t;
 	}
 	memcpy(h.channel, parley_charter_id(ch), 32);
-	if ((ret = resolve_recipients(ch, to, &h, pks)))
+	if ((ret = resolve_recipients(ch, to, unchecked, &h, pks)))
 		goto out;
 	if (prev) {
 		parley_entry pe;

@@ -81,6 +81,10 @@ post skip.bin cert-a 1; has_out "^409"; has_out "wrong-sequence"
 "$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b --type notification \
 	--category espionage --unchecked --text x --seq "$next_seq" --prev prev.bin --out oos.bin || fail "entry new"
 post oos.bin cert-a 1; has_out "^422"; has_out "category-out-of-scope"
+# to an outsider (the key of cert-c, who is not in this charter)
+"$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b,keys/cert-c.pub --type notification \
+	--category election-infrastructure --unchecked --text x --seq "$next_seq" --prev prev.bin --out outsider.bin || fail "entry new"
+post outsider.bin cert-a 1; has_out "^422"; has_out "unknown-recipient"
 # dated two days ago
 "$PARLEY" entry new --key keys/cert-a.key --charter c.json --to cert-b --type notification \
 	--category election-infrastructure --text x --seq "$next_seq" --prev prev.bin \

@@ -13,6 +13,7 @@ trap 'kill $FAKE 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 1 100); do [ -s fake.port ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat fake.port)"
 "$PARLEY" charter new --title liar --party keys/cert-a.pub --party keys/cert-b.pub --scope ip-theft \
+	--types notification,receipt,acknowledgement,response,close \
 	--relay "$URL" --relay-key keys/relay.pub --out c.json || fail "charter"
 for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
 CHAN=$("$PARLEY" charter verify c.json)
@@ -74,6 +75,14 @@ entry oos 2 e1 --category espionage --unchecked
 serve e1 oos; fresh_b
 p 1 --home b sync
 has_err "entry 1 from cert-a: category 'espionage' is outside the charter's scope"
+entry ping 2 e1 --type ping --unchecked
+serve e1 ping; fresh_b
+p 1 --home b sync
+has_err "entry 1 from cert-a: type ping is outside the charter's scope"
+entry outsider 2 e1 --to cert-b,keys/mallory.pub --unchecked
+serve e1 outsider; fresh_b
+p 1 --home b sync
+has_err "entry 1 from cert-a: recipient 1 is not a charter member"
 entry again 1 -
 serve e1 again; fresh_b
 p 1 --home b sync
