@@ -1,5 +1,5 @@
 #!/bin/sh
-# A node killed (SIGKILL) part-way through syncs that owes many receipts resumes on
+# A node killed (SIGKILL) part-way through syncs that owe many receipts resumes on
 # its next sync: its replica verifies, and every entry addressed to it has exactly one
 # receipt in the log, none lost, none twice. Then: a rate-limited relay answers 429, and
 # a node backs off and completes its sync.
