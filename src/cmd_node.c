@@ -164,8 +164,12 @@ static const char sync_usage[] =
 	"signature and its consistency with the last verified one, every entry's\n"
 	"signature, sequence, chain and scope, and that the entries hash to the signed\n"
 	"root; store them; decrypt those addressed to this party and answer each with a\n"
-	"receipt; cosign the verified checkpoint. Any failure names what failed, stores\n"
-	"nothing and exits 1.\n";
+	"receipt (which carries the checkpoint just verified); compare the checkpoint in\n"
+	"each receipt addressed here with this node's own tree; cosign the verified\n"
+	"checkpoint. Any failure names what failed and exits 1; nothing unverified is\n"
+	"ever stored. When the relay is caught lying (rollback, fork, rewritten history,\n"
+	"a split view) the node keeps evidence in its home and refuses the relay for\n"
+	"the channel until 'parley resume'.\n";
 
 static int cmd_sync(int argc, char **argv)
 {
