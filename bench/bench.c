@@ -82,9 +82,10 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry, store, relay, psi\n"
+					"sections: entry, store, relay, node, psi\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
+					"PARLEY_BENCH_NODE_N sets the entries of the node section (default 5000)\n"
 					"PARLEY_BENCH_PSI_SIZES sets the PSI set sizes (default 10000,100000,1000000)\n"
 					"PARLEY_BENCH_SECONDS sets the time per measurement (default 0.5)\n");
 			return 2;
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		bench_store();
 	if (!only || strcmp(only, "relay") == 0)
 		bench_relay();
+	if (!only || strcmp(only, "node") == 0)
+		bench_node();
 	if (!only || strcmp(only, "psi") == 0)
 		bench_psi();
 	if (json_path && json_dump_file(results, json_path, JSON_INDENT(2)) != 0) {

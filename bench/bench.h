@@ -20,6 +20,7 @@ double bench_seconds(void);
 void bench_entry(void);
 void bench_store(void);
 void bench_relay(void);
+void bench_node(void);
 void bench_psi(void);
 
 #endif

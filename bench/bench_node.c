@@ -1,0 +1,203 @@
+/*
+ * bench_node.c - a party's node: the first sync of N new entries addressed to it (verify,
+ * store, decrypt, and one receipt per entry posted to the relay), beside one core's Ed25519
+ * verify rate; and a sync with nothing new over the N-entry replica (the node re-reads its
+ * replica to follow chains, receipts owed and deadlines), beside the SHA-256 rate over
+ * entries of the same size.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "bench.h"
+#include "parley/charter.h"
+#include "parley/client.h"
+#include "parley/entry.h"
+#include "parley/node.h"
+#include "parley/relay.h"
+
+static parley_seckey *ka, *kb, *kr;
+static uint8_t msg[256], sig[64];
+static parley_buf sample = PARLEY_BUF_INIT;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const parley_err *err)
+{
+	fprintf(stderr, "bench node: %s: %s\n", what, err ? err->msg : "");
+	exit(1);
+}
+
+static void verify_once(void *c)
+{
+	(void)c;
+	if (crypto_sign_verify_detached(sig, msg, sizeof(msg), ka->pub.sign_pk))
+		abort();
+}
+
+static void hash_once(void *c)
+{
+	uint8_t h[32];
+	(void)c;
+	parley_entry_hash(sample.data, sample.len, h);
+}
+
+static void write_key(const char *path, const parley_seckey *k)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	if (parley_seckey_encode(k, NULL, 0, NULL, &b, &err) || parley_file_write(path, b.data, b.len, 0600, false, &err))
+		die(path, &err);
+	parley_buf_release(&b);
+}
+
+void bench_node(void)
+{
+	char dir[] = "/tmp/parley-bench-node.XXXXXX", path[256], cpath[256], home[256], base[64], hex[65];
+	parley_err err = { 0 };
+	parley_relay_config cfg;
+	parley_relay *relay;
+	parley_charter *ch;
+	parley_charter_spec sp;
+	parley_party parties[2];
+	const char *cats[] = { "bench" };
+	parley_buf cb = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	parley_client cl;
+	long status = 0;
+	size_t n = getenv("PARLEY_BENCH_NODE_N") ? strtoul(getenv("PARLEY_BENCH_NODE_N"), NULL, 10) : 5000;
+
+	if (!n || !mkdtemp(dir))
+		die("setup", NULL);
+	if (parley_seckey_generate("cert-a", &ka, &err) || parley_seckey_generate("cert-b", &kb, &err) ||
+		parley_seckey_generate("relay", &kr, &err))
+		die("keys", &err);
+	randombytes_buf(msg, sizeof(msg));
+	crypto_sign_detached(sig, NULL, msg, sizeof(msg), ka->sign_sk);
+	double verify = bench_rate(verify_once, NULL, bench_seconds());
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(path, sizeof(path), "%s/relay.db", dir);
+	cfg.db = path;
+	cfg.key = kr;
+	cfg.host = "127.0.0.1";
+	cfg.rate = -1;
+	if (parley_relay_start(&cfg, &relay, &err))
+		die("relay", &err);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", parley_relay_port(relay));
+
+	memset(parties, 0, sizeof(parties));
+	parties[0].key = ka->pub;
+	parties[0].role = PARLEY_ROLE_PARTY;
+	parties[1].key = kb->pub;
+	parties[1].role = PARLEY_ROLE_PARTY;
+	memset(&sp, 0, sizeof(sp));
+	sp.title = "bench";
+	sp.parties = parties;
+	sp.nparties = 2;
+	sp.relay_url = base;
+	sp.relay = &kr->pub;
+	sp.categories = cats;
+	sp.ncategories = 1;
+	sp.tlp = -1;
+	if (parley_charter_new(&sp, &ch, &err) || parley_charter_sign(ch, ka, &err) || parley_charter_sign(ch, kb, &err) ||
+		parley_charter_write(ch, &cb, &err))
+		die("charter", &err);
+	snprintf(cpath, sizeof(cpath), "%s/c.json", dir);
+	if (parley_file_write(cpath, cb.data, cb.len, 0644, false, &err) || parley_client_init(&cl, base, ka, &err) ||
+		parley_client_do(&cl, "POST", "/v1/channels", "application/json", cb.data, cb.len, &status, &resp, &err) ||
+		status != 201)
+		die("open channel", &err);
+
+	/* cert-a's N notifications to cert-b, appended straight to the relay */
+	parley_entry_hdr h;
+	uint8_t payload[200], both[2][32];
+	char target[128];
+	memset(&h, 0, sizeof(h));
+	memcpy(h.channel, parley_charter_id(ch), 32);
+	memcpy(h.sender, ka->pub.keyid, 4);
+	h.type = PARLEY_T_NOTIFICATION;
+	memcpy(h.category, "bench", 6);
+	h.nrecip = 2;
+	memcpy(h.recip[0], kb->pub.keyid, 4);
+	memcpy(h.recip[1], ka->pub.keyid, 4);
+	memcpy(both[0], kb->pub.seal_pk, 32);
+	memcpy(both[1], ka->pub.seal_pk, 32);
+	memcpy(payload, "{\"text\":\"", 9);
+	memset(payload + 9, 'x', sizeof(payload) - 11);
+	memcpy(payload + sizeof(payload) - 2, "\"}", 2);
+	parley_hex(hex, parley_charter_id(ch), 32);
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries", hex);
+	for (size_t i = 0; i < n; i++) {
+		parley_buf e = PARLEY_BUF_INIT;
+		h.seq = i + 1;
+		h.created_ms = parley_now_ms();
+		if (parley_entry_build(&h, (const uint8_t(*)[32])both, payload, sizeof(payload), ka, &e, NULL, &err) ||
+			parley_client_do(&cl, "POST", target, "application/octet-stream", e.data, e.len, &status, &resp,
+				&err) ||
+			status != 201)
+			die("append", &err);
+		parley_entry_hash(e.data, e.len, h.prev);
+		if (i == 0 && parley_buf_add(&sample, e.data, e.len))
+			die("sample", NULL);
+		parley_buf_release(&e);
+	}
+	parley_client_release(&cl);
+
+	/* cert-b's node */
+	parley_node *node = NULL;
+	parley_sync_report rep;
+	uint8_t id[32];
+	snprintf(path, sizeof(path), "%s/cert-b.key", dir);
+	write_key(path, kb);
+	snprintf(home, sizeof(home), "%s/b", dir);
+	if (parley_node_join(home, cpath, path, kb, NULL, NULL, hex, &err) || parley_node_open(home, kb, &node, &err) ||
+		parley_node_channel(node, NULL, id, &err))
+		die("join", &err);
+	double t0 = now();
+	if (parley_node_sync(node, id, &rep, &err))
+		die("first sync", &err);
+	double first = now() - t0;
+	if (rep.received != n || rep.receipts != n)
+		die("first sync: not every entry was received and receipted", NULL);
+	bench_report("node first sync of N entries (verify, store, open, receipt)", (double)n / first, "entries/s", verify,
+		"one core's Ed25519 verifies");
+	if (parley_node_sync(node, id, &rep, &err)) /* fetch its own receipts */
+		die("second sync", &err);
+	double best = 1e9;
+	for (int r = 0; r < 3; r++) {
+		t0 = now();
+		if (parley_node_sync(node, id, &rep, &err))
+			die("empty sync", &err);
+		double t = now() - t0;
+		if (t < best)
+			best = t;
+	}
+	double hashes = bench_rate(hash_once, NULL, bench_seconds());
+	bench_report("node sync with nothing new (replica entries scanned)", (double)rep.new_size / best, "entries/s",
+		hashes, "SHA-256 of an entry of this size");
+	printf("  (node: first sync of %zu entries %.2f s; sync with nothing new over %llu entries %.1f ms)\n", n, first,
+		(unsigned long long)rep.new_size, best * 1e3);
+
+	parley_node_close(node);
+	parley_relay_stop(relay);
+	parley_charter_free(ch);
+	parley_seckey_free(ka);
+	parley_seckey_free(kb);
+	parley_seckey_free(kr);
+	parley_buf_release(&cb);
+	parley_buf_release(&resp);
+	parley_buf_release(&sample);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench node: could not remove %s\n", dir);
+}
