@@ -808,6 +808,34 @@ static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
 	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
 }
 
+/*
+ * The answered mark: every entry of the replica below it is answered (or cannot be
+ * opened, which no later sync changes), so a sync scans from there. Answers always
+ * come after what they answer, so the scan still sees every answer to what is above.
+ * A sync killed before it moves the mark scans again from the old one.
+ */
+static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint64_t size)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	char rel[160], path[1200];
+	uint64_t w = 0;
+	snprintf(rel, sizeof(rel), "charters/%s.answered", c->hex);
+	if (path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
+		parley_file_read(path, 32, &b, NULL) == PARLEY_OK && b.len)
+		w = strtoull((const char *)b.data, NULL, 10);
+	parley_buf_release(&b);
+	return w <= size ? w : 0;
+}
+
+static void answered_mark_set(parley_node *n, const struct node_channel *c, uint64_t w)
+{
+	char rel[160], path[1200], text[32];
+	snprintf(rel, sizeof(rel), "charters/%s.answered", c->hex);
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w);
+	if (path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK)
+		(void)!parley_file_write(path, text, strlen(text), 0600, false, NULL); /* losing it costs a longer scan */
+}
+
 /* Post the receipts and ping-responses this party owes for entries of the replica. */
 static parley_code answer_owed(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	parley_sync_report *rep, parley_err *err)
@@ -819,7 +847,11 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 	const uint8_t *me = n->key->pub.keyid;
 	parley_code rc;
 
-	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, collect_hdr, &hc, err)))
+	uint64_t size, from;
+	if ((rc = parley_store_size(n->store, c->id, &size, err)))
+		goto out;
+	from = answered_mark(n, c, size);
+	if ((rc = parley_store_entries(n->store, c->id, from, UINT64_MAX, collect_hdr, &hc, err)))
 		goto out;
 	/* every receipt carries the checkpoint this node verified last: its reader compares views */
 	{
@@ -899,6 +931,7 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 			rep->pings_answered++;
 		}
 	}
+	answered_mark_set(n, c, size);
 	rc = PARLEY_OK;
 out:
 	free(hc.v);
