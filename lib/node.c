@@ -1225,10 +1225,8 @@ parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_r
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
-		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
+	if (!(rc = node_client(n, c, &cl, err)))
 		rc = node_do_sync(n, c, &cl, sc, rep, err);
-	}
 	parley_client_release(&cl);
 	free(sc);
 	return rc;
@@ -1248,11 +1246,8 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	/* a sync first: our chain must continue from our last entry in the log */
-	if (!(rc = parley_client_init(&cl, c->relay, n->key, err))) {
-		snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
-		if (!(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
-			rc = node_post_entry(n, c, sc, &cl, p, index, err);
-	}
+	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+		rc = node_post_entry(n, c, sc, &cl, p, index, err);
 	parley_client_release(&cl);
 	free(sc);
 	return rc;
@@ -1411,8 +1406,7 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		parley_client cl;
 		char target[200];
 		long status = 0;
-		if (parley_client_init(&cl, c->relay, n->key, NULL) == PARLEY_OK) {
-			snprintf(cl.ca_file, sizeof(cl.ca_file), "%s", c->ca);
+		if (node_client(n, c, &cl, NULL) == PARLEY_OK) {
 			snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex,
 				(unsigned long long)cp.size);
 			if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK &&
