@@ -12,7 +12,7 @@
 
 static json_t *results;
 
-static double now(void)
+double bench_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -30,13 +30,13 @@ double bench_seconds(void)
 static double round_rate(void (*fn)(void *), void *ctx, double seconds)
 {
 	unsigned long n = 1, total = 0;
-	double start = now(), t;
+	double start = bench_now(), t;
 
 	for (;;) {
 		for (unsigned long i = 0; i < n; i++)
 			fn(ctx);
 		total += n;
-		t = now() - start;
+		t = bench_now() - start;
 		if (t >= seconds)
 			break;
 		if (t < seconds / 8)

@@ -13,6 +13,9 @@ double bench_rate(void (*fn)(void *), void *ctx, double seconds);
  */
 void bench_report(const char *name, double value, const char *unit, double limit, const char *limit_what);
 
+/* A monotonic clock, in seconds. */
+double bench_now(void);
+
 /* Seconds per call budget for each measurement (PARLEY_BENCH_SECONDS, default 0.5). */
 double bench_seconds(void);
 

@@ -24,13 +24,6 @@ static parley_seckey *ka, *kb, *kr;
 static uint8_t msg[256], sig[64];
 static parley_buf sample = PARLEY_BUF_INIT;
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what, const parley_err *err)
 {
 	fprintf(stderr, "bench node: %s: %s\n", what, err ? err->msg : "");
@@ -162,10 +155,10 @@ void bench_node(void)
 	if (parley_node_join(home, cpath, path, kb, NULL, NULL, hex, &err) || parley_node_open(home, kb, &node, &err) ||
 		parley_node_channel(node, NULL, id, &err))
 		die("join", &err);
-	double t0 = now();
+	double t0 = bench_now();
 	if (parley_node_sync(node, id, &rep, &err))
 		die("first sync", &err);
-	double first = now() - t0;
+	double first = bench_now() - t0;
 	if (rep.received != n || rep.receipts != n)
 		die("first sync: not every entry was received and receipted", NULL);
 	bench_report("node first sync of N entries (verify, store, open, receipt)", (double)n / first, "entries/s", verify,
@@ -174,10 +167,10 @@ void bench_node(void)
 		die("second sync", &err);
 	double best = 1e9;
 	for (int r = 0; r < 3; r++) {
-		t0 = now();
+		t0 = bench_now();
 		if (parley_node_sync(node, id, &rep, &err))
 			die("empty sync", &err);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		if (t < best)
 			best = t;
 	}

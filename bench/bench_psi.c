@@ -17,13 +17,6 @@
 #include "bench.h"
 #include "parley/psi.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct spin {
 	int what; /* 0 scalar multiplication, 1 hash to group */
 	double seconds;
@@ -37,8 +30,8 @@ static void *spin_main(void *arg)
 	crypto_core_ristretto255_scalar_random(k);
 	crypto_core_ristretto255_random(p);
 	memset(in, 7, sizeof(in));
-	double t0 = now();
-	while (now() - t0 < s->seconds)
+	double t0 = bench_now();
+	while (bench_now() - t0 < s->seconds)
 		for (int i = 0; i < 50; i++, s->n++) {
 			if (s->what == 0) {
 				if (crypto_scalarmult_ristretto255(q, k, p))
@@ -58,12 +51,12 @@ static double both_cores(int what, double seconds)
 {
 	struct spin s[2] = { { what, seconds, 0 }, { what, seconds, 0 } };
 	pthread_t t[2];
-	double t0 = now();
+	double t0 = bench_now();
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, spin_main, &s[i]);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	return (double)(s[0].n + s[1].n) / (now() - t0);
+	return (double)(s[0].n + s[1].n) / (bench_now() - t0);
 }
 
 static void make_set(parley_iset *s, size_t n, size_t offset)
@@ -152,9 +145,9 @@ void bench_psi(void)
 		parley_iset a, b;
 		make_set(&a, n, 0);
 		make_set(&b, n, n / 2); /* half in common */
-		double t0 = now();
+		double t0 = bench_now();
 		size_t bytes = exchange(&a, &b, &common);
-		double wall = now() - t0;
+		double wall = bench_now() - t0;
 		double bound = (double)n * (4.0 / smult + 2.0 / h2g);
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);

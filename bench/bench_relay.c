@@ -41,13 +41,6 @@ static double cpu_now(clockid_t id)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what, const parley_err *err)
 {
 	fprintf(stderr, "bench relay: %s: %s\n", what, err ? err->msg : "");
@@ -69,8 +62,8 @@ struct spin {
 static void *verify_thread(void *arg)
 {
 	struct spin *s = arg;
-	double t0 = now();
-	while (now() - t0 < s->seconds)
+	double t0 = bench_now();
+	while (bench_now() - t0 < s->seconds)
 		for (int i = 0; i < 100; i++, s->n++)
 			verify_once(NULL);
 	return NULL;
@@ -81,12 +74,12 @@ static double both_cores_verify(double seconds)
 {
 	struct spin s[2] = { { seconds, 0 }, { seconds, 0 } };
 	pthread_t t[2];
-	double t0 = now();
+	double t0 = bench_now();
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, verify_thread, &s[i]);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	return (double)(s[0].n + s[1].n) / (now() - t0);
+	return (double)(s[0].n + s[1].n) / (bench_now() - t0);
 }
 
 /* Pre-build a client's chain of entries (signing and sealing are the clients' cost, not the relay's). */
@@ -131,13 +124,13 @@ static void *client_main(void *arg)
 	double cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
 	for (size_t i = 0; i < c->n; i++) {
 		long status = 0;
-		double t0 = now();
+		double t0 = bench_now();
 		if (parley_client_do(&cl, "POST", target, "application/octet-stream", c->entries[i].data,
 			    c->entries[i].len, &status, &resp, &err) || status != 201) {
 			c->failures++;
 			continue;
 		}
-		c->lat[i] = now() - t0;
+		c->lat[i] = bench_now() - t0;
 	}
 	c->cpu = cpu_now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	parley_client_release(&cl);
@@ -173,7 +166,7 @@ static double health_rate(int k, size_t per)
 {
 	struct health hs[PARTIES];
 	pthread_t th[PARTIES];
-	double t0 = now();
+	double t0 = bench_now();
 	for (int i = 0; i < k; i++) {
 		hs[i].n = per;
 		hs[i].fails = 0;
@@ -181,7 +174,7 @@ static double health_rate(int k, size_t per)
 	}
 	for (int i = 0; i < k; i++)
 		pthread_join(th[i], NULL);
-	return (double)k * (double)per / (now() - t0);
+	return (double)k * (double)per / (bench_now() - t0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -209,12 +202,12 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 		cs[i].failures = 0;
 		prebuild(&cs[i], seqs[i] + 1, prevs[i]);
 	}
-	double t0 = now(), p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID), clients_cpu = 0;
+	double t0 = bench_now(), p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID), clients_cpu = 0;
 	for (int i = 0; i < k; i++)
 		pthread_create(&th[i], NULL, client_main, &cs[i]);
 	for (int i = 0; i < k; i++)
 		pthread_join(th[i], NULL);
-	double wall = now() - t0, relay_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - p0;
+	double wall = bench_now() - t0, relay_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - p0;
 	for (int i = 0; i < k; i++)
 		clients_cpu += cs[i].cpu;
 	relay_cpu -= clients_cpu;

@@ -29,13 +29,6 @@ static uint64_t nlog;
 static void h_sodium(void *c) { (void)c; leafbuf[1]++; crypto_hash_sha256(digest, leafbuf, sizeof(leafbuf)); }
 static void h_libcrypto(void *c) { (void)c; leafbuf[1]++; SHA256(leafbuf, sizeof(leafbuf), digest); }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void check(int ok, const char *what)
 {
 	if (!ok) {
@@ -59,7 +52,7 @@ static double bare_insert_rate(const char *path, uint64_t rows)
 		      NULL, NULL, NULL) == SQLITE_OK,
 		"sqlite schema");
 	check(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (1, ?1, ?1, ?2)", -1, &st, NULL) == SQLITE_OK, "prepare");
-	t0 = now();
+	t0 = bench_now();
 	for (uint64_t i = 0; i < rows;) {
 		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		for (int k = 0; k < BATCH && i < rows; k++, i++) {
@@ -70,7 +63,7 @@ static double bare_insert_rate(const char *path, uint64_t rows)
 		}
 		check(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "commit");
 	}
-	double rate = (double)rows / (now() - t0);
+	double rate = (double)rows / (bench_now() - t0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rate;
@@ -82,15 +75,15 @@ static double node_lookup_rate(double seconds)
 	uint8_t h[32];
 	parley_err err;
 	uint64_t n = 0;
-	double t0 = now();
+	double t0 = bench_now();
 	do {
 		for (int k = 0; k < 1000; k++, n++) {
 			uint64_t idx = randombytes_uniform((uint32_t)nlog);
 			if (parley_store_node_get(store, chan, 0, idx, h, &err))
 				exit(1);
 		}
-	} while (now() - t0 < seconds);
-	return (double)n / (now() - t0);
+	} while (bench_now() - t0 < seconds);
+	return (double)n / (bench_now() - t0);
 }
 
 static void proof_inclusion(void *c)
@@ -149,7 +142,7 @@ void bench_store(void)
 		items[k].data = bufs[k];
 		items[k].len = ENTRY;
 	}
-	double t0 = now();
+	double t0 = bench_now();
 	for (uint64_t i = 0; i < nlog; i += BATCH) {
 		uint64_t first;
 		for (int k = 0; k < BATCH; k++) {
@@ -159,7 +152,7 @@ void bench_store(void)
 		}
 		check(parley_store_append(store, chan, items, BATCH, &first, NULL, &err) == PARLEY_OK, "append");
 	}
-	double append_rate = (double)nlog / (now() - t0);
+	double append_rate = (double)nlog / (bench_now() - t0);
 	double limit = 1.0 / (1.0 / crypto_rate + 1.0 / insert_rate);
 	char name[96];
 	snprintf(name, sizeof(name), "store append 1KiB x %llu (batch %d)", (unsigned long long)nlog, BATCH);
@@ -175,9 +168,9 @@ void bench_store(void)
 	bench_report(name, con, "proofs/s", lookups / reads, "node lookups / log2 n");
 
 	/* recomputing the root from every stored leaf (what parley_store_check does, plus node reads) */
-	t0 = now();
+	t0 = bench_now();
 	check(parley_store_check(store, chan, &err) == PARLEY_OK, "store check");
-	double check_rate = (double)nlog / (now() - t0);
+	double check_rate = (double)nlog / (bench_now() - t0);
 	bench_report("recompute tree from stored leaves", check_rate, "leaves/s", crypto_rate, "sha256 of the leaves");
 
 	parley_store_close(store);
