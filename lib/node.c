@@ -33,6 +33,15 @@ static parley_code path_in(char *out, size_t max, const char *home, const char *
 	return PARLEY_OK;
 }
 
+/* HOME/charters/HEX.EXT: a channel's charter (json) and state files. */
+static parley_code channel_file(char *out, size_t max, const char *home, const char *hex, const char *ext,
+	parley_err *err)
+{
+	char rel[160];
+	snprintf(rel, sizeof(rel), "charters/%.64s.%.16s", hex, ext);
+	return path_in(out, max, home, rel, err);
+}
+
 /* ---- node.json ---- */
 
 static parley_code config_load(const char *home, json_t **out, parley_err *err)
@@ -255,8 +264,7 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 			goto out;
 		cfg = json_pack("{s:i, s:s, s:s, s:[]}", "version", 1, "name", key->pub.name, "key", rel, "channels");
 	}
-	snprintf(rel, sizeof(rel), "charters/%s.json", channel_hex);
-	if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
+	if ((rc = channel_file(path, sizeof(path), home, channel_hex, "json", err)) ||
 		(rc = parley_file_write(path, text.data, text.len, 0644, false, err)))
 		goto out;
 
@@ -326,7 +334,7 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 {
 	parley_node *n = calloc(1, sizeof(*n));
 	json_t *cfg = NULL, *v;
-	char path[1100], rel[160];
+	char path[1100];
 	size_t i;
 	parley_code rc;
 
@@ -357,15 +365,13 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 		const char *ca = json_string_value(json_object_get(v, "ca"));
 		if (ca && (rc = path_in(c->ca, sizeof(c->ca), home, ca, err)))
 			goto fail;
-		snprintf(rel, sizeof(rel), "charters/%s.json", hex);
-		if ((rc = path_in(path, sizeof(path), home, rel, err)) ||
+		if ((rc = channel_file(path, sizeof(path), home, hex, "json", err)) ||
 			(rc = parley_charter_load(path, &c->charter, err)))
 			goto fail;
 		{
 			parley_buf hb = PARLEY_BUF_INIT;
-			char hrel[160], hpath[1200];
-			snprintf(hrel, sizeof(hrel), "charters/%s.halted", hex);
-			if (path_in(hpath, sizeof(hpath), home, hrel, NULL) == PARLEY_OK &&
+			char hpath[1200];
+			if (channel_file(hpath, sizeof(hpath), home, hex, "halted", NULL) == PARLEY_OK &&
 				parley_file_read(hpath, sizeof(c->halted) - 1, &hb, NULL) == PARLEY_OK)
 				snprintf(c->halted, sizeof(c->halted), "%s", (const char *)hb.data);
 			parley_buf_release(&hb);
@@ -817,10 +823,9 @@ static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
 static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint64_t size)
 {
 	parley_buf b = PARLEY_BUF_INIT;
-	char rel[160], path[1200];
+	char path[1200];
 	uint64_t w = 0;
-	snprintf(rel, sizeof(rel), "charters/%s.answered", c->hex);
-	if (path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
+	if (channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK &&
 		parley_file_read(path, 32, &b, NULL) == PARLEY_OK && b.len)
 		w = strtoull((const char *)b.data, NULL, 10);
 	parley_buf_release(&b);
@@ -829,10 +834,9 @@ static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint
 
 static void answered_mark_set(parley_node *n, const struct node_channel *c, uint64_t w)
 {
-	char rel[160], path[1200], text[32];
-	snprintf(rel, sizeof(rel), "charters/%s.answered", c->hex);
+	char path[1200], text[32];
 	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w);
-	if (path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK)
+	if (channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK)
 		(void)!parley_file_write(path, text, strlen(text), 0600, false, NULL); /* losing it costs a longer scan */
 }
 
@@ -977,8 +981,7 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 	if (s && path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
 		parley_file_write(path, s, strlen(s), 0644, false, NULL) == PARLEY_OK) {
 		snprintf(c->halted, sizeof(c->halted), "%s at %llu ms; evidence in %s", kind, (unsigned long long)now, path);
-		snprintf(rel, sizeof(rel), "charters/%s.halted", c->hex);
-		if (path_in(marker, sizeof(marker), n->home, rel, NULL) == PARLEY_OK &&
+		if (channel_file(marker, sizeof(marker), n->home, c->hex, "halted", NULL) == PARLEY_OK &&
 			parley_file_write(marker, c->halted, strlen(c->halted), 0600, false, NULL) == PARLEY_OK && err)
 			parley_wrap(err, err->code, "%s; this node now refuses the relay for this channel (evidence: %s)",
 				"RELAY MISBEHAVIOUR", path);
@@ -1530,11 +1533,10 @@ const char *parley_node_halted(parley_node *n, const uint8_t id[32])
 parley_code parley_node_resume(parley_node *n, const uint8_t id[32], parley_err *err)
 {
 	struct node_channel *c = node_find_channel(n, id);
-	char rel[160], path[1200];
+	char path[1200];
 	if (!c)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	snprintf(rel, sizeof(rel), "charters/%s.halted", c->hex);
-	if (path_in(path, sizeof(path), n->home, rel, err))
+	if (channel_file(path, sizeof(path), n->home, c->hex, "halted", err))
 		return PARLEY_E_USAGE;
 	if (unlink(path) != 0 && errno != ENOENT)
 		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
