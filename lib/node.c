@@ -1002,37 +1002,28 @@ static parley_code compare_views(parley_node *n, struct node_channel *c, const p
 	parley_checkpoint theirs;
 	uint8_t mine[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
 	size_t np = 0;
-	parley_code rc;
+	parley_code rc = PARLEY_OK;
 	const parley_party *who = parley_charter_party_by_keyid(c->charter, e->h.sender);
 
-	if (parley_payload_decode(pl->data, pl->len, &p, NULL) || !p.checkpoint) {
-		parley_payload_release(&p);
-		return PARLEY_OK; /* a receipt without a view is allowed; it just does not help */
-	}
+	/* a receipt without a view is allowed, and one whose checkpoint lacks the relay's signature
+	 * or postdates the receipt is only its writer's word: neither helps */
+	if (parley_payload_decode(pl->data, pl->len, &p, NULL) || !p.checkpoint)
+		goto out;
 	parley_buf tb = { .data = (uint8_t *)p.checkpoint, .len = strlen(p.checkpoint) };
 	if (parley_checkpoint_check(c->charter, p.checkpoint, tb.len, &theirs, NULL, NULL) != PARLEY_OK ||
-		theirs.size > index) { /* not the relay's signature, or not before the receipt: the writer's word only */
-		parley_payload_release(&p);
-		return PARLEY_OK;
-	}
-	if ((rc = parley_store_root(n->store, c->id, theirs.size, mine, err))) {
-		parley_payload_release(&p);
-		return rc;
-	}
-	if (sodium_memcmp(mine, theirs.root, 32) == 0) {
-		parley_payload_release(&p);
-		return PARLEY_OK;
-	}
+		theirs.size > index)
+		goto out;
+	if ((rc = parley_store_root(n->store, c->id, theirs.size, mine, err)) || sodium_memcmp(mine, theirs.root, 32) == 0)
+		goto out;
 	if (theirs.size < cp->size &&
-		(rc = parley_store_consistency(n->store, c->id, theirs.size, cp->size, proof, &np, err))) {
-		parley_payload_release(&p);
-		return rc;
-	}
+		(rc = parley_store_consistency(n->store, c->id, theirs.size, cp->size, proof, &np, err)))
+		goto out;
 	rc = parley_fail(err, PARLEY_E_VERIFY,
 		"the receipt at %llu from %s holds a checkpoint of size %llu signed by the relay whose root is not the one "
 		"this node verified at that size: the relay shows different histories to different parties (split view)",
 		(unsigned long long)index, who ? who->key.name : "?", (unsigned long long)theirs.size);
 	node_halt(n, c, "split view", &tb, note, (const uint8_t(*)[32])proof, np, mine, err);
+out:
 	parley_payload_release(&p);
 	return rc;
 }
