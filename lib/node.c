@@ -840,9 +840,12 @@ static void answered_mark_set(parley_node *n, const struct node_channel *c, uint
 		(void)!parley_file_write(path, text, strlen(text), 0600, false, NULL); /* losing it costs a longer scan */
 }
 
-/* Post the receipts and ping-responses this party owes for entries of the replica. */
+/*
+ * Post the receipts and ping-responses this party owes for entries of the replica;
+ * note is the checkpoint this sync verified, which every receipt carries.
+ */
 static parley_code answer_owed(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
-	parley_sync_report *rep, parley_err *err)
+	const parley_buf *note, parley_sync_report *rep, parley_err *err)
 {
 	struct hdr_ctx hc = { NULL, 0, 0 };
 	uint64_t *receipted = NULL, *answered = NULL;
@@ -859,17 +862,12 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 		goto out;
 	/* every receipt carries the checkpoint this node verified last: its reader compares views */
 	{
-		parley_buf cpn = PARLEY_BUF_INIT;
-		uint64_t cps;
-		json_t *o = NULL;
-		char *s = NULL;
-		if (parley_store_checkpoint_get(n->store, c->id, 0, &cpn, &cps, NULL) == PARLEY_OK &&
-			(o = json_pack("{s:s%}", "checkpoint", (const char *)cpn.data, cpn.len)) &&
-			(s = json_dumps(o, JSON_COMPACT)))
+		json_t *o = json_pack("{s:s%}", "checkpoint", (const char *)note->data, note->len);
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (s) /* else the receipts go without a view, as a writer may send them */
 			rc = parley_buf_addstr(&rpl, s);
 		free(s);
 		json_decref(o);
-		parley_buf_release(&cpn);
 		if (rc) {
 			rc = parley_fail(err, rc, "out of memory");
 			goto out;
@@ -1158,7 +1156,7 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			goto out;
 	}
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still */
-	if ((rc = answer_owed(n, c, sc, cl, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
+	if ((rc = answer_owed(n, c, sc, cl, &note, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
 		goto out;
 	if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
 		goto out;
