@@ -54,7 +54,25 @@ start_relay() {
 	done
 	[ -s relay.port ] || fail "relay did not write its port"
 	RELAY_URL="http://127.0.0.1:$(cat relay.port)"
-	trap 'kill $RELAY_PID 2>/dev/null; rm -rf "$T"' EXIT
+	trap 'kill $RELAY_PID ${FAKE_PID:-} 2>/dev/null; rm -rf "$T"' EXIT
+}
+
+# start_fake_relay DIR [--proxy URL]: run tests/cli/fake_relay.py (a relay that lies) on DIR;
+# sets FAKE_URL, FAKE_PID
+start_fake_relay() {
+	fake_dir=$1; shift
+	mkdir -p "$fake_dir"
+	rm -f "$fake_dir.port"
+	python3 "${SRCDIR:?SRCDIR must name the source tree}/tests/cli/fake_relay.py" "$fake_dir" "$fake_dir.port" "$@" &
+	FAKE_PID=$!
+	trap 'kill $FAKE_PID ${RELAY_PID:-} 2>/dev/null; rm -rf "$T"' EXIT
+	for _ in $(seq 1 100); do
+		[ -s "$fake_dir.port" ] && break
+		kill -0 "$FAKE_PID" 2>/dev/null || fail "the fake relay did not start"
+		sleep 0.05
+	done
+	[ -s "$fake_dir.port" ] || fail "the fake relay did not write its port"
+	FAKE_URL="http://127.0.0.1:$(cat "$fake_dir.port")"
 }
 
 stop_relay() {

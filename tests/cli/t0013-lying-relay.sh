@@ -2,16 +2,11 @@
 # A relay that checks nothing and signs whatever it likes (it has its key): every node
 # re-checks every entry itself, so a lying party's entries are refused even when the relay
 # admits them, and checkpoints without the relay's valid signature are refused.
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 mkparty cert-a; mkparty cert-b; mkparty relay; mkparty mallory
-mkdir served
-python3 "$HERE/fake_relay.py" served fake.port &
-FAKE=$!
-trap 'kill $FAKE 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 1 100); do [ -s fake.port ] && break; sleep 0.05; done
-URL="http://127.0.0.1:$(cat fake.port)"
+start_fake_relay served
+URL=$FAKE_URL
 "$PARLEY" charter new --title liar --party keys/cert-a.pub --party keys/cert-b.pub --scope ip-theft \
 	--types notification,receipt,acknowledgement,response,close \
 	--relay "$URL" --relay-key keys/relay.pub --out c.json || fail "charter"

@@ -2,16 +2,11 @@
 # A consistency proof changed on its way from the relay (one byte): the node refuses the new
 # checkpoint, keeps what it verified, halts the channel and writes evidence that accuses the
 # relay but does not prove it lied (an honest relay refutes it by serving a valid proof).
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 setup_channel
-mkdir mitm
-python3 "$HERE/fake_relay.py" mitm mitm.port --proxy "$RELAY_URL" &
-MITM=$!
-trap 'kill $MITM $RELAY_PID 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 1 100); do [ -s mitm.port ] && break; sleep 0.05; done
-"$PARLEY" --home m join c.json --key keys/cert-b.key --relay "http://127.0.0.1:$(cat mitm.port)" >/dev/null ||
+start_fake_relay mitm --proxy "$RELAY_URL"
+"$PARLEY" --home m join c.json --key keys/cert-b.key --relay "$FAKE_URL" >/dev/null ||
 	fail "join through the proxy"
 
 p 0 --home a notify --to cert-b --category ip-theft --text "one"
