@@ -6,11 +6,20 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "bench.h"
 #include "parley/util.h"
 
 static json_t *results;
+static uint8_t verify_pk[32], verify_msg[256], verify_sig[64];
+
+void bench_verify_one(void *ctx)
+{
+	(void)ctx;
+	if (crypto_sign_verify_detached(verify_sig, verify_msg, sizeof(verify_msg), verify_pk))
+		abort();
+}
 
 double bench_now(void)
 {
@@ -93,6 +102,13 @@ int main(int argc, char **argv)
 	}
 	if (parley_init(NULL))
 		return 1;
+	{
+		uint8_t sk[64];
+		crypto_sign_keypair(verify_pk, sk);
+		randombytes_buf(verify_msg, sizeof(verify_msg));
+		crypto_sign_detached(verify_sig, NULL, verify_msg, sizeof(verify_msg), sk);
+		sodium_memzero(sk, sizeof(sk));
+	}
 	results = json_array();
 	printf("%-34s %14s %-10s %14s  %6s  %s\n", "figure", "value", "unit", "limit", "ratio", "limit is");
 	if (!only || strcmp(only, "entry") == 0)

@@ -13,6 +13,9 @@ double bench_rate(void (*fn)(void *), void *ctx, double seconds);
  */
 void bench_report(const char *name, double value, const char *unit, double limit, const char *limit_what);
 
+/* One Ed25519 verify of a 256-byte message: the unit of verify-bound limits (thread-safe). */
+void bench_verify_one(void *ctx);
+
 /* A monotonic clock, in seconds. */
 double bench_now(void);
 
