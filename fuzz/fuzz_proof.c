@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "parley/proof.h"
+#include "parley/evidence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "parley/proof.h"
+#include "parley/evidence.h"
 #include "banned.h"
 
 static const char usage_text[] =

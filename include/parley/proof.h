@@ -45,12 +45,4 @@ typedef struct parley_proof_report {
 parley_code parley_proof_check(const char *text, size_t n, parley_proof_report *rep, parley_err *err) PARLEY_WUR;
 void parley_proof_report_release(parley_proof_report *rep);
 
-/*
- * Check an evidence file that a node wrote when it caught the relay (kind
- * fork, inconsistent or rollback): the charter, both checkpoints signed by
- * its relay, and what they show, into report. A fork (two trees of one size)
- * is proof by itself; the other kinds are stated with their limits.
- */
-parley_code parley_evidence_check(const char *text, size_t n, parley_buf *report, parley_err *err) PARLEY_WUR;
-
 #endif
