@@ -90,6 +90,108 @@ parley_code parley_auth_verify(const parley_auth_headers *h, const uint8_t pk[32
 	return rc;
 }
 
+/* ---- signed reads as evidence ---- */
+
+/* A decimal number of n characters: no sign, no leading zero, no overflow. */
+static bool strict_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+parley_code parley_read_target_from(const char *target, const char *channel_hex, uint64_t *from, parley_err *err)
+{
+	char path[13 + 64 + 8 + 1];
+	size_t plen;
+	const char *q;
+	bool have_from = false, have_limit = false;
+	uint64_t f = 0, lim;
+
+	if (!all_hex(channel_hex, 64))
+		return parley_fail(err, PARLEY_E_USAGE, "channel id is not 64 lower-case hex digits");
+	snprintf(path, sizeof(path), "/v1/channels/%s/entries", channel_hex);
+	plen = strlen(path);
+	if (strncmp(target, path, plen) != 0 || target[plen] != '?')
+		return parley_fail(err, PARLEY_E_FORMAT, "read target is not a read of this channel's entries");
+	q = target + plen + 1;
+	for (;;) {
+		const char *amp = strchr(q, '&'), *end = amp ? amp : q + strlen(q);
+		const char *eq = memchr(q, '=', (size_t)(end - q));
+		uint64_t *dst;
+		bool *seen;
+		if (!eq)
+			return parley_fail(err, PARLEY_E_FORMAT, "read target: an argument has no value");
+		if ((size_t)(eq - q) == 4 && memcmp(q, "from", 4) == 0) {
+			dst = &f;
+			seen = &have_from;
+		} else if ((size_t)(eq - q) == 5 && memcmp(q, "limit", 5) == 0) {
+			dst = &lim;
+			seen = &have_limit;
+		} else {
+			return parley_fail(err, PARLEY_E_FORMAT, "read target: unknown argument");
+		}
+		if (*seen)
+			return parley_fail(err, PARLEY_E_FORMAT, "read target: an argument is repeated");
+		if (!strict_u64(eq + 1, (size_t)(end - eq - 1), dst))
+			return parley_fail(err, PARLEY_E_FORMAT, "read target: an argument is not a plain decimal number");
+		*seen = true;
+		if (!amp)
+			break;
+		q = amp + 1;
+	}
+	if (!have_from)
+		return parley_fail(err, PARLEY_E_FORMAT, "read target has no from argument");
+	*from = f;
+	return PARLEY_OK;
+}
+
+parley_code parley_signed_read_verify(const parley_signed_read *r, const uint8_t sign_pk[32], const char *channel_hex,
+	uint64_t *from, parley_err *err)
+{
+	parley_buf m = PARLEY_BUF_INIT;
+	char keyhex[9];
+	uint8_t sig[68];
+	size_t siglen = 0;
+	uint64_t f;
+	parley_code rc;
+
+	if (!memchr(r->target, 0, sizeof(r->target)) || !memchr(r->nonce, 0, sizeof(r->nonce)) ||
+		!memchr(r->sig, 0, sizeof(r->sig)))
+		return parley_fail(err, PARLEY_E_FORMAT, "signed read: a field is not terminated");
+	if (!all_hex(r->nonce, 2 * PARLEY_REQ_NONCE_LEN))
+		return parley_fail(err, PARLEY_E_FORMAT, "signed read: the nonce is not 32 lower-case hex digits");
+	if (parley_unb64(sig, sizeof(sig), &siglen, r->sig, strlen(r->sig)) || siglen != 64)
+		return parley_fail(err, PARLEY_E_FORMAT, "signed read: the signature is not base64 of 64 bytes");
+	if ((rc = parley_read_target_from(r->target, channel_hex, &f, err)))
+		return rc;
+	parley_hex(keyhex, r->keyid, 4);
+	if ((rc = parley_auth_message(&m, "GET", r->target, NULL, 0, r->time_ms, r->nonce, keyhex)))
+		return parley_fail(err, rc, "out of memory");
+	rc = crypto_sign_verify_detached(sig, m.data, m.len, sign_pk) == 0
+		? PARLEY_OK
+		: parley_fail(err, PARLEY_E_VERIFY, "signed read by %s: the signature does not verify", keyhex);
+	parley_buf_release(&m);
+	if (rc)
+		return rc;
+	if (f != r->from)
+		return parley_fail(err, PARLEY_E_VERIFY, "signed read by %s: it says from %llu but its target reads from %llu",
+			keyhex, (unsigned long long)r->from, (unsigned long long)f);
+	if (from)
+		*from = f;
+	return PARLEY_OK;
+}
+
 /* ---- nonce cache: open addressing over (keyid, nonce), with expiry ---- */
 
 struct nonce_slot {

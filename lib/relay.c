@@ -29,6 +29,7 @@
 #define PAGE_BYTES_MAX ((size_t)16 << 20)
 #define BATCH_MAX 1024
 #define NONCES_MAX 1000000
+#define READS_QUEUED_MAX 65536 /* signed reads waiting for the committer; more are dropped (and logged) */
 
 struct sender {
 	uint8_t keyid[4];
@@ -45,12 +46,26 @@ struct channel {
 	struct sender senders[PARLEY_MAX_PARTIES];
 	size_t nsenders;
 	uint64_t size, last_ms;
+	/* the greatest from kept (or queued to keep) per member, under rd_mu; loaded from the store on first use */
+	pthread_mutex_t rd_mu;
+	struct {
+		uint8_t keyid[4];
+		uint64_t from;
+	} rd[PARLEY_MAX_PARTIES];
+	size_t nrd;
 	/* checkpoints */
 	pthread_mutex_t cp_mu;
 	uint64_t cp_size;
 	uint64_t cp_time;
 	bool has_cp;
 	struct channel *next;
+};
+
+/* A signed read for the committer to keep (fire and forget: the reader does not wait). */
+struct read_item {
+	struct channel *ch;
+	parley_signed_read rd;
+	struct read_item *next;
 };
 
 struct pending {
@@ -79,6 +94,8 @@ struct parley_relay {
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv, donecv;
 	struct pending *qhead, *qtail;
+	struct read_item *rdhead, *rdtail; /* under qmu */
+	size_t nreads;
 	bool stopping;
 	parley_nonce_cache *nonces;
 	parley_ratelimit *rl;
@@ -95,6 +112,8 @@ struct request {
 	double start;
 	unsigned status;
 	char keyhex[9];
+	parley_auth_headers auth;                 /* of an authenticated request */
+	char target[PARLEY_READ_TARGET_MAX];      /* its signed target, when it fits */
 	char method[8];
 	char path[120];
 };
@@ -193,6 +212,7 @@ static void channel_free(struct channel *ch)
 {
 	parley_charter_free(ch->charter);
 	pthread_mutex_destroy(&ch->cp_mu);
+	pthread_mutex_destroy(&ch->rd_mu);
 	free(ch);
 }
 
@@ -219,6 +239,7 @@ static struct channel *channel_get(parley_relay *r, const uint8_t id[32])
 	parley_hex(ch->idhex, id, 32);
 	ch->charter = charter;
 	pthread_mutex_init(&ch->cp_mu, NULL);
+	pthread_mutex_init(&ch->rd_mu, NULL);
 	ch->next = r->channels;
 	r->channels = ch;
 out:
@@ -404,6 +425,39 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	}
 }
 
+/* Keep a batch of signed reads: one transaction per channel on the committer's store handle. */
+static void keep_reads(parley_relay *r, struct read_item *list)
+{
+	while (list) {
+		struct channel *ch = list->ch;
+		size_t n = 0, k = 0;
+		for (struct read_item *it = list; it; it = it->next)
+			n += it->ch == ch;
+		parley_signed_read *arr = calloc(n, sizeof(*arr));
+		struct read_item **pp = &list;
+		while (*pp) {
+			struct read_item *it = *pp;
+			if (it->ch != ch) {
+				pp = &it->next;
+				continue;
+			}
+			if (arr)
+				arr[k++] = it->rd;
+			*pp = it->next;
+			free(it);
+		}
+		parley_err err = { 0 };
+		if (!arr || parley_store_reads_put(r->w, ch->id, arr, k, &err)) {
+			logf_(r, "level=error msg=\"keeping %zu signed reads failed: %s\" channel=%.16s", n,
+				arr ? err.msg : "out of memory", ch->idhex);
+			pthread_mutex_lock(&ch->rd_mu);
+			ch->nrd = 0; /* read the truth from the store next time */
+			pthread_mutex_unlock(&ch->rd_mu);
+		}
+		free(arr);
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	parley_relay *r = arg;
@@ -414,8 +468,10 @@ static void *committer_main(void *arg)
 		bool stop;
 		struct timespec ts;
 
+		struct read_item *reads;
+
 		pthread_mutex_lock(&r->qmu);
-		if (!r->qhead && !r->stopping) {
+		if (!r->qhead && !r->rdhead && !r->stopping) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += (long)(r->cfg.checkpoint_ms % 1000) * 1000000L;
 			ts.tv_sec += (time_t)(r->cfg.checkpoint_ms / 1000) + ts.tv_nsec / 1000000000L;
@@ -428,6 +484,9 @@ static void *committer_main(void *arg)
 		}
 		if (!r->qhead)
 			r->qtail = NULL;
+		reads = r->rdhead;
+		r->rdhead = r->rdtail = NULL;
+		r->nreads = 0;
 		stop = r->stopping && !r->qhead && n == 0;
 		pthread_mutex_unlock(&r->qmu);
 		struct pending *all[BATCH_MAX];
@@ -455,6 +514,7 @@ static void *committer_main(void *arg)
 			pthread_cond_broadcast(&r->donecv);
 			pthread_mutex_unlock(&r->qmu);
 		}
+		keep_reads(r, reads);
 		/* checkpoints on a timer while entries arrive */
 		pthread_mutex_lock(&r->chmu);
 		struct channel *list = r->channels;
@@ -550,6 +610,10 @@ static unsigned authenticate(parley_relay *r, struct MHD_Connection *c, struct r
 	request_target(c, url, &target);
 	rc = parley_auth_verify(&h, p->key.sign_pk, method, (const char *)target.data, rq->body.data, rq->body.len,
 		now, &err);
+	if (!rc && target.len < sizeof(rq->target)) {
+		memcpy(rq->target, target.data, target.len);
+		rq->target[target.len] = 0;
+	}
 	parley_buf_release(&target);
 	if (rc) {
 		*ret = problem(c, rq, 401, rc == PARLEY_E_FORMAT ? "malformed-auth" : "bad-auth", "%s", err.msg);
@@ -568,6 +632,7 @@ static unsigned authenticate(parley_relay *r, struct MHD_Connection *c, struct r
 		*ret = problem(c, rq, 503, "busy", "too many requests in flight");
 		return 503;
 	}
+	rq->auth = h;
 	*who = p;
 	return 0;
 }
@@ -664,9 +729,14 @@ static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, s
 	if (!parley_charter_allows_category(charter, p.e.h.category))
 		return problem(c, rq, 422, "category-out-of-scope", "category '%s' is not in the charter's scope",
 			p.e.h.category);
-	for (unsigned i = 0; i < p.e.h.nrecip; i++)
-		if (!parley_charter_party_by_keyid(charter, p.e.h.recip[i]))
+	for (unsigned i = 0; i < p.e.h.nrecip; i++) {
+		const parley_party *rp = parley_charter_party_by_keyid(charter, p.e.h.recip[i]);
+		if (!rp)
 			return problem(c, rq, 422, "unknown-recipient", "recipient %u is not a member of the charter", i);
+		if (rp->role != PARLEY_ROLE_PARTY)
+			return problem(c, rq, 422, "auditor-recipient",
+				"recipient %u (%s) is an auditor: auditors read the log but are never addressed", i, rp->key.name);
+	}
 	p.ch = ch;
 	p.data = rq->body.data;
 	p.len = rq->body.len;
@@ -700,8 +770,70 @@ static parley_code page_entry(void *ctx, uint64_t index, uint64_t ms, const uint
 	return PARLEY_OK;
 }
 
+/*
+ * A member's signed read from `from` is evidence that its node held entries
+ * 0..from-1 (docs/security.md): queue it for the committer when from is past
+ * every from kept for the member and within the log. Repeated reads from the
+ * same point cost one mutex and no write.
+ */
+static void keep_read(parley_relay *r, struct channel *ch, struct request *rq, const parley_party *who,
+	uint64_t from, uint64_t size)
+{
+	uint64_t f, latest = 0;
+	size_t i;
+	struct read_item *it;
+
+	if (from == 0 || from > size || !rq->target[0] ||
+		parley_read_target_from(rq->target, ch->idhex, &f, NULL) || f != from)
+		return; /* shows nothing, or not in the one form a checker accepts */
+	pthread_mutex_lock(&ch->rd_mu);
+	for (i = 0; i < ch->nrd; i++)
+		if (memcmp(ch->rd[i].keyid, who->key.keyid, 4) == 0)
+			break;
+	if (i == ch->nrd) {
+		pthread_mutex_lock(&r->rmu);
+		parley_code rc = parley_store_read_latest(r->r, ch->id, who->key.keyid, &latest, NULL);
+		pthread_mutex_unlock(&r->rmu);
+		if (rc || i == PARLEY_MAX_PARTIES)
+			goto out;
+		memcpy(ch->rd[i].keyid, who->key.keyid, 4);
+		ch->rd[i].from = latest;
+		ch->nrd++;
+	}
+	if (from <= ch->rd[i].from)
+		goto out;
+	if (!(it = calloc(1, sizeof(*it))))
+		goto out;
+	it->ch = ch;
+	memcpy(it->rd.keyid, who->key.keyid, 4);
+	it->rd.from = from;
+	it->rd.time_ms = strtoull(rq->auth.time, NULL, 10); /* checked by parley_auth_verify */
+	memcpy(it->rd.target, rq->target, sizeof(it->rd.target));
+	memcpy(it->rd.nonce, rq->auth.nonce, sizeof(it->rd.nonce));
+	memcpy(it->rd.sig, rq->auth.sig, sizeof(it->rd.sig));
+	pthread_mutex_lock(&r->qmu);
+	if (r->nreads >= READS_QUEUED_MAX || r->stopping) {
+		pthread_mutex_unlock(&r->qmu);
+		free(it);
+		logf_(r, "level=warn msg=\"signed read not kept: queue full\" channel=%.16s by=%s", ch->idhex,
+			who->key.name);
+		goto out;
+	}
+	if (r->rdtail)
+		r->rdtail->next = it;
+	else
+		r->rdhead = it;
+	r->rdtail = it;
+	r->nreads++;
+	pthread_cond_signal(&r->qcv);
+	pthread_mutex_unlock(&r->qmu);
+	ch->rd[i].from = from;
+out:
+	pthread_mutex_unlock(&ch->rd_mu);
+}
+
 static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, struct request *rq,
-	struct channel *ch)
+	struct channel *ch, const parley_party *who)
 {
 	uint64_t from = 0, limit = r->cfg.page_max, size;
 	struct page pg = { json_array(), 0 };
@@ -726,7 +858,48 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 		json_decref(pg.arr);
 		return problem(c, rq, 500, "store-error", "%s", err.msg);
 	}
+	keep_read(r, ch, rq, who, from, size);
 	return send_json(c, rq, 200, json_pack("{s:I, s:o}", "size", (json_int_t)size, "entries", pg.arr));
+}
+
+/* A key id argument: 8 lower-case hex digits. */
+static bool query_keyid(struct MHD_Connection *c, const char *name, uint8_t keyid[4])
+{
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	if (!s || strlen(s) != 8 || parley_unhex(keyid, 4, s, 8))
+		return false;
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'F')
+			return false;
+	return true;
+}
+
+static enum MHD_Result route_reads(parley_relay *r, struct MHD_Connection *c, struct request *rq,
+	struct channel *ch)
+{
+	uint8_t keyid[4];
+	uint64_t past = 0;
+	parley_signed_read rd;
+	parley_err err = { 0 };
+	char keyhex[9];
+	parley_code rc;
+
+	if (!query_keyid(c, "party", keyid) || !query_u64(c, "past", &past, true))
+		return problem(c, rq, 400, "bad-query", "party (a key id, 8 lower-case hex digits) and past (a whole number) are required");
+	parley_hex(keyhex, keyid, 4);
+	if (!parley_charter_party_by_keyid(ch->charter, keyid))
+		return problem(c, rq, 404, "no-such-party", "key %s is not a member of this channel's charter", keyhex);
+	pthread_mutex_lock(&r->rmu);
+	rc = parley_store_read_past(r->r, ch->id, keyid, past, &rd, &err);
+	pthread_mutex_unlock(&r->rmu);
+	if (rc == PARLEY_E_NOTFOUND)
+		return problem(c, rq, 404, "no-such-read", "the relay keeps no signed read by %s from past %llu", keyhex,
+			(unsigned long long)past);
+	if (rc)
+		return problem(c, rq, 500, "store-error", "%s", err.msg);
+	return send_json(c, rq, 200,
+		json_pack("{s:s, s:I, s:s, s:I, s:s, s:s}", "party", keyhex, "from", (json_int_t)rd.from, "target", rd.target,
+			"time_ms", (json_int_t)rd.time_ms, "nonce", rd.nonce, "signature", rd.sig));
 }
 
 static enum MHD_Result route_checkpoint(parley_relay *r, struct MHD_Connection *c, struct request *rq,
@@ -738,17 +911,42 @@ static enum MHD_Result route_checkpoint(parley_relay *r, struct MHD_Connection *
 	parley_code rc;
 	enum MHD_Result ret;
 
-	uint64_t want = 0;
+	uint64_t want = 0, min_size = 0;
+	uint8_t keyid[4];
+	const parley_party *cosigner = NULL;
+	bool has_size = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size") != NULL;
+	bool by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cosigned_by") != NULL;
+
 	if (!query_u64(c, "size", &want, false))
 		return problem(c, rq, 400, "bad-query", "size must be a whole number");
-	if (!want)
+	if (by) {
+		if (has_size || !query_keyid(c, "cosigned_by", keyid) || !query_u64(c, "min_size", &min_size, false))
+			return problem(c, rq, 400, "bad-query",
+				"cosigned_by is a key id (8 lower-case hex digits), with an optional whole min_size and no size");
+		if (!(cosigner = parley_charter_party_by_keyid(ch->charter, keyid)))
+			return problem(c, rq, 404, "no-such-party", "key %s is not a member of this channel's charter",
+				MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cosigned_by"));
+	} else if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "min_size")) {
+		return problem(c, rq, 400, "bad-query", "min_size goes with cosigned_by");
+	}
+	if (!has_size && !by)
 		checkpoint_refresh(r, ch, r->r, &r->rmu, true);
 	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_checkpoint_get(r->r, ch->id, want, &note, &size, &err);
+	if (by)
+		rc = parley_store_checkpoint_find(r->r, ch->id, min_size, cosigner->key.name, &note, &size, &err);
+	else if (has_size) /* exactly that size, 0 included */
+		rc = parley_store_checkpoint_find(r->r, ch->id, want, NULL, &note, &size, &err) == PARLEY_OK && size == want
+			? PARLEY_OK
+			: parley_fail(&err, PARLEY_E_NOTFOUND, "no checkpoint of that size");
+	else
+		rc = parley_store_checkpoint_get(r->r, ch->id, 0, &note, &size, &err);
 	if (!rc)
 		rc = parley_store_cosigs(r->r, ch->id, size, &cos, &err);
 	pthread_mutex_unlock(&r->rmu);
-	if (rc == PARLEY_E_NOTFOUND)
+	if (rc == PARLEY_E_NOTFOUND && by)
+		ret = problem(c, rq, 404, "no-such-checkpoint", "%s cosigned no checkpoint of size %llu or more",
+			cosigner->key.name, (unsigned long long)min_size);
+	else if (rc == PARLEY_E_NOTFOUND)
 		ret = problem(c, rq, 404, "no-such-checkpoint", "the relay signed no checkpoint of size %llu",
 			(unsigned long long)want);
 	else if (rc)
@@ -816,10 +1014,11 @@ static enum MHD_Result route_cosign(parley_relay *r, struct MHD_Connection *c, s
 	}
 	size = (uint64_t)json_integer_value(jsz);
 	line = json_string_value(jl);
+	uint64_t got = 0;
 	pthread_mutex_lock(&r->rmu);
-	parley_code rc = parley_store_checkpoint_get(r->r, ch->id, size, &note, NULL, &err);
+	parley_code rc = parley_store_checkpoint_find(r->r, ch->id, size, NULL, &note, &got, &err); /* exactly size */
 	pthread_mutex_unlock(&r->rmu);
-	if (rc) {
+	if (rc || got != size) {
 		ret = problem(c, rq, 404, "no-such-checkpoint", "the relay signed no checkpoint of size %llu",
 			(unsigned long long)size);
 		goto out;
@@ -925,7 +1124,9 @@ static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct r
 	if (strcmp(rest, "/entries") == 0 && post)
 		return route_append(r, c, rq, ch, who);
 	if (strcmp(rest, "/entries") == 0 && get)
-		return route_entries(r, c, rq, ch);
+		return route_entries(r, c, rq, ch, who);
+	if (strcmp(rest, "/reads") == 0 && get)
+		return route_reads(r, c, rq, ch);
 	if (strcmp(rest, "/checkpoint") == 0 && get)
 		return route_checkpoint(r, c, rq, ch);
 	if (strcmp(rest, "/proof/inclusion") == 0 && get)

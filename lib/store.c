@@ -323,3 +323,27 @@ parley_code parley_store_cosigs(parley_store *s, const uint8_t id[32], uint64_t 
 {
 	return s->ops->cosigs_get(s->be, id, size, lines, err);
 }
+
+parley_code parley_store_checkpoint_find(parley_store *s, const uint8_t id[32], uint64_t min_size,
+	const char *cosigner, parley_buf *note, uint64_t *size_out, parley_err *err)
+{
+	return s->ops->checkpoint_find(s->be, id, min_size, cosigner, note, size_out, err);
+}
+
+parley_code parley_store_reads_put(parley_store *s, const uint8_t id[32], const parley_signed_read *reads, size_t n,
+	parley_err *err)
+{
+	return n ? s->ops->reads_put(s->be, id, reads, n, err) : PARLEY_OK;
+}
+
+parley_code parley_store_read_latest(parley_store *s, const uint8_t id[32], const uint8_t keyid[4], uint64_t *from,
+	parley_err *err)
+{
+	return s->ops->read_latest(s->be, id, keyid, from, err);
+}
+
+parley_code parley_store_read_past(parley_store *s, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
+	parley_signed_read *out, parley_err *err)
+{
+	return s->ops->read_past(s->be, id, keyid, past, out, err);
+}

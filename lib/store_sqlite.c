@@ -21,6 +21,10 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(cid, size)) WITHOUT ROWID;"
 	"CREATE TABLE cosignatures(cid INTEGER NOT NULL, size INTEGER NOT NULL, signer TEXT NOT NULL,"
 	" line TEXT NOT NULL, PRIMARY KEY(cid, size, signer)) WITHOUT ROWID;",
+	/* 1 -> 2: the relay's kept signed reads (delivery evidence), increasing in from_idx per member */
+	"CREATE TABLE reads(cid INTEGER NOT NULL, keyid BLOB NOT NULL, from_idx INTEGER NOT NULL,"
+	" time_ms INTEGER NOT NULL, target TEXT NOT NULL, nonce TEXT NOT NULL, sig TEXT NOT NULL,"
+	" PRIMARY KEY(cid, keyid, from_idx)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -39,6 +43,11 @@ enum {
 	Q_COSIG_GET,
 	Q_SCAN_ENTRIES,
 	Q_SCAN_NODES,
+	Q_CP_FIND,
+	Q_CP_FIND_COSIGNED,
+	Q_READ_PUT,
+	Q_READ_LATEST,
+	Q_READ_PAST,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -60,6 +69,14 @@ static const char *const queries[NQ] = {
 	[Q_COSIG_GET] = "SELECT line FROM cosignatures WHERE cid = ?1 AND size = ?2 ORDER BY signer",
 	[Q_SCAN_ENTRIES] = "SELECT idx, integrated_ms, data FROM entries WHERE cid = ?1 AND idx >= ?2 ORDER BY idx LIMIT ?3",
 	[Q_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE cid = ?1",
+	[Q_CP_FIND] = "SELECT size, note FROM checkpoints WHERE cid = ?1 AND size >= ?2 ORDER BY size LIMIT 1",
+	[Q_CP_FIND_COSIGNED] = "SELECT c.size, c.note FROM checkpoints c JOIN cosignatures s ON s.cid = c.cid AND s.size = c.size"
+			       " WHERE c.cid = ?1 AND c.size >= ?2 AND s.signer = ?3 ORDER BY c.size LIMIT 1",
+	[Q_READ_PUT] = "INSERT INTO reads(cid, keyid, from_idx, time_ms, target, nonce, sig) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+		       " WHERE NOT EXISTS (SELECT 1 FROM reads WHERE cid = ?1 AND keyid = ?2 AND from_idx >= ?3)",
+	[Q_READ_LATEST] = "SELECT MAX(from_idx) FROM reads WHERE cid = ?1 AND keyid = ?2",
+	[Q_READ_PAST] = "SELECT from_idx, time_ms, target, nonce, sig FROM reads WHERE cid = ?1 AND keyid = ?2 AND from_idx > ?3"
+			" ORDER BY from_idx LIMIT 1",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -439,6 +456,144 @@ static parley_code sq_cosigs_get(void *be, const uint8_t id[32], uint64_t size, 
 	return r == SQLITE_DONE ? PARLEY_OK : dberr(s, err, "reading cosignatures");
 }
 
+static parley_code sq_checkpoint_find(void *be, const uint8_t id[32], uint64_t min_size, const char *cosigner,
+	parley_buf *note, uint64_t *size_out, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	if (min_size > INT64_MAX)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "store: no checkpoint");
+	st = Q(s, cosigner ? Q_CP_FIND_COSIGNED : Q_CP_FIND);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)min_size);
+	if (cosigner)
+		sqlite3_bind_text(st, 3, cosigner, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "store: no checkpoint");
+		return dberr(s, err, "finding a checkpoint");
+	}
+	if (size_out)
+		*size_out = (uint64_t)sqlite3_column_int64(st, 0);
+	parley_buf_reset(note);
+	rc = parley_buf_add(note, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	sqlite3_reset(st);
+	return rc ? parley_fail(err, rc, "store: checkpoint too large") : PARLEY_OK;
+}
+
+static parley_code sq_reads_put(void *be, const uint8_t id[32], const parley_signed_read *reads, size_t n,
+	parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	if ((rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const parley_signed_read *rd = &reads[i];
+		if (rd->from > INT64_MAX || rd->time_ms > INT64_MAX || !memchr(rd->target, 0, sizeof(rd->target)) ||
+			!memchr(rd->nonce, 0, sizeof(rd->nonce)) || !memchr(rd->sig, 0, sizeof(rd->sig)))
+			continue; /* not a read the relay could have accepted */
+		st = Q(s, Q_READ_PUT);
+		sqlite3_bind_int64(st, 1, cid);
+		sqlite3_bind_blob(st, 2, rd->keyid, 4, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)rd->from);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)rd->time_ms);
+		sqlite3_bind_text(st, 5, rd->target, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, rd->nonce, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, rd->sig, -1, SQLITE_STATIC);
+		if ((rc = step_done(s, st, err, "storing a read")))
+			goto fail;
+	}
+	if ((rc = step_done(s, Q(s, Q_COMMIT), err, "committing")))
+		goto fail;
+	return PARLEY_OK;
+fail:
+	step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+	return rc;
+}
+
+static parley_code sq_read_latest(void *be, const uint8_t id[32], const uint8_t keyid[4], uint64_t *from,
+	parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_READ_LATEST);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_blob(st, 2, keyid, 4, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*from = (uint64_t)sqlite3_column_int64(st, 0); /* NULL (none kept) reads as 0 */
+	sqlite3_reset(st);
+	return r == SQLITE_ROW ? PARLEY_OK : dberr(s, err, "reading the latest read");
+}
+
+/* Copy a text column into a fixed field; false when it does not fit. */
+static bool column_str(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	if (!t || n >= cap || memchr(t, 0, n))
+		return false;
+	memcpy(out, t, n);
+	out[n] = 0;
+	return true;
+}
+
+static parley_code sq_read_past(void *be, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
+	parley_signed_read *out, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	if (past >= INT64_MAX)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "store: no read past %llu", (unsigned long long)past);
+	st = Q(s, Q_READ_PAST);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_blob(st, 2, keyid, 4, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)past);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "store: no read past %llu", (unsigned long long)past);
+		return dberr(s, err, "reading a read");
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out->keyid, keyid, 4);
+	out->from = (uint64_t)sqlite3_column_int64(st, 0);
+	out->time_ms = (uint64_t)sqlite3_column_int64(st, 1);
+	rc = column_str(st, 2, out->target, sizeof(out->target)) && column_str(st, 3, out->nonce, sizeof(out->nonce)) &&
+			column_str(st, 4, out->sig, sizeof(out->sig))
+		? PARLEY_OK
+		: parley_fail(err, PARLEY_E_FORMAT, "store: a kept read has an over-long field");
+	sqlite3_reset(st);
+	return rc;
+}
+
 static const parley_store_backend sqlite_backend = {
 	"sqlite",
 	sq_close,
@@ -454,6 +609,10 @@ static const parley_store_backend sqlite_backend = {
 	sq_checkpoint_get,
 	sq_cosig_put,
 	sq_cosigs_get,
+	sq_checkpoint_find,
+	sq_reads_put,
+	sq_read_latest,
+	sq_read_past,
 };
 
 static parley_code exec(struct sq *s, const char *sql, parley_err *err, const char *what)
@@ -483,16 +642,22 @@ static parley_code migrate(struct sq *s, const char *path, parley_err *err)
 	if (version > (sqlite3_int64)NMIGRATIONS)
 		return parley_fail(err, PARLEY_E_USAGE, "%s: store schema version %lld is newer than this parley's (%zu)",
 			path, (long long)version, NMIGRATIONS);
-	for (size_t v = (size_t)version; v < NMIGRATIONS; v++) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(k, v) VALUES ('schema_version', %zu)", v + 1);
-		if ((rc = exec(s, "BEGIN IMMEDIATE", err, "migrating")) || (rc = exec(s, migrations[v], err, "migrating")) ||
-			(rc = exec(s, sql, err, "migrating")) || (rc = exec(s, "COMMIT", err, "migrating"))) {
-			exec(s, "ROLLBACK", NULL, "rolling back");
-			return rc;
-		}
-	}
+	if ((size_t)version == NMIGRATIONS)
+		return PARLEY_OK;
+	/* every pending step in one transaction: one commit (one fsync) for a new store, all or nothing */
+	char sql[128];
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(k, v) VALUES ('schema_version', %zu)", NMIGRATIONS);
+	if ((rc = exec(s, "BEGIN IMMEDIATE", err, "migrating")))
+		return rc;
+	for (size_t v = (size_t)version; v < NMIGRATIONS; v++)
+		if ((rc = exec(s, migrations[v], err, "migrating")))
+			goto fail;
+	if ((rc = exec(s, sql, err, "migrating")) || (rc = exec(s, "COMMIT", err, "migrating")))
+		goto fail;
 	return PARLEY_OK;
+fail:
+	exec(s, "ROLLBACK", NULL, "rolling back");
+	return rc;
 }
 
 parley_code parley_store_sqlite_open(const char *path, const parley_store_backend **ops, void **be, parley_err *err)

@@ -53,6 +53,45 @@ parley_code parley_auth_sign(parley_auth_headers *h, const parley_seckey *key, c
 parley_code parley_auth_verify(const parley_auth_headers *h, const uint8_t pk[32], const char *method,
 	const char *target, const uint8_t *body, size_t body_len, uint64_t now_ms, parley_err *err) PARLEY_WUR;
 
+/*
+ * A member's signed read of a channel's entries, kept by the relay as
+ * delivery evidence: a request GET TARGET signed with the member's key at
+ * time_ms, where TARGET is "/v1/channels/<id>/entries?from=F[&limit=L]".
+ * It shows that the member's node held entries 0..F-1 at its signed time
+ * (docs/security.md says what it does not show). Strings are NUL-terminated.
+ */
+#define PARLEY_READ_TARGET_MAX 512
+typedef struct parley_signed_read {
+	uint8_t keyid[4];                        /* the signer */
+	uint64_t from;                           /* the target's from (the relay's copy; checked against target) */
+	uint64_t time_ms;                        /* Parley-Time as signed */
+	char target[PARLEY_READ_TARGET_MAX];     /* the target exactly as signed */
+	char nonce[2 * PARLEY_REQ_NONCE_LEN + 1]; /* Parley-Nonce, 32 lower-case hex digits */
+	char sig[96];                            /* Parley-Signature, base64 of 64 bytes */
+} parley_signed_read;
+
+/*
+ * Parse the target of a read of channel_hex's entries: the path must be
+ * exactly "/v1/channels/<channel_hex>/entries" and the query hold "from"
+ * once and at most "limit" once, in any order, each a decimal number without
+ * sign or leading zero. *from gets from. PARLEY_E_FORMAT for anything else
+ * (another path or channel, a missing, repeated or unknown argument, junk).
+ */
+parley_code parley_read_target_from(const char *target, const char *channel_hex, uint64_t *from,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * Check a kept read offline: rebuild the signed message (GET, r->target,
+ * empty body, r->time_ms, r->nonce, r->keyid), verify r->sig with sign_pk,
+ * parse the target with parley_read_target_from, and require that its from
+ * equals r->from; *from (may be NULL) gets it. No time-window check: the
+ * time is evidence for the caller to weigh. PARLEY_E_FORMAT for malformed
+ * fields or target, PARLEY_E_VERIFY for a signature that does not verify or
+ * a from that differs from the target's.
+ */
+parley_code parley_signed_read_verify(const parley_signed_read *r, const uint8_t sign_pk[32], const char *channel_hex,
+	uint64_t *from, parley_err *err) PARLEY_WUR;
+
 /* Seen nonces within the window: thread-safe, bounded. */
 typedef struct parley_nonce_cache parley_nonce_cache;
 parley_code parley_nonce_cache_new(size_t max_entries, parley_nonce_cache **out) PARLEY_WUR;

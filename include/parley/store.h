@@ -1,6 +1,7 @@
 /*
  * store.h - the storage of channels, entries, tree nodes, checkpoints and
- * cosignatures, used by the relay and by every party's node.
+ * cosignatures, and the relay's kept signed reads, used by the relay and by
+ * every party's node.
  *
  * One interface, several backends: SQLite (WAL) is the embedded default; a
  * backend implements struct parley_store_backend and the generic layer here
@@ -13,11 +14,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "parley/auth.h"
 #include "parley/err.h"
 #include "parley/merkle.h"
 #include "parley/util.h"
 
-#define PARLEY_STORE_SCHEMA_VERSION 1
+#define PARLEY_STORE_SCHEMA_VERSION 2
 
 typedef struct parley_store parley_store;
 
@@ -68,6 +70,14 @@ typedef struct parley_store_backend {
 	parley_code (*cosig_put)(void *be, const uint8_t id[32], uint64_t size, const char *signer, const char *line,
 		parley_err *err);
 	parley_code (*cosigs_get)(void *be, const uint8_t id[32], uint64_t size, parley_buf *lines, parley_err *err);
+	parley_code (*checkpoint_find)(void *be, const uint8_t id[32], uint64_t min_size, const char *cosigner,
+		parley_buf *note, uint64_t *size_out, parley_err *err);
+	parley_code (*reads_put)(void *be, const uint8_t id[32], const parley_signed_read *reads, size_t n,
+		parley_err *err);
+	parley_code (*read_latest)(void *be, const uint8_t id[32], const uint8_t keyid[4], uint64_t *from,
+		parley_err *err);
+	parley_code (*read_past)(void *be, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
+		parley_signed_read *out, parley_err *err);
 } parley_store_backend;
 
 /*
@@ -137,6 +147,30 @@ parley_code parley_store_cosig_put(parley_store *s, const uint8_t id[32], uint64
 	const char *line, parley_err *err) PARLEY_WUR;
 parley_code parley_store_cosigs(parley_store *s, const uint8_t id[32], uint64_t size, parley_buf *lines,
 	parley_err *err) PARLEY_WUR;
+
+/*
+ * The smallest stored checkpoint of size >= min_size (exactly min_size when
+ * the caller then compares *size_out), and when cosigner is not NULL, the
+ * smallest such that the signer of that name cosigned. PARLEY_E_NOTFOUND
+ * when there is none. note gets the relay's note without cosignatures.
+ */
+parley_code parley_store_checkpoint_find(parley_store *s, const uint8_t id[32], uint64_t min_size,
+	const char *cosigner, parley_buf *note, uint64_t *size_out, parley_err *err) PARLEY_WUR;
+
+/*
+ * Signed reads kept as delivery evidence (the relay's; see auth.h). reads_put
+ * stores, in one transaction, each read whose from is greater than every from
+ * already kept for its key id, and skips the others, so that a member's kept
+ * reads increase with from. Fields are stored as given; the caller checks them.
+ */
+parley_code parley_store_reads_put(parley_store *s, const uint8_t id[32], const parley_signed_read *reads, size_t n,
+	parley_err *err) PARLEY_WUR;
+/* The greatest from kept for keyid; 0 when none is kept. */
+parley_code parley_store_read_latest(parley_store *s, const uint8_t id[32], const uint8_t keyid[4], uint64_t *from,
+	parley_err *err) PARLEY_WUR;
+/* The kept read of keyid with the smallest from > past; PARLEY_E_NOTFOUND when none. */
+parley_code parley_store_read_past(parley_store *s, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
+	parley_signed_read *out, parley_err *err) PARLEY_WUR;
 
 /* Backends, for parley_store_open. */
 parley_code parley_store_sqlite_open(const char *path, const parley_store_backend **ops, void **be,
