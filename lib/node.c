@@ -18,6 +18,7 @@
 #include "parley/payload.h"
 #include "parley/proof.h"
 #include "parley/workflow.h"
+#include "parley/compose.h"
 #include "node_internal.h"
 #include "banned.h"
 
@@ -512,47 +513,14 @@ parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_
 	long status = 0;
 	parley_code rc;
 
-	memset(&h, 0, sizeof(h));
 	if (!mine)
 		return parley_fail(err, PARLEY_E_LIMIT, "too many senders");
-	memcpy(h.channel, c->id, 32);
-	memcpy(h.sender, n->key->pub.keyid, 4);
+	if ((rc = parley_compose_header(c->charter, &n->key->pub, c->id, p, &h, pks, err)))
+		return rc;
 	h.seq = mine->seq + 1;
 	if (mine->seq)
 		memcpy(h.prev, mine->hash, 32);
 	h.created_ms = parley_now_ms();
-	h.type = p->type;
-	h.thread = p->thread;
-	if (p->nrefs > PARLEY_ENTRY_MAX_REFS)
-		return parley_fail(err, PARLEY_E_LIMIT, "too many references");
-	h.nrefs = (uint8_t)p->nrefs;
-	for (size_t i = 0; i < p->nrefs; i++)
-		h.refs[i] = p->refs[i];
-	const char *cat = p->category ? p->category : parley_charter_category_at(c->charter, 0);
-	if (!parley_charter_allows_category(c->charter, cat))
-		return parley_fail(err, PARLEY_E_USAGE, "category '%s' is not in the charter's scope", cat);
-	if (!parley_charter_allows_type(c->charter, p->type))
-		return parley_fail(err, PARLEY_E_USAGE, "type %s is not allowed by the charter", parley_type_name(p->type));
-	snprintf(h.category, sizeof(h.category), "%s", cat);
-	h.tlp = (uint8_t)(p->tlp >= 0 ? p->tlp : parley_charter_tlp(c->charter));
-	/* recipients: the named parties, then ourselves (so that we can read our own words later) */
-	for (size_t i = 0; i <= p->nto; i++) {
-		const parley_party *r = i < p->nto ? parley_charter_party(c->charter, p->to[i])
-						   : parley_charter_party(c->charter, n->key->pub.name);
-		if (!r)
-			return parley_fail(err, PARLEY_E_USAGE, "'%s' is not a party of this charter", p->to[i]);
-		bool dup = false;
-		for (unsigned k = 0; k < h.nrecip; k++)
-			if (memcmp(h.recip[k], r->key.keyid, 4) == 0)
-				dup = true;
-		if (dup)
-			continue;
-		if (h.nrecip == PARLEY_ENTRY_MAX_RECIP)
-			return parley_fail(err, PARLEY_E_LIMIT, "more than %d recipients", PARLEY_ENTRY_MAX_RECIP);
-		memcpy(h.recip[h.nrecip], r->key.keyid, 4);
-		memcpy(pks[h.nrecip], r->key.seal_pk, 32);
-		h.nrecip++;
-	}
 	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
 		     err)))
 		goto out;
@@ -1237,8 +1205,9 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	/* a sync first: our chain must continue from our last entry in the log */
-	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+	/* a sync first: our chain must continue from our last entry in the log, and the checks see the latest */
+	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)) &&
+		!(rc = parley_node_check_post(n, id, p, err)))
 		rc = node_post_entry(n, c, sc, &cl, p, index, err);
 	parley_client_release(&cl);
 	free(sc);

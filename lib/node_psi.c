@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "parley/compose.h"
 #include "parley/payload.h"
 #include "parley/psi.h"
 #include "node_internal.h"
@@ -37,6 +38,15 @@ struct gather {
 	parley_err *err;
 };
 
+/*
+ * The first entry of a request: thread 0 and no reference. Its other chunks name it in thread and refs, and
+ * when the request is entry 0 of the log their thread is 0 too: only the reference tells them apart.
+ */
+static bool psi_first(const parley_entry_hdr *h)
+{
+	return h->type == PARLEY_T_PSI_REQUEST && h->thread == 0 && h->nrefs == 0;
+}
+
 static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
 	struct gather *g = ctx;
@@ -51,7 +61,7 @@ static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8
 		g->request_ms = ms;
 		g->have_request = true;
 	}
-	bool mine = index == g->request || (e.h.thread == g->request && index > g->request);
+	bool mine = index == g->request || (e.h.thread == g->request && index > g->request && !psi_first(&e.h));
 	if (!mine || parley_entry_recipient_index(&e, g->n->key->pub.keyid) < 0)
 		return PARLEY_OK;
 	if (g->np == g->cap) {
@@ -83,22 +93,83 @@ static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8
 	return PARLEY_OK;
 }
 
-/* Count chunk-0 requests by a party integrated in (t - 24 h, t]. */
+/*
+ * The daily quota counts the requests a party had answered: chunk-0 requests
+ * by `who`, integrated less than 24 hours (relay clock) before or after t,
+ * other than `skip`, to which a recipient has sent a psi-response. A refused
+ * request (a psi-refusal), one its recipient never answered (incomplete, or
+ * the responder failed) and one the requester's node refused before sending
+ * do not count. Counting both sides of t bounds the answers in every 24-hour
+ * window, whichever order the requests are answered in: the last one answered
+ * in a window saw all the others.
+ */
+struct day_req {
+	uint64_t index;
+	uint8_t recip[PARLEY_ENTRY_MAX_RECIP][4];
+	uint8_t nrecip;
+	bool answered;
+};
+
 struct day_ctx {
 	uint8_t who[4];
-	uint64_t t;
-	uint64_t count;
+	uint64_t t, skip;
+	struct day_req *v;
+	size_t n, cap;
 };
 
 static parley_code day_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
 	struct day_ctx *d = ctx;
 	parley_entry e;
-	(void)index;
-	if (parley_entry_parse(data, len, &e, NULL) == PARLEY_OK && e.h.type == PARLEY_T_PSI_REQUEST && e.h.thread == 0 &&
-		memcmp(e.h.sender, d->who, 4) == 0 && ms <= d->t && ms + DAY_MS > d->t)
-		d->count++;
+
+	if (parley_entry_parse(data, len, &e, NULL) != PARLEY_OK)
+		return PARLEY_OK;
+	if (psi_first(&e.h) && memcmp(e.h.sender, d->who, 4) == 0 &&
+		index != d->skip && ms < d->t + DAY_MS && ms + DAY_MS > d->t) {
+		if (d->n == d->cap) {
+			size_t ncap = d->cap ? d->cap * 2 : 16;
+			struct day_req *v = realloc(d->v, ncap * sizeof(*v));
+			if (!v)
+				return PARLEY_E_NOMEM;
+			d->v = v;
+			d->cap = ncap;
+		}
+		struct day_req *r = &d->v[d->n++];
+		r->index = index;
+		r->nrecip = e.h.nrecip;
+		memcpy(r->recip, e.h.recip, sizeof(r->recip));
+		r->answered = false;
+	} else if (e.h.type == PARLEY_T_PSI_RESPONSE && memcmp(e.h.sender, d->who, 4) != 0) {
+		for (size_t i = 0; i < d->n; i++) {
+			struct day_req *r = &d->v[i];
+			if (r->index != e.h.thread || r->answered)
+				continue;
+			for (unsigned k = 0; k < r->nrecip; k++)
+				if (memcmp(r->recip[k], e.h.sender, 4) == 0)
+					r->answered = true;
+		}
+	}
 	return PARLEY_OK;
+}
+
+/* How many of who's requests integrated within 24 hours of t (skip excluded) were answered. */
+static parley_code day_count(parley_node *n, const uint8_t id[32], const uint8_t who[4], uint64_t t, uint64_t skip,
+	uint64_t *count, parley_err *err)
+{
+	struct day_ctx d;
+	parley_code rc;
+
+	memset(&d, 0, sizeof(d));
+	memcpy(d.who, who, 4);
+	d.t = t;
+	d.skip = skip;
+	*count = 0;
+	if ((rc = parley_store_entries(n->store, id, 0, UINT64_MAX, day_cb, &d, err)) == PARLEY_E_NOMEM)
+		rc = parley_fail(err, rc, "out of memory");
+	for (size_t i = 0; !rc && i < d.n; i++)
+		*count += d.v[i].answered;
+	free(d.v);
+	return rc;
 }
 
 static void gather_release(struct gather *g)
@@ -129,6 +200,65 @@ static parley_code check_size(const parley_charter *ch, uint64_t n, const char *
 	return PARLEY_OK;
 }
 
+static parley_code respond_core(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *clp,
+	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err);
+
+/* What would make the responder refuse a request, or should never be sent: checked before anything is. */
+static parley_code request_checks(parley_node *n, struct node_channel *c, const char *to, const parley_iset *set,
+	const char *category, parley_entry_hdr *h, parley_err *err)
+{
+	const char *names[1] = { to };
+	parley_post p = { PARLEY_T_PSI_REQUEST, 0, NULL, 0, category, -1, names, 1, NULL, 0 };
+	int64_t max, min, per_day;
+	uint64_t answered;
+	parley_code rc;
+
+	if ((rc = h ? parley_node_preview(n, c->id, &p, h, err) : parley_node_check_post(n, c->id, &p, err)) ||
+		(rc = check_size(c->charter, set->n, "your", err)))
+		return rc;
+	parley_charter_psi_limits(c->charter, &max, &min, &per_day);
+	if ((rc = day_count(n, c->id, n->key->pub.keyid, parley_now_ms(), UINT64_MAX, &answered, err)))
+		return rc;
+	if (answered >= (uint64_t)per_day)
+		return parley_fail(err, PARLEY_E_LIMIT,
+			"%llu of your PSI requests were answered in the last 24 hours and the charter allows %lld a day: "
+			"the responder would refuse this one",
+			(unsigned long long)answered, (long long)per_day);
+	return PARLEY_OK;
+}
+
+parley_code parley_node_psi_request_preview(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
+	int mode, const char *category, parley_psi_preview *out, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_code rc;
+
+	(void)mode;
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = request_checks(n, c, to, set, category, &out->h, err)))
+		return rc;
+	out->entries = (set->n + PARLEY_PSI_CHUNK - 1) / PARLEY_PSI_CHUNK;
+	out->elements = set->n;
+	return PARLEY_OK;
+}
+
+parley_code parley_node_psi_respond_preview(parley_node *n, const uint8_t id[32], uint64_t request,
+	const parley_iset *set, parley_psi_preview *out, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_psi_outcome o;
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	rc = respond_core(n, c, NULL, NULL, request, set, &o, out, err);
+	parley_iset_release(&o.common);
+	return rc;
+}
+
 parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
 	int mode, const char *category, uint64_t *index, parley_err *err)
 {
@@ -144,7 +274,7 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
 	memset(&cl, 0, sizeof(cl));
 	if (!c)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	if ((rc = check_size(c->charter, set->n, "your", err)))
+	if ((rc = request_checks(n, c, to, set, category, NULL, err)))
 		return rc;
 	if (!(blinded = malloc(set->n * 32)) || !(sc = malloc(sizeof(*sc)))) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
@@ -236,9 +366,10 @@ static parley_code refuse(parley_node *n, struct node_channel *c, struct scan_ct
 	return rc;
 }
 
-/* Answer request `request` with set, on an open client after a sync (sc holds our chain). */
+/* Answer request `request` with set, on an open client after a sync (sc holds our chain); or, with pv, say what
+ * would be sent and send nothing (sc and clp unused). */
 static parley_code respond_core(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *clp,
-	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_err *err)
+	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err)
 {
 	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
 	uint8_t k[32], *elems = NULL;
@@ -297,16 +428,27 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 			(unsigned long long)na, (long long)min, (long long)max);
 	} else {
 		int64_t max, min, per_day;
-		struct day_ctx d;
+		uint64_t answered;
 		parley_charter_psi_limits(c->charter, &max, &min, &per_day);
-		memcpy(d.who, g.requester, 4);
-		d.t = g.request_ms;
-		d.count = 0;
-		if ((rc = parley_store_entries(n->store, id, 0, request + 1, day_cb, &d, err)))
+		if ((rc = day_count(n, id, g.requester, g.request_ms, request, &answered, err)))
 			goto out;
-		if (d.count > (uint64_t)per_day)
-			snprintf(reason, sizeof(reason), "%s has made %llu requests in 24 hours; the charter allows %lld",
-				rq->key.name, (unsigned long long)d.count, (long long)per_day);
+		if (answered + 1 > (uint64_t)per_day)
+			snprintf(reason, sizeof(reason),
+				"%s has had %llu requests answered within 24 hours of this one; the charter allows %lld a day",
+				rq->key.name, (unsigned long long)answered, (long long)per_day);
+	}
+	if (reason[0] && pv) {
+		parley_buf pl = PARLEY_BUF_INIT;
+		const char *to[1] = { rq->key.name };
+		if (!(rc = parley_payload_encode(reason, NULL, &pl, err))) {
+			parley_post p = { PARLEY_T_PSI_REFUSAL, request, &request, 1, category, -1, to, 1, pl.data, pl.len };
+			rc = parley_node_preview(n, id, &p, &pv->h, err);
+		}
+		parley_buf_release(&pl);
+		pv->entries = 1;
+		pv->refused = true;
+		snprintf(pv->reason, sizeof(pv->reason), "%s", reason);
+		goto out;
 	}
 	if (reason[0]) {
 		if ((rc = refuse(n, c, sc, clp, request, rq->key.name, category, reason, err)))
@@ -317,6 +459,16 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 	}
 	if ((rc = check_size(c->charter, set->n, "your", err)))
 		goto out;
+	if (pv) {
+		const char *to[1] = { rq->key.name };
+		parley_post p = { PARLEY_T_PSI_RESPONSE, request, &request, 1, category, -1, to, 1, NULL, 0 };
+		pv->entries = (na + PARLEY_PSI_CHUNK - 1) / PARLEY_PSI_CHUNK +
+			(set->n + PARLEY_PSI_TAG_CHUNK - 1) / PARLEY_PSI_TAG_CHUNK;
+		pv->elements = na;
+		pv->tags = set->n;
+		rc = parley_node_preview(n, id, &p, &pv->h, err);
+		goto out;
+	}
 
 	/* evaluate the requester's elements, in order (or shuffled: cardinality only) */
 	if (!(elems = malloc(na * 32)) || !(tags = malloc((set->n ? set->n : 1) * sizeof(*tags)))) {
@@ -412,7 +564,7 @@ parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64
 	if (!(sc = malloc(sizeof(*sc))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
-		rc = respond_core(n, c, sc, &cl, request, set, out, err);
+		rc = respond_core(n, c, sc, &cl, request, set, out, NULL, err);
 	parley_client_release(&cl);
 	free(sc);
 	return rc;
@@ -433,7 +585,7 @@ static parley_code find_requests(void *ctx, uint64_t index, uint64_t ms, const u
 	if (parley_entry_parse(data, len, &e, NULL) || e.h.type < PARLEY_T_PSI_REQUEST)
 		return PARLEY_OK;
 	bool mine = memcmp(e.h.sender, p->me, 4) == 0;
-	if (e.h.type == PARLEY_T_PSI_REQUEST && e.h.thread == 0 && !mine && parley_entry_recipient_index(&e, p->me) >= 0) {
+	if (psi_first(&e.h) && !mine && parley_entry_recipient_index(&e, p->me) >= 0) {
 		if (p->n == p->cap) {
 			size_t ncap = p->cap ? p->cap * 2 : 16;
 			uint64_t *v = realloc(p->v, ncap * sizeof(*v));
@@ -473,7 +625,7 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 			parley_wrap(err, rc, "the standing PSI policy's set");
 			goto out;
 		}
-		rc = respond_core(n, c, sc, cl, p.v[i], &set, &o, &e2);
+		rc = respond_core(n, c, sc, cl, p.v[i], &set, &o, NULL, &e2);
 		parley_iset_release(&o.common);
 		if (rc == PARLEY_E_NOTFOUND) { /* not complete yet: next sync */
 			rc = PARLEY_OK;

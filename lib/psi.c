@@ -625,6 +625,37 @@ parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *probl
 	return PARLEY_OK;
 }
 
+parley_code parley_iset_load_checked(const char *path, bool skip_invalid, parley_iset *s, parley_buf *problems,
+	parley_err *err)
+{
+	char where[128] = "";
+	size_t nbad = 0, used = 0, firstlen = 0;
+	parley_code rc;
+
+	if ((rc = parley_iset_load(path, s, problems, err)) || skip_invalid || !problems->len)
+		return rc;
+	/* problems holds one "line N: reason" (or "STIX-ID: reason") per line */
+	for (const char *p = (const char *)problems->data, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nbad == 0)
+			firstlen = nl ? (size_t)(nl - p) : strlen(p);
+		if (nbad < 10 && used < sizeof(where)) {
+			size_t len = strcspn(p, ":\n");
+			const char *what = strncmp(p, "line ", 5) == 0 ? p + 5 : p;
+			len -= (size_t)(what - p);
+			used += (size_t)snprintf(where + used, sizeof(where) - used, "%s%.*s", nbad ? ", " : "", (int)len, what);
+		}
+		nbad++;
+	}
+	if (nbad > 10 && used < sizeof(where))
+		snprintf(where + used, sizeof(where) - used, ", ...");
+	parley_iset_release(s);
+	bool lines = strncmp((const char *)problems->data, "line ", 5) == 0;
+	return parley_fail(err, PARLEY_E_FORMAT, "%s: %s %s (%zu in all); %.*s", path,
+		lines ? (nbad == 1 ? "unreadable line" : "unreadable lines") : "indicators parley cannot compare:", where,
+		nbad, (int)firstlen, (const char *)problems->data);
+}
+
 /* ---- bulk steps on both cores ---- */
 
 void parley_psi_blind_scalar(uint8_t r[32], const uint8_t seed[32], const uint8_t session[16])

@@ -8,6 +8,7 @@
 
 #include "parley/charter.h"
 #include "parley/crypto.h"
+#include "parley/entry.h"
 #include "parley/err.h"
 
 /* Exit codes of every command. */
@@ -40,6 +41,11 @@ extern const char *cli_home_dir;
 struct parley_node;
 /* Open the node of the home directory, loading (and if need be decrypting) its key. */
 int cli_open_node(parley_seckey **key, struct parley_node **node);
+
+/* --dry-run of a posting command: print the header an entry would carry and its content (decoded from payload,
+ * or the description `content` when not NULL). Nothing is sent. */
+void cli_print_preview(struct parley_node *node, const uint8_t id[32], const parley_entry_hdr *h, const uint8_t *pl,
+	size_t pl_len, const char *content);
 
 /* "parley: <msg>" on stderr; returns EXIT_FAIL. */
 int cli_fail(const parley_err *e);

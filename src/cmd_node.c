@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "parley/compose.h"
 #include "parley/jcs.h"
 #include "parley/node.h"
 #include "parley/payload.h"
@@ -202,17 +203,98 @@ static int cmd_sync(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The text of a post: --text TEXT, --text - (standard input) or --file F,
+ * checked (not empty, UTF-8, at most PARLEY_TEXT_MAX bytes). *text is NULL
+ * when none was given, else points to arg or into buf.
+ */
+static int read_text(const char *cmd, const char *arg, const char *file, parley_buf *buf, const char **text)
+{
+	parley_err err = { 0 };
+	parley_code rc;
+
+	*text = NULL;
+	if (arg && file)
+		return cli_usage_error(cmd, "give --text or --file, not both");
+	if (!arg && !file)
+		return EXIT_OK;
+	if (arg && strcmp(arg, "-") != 0) {
+		if (parley_compose_text_check("--text", arg, strlen(arg), &err))
+			return cli_fail(&err);
+		*text = arg;
+		return EXIT_OK;
+	}
+	const char *path = file ? file : "-", *what = strcmp(path, "-") == 0 ? "standard input" : path;
+	if ((rc = parley_file_read(path, PARLEY_TEXT_MAX, buf, &err)) == PARLEY_E_LIMIT)
+		return cli_failf("%s: the text is over the %d-byte limit (PARLEY_TEXT_MAX)", what, PARLEY_TEXT_MAX);
+	if (rc)
+		return cli_fail(&err);
+	if (parley_compose_text_check(what, buf->len ? (const char *)buf->data : "", buf->len, &err))
+		return cli_fail(&err);
+	*text = (const char *)buf->data; /* parley_file_read keeps a NUL after the data */
+	return EXIT_OK;
+}
+
+/* --dry-run: the entry a command would append (its header and, here, its content); nothing is sent. */
+void cli_print_preview(struct parley_node *node, const uint8_t id[32], const parley_entry_hdr *h, const uint8_t *pl,
+	size_t pl_len, const char *content)
+{
+	const parley_charter *ch = parley_node_charter(node, id);
+	const parley_party *me = parley_charter_party_by_keyid(ch, h->sender);
+	char hex[65], ts[21];
+	parley_payload p;
+
+	printf("dry run: nothing sent; the entry that would be appended:\n");
+	parley_hex(hex, h->channel, 32);
+	parley_time_fmt(ts, (int64_t)(h->created_ms / 1000));
+	printf("channel:    %s\nsender:     %s (seq %llu in the local replica)\ncreated:    %s (this clock)\n", hex,
+		me ? me->key.name : "?", (unsigned long long)h->seq, ts);
+	printf("type:       %s\nthread:     %llu\ncategory:   %s\ntlp:        %s\nrefs:      ", parley_type_name(h->type),
+		(unsigned long long)h->thread, h->category, parley_tlp_name(h->tlp));
+	for (unsigned k = 0; k < h->nrefs; k++)
+		printf(" %llu", (unsigned long long)h->refs[k]);
+	printf("\nrecipients:");
+	for (unsigned k = 0; k < h->nrecip; k++) {
+		const parley_party *r = parley_charter_party_by_keyid(ch, h->recip[k]);
+		printf(" %s", r ? r->key.name : "?");
+	}
+	printf("\n");
+	if (content) {
+		printf("content:    %s\n", content);
+	} else if (!pl_len) {
+		printf("content:    (none)\n");
+	} else if (!parley_payload_decode(pl, pl_len, &p, NULL)) {
+		printf("content:    %zu bytes, sealed to the recipients\n", pl_len);
+		if (p.text)
+			printf("text:\n%s\n", p.text);
+		if (p.stix) {
+			char *js = json_dumps(p.stix, JSON_INDENT(2));
+			printf("stix:\n%s\n", js ? js : "");
+			free(js);
+		}
+		parley_payload_release(&p);
+	}
+}
+
 static const char notify_usage[] =
 	"usage: parley [--home DIR] notify --to NAME[,NAME...] --category CAT [--tlp LEVEL] [--type T]\n"
-	"                                  (--text TEXT | --stix FILE [--text TEXT]) [--channel ID]\n"
+	"                                  (--text TEXT | --file F | --stix FILE [--text TEXT | --file F])\n"
+	"                                  [--dry-run] [--channel ID]\n"
 	"\n"
 	"Send a notification (an incident report) to the named parties: sync, then\n"
 	"sign, seal (to the recipients and this party) and append it. Prints the log\n"
 	"index the relay assigned as the last line. A STIX 2.1 bundle is validated\n"
 	"first (objects, required properties, TLP markings, pattern syntax); invalid\n"
 	"content is refused naming the object and the reason.\n"
-	"  --type T   request-for-information, request-for-assistance or\n"
-	"             consultation-request instead of a notification\n";
+	"The log keeps every entry for good, so mistakes are refused before anything\n"
+	"is sent: a notification to nobody but oneself, to an auditor (auditors are\n"
+	"never recipients), an empty text, text that is not UTF-8.\n"
+	"  --type T    request-for-information, request-for-assistance or\n"
+	"              consultation-request instead of a notification\n"
+	"  --text -    read the text from standard input\n"
+	"  --file F    read the text from file F (at most 65536 bytes of UTF-8)\n"
+	"  --dry-run   print the entry that would be sent (header and content),\n"
+	"              from the local replica, and send nothing (no sync either)\n";
 
 static int cmd_notify(int argc, char **argv)
 {
@@ -221,20 +303,23 @@ static int cmd_notify(int argc, char **argv)
 		{ "category", required_argument, NULL, 'C' },
 		{ "tlp", required_argument, NULL, 'l' },
 		{ "text", required_argument, NULL, 'x' },
+		{ "file", required_argument, NULL, 'f' },
 		{ "stix", required_argument, NULL, 's' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "type", required_argument, NULL, 'T' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *chan = NULL, *cat = NULL, *text = NULL, *stixf = NULL;
+	const char *chan = NULL, *cat = NULL, *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL;
 	uint8_t type = PARLEY_T_NOTIFICATION;
 	char *to = NULL;
 	int tlp = -1, c, ret;
+	bool dry = false;
 	const char *names[PARLEY_ENTRY_MAX_RECIP];
 	size_t nnames = 0;
 	json_t *stix = NULL;
-	parley_buf pl = PARLEY_BUF_INIT, sb = PARLEY_BUF_INIT;
+	parley_buf pl = PARLEY_BUF_INIT, sb = PARLEY_BUF_INIT, tb = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
@@ -250,9 +335,11 @@ static int cmd_notify(int argc, char **argv)
 			if ((tlp = parley_tlp_from_name(optarg)) < 0)
 				return cli_usage_error("notify", "unknown TLP level '%s'", optarg);
 			break;
-		case 'x': text = optarg; break;
+		case 'x': textarg = optarg; break;
+		case 'f': textf = optarg; break;
 		case 's': stixf = optarg; break;
 		case 'c': chan = optarg; break;
+		case 'n': dry = true; break;
 		case 'T':
 			type = (uint8_t)parley_type_from_name(optarg);
 			if (!parley_type_opens_thread(type))
@@ -264,8 +351,8 @@ static int cmd_notify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("notify", "unexpected argument '%s'", argv[optind]);
-	if (!to || !cat || (!text && !stixf))
-		return cli_usage_error("notify", "--to, --category and --text or --stix are required");
+	if (!to || !cat || (!textarg && !textf && !stixf))
+		return cli_usage_error("notify", "--to, --category and --text, --file or --stix are required");
 	for (char *s = to; s; nnames++) {
 		char *comma = strchr(s, ',');
 		if (nnames == PARLEY_ENTRY_MAX_RECIP - 1)
@@ -275,6 +362,8 @@ static int cmd_notify(int argc, char **argv)
 		names[nnames] = s;
 		s = comma ? comma + 1 : NULL;
 	}
+	if ((ret = read_text("notify", textarg, textf, &tb, &text)))
+		goto out;
 	if (stixf) {
 		if (parley_file_read(stixf, PARLEY_ENTRY_MAX_PAYLOAD, &sb, &err) ||
 			parley_json_parse((const char *)sb.data, sb.len, PARLEY_ENTRY_MAX_PAYLOAD, &stix, &err) ||
@@ -291,7 +380,17 @@ static int cmd_notify(int argc, char **argv)
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	parley_post p = { type, 0, NULL, 0, cat, tlp, names, nnames, pl.data, pl.len };
-	if (parley_node_post(node, id, &p, &index, &err)) {
+	if (dry) {
+		parley_entry_hdr h;
+		if (parley_node_preview(node, id, &p, &h, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		cli_print_preview(node, id, &h, pl.data, pl.len, NULL);
+		goto out;
+	}
+	/* checked on the local replica before the sync sends anything, and again by the post after it */
+	if (parley_node_check_post(node, id, &p, &err) || parley_node_post(node, id, &p, &index, &err)) {
 		ret = cli_fail(&err);
 		goto out;
 	}
@@ -301,6 +400,7 @@ out:
 	json_decref(stix);
 	parley_buf_release(&pl);
 	parley_buf_release(&sb);
+	parley_buf_release(&tb);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
@@ -527,57 +627,72 @@ static int thread_at(parley_node *node, const uint8_t id[32], uint64_t n, parley
 }
 
 static const char answer_usage[] =
-	"usage: parley [--home DIR] ack N [--text TEXT] [--channel ID]\n"
-	"       parley [--home DIR] reply N (--text TEXT | --stix FILE [--text TEXT]) [--channel ID]\n"
-	"       parley [--home DIR] escalate N [--text TEXT] [--channel ID]\n"
-	"       parley [--home DIR] close N [--text TEXT] [--channel ID]\n"
+	"usage: parley [--home DIR] ack N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
+	"       parley [--home DIR] reply N (--text TEXT | --file F | --stix FILE [--text TEXT | --file F])\n"
+	"                                   [--dry-run] [--channel ID]\n"
+	"       parley [--home DIR] escalate N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
+	"       parley [--home DIR] close N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
 	"\n"
 	"Answer the thread opened by entry N, on the record, to its other participants:\n"
-	"  ack        a person has read it (its recipients only)\n"
+	"  ack        a person has read it (its recipients only, once each)\n"
 	"  reply      a response or status update\n"
 	"  escalate   to the next level of the charter's escalation ladder\n"
 	"  close      the thread is closed\n"
-	"Each syncs first and prints the new entry's log index as its last line.\n";
+	"Each syncs first and prints the new entry's log index as its last line.\n"
+	"The log keeps every entry for good, so mistakes are refused before anything\n"
+	"is sent: answering a thread one takes no part in or that is closed (closing\n"
+	"twice included), a second acknowledgement, acknowledging one's own thread,\n"
+	"escalating past the top of the ladder, an empty text.\n"
+	"  --text -    read the text from standard input\n"
+	"  --file F    read the text from file F (at most 65536 bytes of UTF-8)\n"
+	"  --dry-run   print the entry that would be sent (header and content),\n"
+	"              from the local replica, and send nothing (no sync either)\n";
 
 static int cmd_answer(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "text", required_argument, NULL, 'x' },
+		{ "file", required_argument, NULL, 'f' },
 		{ "stix", required_argument, NULL, 's' },
 		{ "channel", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = argv[0], *text = NULL, *stixf = NULL, *chan = NULL;
+	const char *cmd = argv[0], *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL, *chan = NULL;
 	uint8_t type = strcmp(cmd, "ack") == 0 ? PARLEY_T_ACK : strcmp(cmd, "reply") == 0 ? PARLEY_T_RESPONSE
 		: strcmp(cmd, "escalate") == 0 ? PARLEY_T_ESCALATION : PARLEY_T_CLOSE;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
-	parley_buf pl = PARLEY_BUF_INIT, sb = PARLEY_BUF_INIT;
+	parley_buf pl = PARLEY_BUF_INIT, sb = PARLEY_BUF_INIT, tb = PARLEY_BUF_INIT, msg = PARLEY_BUF_INIT;
 	json_t *stix = NULL;
 	parley_thread t;
 	uint8_t id[32];
 	uint64_t n, index;
-	char msg[PARLEY_TEXT_MAX + 128];
+	bool dry = false;
 	int c, ret;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'x': text = optarg; break;
+		case 'x': textarg = optarg; break;
+		case 'f': textf = optarg; break;
 		case 's': stixf = optarg; break;
 		case 'c': chan = optarg; break;
+		case 'n': dry = true; break;
 		case 'h': return cli_help(answer_usage);
 		default: return cli_usage_error(cmd, "unknown option");
 		}
 	}
 	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
 		return cli_usage_error(cmd, "expected the index of the entry that opened the thread");
-	if (type == PARLEY_T_RESPONSE && !text && !stixf)
-		return cli_usage_error(cmd, "a reply needs --text or --stix");
+	if (type == PARLEY_T_RESPONSE && !textarg && !textf && !stixf)
+		return cli_usage_error(cmd, "a reply needs --text, --file or --stix");
 	if (stixf && type != PARLEY_T_RESPONSE)
 		return cli_usage_error(cmd, "only a reply carries a STIX bundle");
+	if ((ret = read_text(cmd, textarg, textf, &tb, &text)))
+		goto out;
 	if (stixf && (parley_file_read(stixf, PARLEY_ENTRY_MAX_PAYLOAD, &sb, &err) ||
 			     parley_json_parse((const char *)sb.data, sb.len, PARLEY_ENTRY_MAX_PAYLOAD, &stix, &err) ||
 			     parley_stix_validate(stix, &err))) {
@@ -587,8 +702,8 @@ static int cmd_answer(int argc, char **argv)
 	}
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
-	{
-		/* the thread as the log has it now */
+	if (!dry) {
+		/* the thread as the log has it now (a dry run sends nothing, not even receipts: the local replica) */
 		parley_sync_report rep;
 		if (parley_node_sync(node, id, &rep, &err)) {
 			ret = cli_fail(&err);
@@ -598,25 +713,12 @@ static int cmd_answer(int argc, char **argv)
 	if ((ret = thread_at(node, id, n, &t)))
 		goto out;
 	const parley_charter *ch = parley_node_charter(node, id);
-	bool requester = memcmp(t.requester, key->pub.keyid, 4) == 0;
-	if (!requester && parley_thread_recipient(&t, key->pub.keyid) < 0) {
-		ret = cli_failf("%s is not a participant of thread %llu", key->pub.name, (unsigned long long)n);
-		goto out;
-	}
-	if (type == PARLEY_T_ACK && requester) {
-		ret = cli_failf("thread %llu was opened by %s: only its recipients acknowledge it", (unsigned long long)n,
-			key->pub.name);
-		goto out;
-	}
-	if (t.closed_ms && type != PARLEY_T_CLOSE) {
-		ret = cli_failf("thread %llu is closed", (unsigned long long)n);
-		goto out;
-	}
 	if (type == PARLEY_T_ESCALATION) {
-		size_t lv = t.escalations + 1 < parley_charter_nlevels(ch) ? t.escalations + 1 : parley_charter_nlevels(ch) - 1;
-		snprintf(msg, sizeof(msg), "escalated to the %s level%s%s", parley_charter_level_at(ch, lv), text ? ": " : "",
-			text ? text : "");
-		text = msg;
+		if (parley_compose_escalation(ch, &t, text, &msg, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		text = (const char *)msg.data;
 	}
 	if ((text || stix) && parley_payload_encode(text, stix, &pl, &err)) {
 		ret = cli_fail(&err);
@@ -625,13 +727,23 @@ static int cmd_answer(int argc, char **argv)
 	const char *names[PARLEY_ENTRY_MAX_RECIP];
 	size_t nn = 0;
 	const parley_party *p;
-	if (!requester && (p = parley_charter_party_by_keyid(ch, t.requester)))
+	if (memcmp(t.requester, key->pub.keyid, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t.requester)))
 		names[nn++] = p->key.name;
 	for (unsigned i = 0; i < t.nrecip; i++)
 		if (memcmp(t.recip[i], key->pub.keyid, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t.recip[i])))
 			names[nn++] = p->key.name;
 	uint64_t ref = n;
 	parley_post post = { type, n, &ref, 1, t.category, -1, names, nn, pl.data, pl.len };
+	if (dry) {
+		parley_entry_hdr h;
+		if (parley_node_preview(node, id, &post, &h, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		cli_print_preview(node, id, &h, pl.data, pl.len, NULL);
+		goto out;
+	}
+	/* parley_node_post checks who may answer, closed threads, acknowledgements and the ladder after its sync */
 	if (parley_node_post(node, id, &post, &index, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -643,23 +755,29 @@ out:
 	json_decref(stix);
 	parley_buf_release(&pl);
 	parley_buf_release(&sb);
+	parley_buf_release(&tb);
+	parley_buf_release(&msg);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
 }
 
 static const char ping_usage[] =
-	"usage: parley [--home DIR] ping NAME [--category CAT] [--channel ID]\n"
+	"usage: parley [--home DIR] ping NAME [--category CAT] [--dry-run] [--channel ID]\n"
 	"\n"
 	"A timed liveness test of a point of contact: a ping entry that NAME's node\n"
 	"answers automatically on its next sync. The round trip is on the record\n"
-	"('parley thread N' or 'parley status'). Prints the ping's log index last.\n";
+	"('parley thread N' or 'parley status'). Prints the ping's log index last.\n"
+	"NAME is another party of the charter: a ping to oneself or to an auditor is\n"
+	"refused before anything is sent.\n"
+	"  --dry-run   print the entry that would be sent and send nothing (no sync)\n";
 
 static int cmd_ping(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "category", required_argument, NULL, 'C' },
 		{ "channel", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -669,6 +787,7 @@ static int cmd_ping(int argc, char **argv)
 	parley_err err = { 0 };
 	uint8_t id[32];
 	uint64_t index;
+	bool dry = false;
 	int c, ret;
 
 	optind = 0;
@@ -676,6 +795,7 @@ static int cmd_ping(int argc, char **argv)
 		switch (c) {
 		case 'C': cat = optarg; break;
 		case 'c': chan = optarg; break;
+		case 'n': dry = true; break;
 		case 'h': return cli_help(ping_usage);
 		default: return cli_usage_error("ping", "unknown option");
 		}
@@ -686,7 +806,16 @@ static int cmd_ping(int argc, char **argv)
 		goto out;
 	const char *to[1] = { argv[optind] };
 	parley_post p = { PARLEY_T_PING, 0, NULL, 0, cat, -1, to, 1, NULL, 0 };
-	if (parley_node_post(node, id, &p, &index, &err)) {
+	if (dry) {
+		parley_entry_hdr h;
+		if (parley_node_preview(node, id, &p, &h, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		cli_print_preview(node, id, &h, NULL, 0, NULL);
+		goto out;
+	}
+	if (parley_node_check_post(node, id, &p, &err) || parley_node_post(node, id, &p, &index, &err)) {
 		ret = cli_fail(&err);
 		goto out;
 	}

@@ -11,9 +11,10 @@
 
 static const char usage_text[] =
 	"usage: parley [--home DIR] psi request --to NAME --set FILE [--cardinality-only] [--category CAT]\n"
-	"       parley [--home DIR] psi respond N --set FILE\n"
+	"                                       [--skip-invalid] [--dry-run]\n"
+	"       parley [--home DIR] psi respond N --set FILE [--skip-invalid] [--dry-run]\n"
 	"       parley [--home DIR] psi result N\n"
-	"       parley [--home DIR] psi policy (--set FILE | --off)\n"
+	"       parley [--home DIR] psi policy (--set FILE [--skip-invalid] | --off)\n"
 	"\n"
 	"Private set intersection of indicators of compromise with another party\n"
 	"(RFC 9497 OPRF over ristretto255): each side learns only what is common, or\n"
@@ -22,23 +23,35 @@ static const char usage_text[] =
 	"A set FILE holds one indicator per line, its type inferred or given as\n"
 	"type:value (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file:sha256,\n"
 	"file:sha1, file:md5), or is a STIX bundle whose indicators have simple equality\n"
-	"patterns. Values are normalised and duplicates removed; unparsable lines are\n"
-	"reported with their numbers and skipped.\n"
+	"patterns. Values are normalised and duplicates removed. A set with lines (or\n"
+	"indicators) parley cannot read is refused before anything is sent, naming\n"
+	"the first line numbers; --skip-invalid sends the rest and lists what was skipped.\n"
 	"\n"
-	"request  send blinded indicators to NAME; prints the request's log index last\n"
+	"request  send blinded indicators to NAME; prints the request's log index last.\n"
+	"         Refused before sending: NAME oneself or an auditor, a set outside the\n"
+	"         charter's sizes, and a request the charter's daily quota would refuse\n"
+	"         (the quota counts answered requests; refused or unanswered ones do not)\n"
 	"respond  answer request N with FILE (the charter's PSI limits are enforced;\n"
 	"         a refusal is itself logged with its reason)\n"
 	"result   after a sync: the common indicators, one per line, or 'count: K';\n"
 	"         exit 1 if the request was refused, 3 if no complete answer yet\n"
 	"policy   a standing decision: on every sync, answer each complete request\n"
-	"         addressed here with FILE (read at that time); --off ends it\n";
+	"         addressed here with FILE (read at that time); --off ends it\n"
+	"\n"
+	"--dry-run (request, respond) prints the first entry that would be appended\n"
+	"(its header), how many entries and elements, or the refusal respond would\n"
+	"log, from the local replica; nothing is sent, not even a sync.\n";
 
-static int load_set(const char *path, parley_iset *set)
+static int load_set(const char *path, bool skip_invalid, parley_iset *set)
 {
 	parley_buf problems = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
-	if (parley_iset_load(path, set, &problems, &err))
+	if (parley_iset_load_checked(path, skip_invalid, set, &problems, &err)) {
+		parley_buf_release(&problems);
+		if (err.code == PARLEY_E_FORMAT)
+			return cli_failf("%s (nothing sent; --skip-invalid sends the rest)", err.msg);
 		return cli_fail(&err);
+	}
 	if (problems.len)
 		fprintf(stderr, "parley: %s: skipped:\n%s", path, (char *)problems.data);
 	parley_buf_release(&problems);
@@ -58,11 +71,13 @@ int cmd_psi(int argc, char **argv)
 		{ "category", required_argument, NULL, 'g' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "off", no_argument, NULL, 'O' },
+		{ "skip-invalid", no_argument, NULL, 'S' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = NULL, *setf = NULL, *cat = NULL, *chan = NULL, *sub;
-	bool card = false, off = false;
+	bool card = false, off = false, skip = false, dry = false;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_iset set = { 0 };
@@ -89,6 +104,8 @@ int cmd_psi(int argc, char **argv)
 		case 'g': cat = optarg; break;
 		case 'c': chan = optarg; break;
 		case 'O': off = true; break;
+		case 'S': skip = true; break;
+		case 'n': dry = true; break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("psi", "unknown option");
 		}
@@ -102,7 +119,7 @@ int cmd_psi(int argc, char **argv)
 		}
 		if (optind != argc || !setf == !off)
 			return cli_usage_error("psi policy", "expected --set FILE or --off");
-		if (setf && (ret = load_set(setf, &set)))
+		if (setf && (ret = load_set(setf, skip, &set)))
 			return ret;
 		parley_iset_release(&set);
 		if (parley_node_psi_policy(home, setf, &err))
@@ -111,6 +128,8 @@ int cmd_psi(int argc, char **argv)
 			setf ? setf : "");
 		return EXIT_OK;
 	}
+	if (dry && strcmp(sub, "request") != 0 && strcmp(sub, "respond") != 0)
+		return cli_usage_error("psi", "--dry-run applies to request and respond");
 	if (strcmp(sub, "request") == 0) {
 		if (!to || !setf || optind != argc)
 			return cli_usage_error("psi request", "expected --to NAME --set FILE");
@@ -121,12 +140,35 @@ int cmd_psi(int argc, char **argv)
 		if (strcmp(sub, "respond") == 0 && !setf)
 			return cli_usage_error("psi respond", "--set FILE is required");
 	}
-	if (setf && (ret = load_set(setf, &set)))
+	if (setf && (ret = load_set(setf, skip, &set)))
 		return ret;
 	if ((ret = cli_open_node(&key, &node)))
 		goto out;
 	if (parley_node_channel(node, chan, id, &err)) {
 		ret = cli_fail(&err);
+		goto out;
+	}
+	if (dry) {
+		parley_psi_preview pv;
+		char what[160];
+		int mode = card ? PARLEY_PSI_CARDINALITY : PARLEY_PSI_INTERSECTION;
+		if (sub[2] == 'q' ? parley_node_psi_request_preview(node, id, to, &set, mode, cat, &pv, &err)
+				  : parley_node_psi_respond_preview(node, id, n, &set, &pv, &err)) {
+			ret = cli_fail(&err);
+			goto out;
+		}
+		if (pv.refused)
+			snprintf(what, sizeof(what), "a refusal, sealed to the requester");
+		else if (sub[2] == 'q')
+			snprintf(what, sizeof(what), "%llu blinded indicators in %zu psi-request entries%s",
+				(unsigned long long)pv.elements, pv.entries, card ? " (cardinality only)" : "");
+		else
+			snprintf(what, sizeof(what), "%llu evaluated elements and %llu tags in %zu psi-response entries",
+				(unsigned long long)pv.elements, (unsigned long long)pv.tags, pv.entries);
+		cli_print_preview(node, id, &pv.h, NULL, 0, what);
+		if (pv.refused)
+			printf("reason:     %s\n", pv.reason);
+		ret = EXIT_OK;
 		goto out;
 	}
 	if (strcmp(sub, "request") == 0) {

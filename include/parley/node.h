@@ -123,6 +123,10 @@ typedef struct parley_psi_outcome {
  * Ask `to` which of set's indicators it also has (or only how many, with
  * mode PARLEY_PSI_CARDINALITY): blinded elements in psi-request entries, the
  * set kept in the home for the result. *index is the first entry's index.
+ * Refused before anything is sent (PARLEY_E_USAGE / PARLEY_E_LIMIT): a
+ * request to oneself or an auditor, a set outside the charter's sizes, and
+ * one the responder would refuse for the daily quota (requests answered
+ * within 24 hours; refused and unanswered ones do not count).
  */
 parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
 	int mode, const char *category, uint64_t *index, parley_err *err) PARLEY_WUR;
@@ -134,6 +138,24 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
  */
 parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
 	parley_psi_outcome *out, parley_err *err) PARLEY_WUR;
+/*
+ * Dry runs of psi request and psi respond: the same checks on the local
+ * replica (no sync, nothing sent), and what would be appended: the first
+ * entry's header (seq from the local replica), how many entries, and for a
+ * response whether it would be a psi-refusal (refused, reason).
+ */
+typedef struct parley_psi_preview {
+	parley_entry_hdr h;
+	size_t entries;
+	uint64_t elements;     /* blinded (request) or evaluated (response) elements */
+	uint64_t tags;         /* response: tags of this party's set */
+	bool refused;
+	char reason[256];
+} parley_psi_preview;
+parley_code parley_node_psi_request_preview(parley_node *n, const uint8_t id[32], const char *to, const parley_iset *set,
+	int mode, const char *category, parley_psi_preview *out, parley_err *err) PARLEY_WUR;
+parley_code parley_node_psi_respond_preview(parley_node *n, const uint8_t id[32], uint64_t request,
+	const parley_iset *set, parley_psi_preview *out, parley_err *err) PARLEY_WUR;
 /* Set (path) or clear (NULL) the standing PSI policy: answer requests on every sync with this set. */
 parley_code parley_node_psi_policy(const char *home, const char *set_path, parley_err *err) PARLEY_WUR;
 /* The result of this party's request: PARLEY_E_NOTFOUND until the answer is complete. */

@@ -108,6 +108,15 @@ typedef struct parley_iset {
  * ("line N: reason\n") and skipped.
  */
 parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *problems, parley_err *err) PARLEY_WUR;
+/*
+ * parley_iset_load, then refuse a file with unreadable lines (or STIX
+ * indicators parley cannot compare) unless skip_invalid: PARLEY_E_FORMAT
+ * naming how many, the first line numbers (up to 10) and the first reason.
+ * Sending a set with lines silently dropped would compare less than the
+ * user meant, on the record. problems lists them all in either case.
+ */
+parley_code parley_iset_load_checked(const char *path, bool skip_invalid, parley_iset *s, parley_buf *problems,
+	parley_err *err) PARLEY_WUR;
 parley_code parley_iset_add(parley_iset *s, const char *normalized) PARLEY_WUR;
 void parley_iset_finish(parley_iset *s); /* sort and drop duplicates */
 void parley_iset_release(parley_iset *s);
