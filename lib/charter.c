@@ -750,6 +750,37 @@ parley_code parley_charter_write(const parley_charter *c, parley_buf *out, parle
 	return PARLEY_OK;
 }
 
+static int sig_by_name(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+parley_code parley_charter_write_canonical(const parley_charter *c, parley_buf *out, parley_err *err)
+{
+	json_t *sorted[MAX_SIG_ENTRIES], *sigs = json_array(), *doc = NULL;
+	size_t n = json_array_size(c->sigs);
+	parley_code rc = PARLEY_E_NOMEM;
+
+	if (!sigs || n > MAX_SIG_ENTRIES)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = json_array_get(c->sigs, i);
+	qsort(sorted, n, sizeof(*sorted), sig_by_name);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append(sigs, sorted[i]))
+			goto out;
+	if (!(doc = json_pack("{s:O, s:O}", "charter", c->body, "signatures", sigs)))
+		goto out;
+	parley_buf_reset(out);
+	rc = parley_jcs(doc, out, err);
+out:
+	json_decref(sigs);
+	json_decref(doc);
+	return rc == PARLEY_E_NOMEM ? parley_fail(err, rc, "out of memory") : rc;
+}
+
 /* ---- accessors ---- */
 
 const parley_buf *parley_charter_canonical(const parley_charter *c) { return &c->canon; }

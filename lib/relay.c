@@ -661,6 +661,7 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 	parley_err err = { 0 };
 	const parley_pubkey *rk;
 	const parley_party *who;
+	parley_buf canon = PARLEY_BUF_INIT;
 	enum MHD_Result ret;
 	char idhex[65];
 
@@ -680,8 +681,19 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 	}
 	if (authenticate(r, c, rq, "POST", url, charter, &who, &ret))
 		goto out;
-	if (parley_store_channel_add(r->w, parley_charter_id(charter), rq->body.data, rq->body.len, &err)) {
-		ret = problem(c, rq, err.code == PARLEY_E_USAGE ? 409 : 500, "cannot-open", "%s", err.msg);
+	/*
+	 * The channel is its id: any serialisation of the same signed charter opens (or
+	 * re-opens) the same channel, stored once in canonical form. A store conflict
+	 * (E_USAGE: other bytes under this id, e.g. stored before canonical forms) is
+	 * the same channel too, since the id is the hash of the body every member signed.
+	 */
+	if (parley_charter_write_canonical(charter, &canon, &err)) {
+		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
+		goto out;
+	}
+	parley_code rc = parley_store_channel_add(r->w, parley_charter_id(charter), canon.data, canon.len, &err);
+	if (rc && rc != PARLEY_E_USAGE) {
+		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
 		goto out;
 	}
 	parley_hex(idhex, parley_charter_id(charter), 32);
@@ -692,6 +704,7 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 	ret = send_json(c, rq, 201, json_pack("{s:s}", "channel", idhex));
 out:
 	parley_charter_free(charter);
+	parley_buf_release(&canon);
 	return ret;
 }
 

@@ -105,6 +105,13 @@ parley_code parley_charter_set_relay(parley_charter *c, const char *url, const p
 /* The charter file as pretty JSON text with a final newline. */
 parley_code parley_charter_write(const parley_charter *c, parley_buf *out, parley_err *err) PARLEY_WUR;
 
+/*
+ * The charter file in one canonical form: RFC 8785 JSON of {"charter", "signatures"}
+ * with the signatures ordered by name, no final newline. Every serialisation of the
+ * same signed charter gives the same bytes (the relay stores this form).
+ */
+parley_code parley_charter_write_canonical(const parley_charter *c, parley_buf *out, parley_err *err) PARLEY_WUR;
+
 /* The RFC 8785 form of the body (what signatures cover, after the context line). */
 const parley_buf *parley_charter_canonical(const parley_charter *c);
 
