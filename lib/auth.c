@@ -199,10 +199,18 @@ struct nonce_slot {
 	uint8_t key[4 + PARLEY_REQ_NONCE_LEN];
 };
 
+/* live nonces of one key id: keeps one flooding key from filling the cache for everyone */
+struct key_count {
+	uint8_t key[4];
+	uint32_t n; /* 0 = empty */
+};
+
 struct parley_nonce_cache {
 	pthread_mutex_t mu;
 	struct nonce_slot *slots;
-	size_t cap, live, max;
+	size_t cap, live, max, per_key;
+	uint64_t swept_ms; /* the last sweep: at most one a second, whatever a flooding key does */
+	struct key_count *keys; /* open addressing, cap slots: never more keys than live nonces */
 };
 
 parley_code parley_nonce_cache_new(size_t max_entries, parley_nonce_cache **out)
@@ -214,8 +222,12 @@ parley_code parley_nonce_cache_new(size_t max_entries, parley_nonce_cache **out)
 	c->cap = 1;
 	while (c->cap < 2 * max_entries)
 		c->cap <<= 1;
+	c->per_key = max_entries / PARLEY_NONCE_KEY_SHARE ? max_entries / PARLEY_NONCE_KEY_SHARE : 1;
 	c->slots = calloc(c->cap, sizeof(*c->slots));
-	if (!c->slots) {
+	c->keys = calloc(c->cap, sizeof(*c->keys));
+	if (!c->slots || !c->keys) {
+		free(c->slots);
+		free(c->keys);
 		free(c);
 		return PARLEY_E_NOMEM;
 	}
@@ -230,16 +242,34 @@ void parley_nonce_cache_free(parley_nonce_cache *c)
 		return;
 	pthread_mutex_destroy(&c->mu);
 	free(c->slots);
+	free(c->keys);
 	free(c);
 }
 
-/* Drop expired slots by rebuilding the table in place (amortised by the caller). */
+/* The live-nonce counter of a key id, created at 0 (the table has room: keys <= live < cap). */
+static struct key_count *key_count(struct key_count *keys, size_t cap, const uint8_t key[4])
+{
+	size_t j = (size_t)parley_get_u32(key) & (cap - 1);
+	for (; keys[j].n; j = (j + 1) & (cap - 1))
+		if (memcmp(keys[j].key, key, 4) == 0)
+			return &keys[j];
+	memcpy(keys[j].key, key, 4);
+	return &keys[j];
+}
+
+/* Drop expired slots by rebuilding the table and the per-key counts (amortised by the caller). */
 static void sweep(parley_nonce_cache *c, uint64_t now)
 {
 	struct nonce_slot *old = c->slots;
 	struct nonce_slot *fresh = calloc(c->cap, sizeof(*fresh));
-	if (!fresh)
+	struct key_count *keys = calloc(c->cap, sizeof(*keys));
+	if (!fresh || !keys) {
+		free(fresh);
+		free(keys);
 		return;
+	}
+	free(c->keys);
+	c->keys = keys;
 	c->live = 0;
 	for (size_t i = 0; i < c->cap; i++) {
 		if (!old[i].expires || old[i].expires <= now)
@@ -251,6 +281,7 @@ static void sweep(parley_nonce_cache *c, uint64_t now)
 			j = (j + 1) & (c->cap - 1);
 		fresh[j] = old[i];
 		c->live++;
+		key_count(keys, c->cap, old[i].key)->n++;
 	}
 	c->slots = fresh;
 	free(old);
@@ -270,10 +301,18 @@ parley_code parley_nonce_cache_add(parley_nonce_cache *c, const char *keyid_hex,
 	/* nonces are random: their bytes are a good enough hash, salted by the key id */
 	memcpy(&h, key + 4, 8);
 	pthread_mutex_lock(&c->mu);
-	if (c->live >= c->max)
+	struct key_count *kc = key_count(c->keys, c->cap, key);
+	if ((c->live >= c->max || kc->n >= c->per_key) && now_ms >= c->swept_ms + 1000) {
 		sweep(c, now_ms);
+		c->swept_ms = now_ms;
+		kc = key_count(c->keys, c->cap, key);
+	}
+	if (kc->n >= c->per_key) {
+		rc = PARLEY_E_LIMIT; /* this key's share is full: it alone waits */
+		goto out;
+	}
 	if (c->live >= c->max) {
-		rc = PARLEY_E_LIMIT;
+		rc = PARLEY_E_NOMEM;
 		goto out;
 	}
 	for (j = (size_t)h & (c->cap - 1); c->slots[j].expires; j = (j + 1) & (c->cap - 1))
@@ -285,6 +324,7 @@ parley_code parley_nonce_cache_add(parley_nonce_cache *c, const char *keyid_hex,
 	/* a nonce must outlive every time at which its request could still be accepted */
 	c->slots[j].expires = now_ms + 2 * PARLEY_AUTH_WINDOW_MS + 1;
 	c->live++;
+	kc->n++;
 out:
 	pthread_mutex_unlock(&c->mu);
 	return rc;
@@ -299,23 +339,31 @@ struct bucket {
 	uint64_t last_ms;
 };
 
-#define BUCKETS 1024
+/* set-associative: a key lives in one set of WAYS buckets; a new key takes the set's oldest */
+#define SETS 256
+#define WAYS 16
 
 struct parley_ratelimit {
 	pthread_mutex_t mu;
-	double rate;
-	struct bucket b[BUCKETS];
+	double rate, burst;
+	struct bucket b[SETS][WAYS];
 };
 
-parley_code parley_ratelimit_new(double rate, parley_ratelimit **out)
+parley_code parley_ratelimit_new_burst(double rate, double burst, parley_ratelimit **out)
 {
 	parley_ratelimit *r = calloc(1, sizeof(*r));
 	if (!r)
 		return PARLEY_E_NOMEM;
 	r->rate = rate;
+	r->burst = burst;
 	pthread_mutex_init(&r->mu, NULL);
 	*out = r;
 	return PARLEY_OK;
+}
+
+parley_code parley_ratelimit_new(double rate, parley_ratelimit **out)
+{
+	return parley_ratelimit_new_burst(rate, 2 * rate, out);
 }
 
 void parley_ratelimit_free(parley_ratelimit *r)
@@ -329,36 +377,38 @@ void parley_ratelimit_free(parley_ratelimit *r)
 bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms)
 {
 	uint8_t key[4];
+	struct bucket *set, *b = NULL, *oldest;
 	bool ok = false;
-	size_t j;
 
 	if (r->rate <= 0)
 		return true;
 	if (parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)))
 		return false;
 	pthread_mutex_lock(&r->mu);
-	j = (size_t)parley_get_u32(key) % BUCKETS;
-	for (size_t n = 0; n < BUCKETS; n++, j = (j + 1) % BUCKETS) {
-		struct bucket *b = &r->b[j];
-		if (!b->used) {
-			b->used = true;
-			memcpy(b->key, key, 4);
-			b->tokens = 2 * r->rate;
-			b->last_ms = now_ms;
-		}
-		if (memcmp(b->key, key, 4) != 0)
-			continue;
-		if (now_ms > b->last_ms) {
-			b->tokens += r->rate * (double)(now_ms - b->last_ms) / 1000.0;
-			if (b->tokens > 2 * r->rate)
-				b->tokens = 2 * r->rate;
-			b->last_ms = now_ms;
-		}
-		if (b->tokens >= 1) {
-			b->tokens -= 1;
-			ok = true;
-		}
-		break;
+	set = r->b[parley_get_u32(key) % SETS];
+	oldest = &set[0];
+	for (size_t i = 0; i < WAYS && !b; i++) {
+		if (set[i].used && memcmp(set[i].key, key, 4) == 0)
+			b = &set[i];
+		else if (!set[i].used || (oldest->used && set[i].last_ms < oldest->last_ms))
+			oldest = &set[i];
+	}
+	if (!b) {
+		b = oldest; /* empty, or the least recently used: evicted */
+		b->used = true;
+		memcpy(b->key, key, 4);
+		b->tokens = r->burst;
+		b->last_ms = now_ms;
+	}
+	if (now_ms > b->last_ms) {
+		b->tokens += r->rate * (double)(now_ms - b->last_ms) / 1000.0;
+		if (b->tokens > r->burst)
+			b->tokens = r->burst;
+	}
+	b->last_ms = now_ms > b->last_ms ? now_ms : b->last_ms;
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		ok = true;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return ok;

@@ -99,11 +99,25 @@ struct parley_relay {
 	bool stopping;
 	parley_nonce_cache *nonces;
 	parley_ratelimit *rl;
+	/* who may open channels: the allowlist (NULL: any), the per-address rate, the per-key quotas */
+	uint8_t (*allow)[33]; /* [0] 'c' charter id or 'k' party key, then 32 bytes */
+	size_t nallow;
+	parley_ratelimit *open_rl;
+	pthread_mutex_t openmu; /* one channel open at a time: the quota check and the store write */
+	struct keyuse *use;
+	size_t nuse, use_cap;
 	char origin_prefix[16];
 	_Atomic unsigned long appended, by_status[600], hist[NBUCKETS + 1];
 	_Atomic double duration_sum;
 	_Atomic unsigned long duration_count;
 	pthread_mutex_t logmu;
+};
+
+/* what the channels opened since the start hold per party key */
+struct keyuse {
+	uint8_t pk[32];
+	unsigned channels;
+	size_t bytes;
 };
 
 struct request {
@@ -628,6 +642,12 @@ static unsigned authenticate(parley_relay *r, struct MHD_Connection *c, struct r
 		*ret = problem(c, rq, 401, "replayed-request", "nonce %s was already used by %s", h.nonce, p->key.name);
 		return 401;
 	}
+	if (rc == PARLEY_E_LIMIT) {
+		*ret = problem(c, rq, 429, "rate-limited",
+			"too many requests by %s within the replay window (%d s); slow down", p->key.name,
+			2 * PARLEY_AUTH_WINDOW_MS / 1000);
+		return 429;
+	}
 	if (rc) {
 		*ret = problem(c, rq, 503, "busy", "too many requests in flight");
 		return 503;
@@ -655,6 +675,135 @@ static bool query_u64(struct MHD_Connection *c, const char *name, uint64_t *v, b
 	return true;
 }
 
+/* A channel open from this connection's source address fits the per-address rate. */
+static bool open_rate_ok(parley_relay *r, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char hex[9];
+	uint8_t a[4] = { 0 };
+	if (!r->open_rl)
+		return true;
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		memcpy(a, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, 4);
+	parley_hex(hex, a, 4);
+	return parley_ratelimit_take(r->open_rl, hex, parley_now_ms());
+}
+
+/* The charter's id, or one of its parties' keys, is on the allowlist. */
+static bool open_allowed(parley_relay *r, const parley_charter *charter)
+{
+	for (size_t i = 0; i < r->nallow; i++) {
+		if (r->allow[i][0] == 'c' && memcmp(r->allow[i] + 1, parley_charter_id(charter), 32) == 0)
+			return true;
+		for (size_t j = 0; r->allow[i][0] == 'k' && j < parley_charter_nparties(charter); j++)
+			if (memcmp(r->allow[i] + 1, parley_charter_party_at(charter, j)->key.sign_pk, 32) == 0)
+				return true;
+	}
+	return false;
+}
+
+static struct keyuse *keyuse_of(parley_relay *r, const uint8_t pk[32])
+{
+	for (size_t i = 0; i < r->nuse; i++)
+		if (memcmp(r->use[i].pk, pk, 32) == 0)
+			return &r->use[i];
+	if (r->nuse == r->use_cap) {
+		size_t cap = r->use_cap ? 2 * r->use_cap : 64;
+		struct keyuse *u = realloc(r->use, cap * sizeof(*u));
+		if (!u)
+			return NULL;
+		r->use = u;
+		r->use_cap = cap;
+	}
+	memset(&r->use[r->nuse], 0, sizeof(*r->use));
+	memcpy(r->use[r->nuse].pk, pk, 32);
+	return &r->use[r->nuse++];
+}
+
+/*
+ * Count a new channel of n charter bytes against each of its parties' quotas, or
+ * refuse it (why says which key is over which limit). Called under openmu.
+ */
+static bool quota_take(parley_relay *r, const parley_charter *charter, size_t n, char *why, size_t whylen)
+{
+	size_t np = parley_charter_nparties(charter);
+	for (size_t j = 0; j < np; j++) {
+		const parley_party *p = parley_charter_party_at(charter, j);
+		struct keyuse *u = keyuse_of(r, p->key.sign_pk);
+		if (!u) {
+			snprintf(why, whylen, "out of memory");
+			return false;
+		}
+		if (u->channels >= r->cfg.open_max_per_key || u->bytes + n > r->cfg.open_bytes_per_key) {
+			snprintf(why, whylen,
+				"key %s is already a party of %u channels (%zu charter bytes) opened on this relay; the "
+				"limit is %u channels and %zu bytes per key",
+				p->key.name, u->channels, u->bytes, r->cfg.open_max_per_key, r->cfg.open_bytes_per_key);
+			return false;
+		}
+	}
+	for (size_t j = 0; j < np; j++) {
+		struct keyuse *u = keyuse_of(r, parley_charter_party_at(charter, j)->key.sign_pk);
+		u->channels++;
+		u->bytes += n;
+	}
+	return true;
+}
+
+/* Read the allowlist file of cfg.open_allowlist. */
+static parley_code allowlist_load(parley_relay *r, parley_err *err)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_code rc;
+	const char *path = r->cfg.open_allowlist;
+	unsigned lineno = 0;
+
+	if ((rc = parley_file_read(path, 1 << 20, &b, err)))
+		return parley_wrap(err, rc, "the allowlist");
+	if ((rc = parley_buf_add_u8(&b, 0)))
+		goto out;
+	for (char *line = (char *)b.data, *next; line && *line; line = next) {
+		char *end;
+		parley_pubkey pk;
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = 0;
+		if (!*line || *line == '#')
+			continue;
+		if (strncmp(line, "sign ", 5) == 0)
+			line += 5;
+		uint8_t (*a)[33] = realloc(r->allow, (r->nallow + 1) * sizeof(*a));
+		if (!a) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+		r->allow = a;
+		if (strlen(line) == 64 && !parley_unhex(a[r->nallow] + 1, 32, line, 64)) {
+			a[r->nallow++][0] = 'c';
+		} else if (!parley_vkey_parse(line, &pk, NULL)) {
+			a[r->nallow][0] = 'k';
+			memcpy(a[r->nallow++] + 1, pk.sign_pk, 32);
+		} else {
+			rc = parley_fail(err, PARLEY_E_FORMAT,
+				"%s:%u: neither a charter id (64 hex digits) nor a verifier key (name+keyid+base64)", path,
+				lineno);
+			goto out;
+		}
+	}
+	if (!r->allow)
+		r->allow = calloc(1, sizeof(*r->allow)); /* an empty list: nobody may open */
+	rc = r->allow ? PARLEY_OK : parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+out:
+	parley_buf_release(&b);
+	return rc;
+}
+
 static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, struct request *rq, const char *url)
 {
 	parley_charter *charter = NULL;
@@ -665,6 +814,10 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 	enum MHD_Result ret;
 	char idhex[65];
 
+	if (!open_rate_ok(r, c))
+		return problem(c, rq, 429, "open-rate-limited",
+			"too many channels opened from this address; at most %u a minute (serve --open-rate)",
+			r->cfg.open_rate);
 	if (parley_charter_parse((const char *)rq->body.data, rq->body.len, &charter, &err))
 		return problem(c, rq, 400, "bad-charter", "%s", err.msg);
 	if (parley_charter_verify(charter, &err)) {
@@ -691,7 +844,25 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
 		goto out;
 	}
+	pthread_mutex_lock(&r->openmu);
+	if (!channel_get(r, parley_charter_id(charter))) {
+		/* a new channel: the operator's policy, then the quotas of its parties */
+		char why[256];
+		if (r->allow && !open_allowed(r, charter)) {
+			pthread_mutex_unlock(&r->openmu);
+			ret = problem(c, rq, 403, "not-allowed-to-open",
+				"this relay opens only channels on its allowlist (by charter id or party key); "
+				"ask its operator to add this charter");
+			goto out;
+		}
+		if (!quota_take(r, charter, canon.len, why, sizeof(why))) {
+			pthread_mutex_unlock(&r->openmu);
+			ret = problem(c, rq, 429, "channel-quota", "%s", why);
+			goto out;
+		}
+	}
 	parley_code rc = parley_store_channel_add(r->w, parley_charter_id(charter), canon.data, canon.len, &err);
+	pthread_mutex_unlock(&r->openmu);
 	if (rc && rc != PARLEY_E_USAGE) {
 		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
 		goto out;
@@ -1245,18 +1416,28 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		r->cfg.page_max = 500;
 	if (!r->cfg.checkpoint_ms)
 		r->cfg.checkpoint_ms = 1000;
+	if (!r->cfg.open_rate)
+		r->cfg.open_rate = 30;
+	if (!r->cfg.open_max_per_key)
+		r->cfg.open_max_per_key = 1000;
+	if (!r->cfg.open_bytes_per_key)
+		r->cfg.open_bytes_per_key = (size_t)16 << 20;
 	pthread_mutex_init(&r->rmu, NULL);
 	pthread_mutex_init(&r->chmu, NULL);
 	pthread_mutex_init(&r->qmu, NULL);
 	pthread_mutex_init(&r->logmu, NULL);
+	pthread_mutex_init(&r->openmu, NULL);
 	pthread_cond_init(&r->qcv, NULL);
 	pthread_cond_init(&r->donecv, NULL);
 	if ((rc = parley_store_open(cfg->db, &r->w, err)) || (rc = parley_store_open(cfg->db, &r->r, err)))
 		goto fail;
-	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl)) {
+	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl) ||
+		parley_ratelimit_new_burst((double)r->cfg.open_rate / 60.0, (double)r->cfg.open_rate, &r->open_rl)) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (r->cfg.open_allowlist && (rc = allowlist_load(r, err)))
+		goto fail;
 	if (pthread_create(&r->committer, NULL, committer_main, r)) {
 		rc = parley_fail(err, PARLEY_E_IO, "cannot start the committer thread");
 		goto fail;
@@ -1321,6 +1502,9 @@ void parley_relay_stop(parley_relay *r)
 	parley_store_close(r->r);
 	parley_nonce_cache_free(r->nonces);
 	parley_ratelimit_free(r->rl);
+	parley_ratelimit_free(r->open_rl);
+	free(r->allow);
+	free(r->use);
 	if (r->mhd)
 		logf_(r, "level=info msg=\"relay stopped\"");
 	pthread_cond_destroy(&r->qcv);
@@ -1329,5 +1513,6 @@ void parley_relay_stop(parley_relay *r)
 	pthread_mutex_destroy(&r->chmu);
 	pthread_mutex_destroy(&r->qmu);
 	pthread_mutex_destroy(&r->logmu);
+	pthread_mutex_destroy(&r->openmu);
 	free(r);
 }

@@ -14,6 +14,8 @@ static const char usage_text[] =
 	"usage: parley serve --key RELAY.key --db PATH --listen ADDR:PORT\n"
 	"                    [--tls-cert CERT.pem --tls-key KEY.pem] [--port-file F] [--rate N]\n"
 	"                    [--max-connections N] [--max-per-ip N] [--timeout SECONDS]\n"
+	"                    [--open-channels any | --open-channels allowlist FILE]\n"
+	"                    [--open-rate N] [--open-max-per-key N]\n"
 	"\n"
 	"Run the relay: an HTTP server that stores channels and relays entries\n"
 	"(routes in docs/api.md). The relay signs checkpoints with its key; a charter\n"
@@ -28,6 +30,17 @@ static const char usage_text[] =
 	"  --max-connections N    concurrent connections (default 256)\n"
 	"  --max-per-ip N         of which from one address (default 64, or a quarter)\n"
 	"  --timeout SECONDS      idle connection timeout (default 15)\n"
+	"  --open-channels any    any member of a charter that verifies and names this\n"
+	"                         relay may open its channel (the default), within the\n"
+	"                         limits below (429 open-rate-limited, channel-quota)\n"
+	"  --open-channels allowlist FILE\n"
+	"                         only charters whose id, or one of whose parties' keys\n"
+	"                         (the 'sign' line of a .pub file), is a line of FILE\n"
+	"                         (403 not-allowed-to-open for the others)\n"
+	"  --open-rate N          channel opens (POST /v1/channels) per minute per source\n"
+	"                         address (default 30)\n"
+	"  --open-max-per-key N   channels one party key may be in, opened since the relay\n"
+	"                         started (default 1000; and 16 MiB of charters)\n"
 	"\n"
 	"Logs one structured line per event on standard error. SIGINT or SIGTERM stop\n"
 	"it gracefully: in-flight requests and appends finish, the store is closed.\n";
@@ -45,6 +58,9 @@ int cmd_serve(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
+		{ "open-channels", required_argument, NULL, 'o' },
+		{ "open-rate", required_argument, NULL, 'R' },
+		{ "open-max-per-key", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +104,25 @@ int cmd_serve(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 3600, &v))
 				return cli_usage_error("serve", "--timeout takes 1 to 3600 seconds");
 			cfg.timeout_s = (unsigned)v;
+			break;
+		case 'o':
+			if (strcmp(optarg, "any") == 0) {
+				cfg.open_allowlist = NULL;
+			} else if (strcmp(optarg, "allowlist") == 0 && optind < argc && argv[optind][0] != '-') {
+				cfg.open_allowlist = argv[optind++];
+			} else {
+				return cli_usage_error("serve", "--open-channels takes 'any' or 'allowlist FILE'");
+			}
+			break;
+		case 'R':
+			if (!cli_parse_u64(optarg, 1, 1000000, &v))
+				return cli_usage_error("serve", "--open-rate takes 1 to 1000000 a minute");
+			cfg.open_rate = (unsigned)v;
+			break;
+		case 'M':
+			if (!cli_parse_u64(optarg, 1, 1000000, &v))
+				return cli_usage_error("serve", "--open-max-per-key takes 1 to 1000000");
+			cfg.open_max_per_key = (unsigned)v;
 			break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("serve", "unknown option");

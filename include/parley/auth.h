@@ -92,21 +92,36 @@ parley_code parley_read_target_from(const char *target, const char *channel_hex,
 parley_code parley_signed_read_verify(const parley_signed_read *r, const uint8_t sign_pk[32], const char *channel_hex,
 	uint64_t *from, parley_err *err) PARLEY_WUR;
 
-/* Seen nonces within the window: thread-safe, bounded. */
+/*
+ * Seen nonces within the window: thread-safe, bounded in all (max_entries) and per
+ * key id (max_entries / PARLEY_NONCE_KEY_SHARE live nonces), so that one key
+ * flooding requests fills its own share and nobody else's.
+ */
+#define PARLEY_NONCE_KEY_SHARE 16
 typedef struct parley_nonce_cache parley_nonce_cache;
 parley_code parley_nonce_cache_new(size_t max_entries, parley_nonce_cache **out) PARLEY_WUR;
 void parley_nonce_cache_free(parley_nonce_cache *c);
 /*
  * Record (keyid, nonce) seen at time_ms. PARLEY_E_VERIFY when it was seen
- * before (a replay), PARLEY_E_LIMIT when the cache is full of live nonces.
- * Entries older than the window are dropped as it goes.
+ * before (a replay), PARLEY_E_LIMIT when this key id holds its share of live
+ * nonces (the key should slow down), PARLEY_E_NOMEM when the whole cache is full
+ * (at least PARLEY_NONCE_KEY_SHARE keys at their share). Entries older than the
+ * window are dropped as it goes, at most once a second.
  */
 parley_code parley_nonce_cache_add(parley_nonce_cache *c, const char *keyid_hex, const char *nonce_hex,
 	uint64_t now_ms) PARLEY_WUR;
 
-/* A token bucket per key id: rate per second, burst = 2 * rate. Thread-safe. */
+/*
+ * A token bucket per key id: rate per second, burst = 2 * rate. Thread-safe.
+ * A fixed number of buckets, evicted least recently used: a key never finds the
+ * table full. Evicting costs a key nothing (it comes back with a full bucket,
+ * as an idle key's bucket would be), so no number of unknown keys can lock a
+ * member out; it only lets a key that was evicted burst again.
+ */
 typedef struct parley_ratelimit parley_ratelimit;
 parley_code parley_ratelimit_new(double rate, parley_ratelimit **out) PARLEY_WUR;
+/* The same with another burst (tokens a full bucket holds). */
+parley_code parley_ratelimit_new_burst(double rate, double burst, parley_ratelimit **out) PARLEY_WUR;
 void parley_ratelimit_free(parley_ratelimit *r);
 /* True when a request by keyid may go ahead at now_ms (and takes a token). */
 bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms);

@@ -26,6 +26,18 @@ typedef struct parley_relay_config {
 	unsigned page_max;         /* entries per page, default 500 */
 	unsigned checkpoint_ms;    /* checkpoint interval while entries arrive, default 1000 */
 	FILE *log;                 /* structured log lines; NULL = none */
+	/*
+	 * Who may open channels (POST /v1/channels). NULL: any member of a charter
+	 * that verifies and names this relay ("any"). Else the path of an allowlist:
+	 * one charter id (64 hex) or party verifier key (name+keyid+base64, the
+	 * "sign" line of a .pub file) per line, # comments; a charter is opened when
+	 * its id is listed or one of its parties' keys is. Re-opening an existing
+	 * channel is always allowed.
+	 */
+	const char *open_allowlist;
+	unsigned open_rate;        /* POST /v1/channels per minute per source address; default 30, burst as many */
+	unsigned open_max_per_key; /* new channels one party key may be in (since the start); default 1000 */
+	size_t open_bytes_per_key; /* charter bytes of those channels; default 16 MiB */
 } parley_relay_config;
 
 typedef struct parley_relay parley_relay;
