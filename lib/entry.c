@@ -8,6 +8,9 @@
 
 static const uint8_t zero32[32];
 
+_Static_assert(PARLEY_SEALED_KEY_LEN == crypto_box_SEALBYTES + PARLEY_KEY_LEN, "a sealed key is a sealed box");
+_Static_assert(crypto_box_SEEDBYTES == PARLEY_HASH_LEN, "the seal seed is a SHA-256");
+
 static void key_commit(uint8_t out[32], const uint8_t key[PARLEY_KEY_LEN])
 {
 	parley_sha256_2(out, PARLEY_KEY_COMMIT_CONTEXT, strlen(PARLEY_KEY_COMMIT_CONTEXT), key,
@@ -42,6 +45,39 @@ static parley_code check_hdr(const parley_entry_hdr *h, parley_err *err)
 		for (unsigned j = 0; j < i; j++)
 			if (memcmp(h->recip[i], h->recip[j], PARLEY_KEYID_LEN) == 0)
 				return parley_fail(err, PARLEY_E_FORMAT, "entry: recipient %u is listed twice", i);
+	return PARLEY_OK;
+}
+
+parley_code parley_entry_seal(uint8_t out[PARLEY_SEALED_KEY_LEN], const uint8_t content_key[PARLEY_KEY_LEN],
+	const uint8_t recip_seal_pk[PARLEY_PK_LEN], parley_err *err)
+{
+	uint8_t seed[crypto_box_SEEDBYTES], eph_sk[crypto_box_SECRETKEYBYTES], nonce[crypto_box_NONCEBYTES];
+	crypto_generichash_state st;
+	parley_span parts[3] = {
+		{ PARLEY_SEAL_CONTEXT, strlen(PARLEY_SEAL_CONTEXT) },
+		{ content_key, PARLEY_KEY_LEN },
+		{ recip_seal_pk, PARLEY_PK_LEN },
+	};
+	int bad;
+
+	/* the ephemeral key pair comes from the content key and the recipient: whoever learns the
+	 * content key can re-create this seal, and nobody else learns anything new from it */
+	parley_sha256_parts(seed, parts, 3);
+	crypto_box_seed_keypair(out, eph_sk, seed);
+	/* crypto_box_seal's nonce, so that crypto_box_seal_open opens it */
+	crypto_generichash_init(&st, NULL, 0, sizeof(nonce));
+	crypto_generichash_update(&st, out, crypto_box_PUBLICKEYBYTES);
+	crypto_generichash_update(&st, recip_seal_pk, PARLEY_PK_LEN);
+	crypto_generichash_final(&st, nonce, sizeof(nonce));
+	bad = crypto_box_easy(out + crypto_box_PUBLICKEYBYTES, content_key, PARLEY_KEY_LEN, nonce, recip_seal_pk,
+		eph_sk);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(eph_sk, sizeof(eph_sk));
+	sodium_memzero(&st, sizeof(st));
+	if (bad) {
+		sodium_memzero(out, PARLEY_SEALED_KEY_LEN);
+		return parley_fail(err, PARLEY_E_USAGE, "entry: the sealing key is unusable (a low-order point)");
+	}
 	return PARLEY_OK;
 }
 
@@ -98,7 +134,7 @@ parley_code parley_entry_build(const parley_entry_hdr *h, const uint8_t (*seal_p
 		goto fail;
 	hdr_len = out->len;
 	for (unsigned i = 0; i < h->nrecip; i++) {
-		if (crypto_box_seal(sealed, key, PARLEY_KEY_LEN, seal_pks[i]) != 0) {
+		if (parley_entry_seal(sealed, key, seal_pks[i], NULL)) {
 			sodium_memzero(key, sizeof(key));
 			return parley_fail(err, PARLEY_E_USAGE, "entry: recipient %u's sealing key is unusable", i);
 		}
@@ -234,6 +270,24 @@ parley_code parley_entry_open_with_key(const parley_entry *e, const uint8_t key[
 		return parley_fail(err, PARLEY_E_DECRYPT, "entry: payload does not authenticate");
 	payload->len = (size_t)n;
 	payload->data[n] = 0;
+	return PARLEY_OK;
+}
+
+parley_code parley_entry_seal_check(const parley_entry *e, const uint8_t content_key[PARLEY_KEY_LEN],
+	unsigned recip_index, const uint8_t recip_seal_pk[PARLEY_PK_LEN], bool *ok, parley_err *err)
+{
+	uint8_t commit[32], want[PARLEY_SEALED_KEY_LEN];
+
+	*ok = false;
+	if (recip_index >= e->h.nrecip)
+		return parley_fail(err, PARLEY_E_USAGE, "entry: no recipient %u (it has %u)", recip_index, e->h.nrecip);
+	key_commit(commit, content_key);
+	if (sodium_memcmp(commit, e->key_commit, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "entry: content key does not match its commitment");
+	/* a key no seal can be made to matches no seal: the sender sealed to something unusable */
+	if (parley_entry_seal(want, content_key, recip_seal_pk, NULL) == PARLEY_OK)
+		*ok = sodium_memcmp(want, e->sealed + (size_t)recip_index * PARLEY_SEALED_KEY_LEN,
+			PARLEY_SEALED_KEY_LEN) == 0;
 	return PARLEY_OK;
 }
 

@@ -1,4 +1,6 @@
 /* test_entry.c - entry build, parse, verify, open; tampering and truncation everywhere. */
+#include <sodium.h>
+
 #include "testutil.h"
 #include "parley/entry.h"
 
@@ -259,6 +261,118 @@ static void test_chain_hash(void **state)
 	parley_buf_release(&e2);
 }
 
+/* A seal is a function of the content key and the recipient's key, and crypto_box_seal_open opens it. */
+static void test_seal_deterministic(void **state)
+{
+	(void)state;
+	parley_err err = { 0 };
+	uint8_t ck[32], s1[PARLEY_SEALED_KEY_LEN], s2[PARLEY_SEALED_KEY_LEN], got[32], seed[32];
+	uint8_t eph_pk[32], eph_sk[32], nonce[24];
+	crypto_hash_sha256_state hs;
+
+	for (int i = 0; i < 32; i++)
+		ck[i] = (uint8_t)(0x40 + i);
+	assert_int_equal(parley_entry_seal(s1, ck, kb->pub.seal_pk, &err), PARLEY_OK);
+	assert_int_equal(parley_entry_seal(s2, ck, kb->pub.seal_pk, &err), PARLEY_OK);
+	assert_memory_equal(s1, s2, sizeof(s1));
+	/* the derivation, spelled out with libsodium's own primitives */
+	crypto_hash_sha256_init(&hs);
+	crypto_hash_sha256_update(&hs, (const uint8_t *)"parley-seal/v1\n", 15);
+	crypto_hash_sha256_update(&hs, ck, 32);
+	crypto_hash_sha256_update(&hs, kb->pub.seal_pk, 32);
+	crypto_hash_sha256_final(&hs, seed);
+	crypto_box_seed_keypair(eph_pk, eph_sk, seed);
+	assert_memory_equal(s1, eph_pk, 32);
+	crypto_generichash_state gs;
+	crypto_generichash_init(&gs, NULL, 0, sizeof(nonce));
+	crypto_generichash_update(&gs, eph_pk, 32);
+	crypto_generichash_update(&gs, kb->pub.seal_pk, 32);
+	crypto_generichash_final(&gs, nonce, sizeof(nonce));
+	uint8_t box[48];
+	assert_int_equal(crypto_box_easy(box, ck, 32, nonce, kb->pub.seal_pk, eph_sk), 0);
+	assert_memory_equal(s1 + 32, box, sizeof(box));
+	/* byte-compatible with crypto_box_seal: its open gives the content key back */
+	assert_int_equal(crypto_box_seal_open(got, s1, sizeof(s1), kb->pub.seal_pk, kb->seal_sk), 0);
+	assert_memory_equal(got, ck, 32);
+	assert_int_not_equal(crypto_box_seal_open(got, s1, sizeof(s1), kc->pub.seal_pk, kc->seal_sk), 0);
+	/* another recipient or another content key: another ephemeral key */
+	assert_int_equal(parley_entry_seal(s2, ck, kc->pub.seal_pk, &err), PARLEY_OK);
+	assert_memory_not_equal(s1, s2, 32);
+	ck[31] ^= 1;
+	assert_int_equal(parley_entry_seal(s2, ck, kb->pub.seal_pk, &err), PARLEY_OK);
+	assert_memory_not_equal(s1, s2, 32);
+	/* a low-order point takes no box */
+	static const uint8_t zero[32];
+	assert_int_equal(parley_entry_seal(s2, ck, zero, &err), PARLEY_E_USAGE);
+	assert_non_null(strstr(err.msg, "unusable"));
+}
+
+/* An entry's seals are exactly the deterministic ones; a slot sealed to another key is shown wrong. */
+static void test_seal_check(void **state)
+{
+	(void)state;
+	parley_entry_hdr h;
+	parley_entry e;
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	uint8_t pks[3][32], ck[32], seal[PARLEY_SEALED_KEY_LEN];
+	const parley_seckey *who[3] = { ka, kb, kc };
+	bool ok = true;
+
+	hdr_for(&h, ka, kb);
+	h.nrecip = 3;
+	for (int i = 0; i < 3; i++) {
+		memcpy(h.recip[i], who[i]->pub.keyid, 4);
+		memcpy(pks[i], who[i]->pub.seal_pk, 32);
+	}
+	build(&h, ka, (const uint8_t(*)[32])pks, "sealed three times", &raw, ck);
+	assert_int_equal(parley_entry_parse(raw.data, raw.len, &e, &err), PARLEY_OK);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(parley_entry_seal(seal, ck, pks[i], &err), PARLEY_OK);
+		assert_memory_equal(e.sealed + i * PARLEY_SEALED_KEY_LEN, seal, sizeof(seal));
+		for (unsigned j = 0; j < 3; j++) {
+			assert_int_equal(parley_entry_seal_check(&e, ck, i, pks[j], &ok, &err), PARLEY_OK);
+			assert_true(ok == (i == j));
+		}
+	}
+	/* bad arguments: an index past the recipients, a key that is not the committed one */
+	ok = true;
+	assert_int_equal(parley_entry_seal_check(&e, ck, 3, pks[0], &ok, &err), PARLEY_E_USAGE);
+	assert_false(ok);
+	assert_non_null(strstr(err.msg, "recipient 3"));
+	ck[0] ^= 1;
+	ok = true;
+	assert_int_equal(parley_entry_seal_check(&e, ck, 0, pks[0], &ok, &err), PARLEY_E_VERIFY);
+	assert_false(ok);
+	assert_non_null(strstr(err.msg, "commitment"));
+	ck[0] ^= 1;
+	/* one changed byte of a seal: the check says false */
+	raw.data[(size_t)(e.sealed - raw.data) + PARLEY_SEALED_KEY_LEN + 40] ^= 1;
+	assert_int_equal(parley_entry_seal_check(&e, ck, 1, pks[1], &ok, &err), PARLEY_OK);
+	assert_false(ok);
+	assert_int_equal(parley_entry_seal_check(&e, ck, 2, pks[2], &ok, &err), PARLEY_OK);
+	assert_true(ok);
+
+	/* cert-b's slot sealed to cert-c's key: cert-b cannot open it, and the revealed key shows why */
+	memcpy(pks[1], kc->pub.seal_pk, 32);
+	build(&h, ka, (const uint8_t(*)[32])pks, "not for you", &raw, ck);
+	assert_int_equal(parley_entry_parse(raw.data, raw.len, &e, &err), PARLEY_OK);
+	assert_int_equal(parley_entry_open(&e, kb, &pl, NULL, &err), PARLEY_E_DECRYPT);
+	assert_non_null(strstr(err.msg, "does not open"));
+	assert_int_equal(parley_entry_open(&e, kc, &pl, NULL, &err), PARLEY_OK);
+	assert_int_equal(parley_entry_seal_check(&e, ck, 1, kb->pub.seal_pk, &ok, &err), PARLEY_OK);
+	assert_false(ok);
+	assert_int_equal(parley_entry_seal_check(&e, ck, 1, kc->pub.seal_pk, &ok, &err), PARLEY_OK);
+	assert_true(ok);
+	/* a sealing key no box can be made to is refused when building */
+	memset(pks[1], 0, 32);
+	assert_int_equal(parley_entry_build(&h, (const uint8_t(*)[32])pks, (const uint8_t *)"x", 1, ka, &raw, NULL, &err),
+		PARLEY_E_USAGE);
+	assert_non_null(strstr(err.msg, "recipient 1"));
+	parley_buf_release(&raw);
+	parley_buf_release(&pl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +383,8 @@ int main(void)
 		cmocka_unit_test(test_header_rules),
 		cmocka_unit_test(test_length_fields),
 		cmocka_unit_test(test_chain_hash),
+		cmocka_unit_test(test_seal_deterministic),
+		cmocka_unit_test(test_seal_check),
 	};
 	if (parley_init(NULL))
 		return 1;

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include "testutil.h"
 #include "parley/entry.h"
 
@@ -88,6 +89,29 @@ static void test_vectors(void **state)
 	parley_hex(hexid, parley_charter_id(c), 32);
 	put(&out, "charter.id", hexid);
 
+	/* a deterministic seal (docs/protocol.md §5.1): content key bytes 0x40..0x5f sealed to cert-b */
+	{
+		uint8_t ck[32], seed[32], nonce[24], sealed[PARLEY_SEALED_KEY_LEN], opened[32];
+		parley_span parts[3] = { { "parley-seal/v1\n", 15 }, { ck, 32 }, { k[1]->pub.seal_pk, 32 } };
+		for (int j = 0; j < 32; j++)
+			ck[j] = (uint8_t)(0x40 + j);
+		parley_sha256_parts(seed, parts, 3);
+		assert_int_equal(parley_entry_seal(sealed, ck, k[1]->pub.seal_pk, &err), PARLEY_OK);
+		crypto_generichash_state gs;
+		crypto_generichash_init(&gs, NULL, 0, sizeof(nonce));
+		crypto_generichash_update(&gs, sealed, 32);
+		crypto_generichash_update(&gs, k[1]->pub.seal_pk, 32);
+		crypto_generichash_final(&gs, nonce, sizeof(nonce));
+		puthex(&out, "seal.content-key", ck, 32);
+		puthex(&out, "seal.recipient-pk", k[1]->pub.seal_pk, 32);
+		puthex(&out, "seal.seed", seed, 32);
+		puthex(&out, "seal.ephemeral-pk", sealed, 32);
+		puthex(&out, "seal.nonce", nonce, 24);
+		puthex(&out, "seal.sealed", sealed, sizeof(sealed));
+		assert_int_equal(crypto_box_seal_open(opened, sealed, sizeof(sealed), k[1]->pub.seal_pk, k[1]->seal_sk), 0);
+		assert_memory_equal(opened, ck, 32);
+	}
+
 	if (regen) {
 		/* an entry has random parts (content key, nonce, sealing): made once, then only checked */
 		parley_entry_hdr h;
@@ -103,10 +127,12 @@ static void test_vectors(void **state)
 		h.nrecip = 1;
 		memcpy(h.recip[0], k[1]->pub.keyid, 4);
 		const char *msg = "test vector: scanning from 192.0.2.1";
+		uint8_t eck[32];
 		assert_int_equal(parley_entry_build(&h, (const uint8_t(*)[32])k[1]->pub.seal_pk,
-					 (const uint8_t *)msg, strlen(msg), k[0], &eb, NULL, &err),
+					 (const uint8_t *)msg, strlen(msg), k[0], &eb, eck, &err),
 			PARLEY_OK);
 		puthex(&out, "entry", eb.data, eb.len);
+		puthex(&out, "entry.content-key", eck, 32);
 		put(&out, "entry.payload", msg);
 		parley_buf_release(&eb);
 		assert_int_equal(parley_file_write(VDIR "v1.txt", out.data, out.len, 0644, false, &err), PARLEY_OK);
@@ -145,7 +171,16 @@ static void test_vectors(void **state)
 	assert_memory_equal(e.h.channel, parley_charter_id(c), 32);
 	assert_int_equal(e.h.created_ms, 1798761600000ull);
 	assert_int_equal(parley_entry_verify(&e, k[0]->pub.sign_pk, &err), PARLEY_OK);
-	assert_int_equal(parley_entry_open(&e, k[1], &pl, NULL, &err), PARLEY_OK);
+	uint8_t ck[32];
+	bool seal_ok = false;
+	assert_int_equal(parley_entry_open(&e, k[1], &pl, ck, &err), PARLEY_OK);
+	/* its seal is the deterministic one: the stored content key re-creates it */
+	char ckhex[65];
+	parley_hex(ckhex, ck, 32);
+	assert_string_equal(lookup(stored, "entry.content-key", payload, sizeof(payload)), ckhex);
+	assert_int_equal(parley_entry_seal_check(&e, ck, 0, k[1]->pub.seal_pk, &seal_ok, &err), PARLEY_OK);
+	assert_true(seal_ok);
+	lookup(stored, "entry.payload", payload, sizeof(payload));
 	assert_int_equal(pl.len, strlen(payload));
 	assert_memory_equal(pl.data, payload, pl.len);
 	assert_int_equal(e.hdr_len, 5 + 32 + 4 + 8 + 32 + 8 + 1 + 8 + 1 + 1 + 8 + 1 + 1 + 4 + 32);

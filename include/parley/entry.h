@@ -17,7 +17,7 @@
 #define PARLEY_ENTRY_MAX_PAYLOAD ((size_t)1 << 20) /* 1 MiB of plaintext */
 /* An entry's creation time may differ from the relay's integration time by at most this. */
 #define PARLEY_ENTRY_MAX_SKEW_MS ((uint64_t)3600 * 1000)
-#define PARLEY_SEALED_KEY_LEN 80                   /* crypto_box_seal of a 32-byte key */
+#define PARLEY_SEALED_KEY_LEN 80                   /* a sealed box of a 32-byte key */
 #define PARLEY_NONCE_LEN 24
 #define PARLEY_TAG_LEN 16
 #define PARLEY_KEY_LEN 32
@@ -28,6 +28,8 @@
 		PARLEY_NONCE_LEN + 4 + PARLEY_ENTRY_MAX_PAYLOAD + PARLEY_TAG_LEN + PARLEY_SIG_LEN)
 /* The content-key commitment is SHA-256 of this prefix and the 32-byte content key. */
 #define PARLEY_KEY_COMMIT_CONTEXT "parley-content-key/v1\n"
+/* A seal's ephemeral key seed is SHA-256 of this prefix, the content key and the recipient's X25519 key. */
+#define PARLEY_SEAL_CONTEXT "parley-seal/v1\n"
 
 /* The header: everything a relay and a non-recipient can see. */
 typedef struct parley_entry_hdr {
@@ -61,11 +63,26 @@ typedef struct parley_entry {
 } parley_entry;
 
 /*
+ * Seal a content key to a recipient's X25519 key, deterministically
+ * (docs/protocol.md §5.1): the ephemeral key pair is crypto_box_seed_keypair
+ * of SHA-256(PARLEY_SEAL_CONTEXT || content_key || recip_seal_pk), and out is
+ * eph_pk || crypto_box_easy(content_key) with crypto_box_seal's nonce, so
+ * crypto_box_seal_open opens it. Whoever knows the content key can re-create
+ * every seal of an entry. PARLEY_E_USAGE (out zeroed) when the key is a
+ * low-order point no box can be made to.
+ */
+parley_code parley_entry_seal(uint8_t out[PARLEY_SEALED_KEY_LEN], const uint8_t content_key[PARLEY_KEY_LEN],
+	const uint8_t recip_seal_pk[PARLEY_PK_LEN], parley_err *err) PARLEY_WUR;
+
+/*
  * Build and sign an entry. h->sender must be sender's key id; seal_pks holds
- * the X25519 key of each of h->nrecip recipients in order. A fresh content
- * key seals the payload (at most PARLEY_ENTRY_MAX_PAYLOAD bytes); it is
- * copied to content_key when that is not NULL (the sender keeps it to
- * reveal the content to an arbiter later). out receives the entry bytes.
+ * the X25519 key of each of h->nrecip recipients in order (normally each
+ * recipient's charter key; a caller may pass another, which then is what the
+ * seal check below exposes). A fresh content key seals the payload (at most
+ * PARLEY_ENTRY_MAX_PAYLOAD bytes) and is sealed to each key with
+ * parley_entry_seal; it is copied to content_key when that is not NULL (the
+ * sender keeps it to reveal the content to an arbiter later). out receives
+ * the entry bytes.
  */
 parley_code parley_entry_build(const parley_entry_hdr *h, const uint8_t (*seal_pks)[PARLEY_PK_LEN],
 	const uint8_t *payload, size_t n, const parley_seckey *sender, parley_buf *out,
@@ -90,6 +107,19 @@ parley_code parley_entry_verify(const parley_entry *e, const uint8_t sign_pk[PAR
  */
 parley_code parley_entry_open(const parley_entry *e, const parley_seckey *me, parley_buf *payload,
 	uint8_t content_key[PARLEY_KEY_LEN], parley_err *err) PARLEY_WUR;
+
+/*
+ * Check a seal with a revealed content key: *ok is true iff the sealed key
+ * at recip_index is byte for byte parley_entry_seal(content_key,
+ * recip_seal_pk) (compared in constant time). So with the recipient's
+ * charter key, false means the sender sealed that slot wrongly, and true
+ * means the slot opens for whoever holds that key. Errors only for bad
+ * arguments, with *ok false: PARLEY_E_USAGE when recip_index is not below
+ * the entry's recipient count, PARLEY_E_VERIFY when content_key does not
+ * match the entry's commitment.
+ */
+parley_code parley_entry_seal_check(const parley_entry *e, const uint8_t content_key[PARLEY_KEY_LEN],
+	unsigned recip_index, const uint8_t recip_seal_pk[PARLEY_PK_LEN], bool *ok, parley_err *err) PARLEY_WUR;
 
 /* Decrypt with a revealed content key (for a third party checking a proof). */
 parley_code parley_entry_open_with_key(const parley_entry *e, const uint8_t key[PARLEY_KEY_LEN],
