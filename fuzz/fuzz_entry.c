@@ -26,8 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	parley_code vr = parley_entry_verify(&e, key->pub.sign_pk, NULL);
 	(void)vr;
-	if (parley_entry_open(&e, key, &pl, NULL, NULL) == PARLEY_OK && pl.len + PARLEY_TAG_LEN != e.ct_len)
-		abort();
+	uint8_t ck[PARLEY_KEY_LEN] = { 0 };
+	bool ok = false;
+	if (parley_entry_open(&e, key, &pl, ck, NULL) == PARLEY_OK) {
+		if (pl.len + PARLEY_TAG_LEN != e.ct_len)
+			abort();
+		/* with the committed key, the seal check answers for every slot and refuses past the last */
+		for (unsigned i = 0; i < e.h.nrecip; i++)
+			if (parley_entry_seal_check(&e, ck, i, key->pub.seal_pk, &ok, NULL) != PARLEY_OK)
+				abort();
+		if (parley_entry_seal_check(&e, ck, e.h.nrecip, key->pub.seal_pk, &ok, NULL) != PARLEY_E_USAGE || ok)
+			abort();
+	} else if (e.h.nrecip) {
+		parley_code sr = parley_entry_seal_check(&e, ck, 0, key->pub.seal_pk, &ok, NULL);
+		(void)sr;
+	}
 	parley_buf_release(&pl);
 	return 0;
 }

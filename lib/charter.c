@@ -835,6 +835,8 @@ bool parley_charter_allows_category(const parley_charter *c, const char *categor
 
 bool parley_charter_allows_type(const parley_charter *c, unsigned type)
 {
+	if (type == PARLEY_T_UNREADABLE && (c->types & (1u << PARLEY_T_RECEIPT)))
+		return true; /* the other automatic report on an entry received: it comes with receipts */
 	return type >= 1 && type <= PARLEY_TYPE_MAX && (c->types & (1u << type));
 }
 

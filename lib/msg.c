@@ -21,6 +21,7 @@ static const char *const type_names[PARLEY_TYPE_MAX + 1] = {
 	"psi-request",
 	"psi-response",
 	"psi-refusal",
+	"unreadable",
 };
 
 const char *parley_type_name(unsigned type)
@@ -39,6 +40,11 @@ unsigned parley_type_from_name(const char *name)
 bool parley_type_opens_thread(unsigned type)
 {
 	return type >= PARLEY_T_NOTIFICATION && type <= PARLEY_T_CONSULTATION;
+}
+
+bool parley_type_is_psi(unsigned type)
+{
+	return type >= PARLEY_T_PSI_REQUEST && type <= PARLEY_T_PSI_REFUSAL;
 }
 
 static const char *const tlp_names[PARLEY_TLP_MAX + 1] = {

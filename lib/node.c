@@ -809,16 +809,19 @@ static void answered_mark_set(parley_node *n, const struct node_channel *c, uint
 }
 
 /*
- * Post the receipts and ping-responses this party owes for entries of the replica;
- * note is the checkpoint this sync verified, which every receipt carries.
+ * Post the receipts, ping-responses and unreadable reports this party owes for
+ * entries of the replica; note is the checkpoint this sync verified, which every
+ * receipt carries. An entry addressed here either opens (a receipt) or does not
+ * (one unreadable report to its sender, and no receipt or answer); our own
+ * receipts and reports since the answered mark say which are still owed.
  */
 static parley_code answer_owed(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_buf *note, parley_sync_report *rep, parley_err *err)
 {
 	struct hdr_ctx hc = { NULL, 0, 0 };
-	uint64_t *receipted = NULL, *answered = NULL;
-	size_t nr = 0, na = 0;
-	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT;
+	uint64_t *receipted = NULL, *answered = NULL, *reported = NULL;
+	size_t nr = 0, na = 0, nu = 0;
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
 	const uint8_t *me = n->key->pub.keyid;
 	parley_code rc;
 
@@ -843,7 +846,8 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 	}
 	receipted = malloc((hc.n + 1) * sizeof(*receipted));
 	answered = malloc((hc.n + 1) * sizeof(*answered));
-	if (!receipted || !answered) {
+	reported = malloc((hc.n + 1) * sizeof(*reported));
+	if (!receipted || !answered || !reported) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -855,37 +859,62 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 			receipted[nr++] = h->refs[0];
 		else if (h->type == PARLEY_T_PING_RESPONSE)
 			answered[na++] = h->refs[0];
+		else if (h->type == PARLEY_T_UNREADABLE)
+			reported[nu++] = h->refs[0];
 	}
 	qsort(receipted, nr, sizeof(*receipted), cmp_u64);
 	qsort(answered, na, sizeof(*answered), cmp_u64);
+	qsort(reported, nu, sizeof(*reported), cmp_u64);
 	for (size_t i = 0; i < hc.n; i++) {
 		const parley_entry_hdr *h = &hc.v[i].h;
 		uint64_t idx = hc.v[i].index, ref = idx, out_idx;
 		parley_entry e;
 		uint64_t ms;
-		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type >= PARLEY_T_PSI_REQUEST)
+		/* the automatic reports are not answered themselves; PSI has its own answers */
+		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE ||
+			parley_type_is_psi(h->type))
 			continue;
 		bool for_me = false;
 		for (unsigned k = 0; k < h->nrecip; k++)
 			if (memcmp(h->recip[k], me, 4) == 0)
 				for_me = true;
-		bool owe_receipt = for_me && !has_u64(receipted, nr, idx) &&
-			parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
-		bool owe_answer = for_me && h->type == PARLEY_T_PING && !has_u64(answered, na, idx) &&
-			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
-		if (!owe_receipt && !owe_answer)
+		if (!for_me || has_u64(reported, nu, idx))
 			continue;
-		/* a receipt says: received and decrypted */
+		bool owe_receipt = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
+		bool owe_answer = h->type == PARLEY_T_PING && !has_u64(answered, na, idx) &&
+			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
+		/* not yet receipted: it opens (a receipt is owed) or not (a report is) */
+		bool may_report = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
+		if (!owe_receipt && !owe_answer && !may_report)
+			continue;
 		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
 			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
 			goto out;
-		if (parley_entry_open(&e, n->key, &pl, NULL, NULL))
-			continue;
 		const parley_party *snd = parley_charter_party_by_keyid(c->charter, h->sender);
 		const char *to[1] = { snd->key.name };
+		uint64_t thread = parley_type_opens_thread(h->type) ? idx : h->thread;
+		parley_err oerr = { 0 };
+		if (parley_entry_open(&e, n->key, &pl, NULL, &oerr)) {
+			/* the sender's word is that it sealed the content key to us: say on the record that it does not open */
+			if (!may_report)
+				continue;
+			char text[sizeof(oerr.msg) + PARLEY_NAME_MAX + 80];
+			snprintf(text, sizeof(text), "entry %llu from %s could not be opened by %s's node (%s)",
+				(unsigned long long)idx, snd->key.name, n->key->pub.name, oerr.msg);
+			if ((rc = parley_payload_encode(text, NULL, &upl, err)))
+				goto out;
+			parley_post p = { PARLEY_T_UNREADABLE, thread, &ref, 1, h->category, h->tlp, to, 1, upl.data, upl.len };
+			if ((rc = node_post_entry(n, c, sc, cl, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "reporting entry %llu unreadable", (unsigned long long)idx);
+				goto out;
+			}
+			rep->unreadable_reported++;
+			continue;
+		}
+		/* a receipt says: received and decrypted */
 		if (owe_receipt) {
-			parley_post p = { PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, &ref, 1,
-				h->category, h->tlp, to, 1, rpl.len ? rpl.data : NULL, rpl.len };
+			parley_post p = { PARLEY_T_RECEIPT, thread, &ref, 1, h->category, h->tlp, to, 1,
+				rpl.len ? rpl.data : NULL, rpl.len };
 			if ((rc = node_post_entry(n, c, sc, cl, &p, &out_idx, err))) {
 				parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)idx);
 				goto out;
@@ -907,9 +936,11 @@ out:
 	free(hc.v);
 	free(receipted);
 	free(answered);
+	free(reported);
 	parley_buf_release(&raw);
 	parley_buf_release(&pl);
 	parley_buf_release(&rpl);
+	parley_buf_release(&upl);
 	return rc;
 }
 
@@ -1112,10 +1143,10 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			continue;
 		bool opened = parley_entry_open(&x->e, n->key, &pl, NULL, NULL) == PARLEY_OK;
 		if (x->e.h.type != PARLEY_T_RECEIPT) {
-			if (opened)
-				rep->received++;
-			else
+			if (!opened)
 				rep->undecryptable++;
+			else if (x->e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
+				rep->received++;
 		} else if (opened) {
 			rc = compare_views(n, c, &note, &cp, i, &x->e, &pl, err);
 		}

@@ -582,7 +582,7 @@ static parley_code find_requests(void *ctx, uint64_t index, uint64_t ms, const u
 	struct pending_req *p = ctx;
 	parley_entry e;
 	(void)ms;
-	if (parley_entry_parse(data, len, &e, NULL) || e.h.type < PARLEY_T_PSI_REQUEST)
+	if (parley_entry_parse(data, len, &e, NULL) || !parley_type_is_psi(e.h.type))
 		return PARLEY_OK;
 	bool mine = memcmp(e.h.sender, p->me, 4) == 0;
 	if (psi_first(&e.h) && !mine && parley_entry_recipient_index(&e, p->me) >= 0) {

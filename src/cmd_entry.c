@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"  --out FILE        where to write the entry\n"
 	"  --unchecked       skip the local scope checks (to test that a relay refuses);\n"
 	"                    --to then also takes public key files (NAME.pub) of outsiders\n"
+	"  --seal-to NAME=OTHER.pub   with --unchecked: seal recipient NAME's content key\n"
+	"                    to OTHER's key instead (a wrong seal, to test unreadable reports)\n"
 	"  --created MS      the creation time to record (default now; for tests)\n"
 	"\n"
 	"inspect: prints the header. With --charter, names the sender and checks the\n"
@@ -67,6 +69,32 @@ static int resolve_recipients(const parley_charter *ch, char *list, bool uncheck
 	return EXIT_OK;
 }
 
+/* --seal-to NAME=FILE.pub: recipient NAME's slot is sealed to FILE's key (deliberate misuse, for tests). */
+static int seal_to(const parley_charter *ch, const char *spec, const parley_entry_hdr *h, uint8_t (*pks)[PARLEY_PK_LEN])
+{
+	char name[PARLEY_NAME_MAX + 1];
+	const char *eq = strchr(spec, '=');
+	const parley_party *p;
+	parley_pubkey other;
+	int ret;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) > PARLEY_NAME_MAX || !eq[1])
+		return cli_usage_error("entry new", "--seal-to takes NAME=OTHER.pub");
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = 0;
+	if (!(p = parley_charter_party(ch, name)))
+		return cli_failf("--seal-to: '%s' is not a party of this charter", name);
+	for (unsigned i = 0; i < h->nrecip; i++) {
+		if (memcmp(h->recip[i], p->key.keyid, PARLEY_KEYID_LEN) != 0)
+			continue;
+		if ((ret = cli_load_pubkey(eq + 1, &other)))
+			return ret;
+		memcpy(pks[i], other.seal_pk, PARLEY_PK_LEN);
+		return EXIT_OK;
+	}
+	return cli_failf("--seal-to: '%s' is not a recipient (--to)", name);
+}
+
 static int entry_new(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -85,6 +113,7 @@ static int entry_new(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "unchecked", no_argument, NULL, 'U' },
 		{ "created", required_argument, NULL, 'W' },
+		{ "seal-to", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,6 +121,8 @@ static int entry_new(int argc, char **argv)
 	uint64_t created = 0;
 	const char *keypath = NULL, *charter = NULL, *type = NULL, *cat = NULL, *tlp = NULL;
 	const char *prev = NULL, *text = NULL, *file = NULL, *out = NULL;
+	const char *seal_specs[PARLEY_ENTRY_MAX_RECIP];
+	size_t nseal = 0;
 	char *to = NULL;
 	parley_entry_hdr h;
 	uint8_t pks[PARLEY_ENTRY_MAX_RECIP][PARLEY_PK_LEN];
@@ -136,6 +167,11 @@ static int entry_new(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 0, UINT64_MAX / 2, &created))
 				return cli_usage_error("entry new", "--created takes milliseconds since the epoch");
 			break;
+		case 'S':
+			if (nseal == PARLEY_ENTRY_MAX_RECIP)
+				return cli_usage_error("entry new", "--seal-to at most %d times", PARLEY_ENTRY_MAX_RECIP);
+			seal_specs[nseal++] = optarg;
+			break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("entry new", "unknown option");
 		}
@@ -149,6 +185,8 @@ static int entry_new(int argc, char **argv)
 		return cli_usage_error("entry new", "'%s' is not a message type", type);
 	if (h.seq > 1 && !prev)
 		return cli_usage_error("entry new", "--seq above 1 needs --prev (the previous entry)");
+	if (nseal && !unchecked)
+		return cli_usage_error("entry new", "--seal-to only with --unchecked (it makes an entry its recipient cannot read)");
 	if ((ret = cli_load_charter(charter, &ch)))
 		return ret;
 	if (!unchecked && !parley_charter_allows_category(ch, cat)) {
@@ -176,6 +214,9 @@ static int entry_new(int argc, char **argv)
 	memcpy(h.channel, parley_charter_id(ch), 32);
 	if ((ret = resolve_recipients(ch, to, unchecked, &h, pks)))
 		goto out;
+	for (size_t i = 0; i < nseal; i++)
+		if ((ret = seal_to(ch, seal_specs[i], &h, pks)))
+			goto out;
 	if (prev) {
 		parley_entry pe;
 		if (parley_file_read(prev, PARLEY_ENTRY_MAX_BYTES, &pb, &err) ||

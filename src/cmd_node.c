@@ -165,7 +165,8 @@ static const char sync_usage[] =
 	"signature and its consistency with the last verified one, every entry's\n"
 	"signature, sequence, chain and scope, and that the entries hash to the signed\n"
 	"root; store them; decrypt those addressed to this party and answer each with a\n"
-	"receipt (which carries the checkpoint just verified); compare the checkpoint in\n"
+	"receipt (which carries the checkpoint just verified), or, for one that does not\n"
+	"open, with one 'unreadable' report to its sender; compare the checkpoint in\n"
 	"each receipt addressed here with this node's own tree; cosign the verified\n"
 	"checkpoint. Any failure names what failed and exits 1; nothing unverified is\n"
 	"ever stored. When the relay is caught lying (rollback, fork, rewritten history,\n"
@@ -191,6 +192,9 @@ static int cmd_sync(int argc, char **argv)
 			(unsigned long long)rep.received, (unsigned long long)rep.receipts,
 			rep.cosigned ? "; checkpoint cosigned" : "",
 			rep.undecryptable ? "; WARNING: some entries addressed here do not decrypt" : "");
+		if (rep.unreadable_reported)
+			printf("reported %llu entr%s unreadable to their senders\n", (unsigned long long)rep.unreadable_reported,
+				rep.unreadable_reported == 1 ? "y" : "ies");
 		if (rep.pings_answered)
 			printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
 		if (rep.deadlines_missed)
@@ -410,6 +414,11 @@ out:
 static void summary(const parley_node_entry *e, const parley_charter *ch, char *out, size_t max)
 {
 	parley_payload p;
+	if (e->e.h.type == PARLEY_T_UNREADABLE && e->e.h.nrefs) { /* the header says it all, to every reader */
+		snprintf(out, max, "entry %llu does not open for %s", (unsigned long long)e->e.h.refs[0],
+			e->sender ? e->sender->key.name : "?");
+		return;
+	}
 	if (!e->for_me) {
 		size_t used = (size_t)snprintf(out, max, "(sealed to");
 		for (unsigned i = 0; i < e->e.h.nrecip && used < max; i++) {
@@ -440,8 +449,12 @@ static void summary(const parley_node_entry *e, const parley_charter *ch, char *
 		out[n] = 0;
 		if (strlen(p.text) + 1 > max && max > 4)
 			memcpy(out + max - 4, "...", 4);
-	} else {
+	} else if (p.stix) {
 		snprintf(out, max, "[STIX bundle]");
+	} else if (e->e.h.nrefs) { /* a receipt: its checkpoint is no summary */
+		snprintf(out, max, "re %llu", (unsigned long long)e->e.h.refs[0]);
+	} else {
+		out[0] = 0;
 	}
 	parley_payload_release(&p);
 }

@@ -367,6 +367,55 @@ static void test_set_relay(void **state)
 	parley_charter_free(c);
 }
 
+/* unreadable (16) comes with receipt without being listed; listed alone, it stands alone. */
+static void test_unreadable_type(void **state)
+{
+	(void)state;
+	parley_charter *c = tu_charter(ka, kb), *c2 = NULL;
+	parley_party parties[2];
+	const char *cats[] = { "ip-theft" };
+	parley_charter_spec sp;
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+
+	assert_string_equal(parley_type_name(PARLEY_T_UNREADABLE), "unreadable");
+	assert_int_equal(parley_type_from_name("unreadable"), PARLEY_T_UNREADABLE);
+	assert_null(parley_type_name(PARLEY_TYPE_MAX + 1));
+	assert_true(parley_charter_allows_type(c, PARLEY_T_RECEIPT));
+	assert_true(parley_charter_allows_type(c, PARLEY_T_UNREADABLE));
+	assert_null(strstr((const char *)parley_charter_canonical(c)->data, "unreadable"));
+	parley_charter_free(c);
+
+	memset(&sp, 0, sizeof(sp));
+	parties[0].key = ka->pub;
+	parties[0].role = PARLEY_ROLE_PARTY;
+	parties[1].key = kb->pub;
+	parties[1].role = PARLEY_ROLE_PARTY;
+	sp.title = "no receipts";
+	sp.parties = parties;
+	sp.nparties = 2;
+	sp.categories = cats;
+	sp.ncategories = 1;
+	sp.tlp = -1;
+	sp.types = 1u << PARLEY_T_NOTIFICATION | 1u << PARLEY_T_ACK;
+	assert_int_equal(parley_charter_new(&sp, &c, &err), PARLEY_OK);
+	assert_false(parley_charter_allows_type(c, PARLEY_T_RECEIPT));
+	assert_false(parley_charter_allows_type(c, PARLEY_T_UNREADABLE));
+	parley_charter_free(c);
+
+	sp.types = 1u << PARLEY_T_NOTIFICATION | 1u << PARLEY_T_UNREADABLE;
+	assert_int_equal(parley_charter_new(&sp, &c, &err), PARLEY_OK);
+	assert_false(parley_charter_allows_type(c, PARLEY_T_RECEIPT));
+	assert_true(parley_charter_allows_type(c, PARLEY_T_UNREADABLE));
+	assert_int_equal(parley_charter_write(c, &b, &err), PARLEY_OK);
+	assert_int_equal(parley_charter_parse((const char *)b.data, b.len, &c2, &err), PARLEY_OK);
+	assert_true(parley_charter_allows_type(c2, PARLEY_T_UNREADABLE));
+	assert_non_null(strstr((const char *)parley_charter_canonical(c2)->data, "\"unreadable\""));
+	parley_charter_free(c);
+	parley_charter_free(c2);
+	parley_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_signature_list_refusals),
 		cmocka_unit_test(test_structure_refusals),
 		cmocka_unit_test(test_set_relay),
+		cmocka_unit_test(test_unreadable_type),
 	};
 	if (parley_init(NULL))
 		return 1;

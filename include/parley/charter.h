@@ -47,7 +47,7 @@ typedef struct parley_charter_spec {
 	const char *const *categories; /* names */
 	const char *const *descriptions; /* per category; may be NULL */
 	size_t ncategories;
-	uint32_t types;                /* bit t set = type t allowed; 0 = all */
+	uint32_t types;                /* bit t set = type t allowed; 0 = PARLEY_TYPES_ALL */
 	parley_deadline deadlines[PARLEY_TYPE_MAX + 1]; /* for thread-opening types; 0 = default */
 	const char *const *levels;     /* escalation ladder; NULL = technical, diplomatic, political */
 	size_t nlevels;
@@ -129,6 +129,7 @@ const parley_pubkey *parley_charter_relay(const parley_charter *c, const char **
 size_t parley_charter_ncategories(const parley_charter *c);
 const char *parley_charter_category_at(const parley_charter *c, size_t i);
 bool parley_charter_allows_category(const parley_charter *c, const char *category);
+/* Whether scope.types lists type; unreadable is allowed wherever receipt is, listed or not. */
 bool parley_charter_allows_type(const parley_charter *c, unsigned type);
 parley_deadline parley_charter_deadline(const parley_charter *c, unsigned type);
 size_t parley_charter_nlevels(const parley_charter *c);

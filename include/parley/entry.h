@@ -113,7 +113,9 @@ parley_code parley_entry_open(const parley_entry *e, const parley_seckey *me, pa
  * at recip_index is byte for byte parley_entry_seal(content_key,
  * recip_seal_pk) (compared in constant time). So with the recipient's
  * charter key, false means the sender sealed that slot wrongly, and true
- * means the slot opens for whoever holds that key. Errors only for bad
+ * means the slot gives content_key to whoever holds that key (whether the
+ * payload then opens is parley_entry_open_with_key's answer: an entry is
+ * readable by that recipient iff both succeed). Errors only for bad
  * arguments, with *ok false: PARLEY_E_USAGE when recip_index is not below
  * the entry's recipient count, PARLEY_E_VERIFY when content_key does not
  * match the entry's commitment.

@@ -21,10 +21,16 @@ enum parley_type {
 	PARLEY_T_DEADLINE_MISSED = 12,
 	PARLEY_T_PSI_REQUEST = 13,
 	PARLEY_T_PSI_RESPONSE = 14,
-	PARLEY_T_PSI_REFUSAL = 15
+	PARLEY_T_PSI_REFUSAL = 15,
+	PARLEY_T_UNREADABLE = 16         /* automatic: a node could not open an entry sealed to it */
 };
-#define PARLEY_TYPE_MAX 15
-#define PARLEY_TYPES_ALL (((uint32_t)1 << (PARLEY_TYPE_MAX + 1)) - 2) /* bits 1..MAX */
+#define PARLEY_TYPE_MAX 16
+/*
+ * The types a new charter lists when none are given: bits 1..15. unreadable
+ * comes with receipt (parley_charter_allows_type), so it is not listed and
+ * charters written before it existed keep their bytes and id.
+ */
+#define PARLEY_TYPES_ALL (((uint32_t)1 << (PARLEY_T_PSI_REFUSAL + 1)) - 2)
 
 /* "notification", "request-for-information", ...; NULL for an unknown number. */
 const char *parley_type_name(unsigned type);
@@ -32,6 +38,8 @@ const char *parley_type_name(unsigned type);
 unsigned parley_type_from_name(const char *name);
 /* True for the types that open a thread (notification and the requests). */
 bool parley_type_opens_thread(unsigned type);
+/* True for psi-request, psi-response and psi-refusal. */
+bool parley_type_is_psi(unsigned type);
 
 /* Traffic Light Protocol 2.0 levels. */
 enum parley_tlp {

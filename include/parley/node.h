@@ -53,14 +53,21 @@ typedef struct parley_sync_report {
 	uint64_t old_size, new_size; /* replica size before and after */
 	uint64_t received;           /* new entries addressed to this party, decrypted */
 	uint64_t receipts;           /* receipts appended */
-	uint64_t undecryptable;      /* addressed to this party but not opening */
+	uint64_t undecryptable;      /* new entries addressed to this party but not opening */
+	uint64_t unreadable_reported; /* unreadable reports appended (one per entry that does not open) */
 	uint64_t pings_answered;     /* ping-responses appended */
 	uint64_t deadlines_missed;   /* deadline-missed entries appended for threads this party opened */
 	uint64_t psi_answered;       /* PSI requests answered by the standing policy */
 	bool cosigned;
 } parley_sync_report;
 
-/* Fetch, verify and store new entries; send receipts; cosign the verified checkpoint. */
+/*
+ * Fetch, verify and store new entries; send what this party owes (a receipt for
+ * each entry addressed to it that opens, one unreadable report instead for each
+ * that does not, ping answers, deadline-missed records, PSI answers); cosign
+ * the verified checkpoint. Idempotent: what is owed is computed from the replica,
+ * so a repeated or interrupted sync never sends anything twice.
+ */
 parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err) PARLEY_WUR;
 
 /* What to post. recipients are party names; the sender is added as a recipient. */
