@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "parley/auth.h"
 #include "parley/entry.h"
 #include "parley/jcs.h"
 #include "parley/merkle.h"
@@ -56,6 +57,11 @@ parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, 
 	return PARLEY_OK;
 }
 
+/* ---- checking a bundle: collect what it proves into struct proof, then render ---- */
+
+#define MAX_COSIGNED 64
+#define MAX_READS 256
+
 struct pentry {
 	uint64_t index, ms;
 	uint8_t *bytes;
@@ -64,6 +70,46 @@ struct pentry {
 	const parley_party *sender;
 };
 
+struct extra_cp { /* a further checkpoint some recipient cosigned */
+	uint64_t size;
+	bool cosigned[PARLEY_MAX_PARTIES];
+};
+
+struct proof {
+	json_t *doc;
+	parley_charter *ch;
+	char idhex[65];
+	parley_checkpoint cp;
+	bool cosigned[PARLEY_MAX_PARTIES];
+	struct extra_cp extra[MAX_COSIGNED];
+	size_t nextra;
+	uint64_t subject;
+	struct pentry *pe;
+	size_t np;
+	const struct pentry *sub;
+	bool has_range;
+	uint64_t cfrom, cto;
+	parley_wf_input in;
+	parley_wf_entry *wf;
+	parley_workflow w;
+	const parley_thread *t;
+	parley_verdict v;
+	bool revealed, opened;
+	parley_buf pl;
+};
+
+static void proof_release(struct proof *p)
+{
+	json_decref(p->doc);
+	parley_charter_free(p->ch);
+	for (size_t i = 0; i < p->np; i++)
+		free(p->pe[i].bytes);
+	free(p->pe);
+	free(p->wf);
+	parley_workflow_release(&p->w);
+	parley_buf_release(&p->pl);
+}
+
 static void iso(char out[32], uint64_t ms)
 {
 	char ts[21];
@@ -71,10 +117,30 @@ static void iso(char out[32], uint64_t ms)
 	snprintf(out, 32, "%.19s.%03uZ", ts, (unsigned)(ms % 1000));
 }
 
+/* "2 h 5 min", "3.2 s" */
+static void span(char out[32], uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+	if (s < 60)
+		snprintf(out, 32, "%llu.%llu s", (unsigned long long)s, (unsigned long long)(ms % 1000 / 100));
+	else if (s < 3600)
+		snprintf(out, 32, "%llu min %llu s", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, 32, "%llu h %llu min", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
+	else
+		snprintf(out, 32, "%llu d %llu h", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+}
+
 static const char *pname(const parley_charter *ch, const uint8_t keyid[4])
 {
 	const parley_party *p = parley_charter_party_by_keyid(ch, keyid);
 	return p ? p->key.name : "?";
+}
+
+static int pindex(const parley_charter *ch, const uint8_t keyid[4])
+{
+	const parley_party *p = parley_charter_party_by_keyid(ch, keyid);
+	return p ? (int)(p - parley_charter_party_at(ch, 0)) : -1;
 }
 
 void parley_proof_report_release(parley_proof_report *rep)
@@ -90,467 +156,599 @@ static int cmp_pentry(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The outcome of one deadline, as a JSON object and a line of text. */
-static json_t *deadline_outcome(const char *what, uint64_t deadline, uint64_t event, uint64_t event_index,
-	const char *by, bool covered, uint64_t witness_index, uint64_t witness_ms, parley_buf *text)
+static parley_code hashes(const json_t *arr, uint8_t out[][32], size_t *n, const char *what, parley_err *err)
 {
-	char d[32], e[32], w[32];
-	const char *outcome;
+	size_t k;
+	json_t *h;
+	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_MERKLE_MAX_PROOF)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: %s must be a list of at most %d hashes", what,
+			PARLEY_MERKLE_MAX_PROOF);
+	json_array_foreach(arr, k, h) {
+		const char *hx = json_string_value(h);
+		if (!hx || parley_unhex(out[k], 32, hx, strlen(hx)))
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: %s: hash %zu is not 32 bytes of hex", what, k);
+	}
+	*n = json_array_size(arr);
+	return PARLEY_OK;
+}
 
-	if (!deadline) {
-		if (event) {
-			iso(e, event);
-			if (parley_buf_addf(text, "%-13s at %s by %s (entry %llu); no deadline\n", what, e, by,
-				    (unsigned long long)event_index))
-				return NULL;
+/* One entry of the bundle: decoded, a party's signature, in scope, in the signed tree. */
+static parley_code check_one(struct proof *p, size_t i, const json_t *v, parley_err *err)
+{
+	struct pentry *x = &p->pe[p->np];
+	json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms");
+	const char *b64 = json_string_value(json_object_get(v, "entry"));
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], leaf[32];
+	size_t nh, blen = b64 ? strlen(b64) : 0;
+	parley_code rc;
+
+	if (!json_is_object(v) || !json_is_integer(ji) || json_integer_value(ji) < 0 || !json_is_integer(jm) ||
+		json_integer_value(jm) < 0 || !b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %zu is malformed", i);
+	x->index = (uint64_t)json_integer_value(ji);
+	x->ms = (uint64_t)json_integer_value(jm);
+	if (!(x->bytes = malloc(blen / 4 * 3 + 3)))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	p->np++;
+	if (parley_unb64(x->bytes, blen / 4 * 3 + 3, &x->len, b64, blen))
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu is not base64", (unsigned long long)x->index);
+	if (parley_entry_parse(x->bytes, x->len, &x->e, err))
+		return parley_wrap(err, PARLEY_E_VERIFY, "proof: entry %llu", (unsigned long long)x->index);
+	if (memcmp(x->e.h.channel, parley_charter_id(p->ch), 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu belongs to another channel",
+			(unsigned long long)x->index);
+	if (!(x->sender = parley_charter_party_by_keyid(p->ch, x->e.h.sender)) || x->sender->role != PARLEY_ROLE_PARTY)
+		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: the sender is not a party",
+			(unsigned long long)x->index);
+	if (parley_entry_verify(&x->e, x->sender->key.sign_pk, NULL))
+		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: signature does not verify for party %s",
+			(unsigned long long)x->index, x->sender->key.name);
+	if (!parley_charter_allows_type(p->ch, x->e.h.type) || !parley_charter_allows_category(p->ch, x->e.h.category))
+		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu is outside the charter's scope",
+			(unsigned long long)x->index);
+	for (unsigned k = 0; k < x->e.h.nrecip; k++) {
+		const parley_party *r = parley_charter_party_by_keyid(p->ch, x->e.h.recip[k]);
+		if (!r || r->role != PARLEY_ROLE_PARTY)
+			return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: recipient %u is not a party (auditors are never recipients)",
+				(unsigned long long)x->index, k);
+	}
+	if ((rc = hashes(json_object_get(v, "inclusion"), proof, &nh, "inclusion", err)))
+		return rc;
+	parley_store_leaf_hash(leaf, x->bytes, x->len, x->ms);
+	if (parley_merkle_verify_inclusion(leaf, x->index, p->cp.size, (const uint8_t(*)[32])proof, nh, p->cp.root, NULL))
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"proof: entry %llu (with its integration time) is not in the tree the checkpoint signs",
+			(unsigned long long)x->index);
+	return PARLEY_OK;
+}
+
+/* Further checkpoints, each cosigned by someone, consistent with the bundle's. */
+static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err *err)
+{
+	size_t i;
+	json_t *v;
+	if (!arr)
+		return PARLEY_OK;
+	if (!json_is_array(arr) || json_array_size(arr) > MAX_COSIGNED)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: 'cosigned' must be a list of at most %d checkpoints",
+			MAX_COSIGNED);
+	json_array_foreach(arr, i, v) {
+		const char *note = json_string_value(json_object_get(v, "checkpoint"));
+		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+		size_t nh = 0;
+		struct extra_cp *x = &p->extra[p->nextra];
+		parley_checkpoint c;
+		parley_code rc;
+		if (!json_is_object(v) || !note)
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: cosigned checkpoint %zu is malformed", i);
+		if ((rc = parley_checkpoint_check(p->ch, note, strlen(note), &c, x->cosigned, err)))
+			return parley_wrap(err, rc, "proof: cosigned checkpoint %zu", i);
+		if ((rc = hashes(json_object_get(v, "consistency"), proof, &nh, "cosigned consistency proof", err)))
+			return rc;
+		if (c.size == p->cp.size ? sodium_memcmp(c.root, p->cp.root, 32) != 0 :
+			c.size < p->cp.size ?
+					   parley_merkle_verify_consistency(c.size, p->cp.size, c.root, p->cp.root,
+						   (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK :
+					   parley_merkle_verify_consistency(p->cp.size, c.size, p->cp.root, c.root,
+						   (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK)
+			return parley_fail(err, PARLEY_E_VERIFY,
+				"proof: cosigned checkpoint %zu (size %llu) is not consistent with the bundle's checkpoint (size %llu)",
+				i, (unsigned long long)c.size, (unsigned long long)p->cp.size);
+		x->size = c.size;
+		p->nextra++;
+		for (size_t k = 0; k < parley_charter_nparties(p->ch) && k < PARLEY_MAX_PARTIES; k++)
+			if (x->cosigned[k] && c.size > p->in.cosigned_size[k])
+				p->in.cosigned_size[k] = c.size;
+	}
+	return PARLEY_OK;
+}
+
+/* Signed reads: the party's own request for entries from F > subject shows its node held the subject. */
+static parley_code check_reads(struct proof *p, const json_t *arr, parley_err *err)
+{
+	size_t i;
+	json_t *v;
+	if (!arr)
+		return PARLEY_OK;
+	if (!json_is_array(arr) || json_array_size(arr) > MAX_READS)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: 'reads' must be a list of at most %d signed reads", MAX_READS);
+	json_array_foreach(arr, i, v) {
+		const char *party = json_string_value(json_object_get(v, "party")),
+			   *target = json_string_value(json_object_get(v, "target")),
+			   *nonce = json_string_value(json_object_get(v, "nonce")),
+			   *sig = json_string_value(json_object_get(v, "signature"));
+		json_t *jt = json_object_get(v, "time_ms");
+		const parley_party *pp = party ? parley_charter_party(p->ch, party) : NULL;
+		parley_signed_read r;
+		uint64_t from = 0;
+		parley_code rc;
+		memset(&r, 0, sizeof(r));
+		if (!json_is_object(v) || !party || !target || !nonce || !sig || !json_is_integer(jt) ||
+			json_integer_value(jt) < 0 || strlen(target) >= sizeof(r.target) || strlen(nonce) >= sizeof(r.nonce) ||
+			strlen(sig) >= sizeof(r.sig))
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: read %zu is malformed", i);
+		if (!pp || pp->role != PARLEY_ROLE_PARTY)
+			return parley_fail(err, PARLEY_E_VERIFY, "proof: read %zu: '%s' is not a party of the charter", i, party);
+		memcpy(r.keyid, pp->key.keyid, 4);
+		r.time_ms = (uint64_t)json_integer_value(jt);
+		memcpy(r.target, target, strlen(target) + 1);
+		memcpy(r.nonce, nonce, strlen(nonce) + 1);
+		memcpy(r.sig, sig, strlen(sig) + 1);
+		if ((rc = parley_signed_read_verify(&r, pp->key.sign_pk, p->idhex, &from, err)))
+			return parley_wrap(err, PARLEY_E_VERIFY, "proof: read %zu by %s", i, party);
+		int pi = pindex(p->ch, pp->key.keyid);
+		if (from > p->subject && pi >= 0 && pi < PARLEY_MAX_PARTIES &&
+			(!p->in.read[pi] || r.time_ms < p->in.read_ms[pi])) {
+			p->in.read[pi] = true;
+			p->in.read_ms[pi] = r.time_ms;
+			p->in.read_from[pi] = from;
 		}
-		return json_pack("{s:s, s:n}", "outcome", event ? "done" : "none", "deadline");
 	}
-	iso(d, deadline);
-	if (event)
-		iso(e, event);
-	if (event && event <= deadline) {
-		outcome = "met";
-		if (parley_buf_addf(text, "%-13s by %s: MET, at %s by %s (entry %llu)\n", what, d, e, by,
-			    (unsigned long long)event_index))
-			return NULL;
-	} else if (covered) {
-		outcome = "missed";
-		iso(w, witness_ms);
-		if (parley_buf_addf(text,
-			    "%-13s by %s: MISSED: the log shows every entry up to %llu (integrated %s) and none is it%s%s%s\n",
-			    what, d, (unsigned long long)witness_index, w, event ? "; it came late, at " : "",
-			    event ? e : "", event ? "" : ""))
-			return NULL;
-	} else if (event) {
-		outcome = "late";
-		if (parley_buf_addf(text, "%-13s by %s: LATE, at %s by %s (entry %llu)\n", what, d, e, by,
-			    (unsigned long long)event_index))
-			return NULL;
-	} else {
-		outcome = "pending";
-		if (parley_buf_addf(text, "%-13s by %s: not established (the bundle does not reach past the deadline)\n",
-			    what, d))
-			return NULL;
+	return PARLEY_OK;
+}
+
+/* The revealed content key: it must be the committed one; then every seal is re-created. */
+static parley_code check_reveal(struct proof *p, parley_err *err)
+{
+	json_t *jk = json_object_get(p->doc, "content_key");
+	const char *kb64 = json_string_value(jk);
+	uint8_t key[PARLEY_KEY_LEN + 4], commit[32];
+	size_t klen = 0;
+	crypto_hash_sha256_state st;
+	parley_code rc = PARLEY_OK;
+
+	if (!jk)
+		return PARLEY_OK;
+	if (!kb64 || parley_unb64(key, sizeof(key), &klen, kb64, strlen(kb64)) || klen != PARLEY_KEY_LEN)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: content_key is not base64 of 32 bytes");
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)PARLEY_KEY_COMMIT_CONTEXT, strlen(PARLEY_KEY_COMMIT_CONTEXT));
+	crypto_hash_sha256_update(&st, key, PARLEY_KEY_LEN);
+	crypto_hash_sha256_final(&st, commit);
+	if (sodium_memcmp(commit, p->sub->e.key_commit, 32) != 0) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"proof: the revealed key does not open entry %llu (it is not the key the entry commits to)",
+			(unsigned long long)p->subject);
+		goto out;
 	}
-	json_t *o = json_pack("{s:s, s:s}", "outcome", outcome, "deadline", d);
-	json_object_set_new(o, "at", event ? json_string(e) : json_null());
-	json_object_set_new(o, "entry", event ? json_integer((json_int_t)event_index) : json_null());
-	if (covered && outcome[0] == 'm' && outcome[1] == 'i')
-		json_object_set_new(o, "shown_through_entry", json_integer((json_int_t)witness_index));
-	return o;
+	p->revealed = true;
+	p->opened = parley_entry_open_with_key(&p->sub->e, key, &p->pl, NULL) == PARLEY_OK;
+	p->in.content_bad = !p->opened;
+	for (unsigned k = 0; k < p->sub->e.h.nrecip; k++) {
+		const parley_party *r = parley_charter_party_by_keyid(p->ch, p->sub->e.h.recip[k]);
+		int pi = pindex(p->ch, p->sub->e.h.recip[k]);
+		bool ok = false;
+		if (!r || pi < 0 || pi >= PARLEY_MAX_PARTIES)
+			continue;
+		if ((rc = parley_entry_seal_check(&p->sub->e, key, k, r->key.seal_pk, &ok, err)))
+			goto out;
+		p->in.seal[pi] = ok ? PARLEY_SEAL_OK : PARLEY_SEAL_BAD;
+	}
+out:
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+static parley_code collect(struct proof *p, const char *text, size_t n, parley_err *err)
+{
+	json_t *jent, *v;
+	size_t i;
+	const char *k;
+	parley_code rc;
+
+	if ((rc = parley_json_parse(text, n, PARLEY_PROOF_MAX_BYTES, &p->doc, err)))
+		return parley_wrap(err, rc, "proof");
+	if (!json_is_object(p->doc) || json_integer_value(json_object_get(p->doc, "parley_proof")) != PARLEY_PROOF_VERSION)
+		return parley_fail(err, PARLEY_E_FORMAT, "not a parley proof bundle (version %d)", PARLEY_PROOF_VERSION);
+	json_object_foreach(p->doc, k, v) {
+		static const char *const known[] = { "parley_proof", "subject", "charter", "checkpoint", "entries", "complete",
+			"content_key", "cosigned", "reads", NULL };
+		size_t j = 0;
+		while (known[j] && strcmp(known[j], k) != 0)
+			j++;
+		if (!known[j])
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: unknown field '%s'", k);
+	}
+	/* the charter: every member signed it */
+	char *ctext = json_dumps(json_object_get(p->doc, "charter"), JSON_COMPACT);
+	if (!ctext)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: no charter");
+	rc = parley_charter_parse(ctext, strlen(ctext), &p->ch, err);
+	free(ctext);
+	if (rc || (rc = parley_charter_verify(p->ch, err)))
+		return parley_wrap(err, rc, "proof: charter");
+	parley_hex(p->idhex, parley_charter_id(p->ch), 32);
+	p->in.ch = p->ch;
+
+	/* the checkpoint: signed by the charter's relay, cosignatures valid */
+	const char *cptext = json_string_value(json_object_get(p->doc, "checkpoint"));
+	if (!cptext)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: no checkpoint");
+	if ((rc = parley_checkpoint_check(p->ch, cptext, strlen(cptext), &p->cp, p->cosigned, err)))
+		return parley_wrap(err, rc, "proof");
+	for (i = 0; i < parley_charter_nparties(p->ch) && i < PARLEY_MAX_PARTIES; i++)
+		if (p->cosigned[i])
+			p->in.cosigned_size[i] = p->cp.size;
+	v = json_object_get(p->doc, "subject");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: no subject index");
+	p->subject = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(p->doc, "complete"))) {
+		json_t *f = json_object_get(v, "from"), *t = json_object_get(v, "to");
+		if (!json_is_integer(f) || !json_is_integer(t) || json_integer_value(f) < 0 ||
+			json_integer_value(t) < json_integer_value(f) || json_object_size(v) != 2)
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: 'complete' must be {\"from\": N, \"to\": M}");
+		p->cfrom = (uint64_t)json_integer_value(f);
+		p->cto = (uint64_t)json_integer_value(t);
+		p->has_range = true;
+	}
+
+	/* every entry: a member's signature, in scope, in the signed tree */
+	jent = json_object_get(p->doc, "entries");
+	if (!json_is_array(jent) || json_array_size(jent) == 0 || json_array_size(jent) > MAX_PROOF_ENTRIES)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: 'entries' must be a list of 1 to %d entries",
+			MAX_PROOF_ENTRIES);
+	if (!(p->pe = calloc(json_array_size(jent), sizeof(*p->pe))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	json_array_foreach(jent, i, v)
+		if ((rc = check_one(p, i, v, err)))
+			return rc;
+	qsort(p->pe, p->np, sizeof(*p->pe), cmp_pentry);
+	for (i = 1; i < p->np; i++)
+		if (p->pe[i].index == p->pe[i - 1].index)
+			return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu appears twice",
+				(unsigned long long)p->pe[i].index);
+	/* the claimed range is complete, and its integration times never go backwards */
+	if (p->has_range) {
+		uint64_t want = p->cfrom, last_ms = 0;
+		for (i = 0; i < p->np && p->pe[i].index <= p->cto; i++) {
+			if (p->pe[i].index < p->cfrom)
+				continue;
+			if (p->pe[i].index != want)
+				break;
+			if (p->pe[i].ms < last_ms)
+				return parley_fail(err, PARLEY_E_VERIFY, "proof: integration times go backwards at entry %llu",
+					(unsigned long long)p->pe[i].index);
+			last_ms = p->pe[i].ms;
+			want++;
+		}
+		if (want != p->cto + 1)
+			return parley_fail(err, PARLEY_E_VERIFY, "proof: the range %llu..%llu claimed complete lacks entry %llu",
+				(unsigned long long)p->cfrom, (unsigned long long)p->cto, (unsigned long long)want);
+	}
+	for (i = 0; i < p->np; i++)
+		if (p->pe[i].index == p->subject)
+			p->sub = &p->pe[i];
+	if (!p->sub)
+		return parley_fail(err, PARLEY_E_FORMAT, "proof: the subject entry %llu is not in the bundle",
+			(unsigned long long)p->subject);
+	if ((rc = check_cosigned(p, json_object_get(p->doc, "cosigned"), err)) ||
+		(rc = check_reads(p, json_object_get(p->doc, "reads"), err)) || (rc = check_reveal(p, err)))
+		return rc;
+
+	/* what it establishes: the one engine */
+	if (!(p->wf = calloc(p->np, sizeof(*p->wf))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (i = 0; i < p->np; i++) {
+		p->wf[i].index = p->pe[i].index;
+		p->wf[i].ms = p->pe[i].ms;
+		p->wf[i].h = p->pe[i].e.h;
+		parley_entry_hash(p->pe[i].bytes, p->pe[i].len, p->wf[i].hash);
+		p->wf[i].has_hash = true;
+	}
+	p->in.v = p->wf;
+	p->in.n = p->np;
+	p->in.has_range = p->has_range;
+	p->in.range_from = p->cfrom;
+	p->in.range_to = p->cto;
+	p->in.has_facts = true;
+	p->in.facts_opener = p->subject;
+	if ((rc = parley_workflow_eval(&p->in, &p->w, err)))
+		return rc;
+	if ((p->t = parley_workflow_thread(&p->w, p->subject)))
+		p->v = parley_workflow_verdict(&p->w, p->t);
+	return PARLEY_OK;
+}
+
+/* ---- rendering: the same facts as text and as JSON ---- */
+
+#define ADD(...)                                              \
+	do {                                                  \
+		if (parley_buf_addf(out, __VA_ARGS__))        \
+			return PARLEY_E_NOMEM;                \
+	} while (0)
+
+static parley_code render_obligation(const struct proof *p, const parley_obligation *o, parley_buf *out)
+{
+	char d[32], at[32], w[32], late[32];
+	const char *who = pname(p->ch, o->party);
+	iso(d, o->deadline_ms);
+	if (o->has_entry)
+		iso(at, o->at_ms);
+	iso(w, o->witness_ms);
+	ADD("%-13s %s by %s: ", parley_obl_kind_name(o->kind), who, d);
+	switch (o->outcome) {
+	case PARLEY_OUT_MET:
+		ADD("MET, at %s (entry %llu)\n", at, (unsigned long long)o->entry);
+		break;
+	case PARLEY_OUT_LATE:
+		span(late, o->late_by_ms);
+		ADD("LATE by %s, at %s (entry %llu)\n", late, at, (unsigned long long)o->entry);
+		break;
+	case PARLEY_OUT_MISSED:
+		ADD("MISSED: the log shows every entry up to %llu (integrated %s) and no answer by %s; %s signed the log past the deadline\n",
+			(unsigned long long)o->witness, w, who, who);
+		break;
+	case PARLEY_OUT_MISSED_UNCONFIRMED:
+		ADD("MISSED-UNCONFIRMED: the relay's log shows no answer by %s up to entry %llu (integrated %s); %s has not signed a view of the log past the deadline\n",
+			who, (unsigned long long)o->witness, w, who);
+		break;
+	case PARLEY_OUT_NOT_ESTABLISHED:
+		if (o->has_entry)
+			ADD("NOT ESTABLISHED: answered at %s (entry %llu), after the deadline, but %s\n", at,
+				(unsigned long long)o->entry, parley_obl_why_text(o->why));
+		else
+			ADD("NOT ESTABLISHED: %s\n", parley_obl_why_text(o->why));
+		break;
+	default:
+		ADD("NOT APPLICABLE: %s\n", parley_obl_why_text(o->why));
+	}
+	return PARLEY_OK;
+}
+
+static parley_code render_text(const struct proof *p, parley_buf *out)
+{
+	const parley_pubkey *rk = parley_charter_relay(p->ch, NULL);
+	const parley_entry_hdr *sh = &p->sub->e.h;
+	char b1[32], label[40];
+	size_t np = parley_charter_nparties(p->ch);
+	bool any = false;
+
+	ADD("proof valid: every signature and inclusion proof checks\nchannel:      %s (%s)\n", p->idhex,
+		parley_charter_title(p->ch));
+	ADD("checkpoint:   size %llu, signed by relay %s", (unsigned long long)p->cp.size, rk->name);
+	for (size_t i = 0; i < np; i++)
+		if (p->cosigned[i]) {
+			ADD("%s %s", any ? "," : ", cosigned by", parley_charter_party_at(p->ch, i)->key.name);
+			any = true;
+		}
+	ADD("\n");
+	for (size_t e = 0; e < p->nextra; e++) {
+		ADD("also:         size %llu, consistent with it, cosigned by", (unsigned long long)p->extra[e].size);
+		any = false;
+		for (size_t i = 0; i < np; i++)
+			if (p->extra[e].cosigned[i]) {
+				ADD("%s %s", any ? "," : "", parley_charter_party_at(p->ch, i)->key.name);
+				any = true;
+			}
+		ADD("%s\n", any ? "" : " no one");
+	}
+	snprintf(label, sizeof(label), "entry %llu:", (unsigned long long)p->subject);
+	ADD("%-13s %s from %s to ", label, parley_type_name(sh->type), p->sub->sender->key.name);
+	any = false;
+	for (unsigned k = 0; k < sh->nrecip; k++)
+		if (memcmp(sh->recip[k], sh->sender, 4) != 0) {
+			ADD("%s%s", any ? ", " : "", pname(p->ch, sh->recip[k]));
+			any = true;
+		}
+	iso(b1, p->sub->ms);
+	ADD("%s, category %s, TLP %s\nintegrated:   %s (the relay's clock)\n", any ? "" : "no one but itself", sh->category,
+		parley_tlp_name(sh->tlp), b1);
+
+	if (p->t) {
+		for (size_t i = p->t->dlv_first; i < p->t->dlv_first + p->t->ndlv; i++) {
+			const parley_delivery *dv = &p->w.dlv[i];
+			const char *nm = pname(p->ch, dv->party);
+			iso(b1, dv->at_ms);
+			if (dv->how == PARLEY_DLV_RECEIPT)
+				ADD("delivered:    to %s at %s (its receipt, entry %llu)\n", nm, b1, (unsigned long long)dv->entry);
+			else if (dv->how == PARLEY_DLV_READ)
+				ADD("delivered:    held by %s by %s (its signed request for entries from %llu)\n", nm, b1,
+					(unsigned long long)dv->entry);
+			else
+				ADD("delivered:    to %s: NOT SHOWN: no receipt or signed read by %s (the relay may be withholding it)\n",
+					nm, nm);
+			if (dv->unreadable)
+				ADD("unreadable:   %s reported it could not open the entry (entry %llu)%s\n", nm,
+					(unsigned long long)dv->unreadable_entry,
+					dv->seal == PARLEY_SEAL_OK ? "; the seal check shows its sealed key was right" :
+					dv->seal == PARLEY_SEAL_BAD ? "; the seal check confirms it" :
+								      "; without the content key nobody can check it");
+			if (dv->seal == PARLEY_SEAL_BAD)
+				ADD("seal:         %s could not read it: %s\n", nm,
+					p->in.content_bad ? "the payload does not open with the committed key" :
+							    "its sealed key is not the one the content key derives");
+		}
+		for (size_t i = p->t->obl_first; i < p->t->obl_first + p->t->nobl; i++)
+			if (render_obligation(p, &p->w.obl[i], out))
+				return PARLEY_E_NOMEM;
+		if (p->t->closed_ms) {
+			iso(b1, p->t->closed_ms);
+			ADD("closed:       at %s\n", b1);
+		}
+		if (p->t->escalations)
+			ADD("escalations:  %u\n", p->t->escalations);
+		ADD("verdict:      ");
+		if (parley_verdict_text(p->ch, &p->w, p->t, &p->v, out))
+			return PARLEY_E_NOMEM;
+		ADD("\n");
+	}
+	if (p->revealed && p->opened) {
+		parley_payload pay;
+		if (p->pl.len && parley_payload_decode(p->pl.data, p->pl.len, &pay, NULL) == PARLEY_OK) {
+			if (pay.text && parley_buf_addf(out, "content:      (revealed; the log holds exactly this)\n%s\n", pay.text)) {
+				parley_payload_release(&pay);
+				return PARLEY_E_NOMEM;
+			}
+			if (pay.stix) {
+				char *s = json_dumps(pay.stix, JSON_INDENT(2));
+				parley_code rc = s ? parley_buf_addf(out, "stix:\n%s\n", s) : PARLEY_E_NOMEM;
+				free(s);
+				if (rc) {
+					parley_payload_release(&pay);
+					return rc;
+				}
+			}
+			parley_payload_release(&pay);
+		}
+	} else if (p->revealed) {
+		ADD("content:      the revealed key is the committed one, but the payload does not open with it\n");
+	}
+	return PARLEY_OK;
+}
+
+/* json_pack that reports failure instead of quietly dropping a member */
+static int jset(json_t *o, const char *k, json_t *v)
+{
+	return v ? json_object_set_new(o, k, v) : -1;
+}
+
+static json_t *tstr(uint64_t ms)
+{
+	char b[32];
+	iso(b, ms);
+	return json_string(b);
+}
+
+static json_t *render_json(const struct proof *p)
+{
+	json_t *js = json_object(), *cos = json_array(), *to = json_array();
+	const parley_entry_hdr *sh = &p->sub->e.h;
+	const parley_pubkey *rk = parley_charter_relay(p->ch, NULL);
+	int bad = !js || !cos || !to;
+
+	for (size_t i = 0; !bad && i < parley_charter_nparties(p->ch); i++)
+		if (p->cosigned[i])
+			bad |= json_array_append_new(cos, json_string(parley_charter_party_at(p->ch, i)->key.name));
+	for (unsigned k = 0; !bad && k < sh->nrecip; k++)
+		if (memcmp(sh->recip[k], sh->sender, 4) != 0)
+			bad |= json_array_append_new(to, json_string(pname(p->ch, sh->recip[k])));
+	if (bad) {
+		json_decref(js);
+		json_decref(cos);
+		json_decref(to);
+		return NULL;
+	}
+	bad |= jset(js, "valid", json_true());
+	bad |= jset(js, "channel", json_string(p->idhex));
+	bad |= jset(js, "title", json_string(parley_charter_title(p->ch)));
+	bad |= jset(js, "checkpoint",
+		json_pack("{s:I, s:s, s:o}", "size", (json_int_t)p->cp.size, "relay", rk->name, "cosigned_by", cos));
+	bad |= jset(js, "subject",
+		json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "index", (json_int_t)p->subject, "sender",
+			p->sub->sender->key.name, "type", parley_type_name(sh->type), "category", sh->category, "tlp",
+			parley_tlp_name(sh->tlp), "to", to, "integrated_at", tstr(p->sub->ms)));
+	if (p->t) {
+		json_t *dl = json_array(), *ob = json_array(), *vp = json_array();
+		parley_buf vt = PARLEY_BUF_INIT;
+		bad |= !dl || !ob || !vp;
+		for (size_t i = p->t->dlv_first; !bad && i < p->t->dlv_first + p->t->ndlv; i++) {
+			const parley_delivery *dv = &p->w.dlv[i];
+			json_t *o = json_pack("{s:s, s:b}", "party", pname(p->ch, dv->party), "delivered",
+				dv->how != PARLEY_DLV_NONE);
+			bad |= !o;
+			if (!bad && dv->how == PARLEY_DLV_RECEIPT)
+				bad |= jset(o, "evidence", json_string("receipt")) | jset(o, "at", tstr(dv->at_ms)) |
+					jset(o, "entry", json_integer((json_int_t)dv->entry));
+			if (!bad && dv->how == PARLEY_DLV_READ)
+				bad |= jset(o, "evidence", json_string("signed read")) | jset(o, "at", tstr(dv->at_ms)) |
+					jset(o, "from", json_integer((json_int_t)dv->entry));
+			if (!bad && dv->unreadable)
+				bad |= jset(o, "unreadable_report", json_integer((json_int_t)dv->unreadable_entry));
+			if (!bad)
+				bad |= jset(o, "seal", json_string(dv->seal == PARLEY_SEAL_OK ? "ok" :
+								   dv->seal == PARLEY_SEAL_BAD ? "bad" : "unchecked"));
+			bad |= json_array_append_new(dl, o);
+		}
+		for (size_t i = p->t->obl_first; !bad && i < p->t->obl_first + p->t->nobl; i++) {
+			const parley_obligation *o = &p->w.obl[i];
+			json_t *j = json_pack("{s:s, s:s, s:o, s:s}", "party", pname(p->ch, o->party), "kind",
+				parley_obl_kind_name(o->kind), "deadline", tstr(o->deadline_ms), "outcome",
+				parley_outcome_name(o->outcome));
+			bad |= !j;
+			if (!bad)
+				bad |= jset(j, "at", o->has_entry ? tstr(o->at_ms) : json_null()) |
+					jset(j, "entry", o->has_entry ? json_integer((json_int_t)o->entry) : json_null()) |
+					jset(j, "late_by_ms",
+						o->outcome == PARLEY_OUT_LATE ? json_integer((json_int_t)o->late_by_ms) : json_null());
+			if (!bad && o->witness_ms)
+				bad |= jset(j, "shown_through_entry", json_integer((json_int_t)o->witness));
+			if (!bad && o->why)
+				bad |= jset(j, "why", json_string(parley_obl_why_text(o->why)));
+			bad |= json_array_append_new(ob, j);
+		}
+		for (unsigned k = 0; !bad && k < p->v.nparties; k++)
+			bad |= json_array_append_new(vp, json_string(pname(p->ch, p->v.parties[k])));
+		bad |= parley_verdict_text(p->ch, &p->w, p->t, &p->v, &vt) != PARLEY_OK;
+		bad |= jset(js, "delivery", dl) | jset(js, "obligations", ob);
+		if (!bad)
+			bad |= jset(js, "verdict",
+				json_pack("{s:s, s:s%, s:o}", "code", parley_verdict_code_name(p->v.code), "text",
+					(const char *)vt.data, vt.len, "parties", vp));
+		else
+			json_decref(vp);
+		parley_buf_release(&vt);
+		if (!bad && p->t->closed_ms)
+			bad |= jset(js, "closed_at", tstr(p->t->closed_ms));
+		if (!bad)
+			bad |= jset(js, "escalations", json_integer(p->t->escalations));
+	}
+	if (!bad && p->revealed) {
+		json_t *content = json_object();
+		parley_payload pay;
+		bad |= !content;
+		if (!bad && p->opened && p->pl.len && parley_payload_decode(p->pl.data, p->pl.len, &pay, NULL) == PARLEY_OK) {
+			if (pay.text)
+				bad |= jset(content, "text", json_string(pay.text));
+			if (pay.stix)
+				bad |= json_object_set(content, "stix", pay.stix);
+			parley_payload_release(&pay);
+		}
+		if (!bad && !p->opened)
+			bad |= jset(content, "opens", json_false());
+		bad |= jset(js, "content", content);
+	}
+	if (bad) {
+		json_decref(js);
+		return NULL;
+	}
+	return js;
 }
 
 parley_code parley_proof_check(const char *text, size_t n, parley_proof_report *rep, parley_err *err)
 {
-	json_t *doc = NULL, *jent, *v;
-	parley_charter *ch = NULL;
-	parley_checkpoint cp;
-	bool cosigned[PARLEY_MAX_PARTIES] = { false };
-	struct pentry *pe = NULL;
-	size_t np = 0, i;
-	parley_wf_entry *wf = NULL;
-	parley_thread *ts = NULL;
-	size_t nt = 0;
-	parley_buf out = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
-	json_t *js = NULL;
-	char idhex[65], b1[32];
-	uint64_t subject, cfrom = 0, cto = 0;
-	bool has_range = false;
+	struct proof p;
 	parley_code rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((rc = parley_json_parse(text, n, PARLEY_PROOF_MAX_BYTES, &doc, err)))
-		return parley_wrap(err, rc, "proof");
-	if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "parley_proof")) != PARLEY_PROOF_VERSION) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "not a parley proof bundle (version %d)", PARLEY_PROOF_VERSION);
+	memset(&p, 0, sizeof(p));
+	if ((rc = collect(&p, text, n, err)))
 		goto out;
-	}
-	{
-		const char *k;
-		json_object_foreach(doc, k, v) if (strcmp(k, "parley_proof") && strcmp(k, "subject") && strcmp(k, "charter") &&
-			strcmp(k, "checkpoint") && strcmp(k, "entries") && strcmp(k, "complete") && strcmp(k, "content_key"))
-		{
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: unknown field '%s'", k);
-			goto out;
-		}
-	}
-	/* the charter: every member signed it */
-	char *ctext = json_dumps(json_object_get(doc, "charter"), JSON_COMPACT);
-	if (!ctext) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "proof: no charter");
-		goto out;
-	}
-	rc = parley_charter_parse(ctext, strlen(ctext), &ch, err);
-	free(ctext);
-	if (rc || (rc = parley_charter_verify(ch, err))) {
-		parley_wrap(err, rc, "proof: charter");
-		goto out;
-	}
-	parley_hex(idhex, parley_charter_id(ch), 32);
-
-	/* the checkpoint: signed by the charter's relay, cosignatures valid */
-	const char *cptext = json_string_value(json_object_get(doc, "checkpoint"));
-	if (!cptext) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "proof: no checkpoint");
-		goto out;
-	}
-	if ((rc = parley_checkpoint_check(ch, cptext, strlen(cptext), &cp, cosigned, err))) {
-		parley_wrap(err, rc, "proof");
-		goto out;
-	}
-	if (!json_is_integer(json_object_get(doc, "subject")) || json_integer_value(json_object_get(doc, "subject")) < 0) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "proof: no subject index");
-		goto out;
-	}
-	subject = (uint64_t)json_integer_value(json_object_get(doc, "subject"));
-	v = json_object_get(doc, "complete");
-	if (v) {
-		json_t *f = json_object_get(v, "from"), *t = json_object_get(v, "to");
-		if (!json_is_integer(f) || !json_is_integer(t) || json_integer_value(f) < 0 ||
-			json_integer_value(t) < json_integer_value(f)) {
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: 'complete' must be {\"from\": N, \"to\": M}");
-			goto out;
-		}
-		cfrom = (uint64_t)json_integer_value(f);
-		cto = (uint64_t)json_integer_value(t);
-		has_range = true;
-	}
-
-	/* every entry: a member's signature, in scope, in the signed tree */
-	jent = json_object_get(doc, "entries");
-	if (!json_is_array(jent) || json_array_size(jent) == 0 || json_array_size(jent) > MAX_PROOF_ENTRIES) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "proof: 'entries' must be a list of 1 to %d entries", MAX_PROOF_ENTRIES);
-		goto out;
-	}
-	pe = calloc(json_array_size(jent), sizeof(*pe));
-	if (!pe) {
+	if (render_text(&p, &rep->text) || !(rep->json = render_json(&p))) {
+		parley_proof_report_release(rep);
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-		goto out;
 	}
-	json_array_foreach(jent, i, v) {
-		struct pentry *x = &pe[np];
-		json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms"),
-		       *je = json_object_get(v, "entry"), *jp = json_object_get(v, "inclusion"), *h;
-		const char *b64 = json_string_value(je);
-		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], leaf[32];
-		size_t k, blen = b64 ? strlen(b64) : 0;
-
-		if (!json_is_integer(ji) || json_integer_value(ji) < 0 || !json_is_integer(jm) ||
-			json_integer_value(jm) < 0 || !b64 || !json_is_array(jp) ||
-			json_array_size(jp) > PARLEY_MERKLE_MAX_PROOF || blen > 2 * PARLEY_ENTRY_MAX_BYTES) {
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: entry %zu is malformed", i);
-			goto out;
-		}
-		x->index = (uint64_t)json_integer_value(ji);
-		x->ms = (uint64_t)json_integer_value(jm);
-		if (!(x->bytes = malloc(blen / 4 * 3 + 3)) || parley_unb64(x->bytes, blen / 4 * 3 + 3, &x->len, b64, blen)) {
-			np++;
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu is not base64", (unsigned long long)x->index);
-			goto out;
-		}
-		np++;
-		if (parley_entry_parse(x->bytes, x->len, &x->e, err)) {
-			rc = parley_wrap(err, PARLEY_E_VERIFY, "proof: entry %llu", (unsigned long long)x->index);
-			goto out;
-		}
-		if (memcmp(x->e.h.channel, parley_charter_id(ch), 32) != 0) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu belongs to another channel",
-				(unsigned long long)x->index);
-			goto out;
-		}
-		if (!(x->sender = parley_charter_party_by_keyid(ch, x->e.h.sender)) || x->sender->role != PARLEY_ROLE_PARTY) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: the sender is not a party",
-				(unsigned long long)x->index);
-			goto out;
-		}
-		if (parley_entry_verify(&x->e, x->sender->key.sign_pk, NULL)) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: signature does not verify for party %s",
-				(unsigned long long)x->index, x->sender->key.name);
-			goto out;
-		}
-		if (!parley_charter_allows_type(ch, x->e.h.type) || !parley_charter_allows_category(ch, x->e.h.category)) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu is outside the charter's scope",
-				(unsigned long long)x->index);
-			goto out;
-		}
-		json_array_foreach(jp, k, h) {
-			const char *hx = json_string_value(h);
-			if (!hx || parley_unhex(proof[k], 32, hx, strlen(hx))) {
-				rc = parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu: inclusion proof is not hex",
-					(unsigned long long)x->index);
-				goto out;
-			}
-		}
-		parley_store_leaf_hash(leaf, x->bytes, x->len, x->ms);
-		if (parley_merkle_verify_inclusion(leaf, x->index, cp.size, (const uint8_t(*)[32])proof, json_array_size(jp),
-			    cp.root, NULL)) {
-			rc = parley_fail(err, PARLEY_E_VERIFY,
-				"proof: entry %llu (with its integration time) is not in the tree the checkpoint signs",
-				(unsigned long long)x->index);
-			goto out;
-		}
-	}
-	qsort(pe, np, sizeof(*pe), cmp_pentry);
-	for (i = 1; i < np; i++)
-		if (pe[i].index == pe[i - 1].index) {
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu appears twice", (unsigned long long)pe[i].index);
-			goto out;
-		}
-	/* the claimed range is complete, and its integration times never go backwards */
-	if (has_range) {
-		uint64_t want = cfrom, last_ms = 0;
-		for (i = 0; i < np && pe[i].index <= cto; i++) {
-			if (pe[i].index < cfrom)
-				continue;
-			if (pe[i].index != want) {
-				rc = parley_fail(err, PARLEY_E_VERIFY, "proof: the range %llu..%llu claimed complete lacks entry %llu",
-					(unsigned long long)cfrom, (unsigned long long)cto, (unsigned long long)want);
-				goto out;
-			}
-			if (pe[i].ms < last_ms) {
-				rc = parley_fail(err, PARLEY_E_VERIFY, "proof: integration times go backwards at entry %llu",
-					(unsigned long long)pe[i].index);
-				goto out;
-			}
-			last_ms = pe[i].ms;
-			want++;
-		}
-		if (want != cto + 1) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "proof: the range %llu..%llu claimed complete lacks entry %llu",
-				(unsigned long long)cfrom, (unsigned long long)cto, (unsigned long long)want);
-			goto out;
-		}
-	}
-	struct pentry *sub = NULL;
-	for (i = 0; i < np; i++)
-		if (pe[i].index == subject)
-			sub = &pe[i];
-	if (!sub) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "proof: the subject entry %llu is not in the bundle",
-			(unsigned long long)subject);
-		goto out;
-	}
-
-	/* what the bundle establishes */
-	if (!(wf = calloc(np, sizeof(*wf)))) {
-		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < np; i++) {
-		wf[i].index = pe[i].index;
-		wf[i].ms = pe[i].ms;
-		wf[i].h = pe[i].e.h;
-	}
-	if ((rc = parley_workflow_threads(ch, wf, np, pe[np - 1].ms, &ts, &nt, err)))
-		goto out;
-	parley_thread *t = NULL;
-	for (i = 0; i < nt; i++)
-		if (ts[i].opener == subject)
-			t = &ts[i];
-
-	js = json_object();
-	json_object_set_new(js, "valid", json_true());
-	json_object_set_new(js, "channel", json_string(idhex));
-	json_object_set_new(js, "title", json_string(parley_charter_title(ch)));
-	json_t *cos = json_array();
-	for (i = 0; i < parley_charter_nparties(ch); i++)
-		if (cosigned[i])
-			json_array_append_new(cos, json_string(parley_charter_party_at(ch, i)->key.name));
-	const parley_pubkey *rk = parley_charter_relay(ch, NULL);
-	json_object_set_new(js, "checkpoint",
-		json_pack("{s:I, s:s, s:O}", "size", (json_int_t)cp.size, "relay", rk->name, "cosigned_by", cos));
-	if (parley_buf_addf(&out, "proof valid: every signature and inclusion proof checks\n"
-				  "channel:      %s (%s)\n"
-				  "checkpoint:   size %llu, signed by relay %s",
-		    idhex, parley_charter_title(ch), (unsigned long long)cp.size, rk->name)) {
-		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (json_array_size(cos)) {
-		size_t k;
-		json_t *c;
-		if (parley_buf_addstr(&out, ", cosigned by"))
-			goto nomem;
-		json_array_foreach(cos, k, c) if (parley_buf_addf(&out, "%s %s", k ? "," : "", json_string_value(c))) goto nomem;
-	}
-	json_decref(cos);
-	if (parley_buf_addstr(&out, "\n"))
-		goto nomem;
-
-	const parley_entry_hdr *sh = &sub->e.h;
-	json_t *to = json_array();
-	char tos[512] = "";
-	size_t tl = 0;
-	for (unsigned k = 0; k < sh->nrecip; k++) {
-		if (memcmp(sh->recip[k], sh->sender, 4) == 0)
-			continue;
-		const char *nm = pname(ch, sh->recip[k]);
-		json_array_append_new(to, json_string(nm));
-		tl += (size_t)snprintf(tos + tl, tl < sizeof(tos) ? sizeof(tos) - tl : 0, "%s%s", tl ? ", " : "", nm);
-	}
-	iso(b1, sub->ms);
-	json_object_set_new(js, "subject",
-		json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "index", (json_int_t)subject, "sender",
-			sub->sender->key.name, "type", parley_type_name(sh->type), "category", sh->category, "tlp",
-			parley_tlp_name(sh->tlp), "to", to, "integrated_at", b1));
-	char label[40];
-	snprintf(label, sizeof(label), "entry %llu:", (unsigned long long)subject);
-	if (parley_buf_addf(&out, "%-13s %s from %s to %s, category %s, TLP %s\nintegrated:   %s (the relay's clock)\n",
-		    label, parley_type_name(sh->type), sub->sender->key.name, tos[0] ? tos : "(itself)", sh->category,
-		    parley_tlp_name(sh->tlp), b1))
-		goto nomem;
-
-	/* delivery: the recipients' own signatures */
-	json_t *dl = json_array();
-	bool all_delivered = true;
-	for (unsigned k = 0; k < sh->nrecip; k++) {
-		if (memcmp(sh->recip[k], sh->sender, 4) == 0)
-			continue;
-		const char *nm = pname(ch, sh->recip[k]);
-		struct pentry *rcpt = NULL;
-		for (i = 0; i < np && !rcpt; i++)
-			if (pe[i].e.h.type == PARLEY_T_RECEIPT && memcmp(pe[i].e.h.sender, sh->recip[k], 4) == 0 &&
-				pe[i].e.h.nrefs && pe[i].e.h.refs[0] == subject)
-				rcpt = &pe[i];
-		const parley_party *rp = parley_charter_party_by_keyid(ch, sh->recip[k]);
-		size_t pidx = (size_t)(rp - parley_charter_party_at(ch, 0));
-		if (rcpt) {
-			iso(b1, rcpt->ms);
-			json_array_append_new(dl, json_pack("{s:s, s:b, s:s, s:s, s:I}", "party", nm, "delivered", 1, "at", b1,
-							  "evidence", "receipt", "entry", (json_int_t)rcpt->index));
-			if (parley_buf_addf(&out, "delivered:    to %s at %s (its receipt, entry %llu)\n", nm, b1,
-				    (unsigned long long)rcpt->index))
-				goto nomem;
-		} else if (rp && cosigned[pidx] && cp.size > subject) {
-			json_array_append_new(dl, json_pack("{s:s, s:b, s:n, s:s, s:I}", "party", nm, "delivered", 1, "at",
-							  "evidence", "cosigned checkpoint", "size", (json_int_t)cp.size));
-			if (parley_buf_addf(&out, "delivered:    to %s: it cosigned the checkpoint of size %llu, which includes it\n",
-				    nm, (unsigned long long)cp.size))
-				goto nomem;
-		} else {
-			all_delivered = false;
-			json_array_append_new(dl, json_pack("{s:s, s:b}", "party", nm, "delivered", 0));
-			if (parley_buf_addf(&out,
-				    "delivered:    to %s: NOT SHOWN: no signature by %s covers the entry (the relay may be withholding it)\n",
-				    nm, nm))
-				goto nomem;
-		}
-	}
-	json_object_set_new(js, "delivery", dl);
-
-	if (t) {
-		/* the range shows absence: every entry from the subject to one integrated after each deadline */
-		uint64_t ack_w = 0, ack_wms = 0, resp_w = 0, resp_wms = 0;
-		bool ack_cov = false, resp_cov = false;
-		if (has_range && cfrom <= subject)
-			for (i = 0; i < np; i++) {
-				if (pe[i].index < subject || pe[i].index > cto)
-					continue;
-				if (!ack_cov && t->ack_deadline_ms && pe[i].ms > t->ack_deadline_ms) {
-					ack_cov = true;
-					ack_w = pe[i].index;
-					ack_wms = pe[i].ms;
-				}
-				if (!resp_cov && t->respond_deadline_ms && pe[i].ms > t->respond_deadline_ms) {
-					resp_cov = true;
-					resp_w = pe[i].index;
-					resp_wms = pe[i].ms;
-				}
-			}
-		const char *acker = "?", *answerer = "?";
-		for (i = 0; i < np; i++) {
-			if (pe[i].index == t->ack_index && t->ack_ms)
-				acker = pe[i].sender->key.name;
-			if (pe[i].index == t->answered_index && t->answered_ms)
-				answerer = pe[i].sender->key.name;
-		}
-		json_t *a = deadline_outcome("acknowledge", t->ack_deadline_ms, t->ack_ms, t->ack_index, acker, ack_cov, ack_w,
-			ack_wms, &out);
-		json_t *r = deadline_outcome("respond", t->respond_deadline_ms, t->answered_ms, t->answered_index, answerer,
-			resp_cov, resp_w, resp_wms, &out);
-		if (!a || !r) {
-			json_decref(a);
-			json_decref(r);
-			goto nomem;
-		}
-		json_object_set_new(js, "acknowledge", a);
-		json_object_set_new(js, "respond", r);
-		json_object_set_new(js, "escalations", json_integer(t->escalations));
-		if (t->closed_ms) {
-			iso(b1, t->closed_ms);
-			json_object_set_new(js, "closed_at", json_string(b1));
-			if (parley_buf_addf(&out, "closed:       at %s\n", b1))
-				goto nomem;
-		}
-		bool ack_missed = strcmp(json_string_value(json_object_get(a, "outcome")), "missed") == 0;
-		const char *verdict = NULL;
-		if (ack_missed)
-			verdict = all_delivered ? "delivered, not acknowledged in time: the recipients' nodes confirmed it and no one answered (the party is accountable)"
-						: "not shown delivered: no recipient signature covers it (the relay may be withholding it)";
-		if (verdict) {
-			json_object_set_new(js, "verdict", json_string(verdict));
-			if (parley_buf_addf(&out, "verdict:      %s\n", verdict))
-				goto nomem;
-		}
-	}
-
-	/* revealed content: the key must match the entry's commitment */
-	const char *kb64 = json_string_value(json_object_get(doc, "content_key"));
-	if (json_object_get(doc, "content_key")) {
-		uint8_t key[PARLEY_KEY_LEN + 4];
-		size_t klen = 0;
-		parley_payload p;
-		if (!kb64 || parley_unb64(key, sizeof(key), &klen, kb64, strlen(kb64)) || klen != PARLEY_KEY_LEN) {
-			rc = parley_fail(err, PARLEY_E_FORMAT, "proof: content_key is not base64 of 32 bytes");
-			goto out;
-		}
-		if ((rc = parley_entry_open_with_key(&sub->e, key, &pl, err))) {
-			sodium_memzero(key, sizeof(key));
-			parley_wrap(err, PARLEY_E_VERIFY, "proof: the revealed key does not open entry %llu",
-				(unsigned long long)subject);
-			rc = PARLEY_E_VERIFY;
-			goto out;
-		}
-		sodium_memzero(key, sizeof(key));
-		json_t *content = json_object();
-		if (pl.len && parley_payload_decode(pl.data, pl.len, &p, NULL) == PARLEY_OK) {
-			if (p.text) {
-				json_object_set_new(content, "text", json_string(p.text));
-				if (parley_buf_addf(&out, "content:      (revealed; the log holds exactly this)\n%s\n", p.text))
-					goto nomem;
-			}
-			if (p.stix) {
-				json_object_set(content, "stix", p.stix);
-				char *s = json_dumps(p.stix, JSON_INDENT(2));
-				if (s && parley_buf_addf(&out, "stix:\n%s\n", s)) {
-					free(s);
-					goto nomem;
-				}
-				free(s);
-			}
-			parley_payload_release(&p);
-		}
-		json_object_set_new(js, "content", content);
-	}
-	rep->json = js;
-	rep->text = out;
-	js = NULL;
-	memset(&out, 0, sizeof(out));
-	rc = PARLEY_OK;
-	goto out;
-nomem:
-	rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 out:
-	json_decref(js);
-	json_decref(doc);
-	parley_charter_free(ch);
-	for (i = 0; i < np; i++)
-		free(pe[i].bytes);
-	free(pe);
-	free(wf);
-	free(ts);
-	parley_buf_release(&out);
-	parley_buf_release(&pl);
+	proof_release(&p);
 	return rc;
 }

@@ -20,7 +20,7 @@
 #include "parley/note.h"
 #include "parley/util.h"
 
-#define PARLEY_PROOF_VERSION 1
+#define PARLEY_PROOF_VERSION 2
 #define PARLEY_PROOF_MAX_BYTES ((size_t)256 << 20)
 
 /*
