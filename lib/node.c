@@ -692,22 +692,68 @@ static parley_code collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uin
 	return PARLEY_OK;
 }
 
-parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
-	size_t *nout, parley_err *err)
+/* Every header of a channel's replica, in index order. */
+static parley_code node_headers(parley_node *n, const uint8_t id[32], struct hdr_ctx *hc, parley_err *err)
+{
+	parley_code rc = parley_store_entries(n->store, id, 0, UINT64_MAX, collect_hdr, hc, err);
+	if (rc == PARLEY_E_FORMAT || rc == PARLEY_E_NOMEM)
+		rc = parley_fail(err, rc, rc == PARLEY_E_NOMEM ? "out of memory" : "replica: an entry does not parse");
+	return rc;
+}
+
+parley_code parley_node_workflow(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
+	parley_err *err)
 {
 	struct node_channel *c = node_find_channel(n, id);
 	struct hdr_ctx hc = { NULL, 0, 0 };
+	parley_wf_input in = PARLEY_WF_INPUT_INIT;
+	parley_buf note = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = node_headers(n, id, &hc, err)))
+		goto out;
+	/* the cosignatures on the last verified checkpoint: each is its signer's view of the log */
+	if (parley_store_checkpoint_get(n->store, id, 0, &note, NULL, NULL) == PARLEY_OK) {
+		parley_checkpoint cp;
+		bool cos[PARLEY_MAX_PARTIES] = { false };
+		if (parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &cp, cos, NULL) == PARLEY_OK &&
+			cp.size <= hc.n)
+			for (size_t i = 0; i < parley_charter_nparties(c->charter) && i < PARLEY_MAX_PARTIES; i++)
+				if (cos[i])
+					in.cosigned_size[i] = cp.size;
+	}
+	in.ch = c->charter;
+	in.v = hc.v;
+	in.n = hc.n;
+	in.whole_log = true;
+	in.now_ms = now_ms;
+	rc = parley_workflow_eval(&in, out, err);
+out:
+	free(hc.v);
+	parley_buf_release(&note);
+	return rc;
+}
+
+parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
+	size_t *nout, parley_err *err)
+{
+	parley_workflow wf;
 	parley_code rc;
 
 	*out = NULL;
 	*nout = 0;
-	if (!c)
-		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	rc = parley_store_entries(n->store, id, 0, UINT64_MAX, collect_hdr, &hc, err);
-	if (!rc)
-		rc = parley_workflow_threads(c->charter, hc.v, hc.n, now_ms, out, nout, err);
-	free(hc.v);
-	return rc;
+	if ((rc = parley_node_workflow(n, id, now_ms, &wf, err)))
+		return rc;
+	*out = wf.threads;
+	*nout = wf.nthreads;
+	wf.threads = NULL;
+	parley_workflow_release(&wf);
+	for (size_t i = 0; i < *nout; i++) /* the obligations stay with the workflow */
+		(*out)[i].nobl = (*out)[i].ndlv = 0;
+	return PARLEY_OK;
 }
 
 /* Names of a thread's participants other than ourselves, for addressing an answer. */
@@ -723,42 +769,53 @@ static size_t participants(const parley_charter *ch, const parley_thread *t, con
 	return k;
 }
 
-/* On every sync: record the deadlines the other side let pass in the threads we opened. */
+/*
+ * On every sync: record the deadlines the other side let pass in the threads we
+ * opened. The workflow engine says which obligations are overdue by our clock;
+ * one entry per thread records every deadline that passed unrecorded (its
+ * integration time is then a witness for everyone).
+ */
 static parley_code record_deadlines(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	parley_sync_report *rep, parley_err *err)
 {
-	parley_thread *ts = NULL;
-	size_t nt = 0;
+	parley_workflow wf;
 	uint64_t now = parley_now_ms();
 	parley_code rc;
 
-	if ((rc = parley_node_threads(n, c->id, now, &ts, &nt, err)))
+	if (!parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
+		return PARLEY_OK;
+	if ((rc = parley_node_workflow(n, c->id, now, &wf, err)))
 		return rc;
-	for (size_t i = 0; i < nt && !rc; i++) {
-		parley_thread *t = &ts[i];
-		const char *what = NULL;
-		uint64_t secs = 0;
-		if (memcmp(t->requester, n->key->pub.keyid, 4) != 0 || t->closed_ms || t->type == PARLEY_T_PING)
+	for (size_t i = 0; i < wf.nthreads && !rc; i++) {
+		const parley_thread *t = &wf.threads[i];
+		bool ack = false, resp = false;
+		char who[PARLEY_ENTRY_MAX_RECIP * (PARLEY_NAME_MAX + 2) + 1] = "";
+		size_t wl = 0;
+		if (memcmp(t->requester, n->key->pub.keyid, 4) != 0 || t->closed_ms)
 			continue;
-		/* one entry records every deadline that has passed unrecorded: its integration time proves them all */
-		bool ack = t->ack_deadline_ms && !t->ack_ms && now > t->ack_deadline_ms && !t->missed_ack_ms;
-		bool resp = t->respond_deadline_ms && !t->answered_ms && now > t->respond_deadline_ms && !t->missed_respond_ms;
-		if (resp) {
-			what = ack || !t->ack_ms ? "acknowledge and respond" : "respond";
-			secs = (t->respond_deadline_ms - t->opened_ms) / 1000;
-		} else if (ack) {
-			what = "acknowledge";
-			secs = (t->ack_deadline_ms - t->opened_ms) / 1000;
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *o = &wf.obl[k];
+			if (!o->overdue || o->recorded)
+				continue;
+			if (o->kind == PARLEY_OBL_ACKNOWLEDGE)
+				ack = true;
+			else
+				resp = true;
+			const char *nm = parley_charter_party_by_keyid(c->charter, o->party)->key.name;
+			if (!strstr(who, nm) && wl + strlen(nm) + 3 < sizeof(who))
+				wl += (size_t)snprintf(who + wl, sizeof(who) - wl, "%s%s", wl ? ", " : "", nm);
 		}
-		if (!what || !parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
+		if (!ack && !resp)
 			continue;
+		const char *what = ack && resp ? "acknowledge and respond" : ack ? "acknowledge" : "respond";
+		uint64_t secs = ((resp ? t->respond_deadline_ms : t->ack_deadline_ms) - t->opened_ms) / 1000;
 		const char *names[PARLEY_ENTRY_MAX_RECIP];
 		size_t nn = participants(c->charter, t, n->key->pub.keyid, names);
-		char text[160];
+		char text[PARLEY_ENTRY_MAX_RECIP * (PARLEY_NAME_MAX + 2) + 160];
 		parley_buf pl = PARLEY_BUF_INIT;
 		uint64_t ref = t->opener, idx;
-		snprintf(text, sizeof(text), "deadline to %s within %llu s missed for entry %llu", what,
-			(unsigned long long)secs, (unsigned long long)t->opener);
+		snprintf(text, sizeof(text), "deadline to %s within %llu s missed for entry %llu by %s", what,
+			(unsigned long long)secs, (unsigned long long)t->opener, who);
 		if ((rc = parley_payload_encode(text, NULL, &pl, err)))
 			break;
 		parley_post p = { PARLEY_T_DEADLINE_MISSED, t->opener, &ref, 1, t->category, -1, names, nn, pl.data, pl.len };
@@ -767,7 +824,7 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 		if (!rc)
 			rep->deadlines_missed++;
 	}
-	free(ts);
+	parley_workflow_release(&wf);
 	return rc;
 }
 
@@ -1363,17 +1420,110 @@ static parley_code add_entry(struct add_ctx *a, uint64_t index)
 	return PARLEY_OK;
 }
 
+/* Is the entry at index in the bundle already? (The list is small: linear.) */
+static bool has_index(const uint64_t *v, size_t n, uint64_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+static int cmp_idx(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct idxset {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static parley_code idx_add(struct idxset *s, uint64_t x, parley_err *err)
+{
+	if (has_index(s->v, s->n, x))
+		return PARLEY_OK;
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		uint64_t *p = realloc(s->v, ncap * sizeof(*p));
+		if (!p)
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		s->v = p;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = x;
+	return PARLEY_OK;
+}
+
+/* A signed-read object for the bundle, or NULL. */
+static json_t *read_json(const parley_charter *ch, const parley_signed_read *r)
+{
+	const parley_party *p = parley_charter_party_by_keyid(ch, r->keyid);
+	if (!p)
+		return NULL;
+	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "party", p->key.name, "target", r->target, "time_ms",
+		(json_int_t)r->time_ms, "nonce", r->nonce, "signature", r->sig);
+}
+
+/* A further checkpoint the party cosigned, with the consistency proof to ours; NULL when the relay has none. */
+static json_t *cosigned_json(parley_client *cl, const struct node_channel *c, const parley_checkpoint *cp,
+	const uint8_t party[4], uint64_t min_size)
+{
+	parley_buf note = PARLEY_BUF_INIT;
+	parley_checkpoint x;
+	bool cos[PARLEY_MAX_PARTIES] = { false };
+	json_t *out = NULL, *hs = NULL;
+	const parley_party *pp = parley_charter_party_by_keyid(c->charter, party);
+	size_t pi = pp ? (size_t)(pp - parley_charter_party_at(c->charter, 0)) : 0;
+
+	if (!pp || parley_remote_checkpoint_cosigned(cl, c->hex, party, min_size, &note, NULL) ||
+		parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &x, cos, NULL) || !cos[pi] ||
+		x.size < min_size || x.size > cp->size)
+		goto out;
+	if (!(hs = json_array()))
+		goto out;
+	if (x.size < cp->size) {
+		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+		size_t np = 0;
+		char target[200];
+		snprintf(target, sizeof(target), "/v1/channels/%s/proof/consistency?old=%llu&size=%llu", c->hex,
+			(unsigned long long)x.size, (unsigned long long)cp->size);
+		if (get_proof(cl, target, proof, &np, NULL) ||
+			parley_merkle_verify_consistency(x.size, cp->size, x.root, cp->root, (const uint8_t(*)[32])proof, np,
+				NULL))
+			goto out;
+		for (size_t i = 0; i < np; i++) {
+			char hex[65];
+			parley_hex(hex, proof[i], 32);
+			json_array_append_new(hs, json_string(hex));
+		}
+	} else if (sodium_memcmp(x.root, cp->root, 32) != 0) {
+		goto out;
+	}
+	out = json_pack("{s:s%, s:O}", "checkpoint", (const char *)note.data, note.len, "consistency", hs);
+out:
+	json_decref(hs);
+	parley_buf_release(&note);
+	return out;
+}
+
 parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
 	parley_err *err)
 {
 	struct node_channel *c = node_find_channel(n, id);
 	parley_buf note = PARLEY_BUF_INIT, fresh = PARLEY_BUF_INIT, charter = PARLEY_BUF_INIT, raw = PARLEY_BUF_INIT;
 	parley_checkpoint cp, cp2;
-	parley_thread *ts = NULL, *t = NULL;
-	size_t nt = 0;
-	uint64_t size, range_to;
-	json_t *doc = NULL, *cj = NULL;
+	parley_workflow wf = PARLEY_WORKFLOW_INIT;
+	const parley_thread *t = NULL;
+	struct hdr_ctx hc = { NULL, 0, 0 };
+	struct idxset set = { NULL, 0, 0 };
+	uint64_t range_to;
+	json_t *doc = NULL, *cj = NULL, *arr = NULL, *cosigned = NULL, *reads = NULL;
 	parley_err sync_err = { 0 };
+	parley_client cl;
+	bool online = false;
+	bool cos[PARLEY_MAX_PARTIES] = { false };
 	parley_code rc;
 
 	if (!c)
@@ -1385,7 +1535,7 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		if (rc && rc != PARLEY_E_IO)
 			return parley_fail(err, rc, "%s", sync_err.msg);
 	}
-	if ((rc = parley_store_checkpoint_get(n->store, id, 0, &note, &size, err)) ||
+	if ((rc = parley_store_checkpoint_get(n->store, id, 0, &note, NULL, err)) ||
 		(rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err)))
 		goto out;
 	if (subject >= cp.size) {
@@ -1393,25 +1543,21 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 			(unsigned long long)subject, (unsigned long long)cp.size);
 		goto out;
 	}
+	online = node_client(n, c, &cl, NULL) == PARLEY_OK;
 	/* the same checkpoint as the relay serves it now, with every cosignature it collected since */
-	{
-		parley_client cl;
+	if (online) {
 		char target[200];
 		long status = 0;
-		if (node_client(n, c, &cl, NULL) == PARLEY_OK) {
-			snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex,
-				(unsigned long long)cp.size);
-			if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK &&
-				status == 200 && check_checkpoint(c, (const char *)fresh.data, fresh.len, &cp2, NULL) == PARLEY_OK &&
-				cp2.size == cp.size && memcmp(cp2.root, cp.root, 32) == 0) {
-				parley_buf_reset(&note);
-				if (parley_buf_add(&note, fresh.data, fresh.len))
-					rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex, (unsigned long long)cp.size);
+		if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK && status == 200 &&
+			check_checkpoint(c, (const char *)fresh.data, fresh.len, &cp2, NULL) == PARLEY_OK &&
+			cp2.size == cp.size && memcmp(cp2.root, cp.root, 32) == 0) {
+			parley_buf_reset(&note);
+			if (parley_buf_add(&note, fresh.data, fresh.len)) {
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+				goto out;
 			}
-			parley_client_release(&cl);
 		}
-		if (rc)
-			goto out;
 	}
 	/* our own cosignature of it, if the relay's copy lacks it */
 	{
@@ -1423,62 +1569,131 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		if (rc)
 			goto out;
 	}
-	if ((rc = parley_node_threads(n, id, parley_now_ms(), &ts, &nt, err)))
+	(void)!parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &cp2, cos, NULL);
+	if ((rc = parley_node_workflow(n, id, parley_now_ms(), &wf, err)) || (rc = node_headers(n, id, &hc, err)))
 		goto out;
-	for (size_t i = 0; i < nt; i++)
-		if (ts[i].opener == subject)
-			t = &ts[i];
-	/* the range that shows what did not happen: up to the first entry after each unmet deadline */
+	if (hc.n < cp.size) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "the replica holds fewer entries than its checkpoint");
+		goto out;
+	}
+	t = parley_workflow_thread(&wf, subject);
+
+	/* the range that shows what did not happen: up to the first entry after each deadline not met in time */
 	range_to = subject;
 	if (t) {
 		uint64_t need = 0;
-		if (t->ack_deadline_ms && (!t->ack_ms || t->ack_ms > t->ack_deadline_ms))
-			need = t->ack_deadline_ms;
-		if (t->respond_deadline_ms && (!t->answered_ms || t->answered_ms > t->respond_deadline_ms))
-			need = t->respond_deadline_ms > need ? t->respond_deadline_ms : need;
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *o = &wf.obl[k];
+			if (o->outcome == PARLEY_OUT_MET || o->outcome == PARLEY_OUT_NOT_APPLICABLE)
+				continue;
+			need = o->deadline_ms > need ? o->deadline_ms : need;
+		}
 		if (need) {
 			range_to = cp.size - 1;
-			for (uint64_t i = subject; i < cp.size; i++) {
-				uint64_t ms;
-				if ((rc = parley_store_entry(n->store, id, i, &raw, &ms, err)))
-					goto out;
-				if (ms > need) {
+			for (uint64_t i = subject; i < cp.size; i++)
+				if (hc.v[i].ms > need) {
 					range_to = i;
 					break;
 				}
-			}
 		}
 	}
-	struct add_ctx a = { json_array(), n->store, id, cp.size, err };
 	for (uint64_t i = subject; i <= range_to; i++)
-		if ((rc = add_entry(&a, i))) {
-			json_decref(a.arr);
+		if ((rc = idx_add(&set, i, err)))
 			goto out;
-		}
 	/* the rest of the thread, and receipts, past the range */
 	for (uint64_t i = range_to + 1; i < cp.size; i++) {
-		uint64_t ms, op;
-		parley_entry e;
-		if ((rc = parley_store_entry(n->store, id, i, &raw, &ms, err)) ||
-			(rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
-			json_decref(a.arr);
+		uint64_t op;
+		const parley_entry_hdr *h = &hc.v[i].h;
+		bool mine = (parley_workflow_thread_of(h, i, &op) && op == subject) ||
+			(h->type == PARLEY_T_RECEIPT && h->nrefs && h->refs[0] == subject);
+		if (mine && (rc = idx_add(&set, i, err)))
 			goto out;
-		}
-		bool mine = (parley_workflow_thread_of(&e.h, i, &op) && op == subject) ||
-			(e.h.type == PARLEY_T_RECEIPT && e.h.nrefs && e.h.refs[0] == subject);
-		if (mine && (rc = add_entry(&a, i))) {
-			json_decref(a.arr);
-			goto out;
-		}
 	}
-	if ((rc = parley_store_channel_charter(n->store, id, &charter, err)) ||
-		(rc = parley_json_parse((const char *)charter.data, charter.len, PARLEY_CHARTER_MAX_BYTES, &cj, err))) {
-		json_decref(a.arr);
+	if (!(cosigned = json_array()) || !(reads = json_array())) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
 	}
-	doc = json_pack("{s:i, s:I, s:O, s:s%, s:o, s:{s:I, s:I}}", "parley_proof", PARLEY_PROOF_VERSION, "subject",
-		(json_int_t)subject, "charter", cj, "checkpoint", (const char *)note.data, note.len, "entries", a.arr,
+	/* each recipient's own word: its attestation of the log past its deadlines, its delivery */
+	for (unsigned r = 0; t && r < t->nrecip; r++) {
+		const uint8_t *party = t->recip[r];
+		const parley_party *pp = parley_charter_party_by_keyid(c->charter, party);
+		size_t pi = (size_t)(pp - parley_charter_party_at(c->charter, 0));
+		uint64_t dmax = 0, wmax = 0;
+		bool receipt = false;
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *o = &wf.obl[k];
+			if (memcmp(o->party, party, 4) != 0 || o->outcome == PARLEY_OUT_MET ||
+				o->outcome == PARLEY_OUT_NOT_APPLICABLE || !o->witness_ms)
+				continue;
+			dmax = o->deadline_ms > dmax ? o->deadline_ms : dmax;
+			wmax = o->witness > wmax ? o->witness : wmax;
+		}
+		for (size_t k = t->dlv_first; k < t->dlv_first + t->ndlv; k++)
+			if (memcmp(wf.dlv[k].party, party, 4) == 0 && wf.dlv[k].how == PARLEY_DLV_RECEIPT)
+				receipt = true;
+		if (!receipt && online) {
+			parley_signed_read rd;
+			json_t *j;
+			if (parley_remote_read_past(&cl, c->hex, party, subject, &rd, NULL) == PARLEY_OK &&
+				(j = read_json(c->charter, &rd)))
+				json_array_append_new(reads, j);
+		}
+		if (!dmax)
+			continue;
+		/* its cosignature of our checkpoint, which holds every witness, attests the log */
+		if (pi < PARLEY_MAX_PARTIES && cos[pi])
+			continue;
+		/* its own chain: its last entry before the subject, then every one of its entries up to one after the deadline */
+		uint64_t last_before = UINT64_MAX, x = UINT64_MAX;
+		for (uint64_t i = 0; i < cp.size; i++) {
+			if (memcmp(hc.v[i].h.sender, party, 4) != 0)
+				continue;
+			if (i < subject)
+				last_before = i;
+			else if (hc.v[i].ms > dmax) {
+				x = i;
+				break;
+			}
+		}
+		if (x != UINT64_MAX) {
+			if (last_before != UINT64_MAX && (rc = idx_add(&set, last_before, err)))
+				goto out;
+			for (uint64_t i = subject; i <= x; i++)
+				if (memcmp(hc.v[i].h.sender, party, 4) == 0 && (rc = idx_add(&set, i, err)))
+					goto out;
+			continue;
+		}
+		/* or a checkpoint it cosigned that holds the witness */
+		if (online) {
+			json_t *j = cosigned_json(&cl, c, &cp, party, wmax + 1);
+			if (j)
+				json_array_append_new(cosigned, j);
+		}
+	}
+	qsort(set.v, set.n, sizeof(*set.v), cmp_idx);
+	struct add_ctx a = { json_array(), n->store, id, cp.size, err };
+	if (!a.arr) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	arr = a.arr;
+	for (size_t i = 0; i < set.n; i++)
+		if ((rc = add_entry(&a, set.v[i])))
+			goto out;
+	if ((rc = parley_store_channel_charter(n->store, id, &charter, err)) ||
+		(rc = parley_json_parse((const char *)charter.data, charter.len, PARLEY_CHARTER_MAX_BYTES, &cj, err)))
+		goto out;
+	doc = json_pack("{s:i, s:I, s:O, s:s%, s:O, s:{s:I, s:I}}", "parley_proof", PARLEY_PROOF_VERSION, "subject",
+		(json_int_t)subject, "charter", cj, "checkpoint", (const char *)note.data, note.len, "entries", arr,
 		"complete", "from", (json_int_t)subject, "to", (json_int_t)range_to);
+	if (!doc) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (json_array_size(cosigned))
+		json_object_set(doc, "cosigned", cosigned);
+	if (json_array_size(reads))
+		json_object_set(doc, "reads", reads);
 	if (reveal) {
 		parley_entry e;
 		uint8_t key[PARLEY_KEY_LEN];
@@ -1496,6 +1711,7 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		parley_b64(kb, key, sizeof(key));
 		sodium_memzero(key, sizeof(key));
 		json_object_set_new(doc, "content_key", json_string(kb));
+		sodium_memzero(kb, sizeof(kb));
 	}
 	char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	parley_buf_reset(out);
@@ -1503,9 +1719,16 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	free(s);
 out:
+	if (online)
+		parley_client_release(&cl);
 	json_decref(doc);
 	json_decref(cj);
-	free(ts);
+	json_decref(arr);
+	json_decref(cosigned);
+	json_decref(reads);
+	parley_workflow_release(&wf);
+	free(hc.v);
+	free(set.v);
 	parley_buf_release(&note);
 	parley_buf_release(&fresh);
 	parley_buf_release(&charter);

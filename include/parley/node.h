@@ -102,16 +102,27 @@ parley_code parley_node_entry_get(parley_node *n, const uint8_t id[32], uint64_t
 	parley_err *err) PARLEY_WUR;
 void parley_node_entry_release(parley_node_entry *e);
 
+/*
+ * The workflow of a channel's whole replica (threads, obligations, deliveries)
+ * judged at now_ms, with the cosignatures on the last verified checkpoint as
+ * attestations. Release *out with parley_workflow_release.
+ */
+parley_code parley_node_workflow(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
+	parley_err *err) PARLEY_WUR;
+
 /* The threads of a channel's replica, their states at now_ms. *out is to be freed. */
 parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
 	size_t *nout, parley_err *err) PARLEY_WUR;
 
 /*
- * A proof bundle for entry `subject` (docs/protocol.md): syncs when the relay
- * answers, then assembles the charter, the last verified checkpoint (with the
- * cosignatures the relay holds for it), the entry, its thread and receipts,
- * and the consecutive entries up to the first one integrated after each unmet
- * deadline, each with its inclusion proof. With reveal, the content key too.
+ * A proof bundle for entry `subject` (docs/protocol.md §7): syncs when the
+ * relay answers, then assembles the charter, the last verified checkpoint
+ * (with the cosignatures the relay holds for it), the entry, its thread and
+ * receipts, the consecutive entries up to the first one integrated after each
+ * deadline not met in time, each recipient's own attestation of the log past
+ * its deadlines (its chain of entries, or a checkpoint it cosigned) and, for a
+ * recipient without a receipt, its earliest signed read past the entry; each
+ * entry with its inclusion proof. With reveal, the content key too.
  */
 parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t subject, bool reveal, parley_buf *out,
 	parley_err *err) PARLEY_WUR;
