@@ -839,24 +839,38 @@ out:
 	return ret;
 }
 
-/* Milliseconds to the next deadline of an unfinished thread: negative when overdue; INT64_MAX for none. */
-static int64_t urgency(const parley_thread *t, uint64_t now)
+/*
+ * Milliseconds to the next deadline of a thread that someone still owes an answer
+ * in: negative when overdue; INT64_MAX for none. *which is that obligation.
+ */
+static int64_t urgency(const parley_workflow *wf, const parley_thread *t, uint64_t now, const parley_obligation **which)
 {
 	int64_t u = INT64_MAX;
-	if (t->closed_ms || t->answered_ms)
+	if (which)
+		*which = NULL;
+	if (t->closed_ms)
 		return INT64_MAX;
-	if (t->ack_deadline_ms && !t->ack_ms)
-		u = (int64_t)t->ack_deadline_ms - (int64_t)now;
-	if (t->respond_deadline_ms && (int64_t)t->respond_deadline_ms - (int64_t)now < u)
-		u = (int64_t)t->respond_deadline_ms - (int64_t)now;
+	for (size_t i = t->obl_first; i < t->obl_first + t->nobl; i++) {
+		const parley_obligation *o = &wf->obl[i];
+		if (o->has_entry || o->outcome == PARLEY_OUT_NOT_APPLICABLE)
+			continue;
+		int64_t d = (int64_t)o->deadline_ms - (int64_t)now;
+		if (d < u) {
+			u = d;
+			if (which)
+				*which = o;
+		}
+	}
 	return u;
 }
+
+static const parley_workflow *sort_wf; /* qsort has no context argument */
 
 static int cmp_threads(const void *a, const void *b)
 {
 	const parley_thread *x = a, *y = b;
 	uint64_t now = parley_now_ms();
-	int64_t ux = urgency(x, now), uy = urgency(y, now);
+	int64_t ux = urgency(sort_wf, x, now, NULL), uy = urgency(sort_wf, y, now, NULL);
 	if (ux != uy)
 		return ux < uy ? -1 : 1;
 	return x->opener < y->opener ? 1 : x->opener > y->opener ? -1 : 0;
@@ -890,6 +904,7 @@ static int cmd_status(int argc, char **argv)
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
+	parley_workflow wf = PARLEY_WORKFLOW_INIT;
 	parley_thread *ts = NULL;
 	size_t nt = 0;
 	uint8_t id[32];
@@ -909,10 +924,19 @@ static int cmd_status(int argc, char **argv)
 		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
-	if (parley_node_threads(node, id, now, &ts, &nt, &err)) {
+	if (parley_node_workflow(node, id, now, &wf, &err)) {
 		ret = cli_fail(&err);
 		goto out;
 	}
+	/* most urgent first; the obligations stay where the engine put them */
+	nt = wf.nthreads;
+	ts = malloc((nt ? nt : 1) * sizeof(*ts));
+	if (!ts) {
+		ret = cli_failf("out of memory");
+		goto out;
+	}
+	memcpy(ts, wf.threads, nt * sizeof(*ts));
+	sort_wf = &wf;
 	qsort(ts, nt, sizeof(*ts), cmp_threads);
 	const parley_charter *ch = parley_node_charter(node, id);
 	json_t *arr = as_json ? json_array() : NULL;
@@ -923,13 +947,14 @@ static int cmd_status(int argc, char **argv)
 	for (size_t i = 0; i < nt; i++) {
 		parley_thread *t = &ts[i];
 		const parley_party *rq = parley_charter_party_by_keyid(ch, t->requester);
-		int64_t u = urgency(t, now);
-		char when[64] = "-", d[24];
-		if (u != INT64_MAX) {
+		const parley_obligation *next;
+		int64_t u = urgency(&wf, t, now, &next);
+		char when[96] = "-", d[24];
+		if (u != INT64_MAX && next) {
+			const parley_party *owes = parley_charter_party_by_keyid(ch, next->party);
 			fmt_duration(d, sizeof(d), (uint64_t)(u < 0 ? -u : u));
-			bool ack = t->ack_deadline_ms && !t->ack_ms &&
-				(int64_t)t->ack_deadline_ms - (int64_t)now == u;
-			snprintf(when, sizeof(when), "%s %s %s", ack ? "acknowledge" : "respond", u < 0 ? "overdue by" : "in", d);
+			snprintf(when, sizeof(when), "%s %s %s (%s)", parley_obl_kind_name(next->kind),
+				u < 0 ? "overdue by" : "in", d, owes ? owes->key.name : "?");
 		} else if (t->type == PARLEY_T_PING && t->answered_ms) {
 			fmt_duration(d, sizeof(d), t->answered_ms - t->opened_ms);
 			snprintf(when, sizeof(when), "round trip %s", d);
@@ -967,6 +992,25 @@ static int cmd_status(int argc, char **argv)
 #undef TIME_FIELD
 		json_object_set_new(o, "escalations", json_integer(t->escalations));
 		json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000));
+		json_t *obl = json_array();
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *ob = &wf.obl[k];
+			const parley_party *p = parley_charter_party_by_keyid(ch, ob->party);
+			json_t *jo;
+			iso_ms(b1, ob->deadline_ms);
+			jo = json_pack("{s:s, s:s, s:s, s:s, s:b}", "party", p ? p->key.name : "?", "kind",
+				parley_obl_kind_name(ob->kind), "deadline", b1, "outcome", parley_outcome_name(ob->outcome),
+				"overdue", ob->overdue);
+			if (jo && ob->has_entry) {
+				iso_ms(b1, ob->at_ms);
+				json_object_set_new(jo, "at", json_string(b1));
+				json_object_set_new(jo, "entry", json_integer((json_int_t)ob->entry));
+			}
+			if (jo && ob->outcome == PARLEY_OUT_LATE)
+				json_object_set_new(jo, "late_by_ms", json_integer((json_int_t)ob->late_by_ms));
+			json_array_append_new(obl, jo);
+		}
+		json_object_set_new(o, "obligations", obl);
 		json_array_append_new(arr, o);
 	}
 	if (as_json) {
@@ -977,6 +1021,7 @@ static int cmd_status(int argc, char **argv)
 	}
 out:
 	free(ts);
+	parley_workflow_release(&wf);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
@@ -999,7 +1044,8 @@ static int cmd_thread(int argc, char **argv)
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
-	parley_thread t;
+	parley_workflow wf = PARLEY_WORKFLOW_INIT;
+	const parley_thread *tp;
 	uint8_t id[32];
 	uint64_t n, size;
 	int c, ret;
@@ -1014,30 +1060,46 @@ static int cmd_thread(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
 		return cli_usage_error("thread", "expected the index of the entry that opened the thread");
-	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)) || (ret = thread_at(node, id, n, &t)))
+	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
+	if (parley_node_workflow(node, id, parley_now_ms(), &wf, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if (!(tp = parley_workflow_thread(&wf, n))) {
+		ret = cli_failf("entry %llu does not open a thread (see 'parley inbox')", (unsigned long long)n);
+		goto out;
+	}
+	const parley_thread t = *tp;
 	const parley_charter *ch = parley_node_charter(node, id);
 	char b[32], d[24];
 	printf("thread %llu: %s, %s\n", (unsigned long long)n, parley_type_name(t.type), parley_thread_state_name(t.state));
 	iso_ms(b, t.opened_ms);
 	printf("opened:        %s\n", b);
-	if (t.ack_deadline_ms) {
-		iso_ms(b, t.ack_deadline_ms);
-		printf("acknowledge by %s", b);
-		if (t.ack_ms) {
-			fmt_duration(d, sizeof(d), t.ack_ms - t.opened_ms);
-			printf(" (acknowledged after %s%s)", d, t.ack_ms <= t.ack_deadline_ms ? ", in time" : ", LATE");
+	/* one line per obligation: who owes what by when, and what the log shows */
+	for (size_t k = t.obl_first; k < t.obl_first + t.nobl; k++) {
+		const parley_obligation *o = &wf.obl[k];
+		const parley_party *p = parley_charter_party_by_keyid(ch, o->party);
+		iso_ms(b, o->deadline_ms);
+		printf("%-11s %-10s by %s: %s", parley_obl_kind_name(o->kind), p ? p->key.name : "?", b,
+			parley_outcome_name(o->outcome));
+		if (o->has_entry) {
+			fmt_duration(d, sizeof(d), o->at_ms - t.opened_ms);
+			printf(" (entry %llu, after %s)", (unsigned long long)o->entry, d);
+		} else if (o->overdue) {
+			fmt_duration(d, sizeof(d), parley_now_ms() - o->deadline_ms);
+			printf(" (overdue by %s)", d);
 		}
+		if (o->why && o->why != PARLEY_WHY_PENDING)
+			printf(": %s", parley_obl_why_text(o->why));
 		printf("\n");
 	}
-	if (t.respond_deadline_ms) {
-		iso_ms(b, t.respond_deadline_ms);
-		printf("respond by     %s", b);
-		if (t.answered_ms) {
-			fmt_duration(d, sizeof(d), t.answered_ms - t.opened_ms);
-			printf(" (answered after %s%s)", d, t.answered_ms <= t.respond_deadline_ms ? ", in time" : ", LATE");
-		}
-		printf("\n");
+	if (t.nobl) {
+		parley_verdict v = parley_workflow_verdict(&wf, &t);
+		parley_buf vt = PARLEY_BUF_INIT;
+		if (parley_verdict_text(ch, &wf, &t, &v, &vt) == PARLEY_OK)
+			printf("verdict:       %.*s\n", (int)vt.len, (const char *)vt.data);
+		parley_buf_release(&vt);
 	}
 	if (t.type == PARLEY_T_PING && t.answered_ms) {
 		fmt_duration(d, sizeof(d), t.answered_ms - t.opened_ms);
@@ -1064,6 +1126,7 @@ static int cmd_thread(int argc, char **argv)
 		parley_node_entry_release(&e);
 	}
 out:
+	parley_workflow_release(&wf);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
