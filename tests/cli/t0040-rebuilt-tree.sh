@@ -1,0 +1,97 @@
+#!/bin/sh
+# Whoever holds the relay key (a party may run the relay) can sign a tree that leaves
+# out a recipient's acknowledgement. A proof built on it must not blame that recipient:
+# blame needs the recipient's own signature on the log past the deadline (its cosignature,
+# or its own entries chained without a gap), and without it the verdict is
+# missed-unconfirmed ("the relay's log shows no answer"), never missed.
+. "$(dirname "$0")/lib.sh"
+
+mkparty cert-a; mkparty cert-b; mkparty relay
+start_fake_relay served
+"$PARLEY" charter new --title rebuilt --party keys/cert-a.pub --party keys/cert-b.pub --scope ip-theft \
+	--deadline acknowledge=2 --deadline respond=3600 \
+	--relay "$FAKE_URL" --relay-key keys/relay.pub --out c.json || fail "charter"
+for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
+CHAN=$("$PARLEY" charter verify c.json)
+T0=$(( $(date +%s) * 1000 - 60000 ))
+
+# serve MS:FILE...: the log the relay-key holder serves, each entry with its integration time, signed
+serve() {
+	python3 - "$@" <<'PY' || fail "serve"
+import base64, json, struct, sys
+log = []
+for arg in sys.argv[1:]:
+    ms, f = arg.split(':', 1)
+    log.append({'integrated_ms': int(ms), 'entry': base64.b64encode(open(f, 'rb').read()).decode()})
+json.dump(log, open('served/log.json', 'w'))
+with open('leaves.txt', 'w') as out:
+    for e in log:
+        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
+PY
+	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
+	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
+	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$(wc -l < leaves.txt)" "$b64" > cp.txt
+	"$PARLEY" note sign --key keys/relay.key cp.txt > served/checkpoint.note || fail "sign checkpoint"
+}
+mk() { # OUT KEY TYPE SEQ PREV-OR-- CREATED extra...
+	out=$1; key=$2; type=$3; seq=$4; prev=$5; created=$6; shift 6
+	to=cert-b; [ "$key" = cert-b ] && to=cert-a
+	set -- --key keys/$key.key --charter c.json --to $to --type "$type" --category ip-theft --text "$out" \
+		--seq "$seq" --created "$created" --out "$out" "$@"
+	[ "$prev" = - ] || set -- "$@" --prev "$prev"
+	"$PARLEY" entry new "$@" || fail "entry $out"
+}
+prove_as_a() { # the relay-key holder, cert-a, proves entry 0 from what it serves
+	rm -rf a
+	"$PARLEY" --home a join c.json --key keys/cert-a.key >/dev/null || fail "join a"
+	p 0 --home a sync
+	p 0 --home a prove 0
+	cp out proof.json
+	p 0 check-proof --json proof.json
+	cp out proof-out.json
+	p 0 check-proof proof.json
+}
+verdict() { python3 -c "import json; print(json.load(open('proof-out.json'))['verdict']['code'])"; }
+ack_outcome() {
+	python3 -c "
+import json; r = json.load(open('proof-out.json'))
+print([o['outcome'] for o in r['obligations'] if o['kind'] == 'acknowledge' and o['party'] == 'cert-b'][0])"
+}
+
+mk e1 cert-a notification 1 - $T0
+mk r1 cert-b receipt 1 - $((T0 + 100)) --thread 0 --ref 0
+mk k1 cert-b acknowledgement 2 r1 $((T0 + 200)) --thread 0 --ref 0
+mk x1 cert-a notification 2 e1 $((T0 + 10000))
+
+# the honest log: cert-b acknowledged in time
+serve $T0:e1 $((T0 + 100)):r1 $((T0 + 200)):k1 $((T0 + 10000)):x1
+prove_as_a
+[ "$(ack_outcome)" = met ] || fail "honest log: acknowledge should be met, got $(ack_outcome)"
+
+# the rebuilt tree, signed with the relay key, without cert-b's acknowledgement
+serve $T0:e1 $((T0 + 100)):r1 $((T0 + 10000)):x1
+prove_as_a
+[ "$(ack_outcome)" = missed-unconfirmed ] || fail "rebuilt tree: expected missed-unconfirmed, got $(ack_outcome)"
+[ "$(verdict)" = missed-unconfirmed ] || fail "rebuilt tree: verdict $(verdict)"
+has_out "MISSED-UNCONFIRMED"
+has_out "cert-b has not signed a view of the log past the deadline"
+if grep -q "accountable" out; then fail "the proof blames cert-b on a tree it never signed"; fi
+
+# cert-b's later response cannot be kept without its acknowledgement: a gap in its sequence
+mk k2 cert-b response 3 k1 $((T0 + 11000)) --thread 0 --ref 0
+# (the node itself refuses such a log: a gap in cert-b's sequence)
+serve $T0:e1 $((T0 + 100)):r1 $((T0 + 10000)):x1 $((T0 + 11000)):k2
+rm -rf a2
+"$PARLEY" --home a2 join c.json --key keys/cert-a.key >/dev/null || fail "join a2"
+p 1 --home a2 sync
+has_err "sequence number 3, expected 2"
+
+# cert-b's own entry after the deadline, chained from its receipt, attests the log: missed
+mk y1 cert-b notification 2 r1 $((T0 + 12000))
+serve $T0:e1 $((T0 + 100)):r1 $((T0 + 10000)):x1 $((T0 + 12000)):y1
+prove_as_a
+[ "$(ack_outcome)" = missed ] || fail "attested: expected missed, got $(ack_outcome)"
+[ "$(verdict)" = missed ] || fail "attested: verdict $(verdict)"
+has_out "accountable"
+
+done_ok
