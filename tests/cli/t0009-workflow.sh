@@ -46,20 +46,32 @@ cp out missed.json
 p 0 check-proof missed.json
 has_out "^proof valid"
 has_out "delivered:    to cert-b at .* (its receipt, entry"
-has_out "acknowledge   by .*: MISSED"
-has_out "verdict:      delivered, not acknowledged in time"
+# cert-b's node has not signed the log past the deadline yet: the relay's word alone blames no one
+has_out "acknowledge   cert-b by .*: MISSED-UNCONFIRMED"
+has_out "verdict:      missed-unconfirmed: the relay's log shows no answer to entry $T from cert-b"
 p 0 check-proof --json missed.json
 python3 -c "
 import json; r=json.load(open('out'))
-assert r['valid'] and r['acknowledge']['outcome']=='missed' and r['respond']['outcome']=='missed'
+o = {x['kind']: x for x in r['obligations']}
+assert r['valid'] and o['acknowledge']['outcome']=='missed-unconfirmed' and o['respond']['outcome']=='missed-unconfirmed', o
+assert o['acknowledge']['party']=='cert-b' and o['acknowledge']['at'] is None and o['acknowledge']['late_by_ms'] is None
+assert r['verdict']['code']=='missed-unconfirmed' and r['verdict']['parties']==['cert-b'], r['verdict']
 assert r['delivery'][0]['delivered'] and r['subject']['sender']=='cert-a'" || fail "check-proof --json"
+# once its node has synced past the deadline, cert-b's own entries attest the log: missed, accountable
+p 0 --home b sync
+p 0 --home a prove "$T"
+cp out missed.json
+p 0 check-proof missed.json
+has_out "acknowledge   cert-b by .*: MISSED: the log shows every entry up to"
+has_out "verdict:      missed: cert-b did not acknowledge or respond to entry $T by the deadline"
 
 # thread 0 proven met, content revealed
 p 0 --home a prove 0 --reveal
 cp out met.json
 p 0 check-proof met.json
-has_out "acknowledge   by .*: MET, at .* by cert-b"
-has_out "respond       by .*: MET"
+has_out "acknowledge   cert-b by .*: MET, at"
+has_out "respond       cert-b by .*: MET"
+has_out "verdict:      met: cert-b met every deadline of entry 0"
 has_out "scan of voter rolls"
 has_out "198.51.100.23"
 

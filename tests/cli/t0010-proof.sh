@@ -44,7 +44,7 @@ tamper "entry dropped from the range" "d['entries'] = [e for e in d['entries'] i
 tamper "entry duplicated" "d['entries'].append(d['entries'][0])" "appears twice"
 tamper "subject swapped" "d['subject'] = 999" "subject entry 999 is not in the bundle"
 tamper "unknown field" "d['note'] = 'trust me'" "unknown field 'note'"
-tamper "version" "d['parley_proof'] = 2" "not a parley proof bundle"
+tamper "version" "d['parley_proof'] = 1" "not a parley proof bundle"
 printf 'not json' > bad.json
 p 1 check-proof bad.json
 p 1 check-proof missing.json
