@@ -565,6 +565,9 @@ static parley_code render_text(const struct proof *p, parley_buf *out)
 			else if (dv->how == PARLEY_DLV_READ)
 				ADD("delivered:    held by %s by %s (its signed request for entries from %llu)\n", nm, b1,
 					(unsigned long long)dv->entry);
+			else if (dv->how == PARLEY_DLV_REPORT)
+				ADD("delivered:    held by %s by %s (its own unreadable report, entry %llu, which the seal check refutes)\n",
+					nm, b1, (unsigned long long)dv->entry);
 			else
 				ADD("delivered:    to %s: NOT SHOWN: no receipt or signed read by %s (the relay may be withholding it)\n",
 					nm, nm);
@@ -669,6 +672,9 @@ static json_t *render_json(const struct proof *p)
 			bad |= !o;
 			if (!bad && dv->how == PARLEY_DLV_RECEIPT)
 				bad |= jset(o, "evidence", json_string("receipt")) | jset(o, "at", tstr(dv->at_ms)) |
+					jset(o, "entry", json_integer((json_int_t)dv->entry));
+			if (!bad && dv->how == PARLEY_DLV_REPORT)
+				bad |= jset(o, "evidence", json_string("refuted unreadable report")) | jset(o, "at", tstr(dv->at_ms)) |
 					jset(o, "entry", json_integer((json_int_t)dv->entry));
 			if (!bad && dv->how == PARLEY_DLV_READ)
 				bad |= jset(o, "evidence", json_string("signed read")) | jset(o, "at", tstr(dv->at_ms)) |

@@ -470,6 +470,14 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 			dv->at_ms = in->read_ms[pi];
 			dv->entry = in->read_from[pi];
 		}
+		/* it said it held the entry and could not open it; the seal shows it could */
+		if (dv->how == PARLEY_DLV_NONE && dv->unreadable && dv->seal == PARLEY_SEAL_OK) {
+			dv->how = PARLEY_DLV_REPORT;
+			dv->entry = dv->unreadable_entry;
+			for (size_t k = 0; k < in->n; k++)
+				if (in->v[k].index == dv->unreadable_entry)
+					dv->at_ms = in->v[k].ms;
+		}
 	}
 	for (size_t i = t->obl_first; i < t->obl_first + t->nobl; i++) {
 		parley_obligation *o = &wf->obl[i];

@@ -91,7 +91,8 @@ typedef struct parley_obligation {
 	uint64_t witness_ms;
 } parley_obligation;
 
-enum parley_delivery_how { PARLEY_DLV_NONE = 0, PARLEY_DLV_RECEIPT, PARLEY_DLV_READ };
+/* how: a receipt; a signed read past the entry; its own unreadable report that the seal check refutes */
+enum parley_delivery_how { PARLEY_DLV_NONE = 0, PARLEY_DLV_RECEIPT, PARLEY_DLV_READ, PARLEY_DLV_REPORT };
 enum parley_seal { PARLEY_SEAL_UNKNOWN = 0, PARLEY_SEAL_OK, PARLEY_SEAL_BAD };
 
 /* What shows that one recipient held the opening entry. */
