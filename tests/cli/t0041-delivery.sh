@@ -40,7 +40,7 @@ p 1 check-proof bad.json
 has_err "read 0 by cert-b"
 
 # 2. a seal to a key cert-b does not hold (cert-c's first entry): cert-b's node reports it unreadable
-"$PARLEY" entry new --key keys/cert-c.key --charter c.json --to cert-b --type notification --category ip-theft \
+"$PARLEY" entry new --key keys/cert-c.key --charter c.json --to cert-b,cert-c --type notification --category ip-theft \
 	--text "sealed wrong" --seq 1 --unchecked --seal-to cert-b=keys/wrong.pub --out bad.bin || fail "bad seal"
 p 0 api --relay "$RELAY_URL" --key keys/cert-c.key --data bad.bin POST "/v1/channels/$CHANNEL/entries"
 S=$(python3 -c "import json,sys; print(json.loads(open('out').read().split(chr(10),1)[1])['index'])")
