@@ -271,6 +271,7 @@ static parley_code parse_scope(parley_charter *c, const json_t *s, parley_err *e
 static parley_code parse_deadlines(parley_charter *c, const json_t *d, parley_err *err)
 {
 	static const char *const allowed[] = { "acknowledge", "respond", NULL };
+	static const char *const ping_allowed[] = { "respond", NULL };
 	const char *k;
 	json_t *v;
 	char path[96];
@@ -280,6 +281,14 @@ static parley_code parse_deadlines(parley_charter *c, const json_t *d, parley_er
 	json_object_foreach((json_t *)d, k, v) {
 		unsigned t = parley_type_from_name(k);
 		snprintf(path, sizeof(path), "charter.deadlines.%.60s", k);
+		if (t == PARLEY_T_PING) { /* a ping is answered or not: one deadline */
+			if (!(c->types & (1u << t)))
+				return parley_fail(err, PARLEY_E_FORMAT, "%s: type is not in charter.scope.types", path);
+			if (check_members(v, path, ping_allowed, ping_allowed, err) ||
+				get_int(v, "respond", path, 1, PARLEY_DEADLINE_MAX, &c->dl[t].respond, err))
+				return PARLEY_E_FORMAT;
+			continue;
+		}
 		if (!t || !parley_type_opens_thread(t))
 			return parley_fail(err, PARLEY_E_FORMAT,
 				"%s: deadlines are set only for types that open a thread", path);
@@ -523,6 +532,9 @@ parley_code parley_charter_new(const parley_charter_spec *sp, parley_charter **o
 	json_object_set_new(b, "scope", scope);
 
 	json_t *dl = json_object();
+	if ((types & (1u << PARLEY_T_PING)) && sp->deadlines[PARLEY_T_PING].respond)
+		json_object_set_new(dl, parley_type_name(PARLEY_T_PING),
+			json_pack("{s:I}", "respond", (json_int_t)sp->deadlines[PARLEY_T_PING].respond));
 	for (unsigned t = 1; t <= PARLEY_TYPE_MAX; t++) {
 		if (!parley_type_opens_thread(t) || !(types & (1u << t)))
 			continue;

@@ -35,6 +35,7 @@ static const char usage_text[] =
 	"  --deadline acknowledge=SECONDS   for every type that opens a thread (default 7200)\n"
 	"  --deadline respond=SECONDS       likewise (default 172800)\n"
 	"  --deadline TYPE:acknowledge=SECONDS, --deadline TYPE:respond=SECONDS  for one type\n"
+	"  --deadline ping:respond=SECONDS  pings must be answered within it (default: no deadline)\n"
 	"  --escalation L1,L2,...  the escalation ladder (default technical,diplomatic,political)\n"
 	"  --psi-max N, --psi-min N, --psi-per-day N   PSI limits (defaults 100000, 10, 10)\n"
 	"  --tlp LEVEL             default TLP: clear, green, amber (default), amber+strict, red\n"
@@ -86,9 +87,15 @@ static int set_deadline(parley_charter_spec *sp, const char *arg)
 	if ((colon = strchr(buf, ':'))) {
 		*colon = 0;
 		t = parley_type_from_name(buf);
+		what = colon + 1;
+		if (t == PARLEY_T_PING) { /* a ping has one deadline: to be answered */
+			if (strcmp(what, "respond") != 0)
+				return -1;
+			sp->deadlines[t].respond = (int64_t)secs;
+			return 0;
+		}
 		if (!t || !parley_type_opens_thread(t))
 			return -1;
-		what = colon + 1;
 	}
 	for (unsigned u = 1; u <= PARLEY_TYPE_MAX; u++) {
 		if (!parley_type_opens_thread(u) || (t && u != t))
@@ -215,7 +222,7 @@ static int charter_new(int argc, char **argv)
 		case 'D':
 			if (set_deadline(&sp, optarg)) {
 				ret = cli_usage_error("charter new",
-					"--deadline takes acknowledge=SECONDS, respond=SECONDS or TYPE:acknowledge=SECONDS (TYPE opening a thread)");
+					"--deadline takes acknowledge=SECONDS, respond=SECONDS, TYPE:acknowledge=SECONDS (TYPE opening a thread) or ping:respond=SECONDS");
 				goto out;
 			}
 			break;
