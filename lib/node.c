@@ -14,6 +14,7 @@
 #include "parley/client.h"
 #include "parley/jcs.h"
 #include "parley/node.h"
+#include "parley/remote.h"
 #include "parley/note.h"
 #include "parley/payload.h"
 #include "parley/proof.h"
