@@ -734,7 +734,7 @@ static const char *kinds(const parley_workflow *wf, const parley_thread *t, cons
 		else
 			r = true;
 	}
-	return a && r ? "acknowledge or respond" : r ? "respond" : "acknowledge";
+	return a && r ? "acknowledge or respond to" : r ? "respond to" : "acknowledge";
 }
 
 parley_code parley_verdict_text(const parley_charter *ch, const parley_workflow *wf, const parley_thread *t,
@@ -753,11 +753,11 @@ parley_code parley_verdict_text(const parley_charter *ch, const parley_workflow 
 			parley_buf_addf(out, " met every deadline of entry %llu", n);
 	case PARLEY_V_LATE:
 		return rc ? rc : (rc = names(out, ch, v)) ? rc :
-			parley_buf_addf(out, " answered entry %llu after a deadline had passed (%s), as %s own signed entries show", n,
-				kinds(wf, t, v, PARLEY_OUT_LATE), many ? "their" : "its");
+			parley_buf_addf(out, " did %s entry %llu, but only after the deadline, as %s own signed entries show",
+				kinds(wf, t, v, PARLEY_OUT_LATE), n, many ? "their" : "its");
 	case PARLEY_V_MISSED:
 		return rc ? rc : (rc = names(out, ch, v)) ? rc :
-			parley_buf_addf(out, " did not %s to entry %llu by the deadline; %s own signature covers the log past it and %s held the entry, so %s accountable",
+			parley_buf_addf(out, " did not %s entry %llu by the deadline; %s own signature covers the log past it and %s held the entry, so %s accountable",
 				kinds(wf, t, v, PARLEY_OUT_MISSED), n, many ? "their" : "its", many ? "they" : "it",
 				many ? "they are" : "it is");
 	case PARLEY_V_MISSED_UNCONFIRMED:
