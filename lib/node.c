@@ -1463,8 +1463,8 @@ static json_t *read_json(const parley_charter *ch, const parley_signed_read *r)
 	const parley_party *p = parley_charter_party_by_keyid(ch, r->keyid);
 	if (!p)
 		return NULL;
-	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "party", p->key.name, "target", r->target, "time_ms",
-		(json_int_t)r->time_ms, "nonce", r->nonce, "signature", r->sig);
+	return json_pack("{s:s, s:I, s:s, s:I, s:s, s:s}", "party", p->key.name, "from", (json_int_t)r->from, "target",
+		r->target, "time_ms", (json_int_t)r->time_ms, "nonce", r->nonce, "signature", r->sig);
 }
 
 /* A further checkpoint the party cosigned, with the consistency proof to ours; NULL when the relay has none. */

@@ -277,20 +277,21 @@ static parley_code check_reads(struct proof *p, const json_t *arr, parley_err *e
 			   *target = json_string_value(json_object_get(v, "target")),
 			   *nonce = json_string_value(json_object_get(v, "nonce")),
 			   *sig = json_string_value(json_object_get(v, "signature"));
-		json_t *jt = json_object_get(v, "time_ms");
+		json_t *jt = json_object_get(v, "time_ms"), *jf = json_object_get(v, "from");
 		const parley_party *pp = party ? parley_charter_party(p->ch, party) : NULL;
 		parley_signed_read r;
 		uint64_t from = 0;
 		parley_code rc;
 		memset(&r, 0, sizeof(r));
 		if (!json_is_object(v) || !party || !target || !nonce || !sig || !json_is_integer(jt) ||
-			json_integer_value(jt) < 0 || strlen(target) >= sizeof(r.target) || strlen(nonce) >= sizeof(r.nonce) ||
+			json_integer_value(jt) < 0 || !json_is_integer(jf) || json_integer_value(jf) < 0 || strlen(target) >= sizeof(r.target) || strlen(nonce) >= sizeof(r.nonce) ||
 			strlen(sig) >= sizeof(r.sig))
 			return parley_fail(err, PARLEY_E_FORMAT, "proof: read %zu is malformed", i);
 		if (!pp || pp->role != PARLEY_ROLE_PARTY)
 			return parley_fail(err, PARLEY_E_VERIFY, "proof: read %zu: '%s' is not a party of the charter", i, party);
 		memcpy(r.keyid, pp->key.keyid, 4);
 		r.time_ms = (uint64_t)json_integer_value(jt);
+		r.from = (uint64_t)json_integer_value(jf);
 		memcpy(r.target, target, strlen(target) + 1);
 		memcpy(r.nonce, nonce, strlen(nonce) + 1);
 		memcpy(r.sig, sig, strlen(sig) + 1);
