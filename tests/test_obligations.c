@@ -65,6 +65,7 @@ static parley_charter *charter4(int64_t valid_until, bool short_deadlines)
 		sp.deadlines[PARLEY_T_REQUEST_ASSIST].respond = 120;
 		sp.deadlines[PARLEY_T_CONSULTATION].acknowledge = 1;
 		sp.deadlines[PARLEY_T_CONSULTATION].respond = 2;
+		sp.deadlines[PARLEY_T_PING].respond = 300; /* a ping then owes a respond deadline */
 	}
 	if (parley_charter_new(&sp, &c, &err))
 		fail_msg("charter: %s", err.msg);
@@ -617,7 +618,9 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 					who_of(V1[i].h.sender) == PA)
 					e->recorded = true;
 		}
-		bool delivered = (b_dv[p] == DV_RECEIPT) || (b_dv[p] == DV_READ && facts);
+		/* §7.0.2: a receipt, a signed read, or its own unreadable report that the seal check refutes */
+		bool delivered = (b_dv[p] == DV_RECEIPT) || (b_dv[p] == DV_READ && facts) ||
+			(b_dv[p] == DV_UNREADABLE && pseal == PARLEY_SEAL_OK);
 		codes[r] = spec_party_code(&x[r][0], 3, delivered);
 	}
 	unsigned want_parties;
@@ -636,12 +639,16 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 		EXPECT_EQ("delivery present", d != NULL, 1);
 		if (!d)
 			continue;
-		int how = b_dv[p] == DV_RECEIPT ? PARLEY_DLV_RECEIPT : b_dv[p] == DV_READ && facts ? PARLEY_DLV_READ : PARLEY_DLV_NONE;
+		uint8_t pseal = facts ? in.seal[cidx(ch, p)] : PARLEY_SEAL_UNKNOWN;
+		int how = b_dv[p] == DV_RECEIPT ? PARLEY_DLV_RECEIPT : b_dv[p] == DV_READ && facts ? PARLEY_DLV_READ :
+			b_dv[p] == DV_UNREADABLE && pseal == PARLEY_SEAL_OK ? PARLEY_DLV_REPORT : PARLEY_DLV_NONE;
 		EXPECT_EQ(p == PB ? "cert-b delivery" : "cert-c delivery", d->how, how);
 		if (how == PARLEY_DLV_RECEIPT)
 			EXPECT_EQ("receipt entry", d->entry, idx[p][TAG_RECEIPT]);
 		if (how == PARLEY_DLV_READ)
 			EXPECT_EQ("read from", d->entry, o + 1);
+		if (how == PARLEY_DLV_REPORT)
+			EXPECT_EQ("report entry", d->entry, idx[p][TAG_UNREAD]);
 		EXPECT_EQ("unreadable reported", d->unreadable, b_dv[p] == DV_UNREADABLE);
 	}
 	EXPECT_EQ("no obligation for the opener or the auditor", obl(&R, PA, 1) || obl(&R, PD, 1) || obl(&R, PD, 2), 0);
@@ -797,7 +804,7 @@ static void model(const parley_wf_input *in, const parley_wf_entry *op, m_thread
 	for (int r = 0; r < m->nrec; r++) {
 		int p = m->rec[r], pi = cidx(c, p);
 		int seal = !m->facts ? PARLEY_SEAL_UNKNOWN : in->content_bad ? PARLEY_SEAL_BAD : in->seal[pi];
-		const parley_wf_entry *receipt = NULL;
+		const parley_wf_entry *receipt = NULL, *report = NULL;
 		bool unread = false;
 		for (size_t i = 0; i < in->n; i++) {
 			const parley_wf_entry *e = &in->v[i];
@@ -806,12 +813,14 @@ static void model(const parley_wf_input *in, const parley_wf_entry *op, m_thread
 				continue;
 			if (e->h.type == PARLEY_T_RECEIPT && !receipt)
 				receipt = e;
-			if (e->h.type == T_UNREADABLE)
-				unread = true;
+			if (e->h.type == T_UNREADABLE && !report)
+				report = e;
 		}
 		bool read = m->facts && in->read[pi];
-		m->how[p] = receipt ? PARLEY_DLV_RECEIPT : read ? PARLEY_DLV_READ : PARLEY_DLV_NONE;
-		m->receipt[p] = receipt ? receipt->index : 0;
+		unread = report != NULL;
+		m->how[p] = receipt ? PARLEY_DLV_RECEIPT : read ? PARLEY_DLV_READ :
+			report && seal == PARLEY_SEAL_OK ? PARLEY_DLV_REPORT : PARLEY_DLV_NONE;
+		m->receipt[p] = receipt ? receipt->index : report ? report->index : 0;
 		m->seal[p] = seal;
 		m->unread[p] = unread;
 		for (int kind = PARLEY_OBL_ACKNOWLEDGE; kind <= PARLEY_OBL_RESPOND; kind++) {
@@ -1089,8 +1098,8 @@ static void test_random_against_model(void **state)
 				if (!d)
 					continue;
 				EXPECT_EQ("delivery how", d->how, m.how[p]);
-				if (m.how[p] == PARLEY_DLV_RECEIPT)
-					EXPECT_EQ("delivery receipt", d->entry, m.receipt[p]);
+				if (m.how[p] == PARLEY_DLV_RECEIPT || m.how[p] == PARLEY_DLV_REPORT)
+					EXPECT_EQ("delivery entry", d->entry, m.receipt[p]);
 				EXPECT_EQ("unreadable reported", d->unreadable, m.unread[p]);
 				if (m.facts)
 					EXPECT_EQ("seal", d->seal, m.seal[p]);
@@ -1438,8 +1447,11 @@ static void test_seal_to_a_wrong_key(void **state)
 			expect_outcome(&r, PB, PARLEY_OBL_ACKNOWLEDGE, PARLEY_OUT_NOT_ESTABLISHED);
 			assert_int_equal(obl(&r, PB, PARLEY_OBL_ACKNOWLEDGE)->why, PARLEY_WHY_UNREADABLE_UNCHECKED);
 			expect_verdict(&r, PARLEY_V_NOT_ESTABLISHED, BIT(PB), NULL, 0);
-		} else { /* the seal was good: the report was false; it saw the log past the deadline */
+		} else { /* the seal was good: the report was false, and shows it held the entry */
 			expect_outcome(&r, PB, PARLEY_OBL_ACKNOWLEDGE, PARLEY_OUT_MISSED);
+			assert_int_equal(dlv(&r, PB)->how, PARLEY_DLV_REPORT);
+			assert_int_equal(dlv(&r, PB)->at_ms, T0 + SEC);
+			expect_verdict(&r, PARLEY_V_MISSED, BIT(PB), NULL, 0);
 		}
 		parley_workflow_release(&r.wf);
 	}
@@ -1528,6 +1540,21 @@ static void test_charter_ended(void **state)
 	assert_int_equal(r.v.code, PARLEY_V_NOT_ESTABLISHED);
 	assert_int_equal(vparties(&r.v), BIT(PB));
 	check_text(ch_ended, &r, text, sizeof(text));
+	if (!strstr(text, "charter had ended"))
+		fail_msg("the reason: %s", text);
+	parley_workflow_release(&r.wf);
+	/* opened at the very end of validity: the charter still held */
+	int64_t vf, vu;
+	parley_charter_validity(ch_ended, &vf, &vu);
+	lg_init(L);
+	o = put(L, PA, (uint64_t)vu * 1000, PARLEY_T_NOTIFICATION, 0, 0, "b");
+	say(L, PB, (uint64_t)vu * 1000 + SEC, PARLEY_T_RECEIPT, o);
+	put(L, PA, (uint64_t)vu * 1000 + 50 * H, PARLEY_T_PSI_REQUEST, 0, 0, "b");
+	in = whole_of(L);
+	in.ch = ch_ended;
+	in.cosigned_size[cidx(ch_ended, PB)] = L->n;
+	eval(&in, o, &r);
+	expect_outcome(&r, PB, PARLEY_OBL_ACKNOWLEDGE, PARLEY_OUT_MISSED);
 	parley_workflow_release(&r.wf);
 }
 
@@ -1633,6 +1660,67 @@ static void test_overdue_and_each_party_for_itself(void **state)
 	parley_workflow_release(&r.wf);
 }
 
+/* A ping, when the charter gives pings a deadline: one respond obligation for its target, met by a ping-response. */
+static void test_ping_with_a_deadline(void **state)
+{
+	(void)state;
+	lg *L = &L3;
+	for (int answered = 0; answered < 2; answered++) {
+		lg_init(L);
+		uint64_t o = put(L, PA, T0, PARLEY_T_PING, 0, 0, "bd");
+		say(L, PB, T0 + SEC, PARLEY_T_RECEIPT, o);
+		if (answered)
+			say(L, PB, T0 + 300 * SEC, PARLEY_T_PING_RESPONSE, o); /* at the deadline */
+		put(L, PA, T0 + 301 * SEC, PARLEY_T_PSI_REQUEST, 0, 0, "b");
+		parley_wf_input in = whole_of(L);
+		in.ch = ch_rand; /* ping: respond within 300 s */
+		in.cosigned_size[cidx(ch_rand, PB)] = L->n;
+		run r;
+		eval(&in, o, &r);
+		assert_int_equal(r.t->nobl, 1);
+		assert_null(obl(&r, PB, PARLEY_OBL_ACKNOWLEDGE));
+		expect_outcome(&r, PB, PARLEY_OBL_RESPOND, answered ? PARLEY_OUT_MET : PARLEY_OUT_MISSED);
+		if (r.v.code != (answered ? PARLEY_V_MET : PARLEY_V_MISSED))
+			fail_msg("ping verdict %s", parley_verdict_code_name(r.v.code));
+		check_text(ch_rand, &r, NULL, 0);
+		parley_workflow_release(&r.wf);
+	}
+}
+
+/*
+ * REGRESSION (open, reported to the lead): a not-established verdict that
+ * concerns several parties for different reasons gives the first party's
+ * reason for all of them. Here cert-b reported the entry unreadable (no
+ * content key to check it) and cert-c answered late in a bundle that lacks
+ * its chain; the text said of both that "the party reported the entry
+ * unreadable", which is false of cert-c. The sentence may give each
+ * party's reason, or none, but not one party's reason as everyone's.
+ */
+static void test_not_established_reason_per_party(void **state)
+{
+	(void)state;
+	lg *L = &L3;
+	char text[512];
+	lg_init(L);
+	uint64_t gap = put(L, PC, T0 - 10 * SEC, PARLEY_T_PSI_REQUEST, 0, 0, "a");
+	uint64_t o = put(L, PA, T0, PARLEY_T_NOTIFICATION, 0, 0, "bc");
+	say(L, PB, T0 + SEC, T_UNREADABLE, o);
+	say(L, PC, T0 + 2 * SEC, PARLEY_T_RECEIPT, o);
+	say(L, PC, T0 + 3 * H, PARLEY_T_ACK, o);
+	say(L, PC, T0 + 50 * H, PARLEY_T_RESPONSE, o);
+	parley_wf_input in = bundle_of(L, o, &gap, 1);
+	run r;
+	eval(&in, o, &r);
+	assert_int_equal(obl(&r, PB, PARLEY_OBL_ACKNOWLEDGE)->why, PARLEY_WHY_UNREADABLE_UNCHECKED);
+	assert_int_equal(obl(&r, PC, PARLEY_OBL_ACKNOWLEDGE)->why, PARLEY_WHY_NOT_ATTESTED);
+	expect_verdict(&r, PARLEY_V_NOT_ESTABLISHED, BIT(PB) | BIT(PC), text, sizeof(text));
+	const char *b = parley_obl_why_text(PARLEY_WHY_UNREADABLE_UNCHECKED), *c = parley_obl_why_text(PARLEY_WHY_NOT_ATTESTED);
+	bool one_for_both = (strstr(text, b) != NULL) != (strstr(text, c) != NULL);
+	parley_workflow_release(&r.wf);
+	if (one_for_both)
+		fail_msg("one party's reason given for both: %s", text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1650,6 +1738,8 @@ int main(void)
 		cmocka_unit_test(test_chain_needs_seq_and_hash),
 		cmocka_unit_test(test_range_must_start_at_the_opener),
 		cmocka_unit_test(test_overdue_and_each_party_for_itself),
+		cmocka_unit_test(test_ping_with_a_deadline),
+		cmocka_unit_test(test_not_established_reason_per_party),
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_random_against_model),
 	};
