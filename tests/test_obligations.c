@@ -1721,6 +1721,135 @@ static void test_not_established_reason_per_party(void **state)
 		fail_msg("one party's reason given for both: %s", text);
 }
 
+/*
+ * Hostile input: any header bytes, keyids outside the charter, any ranges and
+ * facts. The engine must not crash, and whatever it says must be internally
+ * sound: blame only with an attestation, met only with an answer in time.
+ */
+static void test_hostile_inputs(void **state)
+{
+	(void)state;
+	static parley_wf_entry v[64];
+	parley_err err = { 0 };
+	uint8_t stranger[4] = { 0xde, 0xad, 0xbe, 0xef };
+	rs = 0x2545f4914f6cdd1dull;
+	for (unsigned it = 0; it < 1500; it++) {
+		size_t n = rn(64);
+		uint64_t clock = T0, index = rn(3);
+		memset(v, 0, sizeof(v));
+		for (size_t i = 0; i < n; i++) {
+			parley_wf_entry *e = &v[i];
+			e->index = index;
+			index += 1 + (rn(8) == 0 ? rn(3) : 0);
+			clock += rn(4) == 0 ? (uint64_t)rn(60) * H : rn(2) ? rn(100000) : 0;
+			if (rn(12) == 0)
+				clock -= rn(1000000);
+			e->ms = rn(40) == 0 ? rnd() : clock;
+			/* what a caller can hand over: verified (a member's signature), parsed (no recipient twice) */
+			memcpy(e->h.sender, key[rn(3)]->pub.keyid, 4);
+			e->h.seq = rn(6);
+			e->h.prev[0] = (uint8_t)rn(3);
+			e->h.type = (uint8_t)(rn(4) ? 1 + rn(17) : rn(256));
+			e->h.thread = rn(3) ? rn((unsigned)index + 2) : rnd();
+			e->h.nrefs = (uint8_t)rn(PARLEY_ENTRY_MAX_REFS + 1);
+			for (unsigned k = 0; k < e->h.nrefs; k++)
+				e->h.refs[k] = rn(3) ? rn((unsigned)index + 2) : rnd();
+			unsigned want = rn(NP + 2);
+			e->h.nrecip = 0;
+			for (unsigned k = 0; k < want; k++) {
+				int w = (int)rn(NP + 1);
+				const uint8_t *id = w < NP ? key[w]->pub.keyid : stranger;
+				bool dup = false;
+				for (unsigned q = 0; q < e->h.nrecip; q++)
+					dup |= same(e->h.recip[q], id);
+				if (!dup)
+					memcpy(e->h.recip[e->h.nrecip++], id, 4);
+			}
+			e->has_hash = rn(4) != 0;
+			e->hash[0] = (uint8_t)rn(3);
+		}
+		parley_wf_input in = PARLEY_WF_INPUT_INIT;
+		in.ch = rn(2) ? ch : ch_rand;
+		in.v = v;
+		in.n = n;
+		in.whole_log = rn(3) == 0;
+		in.has_range = rn(2);
+		in.range_from = rn(4) ? rn((unsigned)index + 1) : rnd();
+		in.range_to = rn(4) ? rn((unsigned)index + 3) : rnd();
+		in.now_ms = rn(2) ? 0 : rnd();
+		in.has_facts = rn(2);
+		in.facts_opener = rn((unsigned)index + 1);
+		in.content_bad = rn(10) == 0;
+		for (int p = 0; p < PARLEY_MAX_PARTIES; p++) {
+			in.cosigned_size[p] = rn(3) ? 0 : rn(2) ? rn((unsigned)index + 2) : rnd();
+			in.seal[p] = (uint8_t)rn(3);
+			in.read[p] = rn(3) == 0;
+			in.read_ms[p] = rnd();
+			in.read_from[p] = rnd();
+		}
+		parley_workflow wf;
+		if (parley_workflow_eval(&in, &wf, &err))
+			fail_msg("hostile case %u: %s", it, err.msg);
+		for (size_t k = 0; k < wf.nthreads; k++) {
+			const parley_thread *t = &wf.threads[k];
+			for (size_t i = t->obl_first; i < t->obl_first + t->nobl; i++) {
+				const parley_obligation *o = &wf.obl[i];
+				bool sound = o->outcome >= PARLEY_OUT_MET && o->outcome <= PARLEY_OUT_NOT_APPLICABLE;
+				if (o->outcome == PARLEY_OUT_MET)
+					sound = o->has_entry && o->at_ms <= o->deadline_ms;
+				if (o->outcome == PARLEY_OUT_LATE)
+					sound = o->has_entry && o->attested && o->at_ms > o->deadline_ms &&
+						o->late_by_ms == o->at_ms - o->deadline_ms;
+				if (o->outcome == PARLEY_OUT_MISSED || o->outcome == PARLEY_OUT_MISSED_UNCONFIRMED)
+					sound = !o->has_entry && o->attested == (o->outcome == PARLEY_OUT_MISSED) &&
+						o->witness_ms > o->deadline_ms;
+				if (o->outcome == PARLEY_OUT_NOT_APPLICABLE)
+					sound = o->why == PARLEY_WHY_WITHDRAWN || o->why == PARLEY_WHY_UNREADABLE ||
+						o->why == PARLEY_WHY_CHARTER_ENDED;
+				if (o->outcome == PARLEY_OUT_MISSED) { /* the accused's own signature, in the input */
+					int pi = -1;
+					const parley_party *pp = parley_charter_party_by_keyid(in.ch, o->party);
+					bool own = false;
+					if (pp)
+						pi = (int)(pp - parley_charter_party_at(in.ch, 0));
+					for (size_t j = 0; j < n; j++)
+						own |= same(v[j].h.sender, o->party) && v[j].index > o->opener && v[j].ms > o->deadline_ms;
+					sound &= (pi >= 0 && in.cosigned_size[pi] > o->witness) || own;
+					sound &= pp && pp->role == PARLEY_ROLE_PARTY;
+				}
+				if (!sound)
+					fail_msg("hostile case %u: unsound %s obligation of thread %llu", it,
+						parley_outcome_name(o->outcome), (unsigned long long)t->opener);
+			}
+			run r;
+			r.wf = wf;
+			r.t = t;
+			r.v = parley_workflow_verdict(&wf, t);
+			if (r.v.code < PARLEY_V_MET || r.v.code > PARLEY_V_NOT_ESTABLISHED)
+				fail_msg("hostile case %u: verdict code %d", it, r.v.code);
+			for (unsigned q = 0; q < r.v.nparties; q++)
+				if (parley_thread_recipient(t, r.v.parties[q]) < 0)
+					fail_msg("hostile case %u: the verdict concerns a non-recipient", it);
+			check_text(in.ch, &r, NULL, 0);
+		}
+		parley_workflow_release(&wf);
+	}
+	/* entries out of order are refused, not judged */
+	lg *L = &L3;
+	lg_init(L);
+	put(L, PA, T0, PARLEY_T_NOTIFICATION, 0, 0, "b");
+	put(L, PB, T0 + 1, PARLEY_T_ACK, 0, 0, "a");
+	L->e[1].index = 0;
+	parley_wf_input in = whole_of(L);
+	parley_workflow wf;
+	assert_int_equal(parley_workflow_eval(&in, &wf, &err), PARLEY_E_USAGE);
+	assert_int_equal(wf.nthreads, 0);
+	in.n = 0;
+	assert_int_equal(parley_workflow_eval(&in, &wf, &err), PARLEY_OK);
+	assert_int_equal(wf.nthreads, 0);
+	parley_workflow_release(&wf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1742,6 +1871,7 @@ int main(void)
 		cmocka_unit_test(test_not_established_reason_per_party),
 		cmocka_unit_test(test_cross_product),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_hostile_inputs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
