@@ -450,6 +450,15 @@ static uint64_t requester_close(const parley_wf_input *in, const parley_thread *
 	return 0;
 }
 
+/* Has the party answered the thread at all (an acknowledgement says a person read it)? */
+static bool answered_any(const parley_workflow *wf, const parley_thread *t, const uint8_t party[4])
+{
+	for (size_t i = t->obl_first; i < t->obl_first + t->nobl; i++)
+		if (wf->obl[i].has_entry && memcmp(wf->obl[i].party, party, 4) == 0)
+			return true;
+	return false;
+}
+
 static void judge(const parley_wf_input *in, const struct range *rg, parley_workflow *wf, parley_thread *t)
 {
 	int64_t vfrom, vuntil;
@@ -497,7 +506,7 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 		} else if (closed && closed <= o->deadline_ms) {
 			o->outcome = PARLEY_OUT_NOT_APPLICABLE;
 			o->why = PARLEY_WHY_WITHDRAWN;
-		} else if (dv && dv->unreadable && dv->seal == PARLEY_SEAL_UNKNOWN && !o->has_entry) {
+		} else if (dv && dv->unreadable && dv->seal == PARLEY_SEAL_UNKNOWN && !answered_any(wf, t, o->party)) {
 			o->outcome = PARLEY_OUT_NOT_ESTABLISHED;
 			o->why = PARLEY_WHY_UNREADABLE_UNCHECKED;
 		} else if (!witness(in, rg, t->opener, o->deadline_ms, &wpos)) {
@@ -694,6 +703,7 @@ parley_verdict parley_workflow_verdict(const parley_workflow *wf, const parley_t
 		if (codes[r] == v.code) {
 			if (!v.nparties)
 				v.why = whys[r];
+			v.whys[v.nparties] = whys[r];
 			memcpy(v.parties[v.nparties++], t->recip[r], 4);
 		}
 	return v;
@@ -780,11 +790,24 @@ parley_code parley_verdict_text(const parley_charter *ch, const parley_workflow 
 		if (rc || (rc = parley_buf_addf(out, "%s sealed entry %llu so that ", opener, n)) || (rc = names(out, ch, v)))
 			return rc;
 		return parley_buf_addf(out, " could not read it; %s obligations do not apply", many ? "their" : "its");
-	case PARLEY_V_NOT_ESTABLISHED:
-		if (rc || (rc = parley_buf_addf(out, "for ")) || (rc = names(out, ch, v)))
+	case PARLEY_V_NOT_ESTABLISHED: {
+		bool same = true;
+		for (unsigned i = 1; i < v->nparties; i++)
+			same = same && v->whys[i] == v->whys[0];
+		if (same) {
+			if (rc || (rc = parley_buf_addf(out, "for ")) || (rc = names(out, ch, v)))
+				return rc;
+			return parley_buf_addf(out, ", what happened by the deadline of entry %llu is not established: %s", n,
+				parley_obl_why_text(v->why)[0] ? parley_obl_why_text(v->why) : "the evidence does not decide");
+		}
+		/* each party with its own reason */
+		if (rc || (rc = parley_buf_addf(out, "what happened by the deadlines of entry %llu is not established", n)))
 			return rc;
-		return parley_buf_addf(out, ", what happened by the deadline of entry %llu is not established: %s", n,
-			parley_obl_why_text(v->why)[0] ? parley_obl_why_text(v->why) : "the evidence does not decide");
+		for (unsigned i = 0; i < v->nparties && !rc; i++)
+			rc = parley_buf_addf(out, "%s for %s: %s", i ? ";" : "", pname(ch, v->parties[i]),
+				parley_obl_why_text(v->whys[i])[0] ? parley_obl_why_text(v->whys[i]) : "the evidence does not decide");
+		return rc;
+	}
 	}
 	return rc ? rc : parley_buf_addstr(out, "?");
 }

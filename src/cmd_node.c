@@ -1094,7 +1094,7 @@ static int cmd_thread(int argc, char **argv)
 			printf(": %s", parley_obl_why_text(o->why));
 		printf("\n");
 	}
-	if (t.nobl) {
+	{
 		parley_verdict v = parley_workflow_verdict(&wf, &t);
 		parley_buf vt = PARLEY_BUF_INIT;
 		if (parley_verdict_text(ch, &wf, &t, &v, &vt) == PARLEY_OK)

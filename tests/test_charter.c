@@ -322,10 +322,17 @@ static void test_structure_refusals(void **state)
 
 	/* deadlines for a type that does not open a thread */
 	doc = load(t);
-	json_object_set_new(json_object_get(json_object_get(doc, "charter"), "deadlines"), "ping",
+	json_object_set_new(json_object_get(json_object_get(doc, "charter"), "deadlines"), "receipt",
 		json_pack("{s:i,s:i}", "acknowledge", 1, "respond", 1));
 	t2 = dump(doc);
 	expect_format(t2, "only for types that open a thread");
+	free(t2);
+	/* a ping has one deadline, to be answered: no acknowledge */
+	doc = load(t);
+	json_object_set_new(json_object_get(json_object_get(doc, "charter"), "deadlines"), "ping",
+		json_pack("{s:i,s:i}", "acknowledge", 1, "respond", 1));
+	t2 = dump(doc);
+	expect_format(t2, "charter.deadlines.ping: unknown field 'acknowledge'");
 	free(t2);
 
 	/* duplicate JSON keys in the text */

@@ -563,6 +563,11 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 	for (int r = 0; r < nrec; r++) {
 		int p = rec[r];
 		uint8_t pseal = facts ? in.seal[cidx(ch, p)] : PARLEY_SEAL_UNKNOWN;
+		/* row 5 needs no answer at all: an acknowledgement says a person read it */
+		bool any_ans = false;
+		for (int tg = TAG_ACK; tg <= TAG_RESP; tg++)
+			if (has[p][tg] && (bundle || ms_of[p][tg] <= tend))
+				any_ans = true;
 		for (int kind = PARLEY_OBL_ACKNOWLEDGE; kind <= PARLEY_OBL_RESPOND; kind++) {
 			exp_obl *e = &x[r][kind];
 			uint64_t dl = T0 + (kind == PARLEY_OBL_ACKNOWLEDGE ? ACK_DL : RESP_DL);
@@ -590,7 +595,7 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 				e->outcome = PARLEY_OUT_MET;
 			else if (closed)
 				e->outcome = PARLEY_OUT_NOT_APPLICABLE, e->why = PARLEY_WHY_WITHDRAWN;
-			else if (unread && pseal == PARLEY_SEAL_UNKNOWN && !e->has_entry)
+			else if (unread && pseal == PARLEY_SEAL_UNKNOWN && !any_ans)
 				e->outcome = PARLEY_OUT_NOT_ESTABLISHED, e->why = PARLEY_WHY_UNREADABLE_UNCHECKED;
 			else if (!wfound)
 				e->outcome = PARLEY_OUT_NOT_ESTABLISHED,
@@ -823,6 +828,16 @@ static void model(const parley_wf_input *in, const parley_wf_entry *op, m_thread
 		m->receipt[p] = receipt ? receipt->index : report ? report->index : 0;
 		m->seal[p] = seal;
 		m->unread[p] = unread;
+		/* row 5 needs no answer at all to the thread (one that meets an obligation it has) */
+		bool any_ans = false;
+		for (size_t i = 0; i < in->n && m->judged; i++) {
+			const parley_wf_entry *e = &in->v[i];
+			bool counts = ((e->h.type == PARLEY_T_RESPONSE || e->h.type == PARLEY_T_PING_RESPONSE) &&
+					      (d.acknowledge > 0 || d.respond > 0)) ||
+				(e->h.type == PARLEY_T_ACK && d.acknowledge > 0);
+			if (e->index > o && counts && e->h.thread == o && who_of(e->h.sender) == p)
+				any_ans = true;
+		}
 		for (int kind = PARLEY_OBL_ACKNOWLEDGE; kind <= PARLEY_OBL_RESPOND; kind++) {
 			exp_obl *x = &m->x[p][kind];
 			int64_t secs = kind == PARLEY_OBL_ACKNOWLEDGE ? d.acknowledge : d.respond;
@@ -858,7 +873,7 @@ static void model(const parley_wf_input *in, const parley_wf_entry *op, m_thread
 				x->outcome = PARLEY_OUT_MET;
 			else if (close && close->ms <= dl)
 				x->outcome = PARLEY_OUT_NOT_APPLICABLE, x->why = PARLEY_WHY_WITHDRAWN;
-			else if (unread && seal == PARLEY_SEAL_UNKNOWN && !ans)
+			else if (unread && seal == PARLEY_SEAL_UNKNOWN && !any_ans)
 				x->outcome = PARLEY_OUT_NOT_ESTABLISHED, x->why = PARLEY_WHY_UNREADABLE_UNCHECKED;
 			else if (!wit)
 				x->outcome = PARLEY_OUT_NOT_ESTABLISHED,

@@ -186,7 +186,8 @@ typedef struct parley_verdict {
 	uint8_t code;       /* enum parley_verdict_code */
 	uint8_t nparties;   /* the parties it concerns */
 	uint8_t parties[PARLEY_ENTRY_MAX_RECIP][4];
-	uint8_t why;        /* not-established: why (PARLEY_WHY_*; NONE when the thread creates no obligation) */
+	uint8_t why;        /* not-established: why, for the first party (PARLEY_WHY_*; NONE: no obligation) */
+	uint8_t whys[PARLEY_ENTRY_MAX_RECIP]; /* not-established: why, per party of parties[] */
 } parley_verdict;
 
 parley_verdict parley_workflow_verdict(const parley_workflow *wf, const parley_thread *t);
