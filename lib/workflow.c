@@ -15,8 +15,6 @@
 #include "parley/workflow.h"
 #include "banned.h"
 
-enum { T_UNREADABLE = 16 }; /* the unreadable report (parley/msg.h) */
-
 const char *parley_thread_state_name(int state)
 {
 	switch (state) {
@@ -89,7 +87,7 @@ bool parley_workflow_thread_of(const parley_entry_hdr *h, uint64_t index, uint64
 		*opener = index;
 		return true;
 	}
-	if (h->type == PARLEY_T_RECEIPT || h->type == T_UNREADABLE) {
+	if (h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE) {
 		if (h->nrefs == 0)
 			return false;
 		*opener = h->thread ? h->thread : h->refs[0];
@@ -381,7 +379,7 @@ static void follow(parley_workflow *wf, parley_thread *t, const parley_wf_entry 
 			dv->entry = e->index;
 		}
 		break;
-	case T_UNREADABLE:
+	case PARLEY_T_UNREADABLE:
 		if (dv && e->h.refs[0] == t->opener && !dv->unreadable) {
 			dv->unreadable = true;
 			dv->unreadable_entry = e->index;
