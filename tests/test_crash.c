@@ -3,6 +3,7 @@
  * every acknowledged entry must survive, with a tree that verifies, and appends carry on.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,20 @@ int main(void)
 			_exit(0);
 		}
 		close(fds[1]);
+		/*
+		 * Every other iteration waits for the writer's first acknowledgement (at most
+		 * 10 s) before the random delay, so that a loaded machine, where 5-55 ms may
+		 * pass before the first append, still kills writers in the middle of appends.
+		 */
+		if (it % 2) {
+			struct pollfd pf = { fds[0], POLLIN, 0 };
+			for (int waited = 0; waited < 10000 && !memchr(buf, '\n', have); waited += 10) {
+				if (poll(&pf, 1, 10) > 0 && (r = read(fds[0], buf + have, sizeof(buf) - 1 - have)) > 0)
+					have += (size_t)r;
+				else if (pf.revents & (POLLHUP | POLLERR))
+					break;
+			}
+		}
 		struct timespec ts = { 0, (long)(5 + rand() % 50) * 1000000L };
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);

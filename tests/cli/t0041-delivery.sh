@@ -73,7 +73,8 @@ p 0 api --relay "$RELAY_URL" --key keys/cert-d.key --data claim.bin POST "/v1/ch
 sleep 3.5
 p 0 --home a sync
 p 0 --home a prove "$R"
-p 0 check-proof --json out
+cp out claim0.json
+p 0 check-proof --json claim0.json
 cp out claim-out.json
 python3 - <<'PY' || fail "unrevealed claim"
 import json
