@@ -434,6 +434,12 @@ static int charter_show(int argc, char **argv)
 	printf("\n");
 	for (unsigned t = 1; t <= PARLEY_TYPE_MAX; t++) {
 		parley_deadline d = parley_charter_deadline(ch, t);
+		if (!d.acknowledge && d.respond) { /* a ping: answered or not */
+			printf("deadline:   %s: respond ", parley_type_name(t));
+			print_duration(d.respond);
+			printf("\n");
+			continue;
+		}
 		if (!d.acknowledge)
 			continue;
 		printf("deadline:   %s: acknowledge ", parley_type_name(t));
