@@ -1138,10 +1138,15 @@ static const char prove_usage[] =
 	"A self-contained proof bundle for entry N that any third party checks offline\n"
 	"with 'parley check-proof': the charter, a checkpoint signed by the relay and\n"
 	"cosigned by members, entry N, its thread's receipts, acknowledgements,\n"
-	"responses and deadline-missed entries, and every entry up to the first one\n"
-	"integrated after each unmet deadline (showing what did not happen), each with\n"
-	"its inclusion proof. --reveal adds N's content key, so that the checker sees\n"
-	"the content and that the log holds exactly it.\n";
+	"responses, unreadable reports and deadline-missed entries, every entry up to\n"
+	"the first one integrated after each deadline not met in time (showing what\n"
+	"did not happen), each recipient's own attestation of the log past its\n"
+	"deadlines (its chain of entries, or a checkpoint it cosigned) and, for a\n"
+	"recipient without a receipt, its earliest signed read past N that the relay\n"
+	"kept; each entry with its inclusion proof. It syncs first when the relay\n"
+	"answers. --reveal adds N's content key, so that the checker sees the content,\n"
+	"that the log holds exactly it, and whether every recipient's key was sealed\n"
+	"right.\n";
 
 static int cmd_prove(int argc, char **argv)
 {

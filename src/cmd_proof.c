@@ -15,12 +15,25 @@ static const char usage_text[] =
 	"\n"
 	"Verify a proof bundle made by 'parley prove' with nothing but the bundle: no\n"
 	"keys, no network, no node home. Checks the charter's signatures, the relay's\n"
-	"signature and the members' cosignatures on the checkpoint, every entry's\n"
-	"signature and inclusion proof, that the range it claims complete has every\n"
-	"entry, and the revealed content key. Prints what it establishes: who sent\n"
-	"what to whom, integrated, delivered, acknowledged and answered at, each\n"
-	"deadline met or missed, and the revealed content. Exit 0 when the bundle is\n"
-	"valid, 1 naming what fails. --json prints the findings as JSON.\n";
+	"signature and the members' cosignatures on each checkpoint and their\n"
+	"consistency, every entry's signature and inclusion proof, that the range it\n"
+	"claims complete has every entry with times never going back, every signed\n"
+	"read, and the revealed content key (then re-creates every recipient's seal).\n"
+	"Prints who sent what to whom and when it was integrated, how each recipient\n"
+	"is shown to have held it, one line per obligation (party, acknowledge or\n"
+	"respond, deadline, outcome: met, late, missed, missed-unconfirmed,\n"
+	"not-established, not-applicable), the verdict, and the revealed content\n"
+	"(docs/protocol.md section 7.0). A party is blamed (missed, late) only when its\n"
+	"own signature covers the log past the deadline.\n"
+	"\n"
+	"--json prints the same as JSON: valid, channel, checkpoint, subject,\n"
+	"delivery, obligations [{party, kind, deadline, outcome, at, entry,\n"
+	"late_by_ms}], verdict {code, text, parties}, content.\n"
+	"\n"
+	"Exit 0 when the bundle is valid, 1 naming what fails, 2 for a usage error.\n"
+	"\n"
+	"Example:\n"
+	"  parley check-proof --json proof.json | jq -r .verdict.code\n";
 
 int cmd_check_proof(int argc, char **argv)
 {
