@@ -841,9 +841,10 @@ static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
 }
 
 /*
- * The answered mark: every entry of the replica below it is answered (or cannot be
- * opened, which no later sync changes), so a sync scans from there. Answers always
- * come after what they answer, so the scan still sees every answer to what is above.
+ * The answered mark: every entry of the replica below it is answered (a receipt, a
+ * ping answer, or an unreadable report for one that does not open), so a sync scans
+ * from there. Answers always come after what they answer, so the scan still sees
+ * every answer to what is above.
  * A sync killed before it moves the mark scans again from the old one.
  */
 static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint64_t size)
