@@ -3,7 +3,7 @@
 # deadlines missed and recorded, status, and proofs any third party can check.
 . "$(dirname "$0")/lib.sh"
 
-CHARTER_ARGS="--deadline acknowledge=2 --deadline respond=3" setup_channel
+CHARTER_ARGS="--deadline acknowledge=5 --deadline respond=6" setup_channel
 
 # thread 0: answered in time
 p 0 --home a notify --to cert-b --category election-infrastructure --text "scan of voter rolls" \
@@ -22,7 +22,7 @@ has_err "does not open a thread"
 p 0 --home a notify --to cert-b --category election-infrastructure --text "second incident"
 T=$(tail -n 1 out)
 p 0 --home b sync                                    # B's node receipts it: delivered
-sleep 3.5
+sleep 6.5
 p 0 --home a sync
 has_out "recorded 1 missed deadline(s)"
 p 0 --home a status
@@ -38,7 +38,7 @@ assert rows[0]['state'] == 'answered' and rows[0]['acknowledged_at'] and rows[0]
 PY
 p 0 --home a sync                                    # fetch the deadline-missed entry it appended
 p 0 --home a thread "$T"
-has_out "deadline-missed .*deadline to acknowledge and respond within 3 s missed"
+has_out "deadline-missed .*deadline to acknowledge and respond within 6 s missed"
 
 # the proof of the missed deadline, checked with nothing but the file
 p 0 --home a prove "$T"
