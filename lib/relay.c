@@ -9,6 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -29,6 +33,7 @@
 #define PAGE_BYTES_MAX ((size_t)16 << 20)
 #define BATCH_MAX 1024
 #define NONCES_MAX 1000000
+#define READERS_MAX 8 /* reading store connections, each used by one thread at a time */
 #define READS_QUEUED_MAX 65536 /* signed reads waiting for the committer; more are dropped (and logged) */
 
 struct sender {
@@ -53,8 +58,7 @@ struct channel {
 		uint64_t from;
 	} rd[PARLEY_MAX_PARTIES];
 	size_t nrd;
-	/* checkpoints */
-	pthread_mutex_t cp_mu;
+	/* checkpoints: owned by the committer thread, the only one that signs */
 	uint64_t cp_size;
 	uint64_t cp_time;
 	bool has_cp;
@@ -68,11 +72,23 @@ struct read_item {
 	struct read_item *next;
 };
 
+/*
+ * A request to the committer thread, the only user of the writing store
+ * connection; the submitting HTTP thread waits until done. Everything that
+ * writes goes this way: appends (batched per channel), channel opens,
+ * checkpoint signing and cosignatures (signed reads are queued apart, unawaited).
+ */
+enum job { JOB_APPEND, JOB_OPEN, JOB_CHECKPOINT, JOB_COSIG };
+
 struct pending {
-	struct channel *ch;
-	const uint8_t *data;
+	enum job kind;
+	struct channel *ch;     /* APPEND, CHECKPOINT, COSIG */
+	const uint8_t *data;    /* APPEND: the entry; OPEN: the canonical charter */
 	size_t len;
-	parley_entry e;
+	parley_entry e;         /* APPEND */
+	const parley_charter *charter; /* OPEN */
+	uint64_t size;          /* COSIG */
+	const char *signer, *line; /* COSIG */
 	int status;
 	char slug[32], msg[256];
 	uint64_t index, ms;
@@ -86,8 +102,14 @@ static const double buckets[NBUCKETS] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 
 struct parley_relay {
 	parley_relay_config cfg;
 	struct MHD_Daemon *mhd;
-	parley_store *w, *r; /* the committer's store handle; the readers' */
-	pthread_mutex_t rmu, chmu;
+	parley_store *w; /* the committer thread's store connection: nobody else touches it */
+	/* reading connections, handed to one thread at a time (reader_get, reader_put) */
+	pthread_mutex_t poolmu;
+	pthread_cond_t poolcv;
+	parley_store *idle[READERS_MAX];
+	size_t nidle, nreaders;
+	int lockfd; /* the lock file next to the store: one relay process per store */
+	pthread_mutex_t chmu;
 	struct channel *channels;
 	pthread_t committer;
 	bool committer_started;
@@ -103,8 +125,7 @@ struct parley_relay {
 	uint8_t (*allow)[33]; /* [0] 'c' charter id or 'k' party key, then 32 bytes */
 	size_t nallow;
 	parley_ratelimit *open_rl;
-	pthread_mutex_t openmu; /* one channel open at a time: the quota check and the store write */
-	struct keyuse *use;
+	struct keyuse *use; /* owned by the committer thread */
 	size_t nuse, use_cap;
 	char origin_prefix[16];
 	_Atomic unsigned long appended, by_status[600], hist[NBUCKETS + 1];
@@ -225,55 +246,105 @@ static struct channel *channel_find(parley_relay *r, const uint8_t id[32])
 static void channel_free(struct channel *ch)
 {
 	parley_charter_free(ch->charter);
-	pthread_mutex_destroy(&ch->cp_mu);
 	pthread_mutex_destroy(&ch->rd_mu);
 	free(ch);
 }
 
-/* The channel, loaded from the store on first use; NULL when unknown. */
-static struct channel *channel_get(parley_relay *r, const uint8_t id[32])
+/* A reading store connection for this thread alone, until reader_put; NULL (err set) when none can be opened. */
+static parley_store *reader_get(parley_relay *r, parley_err *err)
 {
-	struct channel *ch;
+	parley_store *s = NULL;
+
+	pthread_mutex_lock(&r->poolmu);
+	while (!r->nidle && r->nreaders == READERS_MAX)
+		pthread_cond_wait(&r->poolcv, &r->poolmu);
+	if (r->nidle) {
+		s = r->idle[--r->nidle];
+		pthread_mutex_unlock(&r->poolmu);
+		return s;
+	}
+	r->nreaders++;
+	pthread_mutex_unlock(&r->poolmu);
+	if (parley_store_open(r->cfg.db, &s, err) == PARLEY_OK)
+		return s;
+	pthread_mutex_lock(&r->poolmu);
+	r->nreaders--;
+	pthread_cond_signal(&r->poolcv);
+	pthread_mutex_unlock(&r->poolmu);
+	return NULL;
+}
+
+static void reader_put(parley_relay *r, parley_store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&r->poolmu);
+	r->idle[r->nidle++] = s;
+	pthread_cond_signal(&r->poolcv);
+	pthread_mutex_unlock(&r->poolmu);
+}
+
+/*
+ * The channel, loaded from the store on first use; NULL when unknown. Reads
+ * through s (the committer passes its own connection) or, when s is NULL, a
+ * reader of the pool. The store is read without holding chmu.
+ */
+static struct channel *channel_get(parley_relay *r, const uint8_t id[32], parley_store *s)
+{
+	struct channel *ch, *other;
 	parley_buf b = PARLEY_BUF_INIT;
 	parley_charter *charter = NULL;
+	parley_store *rd = s;
+	parley_code rc;
 
 	pthread_mutex_lock(&r->chmu);
-	if ((ch = channel_find(r, id)))
-		goto out;
-	pthread_mutex_lock(&r->rmu);
-	parley_code rc = parley_store_channel_charter(r->r, id, &b, NULL);
-	pthread_mutex_unlock(&r->rmu);
-	if (rc || parley_charter_parse((const char *)b.data, b.len, &charter, NULL))
-		goto out;
+	ch = channel_find(r, id);
+	pthread_mutex_unlock(&r->chmu);
+	if (ch)
+		return ch;
+	if (!rd && !(rd = reader_get(r, NULL)))
+		return NULL;
+	rc = parley_store_channel_charter(rd, id, &b, NULL);
+	if (!s)
+		reader_put(r, rd);
+	if (rc || parley_charter_parse((const char *)b.data, b.len, &charter, NULL)) {
+		parley_buf_release(&b);
+		return NULL;
+	}
+	parley_buf_release(&b);
 	if (!(ch = calloc(1, sizeof(*ch)))) {
 		parley_charter_free(charter);
-		goto out;
+		return NULL;
 	}
 	memcpy(ch->id, id, 32);
 	parley_hex(ch->idhex, id, 32);
 	ch->charter = charter;
-	pthread_mutex_init(&ch->cp_mu, NULL);
 	pthread_mutex_init(&ch->rd_mu, NULL);
+	pthread_mutex_lock(&r->chmu);
+	if ((other = channel_find(r, id))) { /* another thread loaded it meanwhile */
+		pthread_mutex_unlock(&r->chmu);
+		channel_free(ch);
+		return other;
+	}
 	ch->next = r->channels;
 	r->channels = ch;
-out:
 	pthread_mutex_unlock(&r->chmu);
-	parley_buf_release(&b);
 	return ch;
 }
 
-/* Sign and store a checkpoint when the tree has grown (or none exists). Uses store s, locked by mu if not NULL. */
-static void checkpoint_refresh(parley_relay *r, struct channel *ch, parley_store *s, pthread_mutex_t *mu, bool force)
+/*
+ * Sign and store a checkpoint when the tree has grown (or none exists); not
+ * sooner than checkpoint_ms after the last unless force. Committer thread only.
+ */
+static void checkpoint_refresh(parley_relay *r, struct channel *ch, bool force)
 {
 	uint64_t size;
 	uint8_t root[32];
 	parley_checkpoint cp;
 	parley_buf body = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
+	parley_store *s = r->w;
 
-	pthread_mutex_lock(&ch->cp_mu);
-	if (mu)
-		pthread_mutex_lock(mu);
 	if (parley_store_size(s, ch->id, &size, &err))
 		goto out;
 	if (ch->has_cp && size <= ch->cp_size)
@@ -297,9 +368,6 @@ static void checkpoint_refresh(parley_relay *r, struct channel *ch, parley_store
 out:
 	if (err.msg[0])
 		logf_(r, "level=error msg=\"checkpoint: %s\" channel=%.16s", err.msg, ch->idhex);
-	if (mu)
-		pthread_mutex_unlock(mu);
-	pthread_mutex_unlock(&ch->cp_mu);
 	parley_buf_release(&body);
 	parley_buf_release(&line);
 }
@@ -472,6 +540,70 @@ static void keep_reads(parley_relay *r, struct read_item *list)
 	}
 }
 
+static bool quota_take(parley_relay *r, const parley_charter *charter, size_t n, char *why, size_t whylen);
+
+/*
+ * Open a channel (committer thread): an existing id is the same channel (201
+ * again, no quota); a new one is counted against its parties' quotas, stored,
+ * and its empty log's checkpoint signed, all before the 201.
+ */
+static void job_open(parley_relay *r, struct pending *p)
+{
+	const uint8_t *id = parley_charter_id(p->charter);
+	parley_buf old = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	char why[256];
+	parley_code rc = parley_store_channel_charter(r->w, id, &old, &err);
+
+	parley_buf_release(&old);
+	if (rc == PARLEY_E_NOTFOUND) {
+		if (!quota_take(r, p->charter, p->len, why, sizeof(why))) {
+			finish(p, 429, "channel-quota", "%s", why);
+			return;
+		}
+		/* E_USAGE: other bytes under this id, which is the same channel (the id is its body's hash) */
+		rc = parley_store_channel_add(r->w, id, p->data, p->len, &err);
+		if (rc == PARLEY_E_USAGE)
+			rc = PARLEY_OK;
+	}
+	if (rc) {
+		finish(p, 500, "cannot-open", "%s", err.msg);
+		return;
+	}
+	if (!(p->ch = channel_get(r, id, r->w))) {
+		finish(p, 500, "cannot-open", "the stored charter cannot be read back");
+		return;
+	}
+	checkpoint_refresh(r, p->ch, true);
+	if (p->ch->has_cp)
+		p->status = 201;
+	else
+		finish(p, 500, "cannot-open", "the log's first checkpoint could not be signed");
+}
+
+static void run_job(parley_relay *r, struct pending *p)
+{
+	parley_err err = { 0 };
+
+	switch (p->kind) {
+	case JOB_OPEN:
+		job_open(r, p);
+		break;
+	case JOB_CHECKPOINT:
+		checkpoint_refresh(r, p->ch, true);
+		p->status = 200;
+		break;
+	case JOB_COSIG:
+		if (parley_store_cosig_put(r->w, p->ch->id, p->size, p->signer, p->line, &err))
+			finish(p, 500, "store-error", "%s", err.msg);
+		else
+			p->status = 201;
+		break;
+	case JOB_APPEND:
+		PARLEY_BUG("appends are committed in batches");
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	parley_relay *r = arg;
@@ -506,21 +638,25 @@ static void *committer_main(void *arg)
 		struct pending *all[BATCH_MAX];
 		memcpy(all, batch, n * sizeof(*all));
 
-		/* one transaction per channel present in the batch, in arrival order */
+		/* appends: one transaction per channel present in the batch, in arrival order */
 		for (size_t i = 0; i < n; i++) {
-			if (!batch[i])
+			if (!batch[i] || batch[i]->kind != JOB_APPEND)
 				continue;
 			struct channel *ch = batch[i]->ch;
 			struct pending *group[BATCH_MAX];
 			size_t g = 0;
 			for (size_t j = i; j < n; j++)
-				if (batch[j] && batch[j]->ch == ch) {
+				if (batch[j] && batch[j]->kind == JOB_APPEND && batch[j]->ch == ch) {
 					group[g++] = batch[j];
 					if (j != i)
 						batch[j] = NULL;
 				}
 			commit_channel(r, ch, group, g);
 		}
+		/* then the other requests, in arrival order, after the appends before them */
+		for (size_t i = 0; i < n; i++)
+			if (batch[i] && batch[i]->kind != JOB_APPEND)
+				run_job(r, batch[i]);
 		if (n) {
 			pthread_mutex_lock(&r->qmu);
 			for (size_t i = 0; i < n; i++)
@@ -535,14 +671,17 @@ static void *committer_main(void *arg)
 		pthread_mutex_unlock(&r->chmu);
 		for (struct channel *ch = list; ch; ch = ch->next)
 			if (ch->loaded && (!ch->has_cp || ch->size > ch->cp_size))
-				checkpoint_refresh(r, ch, r->w, NULL, false);
+				checkpoint_refresh(r, ch, false);
 		if (stop)
 			break;
 	}
 	return NULL;
 }
 
-/* Hand an entry to the committer and wait for its verdict. */
+/*
+ * Hand a request to the committer and wait for its verdict. Callers hold no
+ * reader meanwhile (it would sit idle for a whole commit).
+ */
 static void submit(parley_relay *r, struct pending *p)
 {
 	pthread_mutex_lock(&r->qmu);
@@ -722,7 +861,7 @@ static struct keyuse *keyuse_of(parley_relay *r, const uint8_t pk[32])
 
 /*
  * Count a new channel of n charter bytes against each of its parties' quotas, or
- * refuse it (why says which key is over which limit). Called under openmu.
+ * refuse it (why says which key is over which limit). Committer thread only.
  */
 static bool quota_take(parley_relay *r, const parley_charter *charter, size_t n, char *why, size_t whylen)
 {
@@ -844,34 +983,26 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
 		goto out;
 	}
-	pthread_mutex_lock(&r->openmu);
-	if (!channel_get(r, parley_charter_id(charter))) {
-		/* a new channel: the operator's policy, then the quotas of its parties */
-		char why[256];
-		if (r->allow && !open_allowed(r, charter)) {
-			pthread_mutex_unlock(&r->openmu);
-			ret = problem(c, rq, 403, "not-allowed-to-open",
-				"this relay opens only channels on its allowlist (by charter id or party key); "
-				"ask its operator to add this charter");
-			goto out;
-		}
-		if (!quota_take(r, charter, canon.len, why, sizeof(why))) {
-			pthread_mutex_unlock(&r->openmu);
-			ret = problem(c, rq, 429, "channel-quota", "%s", why);
-			goto out;
-		}
+	/* a new channel: the operator's policy here, its parties' quotas in the committer */
+	if (r->allow && !channel_get(r, parley_charter_id(charter), NULL) && !open_allowed(r, charter)) {
+		ret = problem(c, rq, 403, "not-allowed-to-open",
+			"this relay opens only channels on its allowlist (by charter id or party key); "
+			"ask its operator to add this charter");
+		goto out;
 	}
-	parley_code rc = parley_store_channel_add(r->w, parley_charter_id(charter), canon.data, canon.len, &err);
-	pthread_mutex_unlock(&r->openmu);
-	if (rc && rc != PARLEY_E_USAGE) {
-		ret = problem(c, rq, 500, "cannot-open", "%s", err.msg);
+	struct pending p;
+	memset(&p, 0, sizeof(p));
+	p.kind = JOB_OPEN;
+	p.charter = charter;
+	p.data = canon.data;
+	p.len = canon.len;
+	submit(r, &p);
+	if (p.status != 201) {
+		ret = problem(c, rq, (unsigned)p.status, p.slug, "%s", p.msg);
 		goto out;
 	}
 	parley_hex(idhex, parley_charter_id(charter), 32);
 	logf_(r, "level=info msg=\"channel opened\" channel=%s by=%s", idhex, who->key.name);
-	struct channel *ch = channel_get(r, parley_charter_id(charter));
-	if (ch)
-		checkpoint_refresh(r, ch, r->r, &r->rmu, true);
 	ret = send_json(c, rq, 201, json_pack("{s:s}", "channel", idhex));
 out:
 	parley_charter_free(charter);
@@ -975,9 +1106,9 @@ static void keep_read(parley_relay *r, struct channel *ch, struct request *rq, c
 		if (memcmp(ch->rd[i].keyid, who->key.keyid, 4) == 0)
 			break;
 	if (i == ch->nrd) {
-		pthread_mutex_lock(&r->rmu);
-		parley_code rc = parley_store_read_latest(r->r, ch->id, who->key.keyid, &latest, NULL);
-		pthread_mutex_unlock(&r->rmu);
+		parley_store *rd = reader_get(r, NULL);
+		parley_code rc = rd ? parley_store_read_latest(rd, ch->id, who->key.keyid, &latest, NULL) : PARLEY_E_IO;
+		reader_put(r, rd);
 		if (rc || i == PARLEY_MAX_PARTIES)
 			goto out;
 		memcpy(ch->rd[i].keyid, who->key.keyid, 4);
@@ -1030,14 +1161,15 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 	}
 	if (limit > r->cfg.page_max)
 		limit = r->cfg.page_max;
-	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_size(r->r, ch->id, &size, &err);
+	/* on this thread's own reading connection: no lock shared with other readers or the committer */
+	parley_store *rd = reader_get(r, &err);
+	rc = rd ? parley_store_size(rd, ch->id, &size, &err) : PARLEY_E_IO;
 	if (!rc) {
-		rc = parley_store_entries(r->r, ch->id, from, limit, page_entry, &pg, &err);
+		rc = parley_store_entries(rd, ch->id, from, limit, page_entry, &pg, &err);
 		if (rc == PARLEY_E_LIMIT)
 			rc = PARLEY_OK;
 	}
-	pthread_mutex_unlock(&r->rmu);
+	reader_put(r, rd);
 	if (rc) {
 		json_decref(pg.arr);
 		return problem(c, rq, 500, "store-error", "%s", err.msg);
@@ -1073,9 +1205,9 @@ static enum MHD_Result route_reads(parley_relay *r, struct MHD_Connection *c, st
 	parley_hex(keyhex, keyid, 4);
 	if (!parley_charter_party_by_keyid(ch->charter, keyid))
 		return problem(c, rq, 404, "no-such-party", "key %s is not a member of this channel's charter", keyhex);
-	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_read_past(r->r, ch->id, keyid, past, &rd, &err);
-	pthread_mutex_unlock(&r->rmu);
+	parley_store *st = reader_get(r, &err);
+	rc = st ? parley_store_read_past(st, ch->id, keyid, past, &rd, &err) : PARLEY_E_IO;
+	reader_put(r, st);
 	if (rc == PARLEY_E_NOTFOUND)
 		return problem(c, rq, 404, "no-such-read", "the relay keeps no signed read by %s from past %llu", keyhex,
 			(unsigned long long)past);
@@ -1113,20 +1245,28 @@ static enum MHD_Result route_checkpoint(parley_relay *r, struct MHD_Connection *
 	} else if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "min_size")) {
 		return problem(c, rq, 400, "bad-query", "min_size goes with cosigned_by");
 	}
-	if (!has_size && !by)
-		checkpoint_refresh(r, ch, r->r, &r->rmu, true);
-	pthread_mutex_lock(&r->rmu);
-	if (by)
-		rc = parley_store_checkpoint_find(r->r, ch->id, min_size, cosigner->key.name, &note, &size, &err);
+	if (!has_size && !by) {
+		/* the latest: the committer signs one for the current size first, if the log grew */
+		struct pending p;
+		memset(&p, 0, sizeof(p));
+		p.kind = JOB_CHECKPOINT;
+		p.ch = ch;
+		submit(r, &p);
+	}
+	parley_store *rd = reader_get(r, &err);
+	if (!rd)
+		rc = PARLEY_E_IO;
+	else if (by)
+		rc = parley_store_checkpoint_find(rd, ch->id, min_size, cosigner->key.name, &note, &size, &err);
 	else if (has_size) /* exactly that size, 0 included */
-		rc = parley_store_checkpoint_find(r->r, ch->id, want, NULL, &note, &size, &err) == PARLEY_OK && size == want
+		rc = parley_store_checkpoint_find(rd, ch->id, want, NULL, &note, &size, &err) == PARLEY_OK && size == want
 			? PARLEY_OK
 			: parley_fail(&err, PARLEY_E_NOTFOUND, "no checkpoint of that size");
 	else
-		rc = parley_store_checkpoint_get(r->r, ch->id, 0, &note, &size, &err);
+		rc = parley_store_checkpoint_get(rd, ch->id, 0, &note, &size, &err);
 	if (!rc)
-		rc = parley_store_cosigs(r->r, ch->id, size, &cos, &err);
-	pthread_mutex_unlock(&r->rmu);
+		rc = parley_store_cosigs(rd, ch->id, size, &cos, &err);
+	reader_put(r, rd);
 	if (rc == PARLEY_E_NOTFOUND && by)
 		ret = problem(c, rq, 404, "no-such-checkpoint", "%s cosigned no checkpoint of size %llu or more",
 			cosigner->key.name, (unsigned long long)min_size);
@@ -1156,15 +1296,15 @@ static enum MHD_Result route_proof(parley_relay *r, struct MHD_Connection *c, st
 	if (!query_u64(c, inclusion ? "index" : "old", &a, true) || !query_u64(c, "size", &size, true))
 		return problem(c, rq, 400, "bad-query", inclusion ? "index and size are required whole numbers"
 								 : "old and size are required whole numbers");
-	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_size(r->r, ch->id, &have, &err);
+	parley_store *rd = reader_get(r, &err);
+	rc = rd ? parley_store_size(rd, ch->id, &have, &err) : PARLEY_E_IO;
 	if (!rc && size > have)
 		rc = parley_fail(&err, PARLEY_E_USAGE, "size %llu is beyond the log (%llu entries)",
 			(unsigned long long)size, (unsigned long long)have);
 	if (!rc)
-		rc = inclusion ? parley_store_inclusion(r->r, ch->id, a, size, proof, &n, &err)
-			       : parley_store_consistency(r->r, ch->id, a, size, proof, &n, &err);
-	pthread_mutex_unlock(&r->rmu);
+		rc = inclusion ? parley_store_inclusion(rd, ch->id, a, size, proof, &n, &err)
+			       : parley_store_consistency(rd, ch->id, a, size, proof, &n, &err);
+	reader_put(r, rd);
 	if (rc)
 		return problem(c, rq, rc == PARLEY_E_USAGE ? 400 : 500, "bad-proof-request", "%s", err.msg);
 	json_t *arr = json_array();
@@ -1199,9 +1339,10 @@ static enum MHD_Result route_cosign(parley_relay *r, struct MHD_Connection *c, s
 	size = (uint64_t)json_integer_value(jsz);
 	line = json_string_value(jl);
 	uint64_t got = 0;
-	pthread_mutex_lock(&r->rmu);
-	parley_code rc = parley_store_checkpoint_find(r->r, ch->id, size, NULL, &note, &got, &err); /* exactly size */
-	pthread_mutex_unlock(&r->rmu);
+	parley_store *rd = reader_get(r, &err);
+	parley_code rc = rd ? parley_store_checkpoint_find(rd, ch->id, size, NULL, &note, &got, &err) /* exactly size */
+			    : PARLEY_E_IO;
+	reader_put(r, rd);
 	if (rc || got != size) {
 		ret = problem(c, rq, 404, "no-such-checkpoint", "the relay signed no checkpoint of size %llu",
 			(unsigned long long)size);
@@ -1222,11 +1363,16 @@ static enum MHD_Result route_cosign(parley_relay *r, struct MHD_Connection *c, s
 			who->key.name, (unsigned long long)size);
 		goto out;
 	}
-	pthread_mutex_lock(&r->rmu);
-	rc = parley_store_cosig_put(r->r, ch->id, size, who->key.name, line, &err);
-	pthread_mutex_unlock(&r->rmu);
-	if (rc) {
-		ret = problem(c, rq, 500, "store-error", "%s", err.msg);
+	struct pending p;
+	memset(&p, 0, sizeof(p));
+	p.kind = JOB_COSIG;
+	p.ch = ch;
+	p.size = size;
+	p.signer = who->key.name;
+	p.line = line;
+	submit(r, &p);
+	if (p.status != 201) {
+		ret = problem(c, rq, (unsigned)p.status, p.slug, "%s", p.msg);
 		goto out;
 	}
 	logf_(r, "level=info msg=\"cosigned\" channel=%.16s size=%llu by=%s", ch->idhex, (unsigned long long)size,
@@ -1301,7 +1447,7 @@ static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct r
 	for (const char *h = url + 13; h < rest; h++)
 		if (*h >= 'A' && *h <= 'F')
 			return problem(c, rq, 404, "not-found", "channel ids are lower-case hex");
-	if (!(ch = channel_get(r, id)))
+	if (!(ch = channel_get(r, id, NULL)))
 		return problem(c, rq, 404, "no-such-channel", "no channel %.16s... on this relay", url + 13);
 	if (authenticate(r, c, rq, method, url, ch->charter, &who, &ret))
 		return ret;
@@ -1321,9 +1467,9 @@ static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct r
 		return route_cosign(r, c, rq, ch, who);
 	if (strcmp(rest, "/charter") == 0 && get) {
 		parley_buf b = PARLEY_BUF_INIT;
-		pthread_mutex_lock(&r->rmu);
-		parley_code rc = parley_store_channel_charter(r->r, id, &b, NULL);
-		pthread_mutex_unlock(&r->rmu);
+		parley_store *rd = reader_get(r, NULL);
+		parley_code rc = rd ? parley_store_channel_charter(rd, id, &b, NULL) : PARLEY_E_IO;
+		reader_put(r, rd);
 		ret = rc ? problem(c, rq, 500, "store-error", "cannot read the charter")
 			 : respond(c, rq, 200, "application/json", b.data, b.len);
 		parley_buf_release(&b);
@@ -1394,6 +1540,38 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	*con_cls = NULL;
 }
 
+/*
+ * One relay process per store: an exclusive flock on PATH.lock, held until the
+ * relay stops (or its process dies), with the holder's PID inside. A second relay
+ * would append under the first one's cached tree and fail every client with 500.
+ */
+static parley_code store_lock(parley_relay *r, parley_err *err)
+{
+	const char *db = strncmp(r->cfg.db, "sqlite:", 7) == 0 ? r->cfg.db + 7 : r->cfg.db;
+	char path[4096], pid[32];
+	ssize_t n;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", db) >= sizeof(path))
+		return parley_fail(err, PARLEY_E_USAGE, "%s: path too long", db);
+	if ((r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return parley_fail(err, PARLEY_E_IO, "%s: cannot open the lock file: %s", path, strerror(errno));
+	if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		n = pread(r->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		if (e == EWOULDBLOCK)
+			return parley_fail(err, PARLEY_E_USAGE,
+				"%s is in use by another relay (pid %s, per %s); stop it first or use another --db", db,
+				pid[0] ? pid : "unknown", path);
+		return parley_fail(err, PARLEY_E_IO, "%s: cannot lock: %s", path, strerror(e));
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(r->lockfd, 0) != 0 || pwrite(r->lockfd, pid, (size_t)n, 0) != n)
+		return parley_fail(err, PARLEY_E_IO, "%s: cannot write the lock file: %s", path, strerror(errno));
+	return PARLEY_OK;
+}
+
 parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **out, parley_err *err)
 {
 	parley_relay *r = calloc(1, sizeof(*r));
@@ -1422,14 +1600,15 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		r->cfg.open_max_per_key = 1000;
 	if (!r->cfg.open_bytes_per_key)
 		r->cfg.open_bytes_per_key = (size_t)16 << 20;
-	pthread_mutex_init(&r->rmu, NULL);
+	r->lockfd = -1;
+	pthread_mutex_init(&r->poolmu, NULL);
+	pthread_cond_init(&r->poolcv, NULL);
 	pthread_mutex_init(&r->chmu, NULL);
 	pthread_mutex_init(&r->qmu, NULL);
 	pthread_mutex_init(&r->logmu, NULL);
-	pthread_mutex_init(&r->openmu, NULL);
 	pthread_cond_init(&r->qcv, NULL);
 	pthread_cond_init(&r->donecv, NULL);
-	if ((rc = parley_store_open(cfg->db, &r->w, err)) || (rc = parley_store_open(cfg->db, &r->r, err)))
+	if ((rc = store_lock(r, err)) || (rc = parley_store_open(cfg->db, &r->w, err)))
 		goto fail;
 	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl) ||
 		parley_ratelimit_new_burst((double)r->cfg.open_rate / 60.0, (double)r->cfg.open_rate, &r->open_rl)) {
@@ -1499,7 +1678,10 @@ void parley_relay_stop(parley_relay *r)
 		r->channels = n;
 	}
 	parley_store_close(r->w);
-	parley_store_close(r->r);
+	while (r->nidle)
+		parley_store_close(r->idle[--r->nidle]);
+	if (r->lockfd >= 0)
+		close(r->lockfd); /* releases the lock; the file stays (removing it would race a starting relay) */
 	parley_nonce_cache_free(r->nonces);
 	parley_ratelimit_free(r->rl);
 	parley_ratelimit_free(r->open_rl);
@@ -1509,10 +1691,10 @@ void parley_relay_stop(parley_relay *r)
 		logf_(r, "level=info msg=\"relay stopped\"");
 	pthread_cond_destroy(&r->qcv);
 	pthread_cond_destroy(&r->donecv);
-	pthread_mutex_destroy(&r->rmu);
+	pthread_mutex_destroy(&r->poolmu);
+	pthread_cond_destroy(&r->poolcv);
 	pthread_mutex_destroy(&r->chmu);
 	pthread_mutex_destroy(&r->qmu);
 	pthread_mutex_destroy(&r->logmu);
-	pthread_mutex_destroy(&r->openmu);
 	free(r);
 }

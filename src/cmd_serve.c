@@ -42,6 +42,9 @@ static const char usage_text[] =
 	"  --open-max-per-key N   channels one party key may be in, opened since the relay\n"
 	"                         started (default 1000; and 16 MiB of charters)\n"
 	"\n"
+	"One relay per store: a second 'parley serve' on the same --db refuses to start\n"
+	"(the lock file PATH.lock holds the running relay's PID).\n"
+	"\n"
 	"Logs one structured line per event on standard error. SIGINT or SIGTERM stop\n"
 	"it gracefully: in-flight requests and appends finish, the store is closed.\n";
 
