@@ -132,6 +132,30 @@ struct parley_relay {
 	_Atomic double duration_sum;
 	_Atomic unsigned long duration_count;
 	pthread_mutex_t logmu;
+	/* connections (struct conn), their reaper, under connmu */
+	pthread_mutex_t connmu;
+	pthread_cond_t conncv;
+	struct conn *conns;
+	unsigned nconns;
+	pthread_t reaper;
+	bool reaper_started, reaper_stop;
+	_Atomic unsigned long reaped, refused;
+};
+
+/*
+ * A connection, from accept to close (MHD_OPTION_NOTIFY_CONNECTION), in the
+ * relay's list under connmu: its socket, its source address, and since when it
+ * has been receiving its current request. The reaper thread shuts down the
+ * socket of one that is still receiving past the deadline, however its bytes
+ * trickle in; the access policy counts them per address.
+ */
+struct conn {
+	int fd;
+	uint32_t ip; /* IPv4, network order */
+	double since;
+	bool receiving; /* false while a request is handled and answered */
+	bool reaped;
+	struct conn *prev, *next;
 };
 
 /* what the channels opened since the start hold per party key */
@@ -181,6 +205,25 @@ static void logf_(parley_relay *r, const char *fmt, ...)
 }
 
 /* ---- responses ---- */
+
+/* The relay's record of connection c (NULL if it has none). */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Mark c as receiving a request (since now) or as handling one. */
+static void conn_receiving(parley_relay *r, struct MHD_Connection *c, bool receiving)
+{
+	struct conn *k = conn_of(c);
+	if (!k)
+		return;
+	pthread_mutex_lock(&r->connmu);
+	k->receiving = receiving;
+	k->since = mono();
+	pthread_mutex_unlock(&r->connmu);
+}
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct request *rq, unsigned status, const char *type,
 	const void *body, size_t n)
@@ -1402,6 +1445,12 @@ static enum MHD_Result route_metrics(parley_relay *r, struct MHD_Connection *c, 
 		if (v && parley_buf_addf(&b, "parley_requests_total{code=\"%u\"} %lu\n", s, v))
 			return MHD_NO;
 	}
+	if (parley_buf_addf(&b, "# HELP parley_connections_reaped_total Connections closed for missing the request deadline.\n"
+				"# TYPE parley_connections_reaped_total counter\nparley_connections_reaped_total %lu\n"
+				"# HELP parley_connections_refused_total Connections refused by the per-address policy.\n"
+				"# TYPE parley_connections_refused_total counter\nparley_connections_refused_total %lu\n",
+		    atomic_load(&r->reaped), atomic_load(&r->refused)))
+		return MHD_NO;
 	if (parley_buf_addstr(&b, "# HELP parley_request_duration_seconds Time to answer a request.\n"
 				  "# TYPE parley_request_duration_seconds histogram\n"))
 		return MHD_NO;
@@ -1510,15 +1559,114 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES; /* already answered */
 	if (rq->too_big)
 		return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+	conn_receiving(r, c, false); /* received whole: the deadline no longer applies */
 	return route(r, c, rq, url, method);
+}
+
+/* Connections come and go: the list the reaper and the access policy read. */
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	parley_relay *r = cls;
+	struct conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (!fd || !(k = calloc(1, sizeof(*k))))
+			return;
+		k->fd = fd->connect_fd;
+		if (ad && ad->client_addr && ad->client_addr->sa_family == AF_INET)
+			memcpy(&k->ip, &((const struct sockaddr_in *)(const void *)ad->client_addr)->sin_addr, 4);
+		k->since = mono();
+		k->receiving = true;
+		pthread_mutex_lock(&r->connmu);
+		k->next = r->conns;
+		if (r->conns)
+			r->conns->prev = k;
+		r->conns = k;
+		r->nconns++;
+		pthread_mutex_unlock(&r->connmu);
+		*socket_context = k;
+		return;
+	}
+	if (!k) /* MHD_CONNECTION_NOTIFY_CLOSED, before MHD closes the socket */
+		return;
+	pthread_mutex_lock(&r->connmu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		r->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	r->nconns--;
+	pthread_mutex_unlock(&r->connmu);
+	free(k);
+	*socket_context = NULL;
+}
+
+/*
+ * Accept a connection from addr? Besides MHD's total and per-address limits, an
+ * address that already holds connections may take at most half of the free
+ * ones, so that however many slow connections a few addresses open, room is
+ * left for others (a new address is refused only when the relay is full).
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	parley_relay *r = cls;
+	uint32_t ip = 0;
+	unsigned mine = 0, total;
+
+	if (addr && len >= (socklen_t)sizeof(struct sockaddr_in) && addr->sa_family == AF_INET)
+		memcpy(&ip, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
+	pthread_mutex_lock(&r->connmu);
+	total = r->nconns;
+	for (struct conn *k = r->conns; k; k = k->next)
+		mine += k->ip == ip;
+	pthread_mutex_unlock(&r->connmu);
+	unsigned free_ = total < r->cfg.max_connections ? r->cfg.max_connections - total : 0;
+	if (mine >= r->cfg.max_per_ip || (mine > 0 && mine >= free_ / 2)) {
+		atomic_fetch_add(&r->refused, 1);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Shut down the sockets of connections still receiving a request past the deadline. */
+static void *reaper_main(void *arg)
+{
+	parley_relay *r = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&r->connmu);
+	while (!r->reaper_stop) {
+		double now = mono();
+		for (struct conn *k = r->conns; k; k = k->next)
+			if (k->receiving && !k->reaped && now - k->since > (double)r->cfg.deadline_s) {
+				/* the connection's thread sees end of file and closes it; the fd is open until CLOSED */
+				shutdown(k->fd, SHUT_RDWR);
+				k->reaped = true;
+				atomic_fetch_add(&r->reaped, 1);
+				char ip[INET_ADDRSTRLEN] = "?";
+				inet_ntop(AF_INET, &k->ip, ip, sizeof(ip));
+				logf_(r, "level=warn msg=\"request deadline passed: connection closed\" from=%s seconds=%.1f", ip,
+					now - k->since);
+			}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&r->conncv, &r->connmu, &ts);
+	}
+	pthread_mutex_unlock(&r->connmu);
+	return NULL;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	parley_relay *r = cls;
 	struct request *rq = *con_cls;
-	(void)c;
 	(void)toe;
+	conn_receiving(r, c, true); /* the deadline of the next request on this connection starts */
 	if (!rq)
 		return;
 	double d = mono() - rq->start;
@@ -1586,6 +1734,8 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		r->cfg.max_connections = 256;
 	if (!r->cfg.timeout_s)
 		r->cfg.timeout_s = 15;
+	if (!r->cfg.deadline_s)
+		r->cfg.deadline_s = 30;
 	if (!r->cfg.max_per_ip)
 		r->cfg.max_per_ip = r->cfg.max_connections / 4 > 64 ? r->cfg.max_connections / 4 : 64;
 	if (r->cfg.rate == 0)
@@ -1606,6 +1756,8 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	pthread_mutex_init(&r->chmu, NULL);
 	pthread_mutex_init(&r->qmu, NULL);
 	pthread_mutex_init(&r->logmu, NULL);
+	pthread_mutex_init(&r->connmu, NULL);
+	pthread_cond_init(&r->conncv, NULL);
 	pthread_cond_init(&r->qcv, NULL);
 	pthread_cond_init(&r->donecv, NULL);
 	if ((rc = store_lock(r, err)) || (rc = parley_store_open(cfg->db, &r->w, err)))
@@ -1622,6 +1774,11 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		goto fail;
 	}
 	r->committer_started = true;
+	if (pthread_create(&r->reaper, NULL, reaper_main, r)) {
+		rc = parley_fail(err, PARLEY_E_IO, "cannot start the reaper thread");
+		goto fail;
+	}
+	r->reaper_started = true;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -1633,9 +1790,10 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (cfg->tls_cert_pem)
 		flags |= MHD_USE_TLS;
-	r->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
+	r->mhd = MHD_start_daemon(flags, cfg->port, accept_policy, r, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_conn, r,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
 		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
@@ -1663,6 +1821,13 @@ void parley_relay_stop(parley_relay *r)
 {
 	if (!r)
 		return;
+	if (r->reaper_started) { /* first: it must not touch a socket once MHD closes them */
+		pthread_mutex_lock(&r->connmu);
+		r->reaper_stop = true;
+		pthread_cond_signal(&r->conncv);
+		pthread_mutex_unlock(&r->connmu);
+		pthread_join(r->reaper, NULL);
+	}
 	if (r->mhd)
 		MHD_stop_daemon(r->mhd); /* waits for the connection threads: in-flight appends finish */
 	if (r->committer_started) {
@@ -1696,5 +1861,7 @@ void parley_relay_stop(parley_relay *r)
 	pthread_mutex_destroy(&r->chmu);
 	pthread_mutex_destroy(&r->qmu);
 	pthread_mutex_destroy(&r->logmu);
+	pthread_mutex_destroy(&r->connmu);
+	pthread_cond_destroy(&r->conncv);
 	free(r);
 }

@@ -14,6 +14,7 @@ static const char usage_text[] =
 	"usage: parley serve --key RELAY.key --db PATH --listen ADDR:PORT\n"
 	"                    [--tls-cert CERT.pem --tls-key KEY.pem] [--port-file F] [--rate N]\n"
 	"                    [--max-connections N] [--max-per-ip N] [--timeout SECONDS]\n"
+	"                    [--deadline SECONDS]\n"
 	"                    [--open-channels any | --open-channels allowlist FILE]\n"
 	"                    [--open-rate N] [--open-max-per-key N]\n"
 	"\n"
@@ -28,8 +29,11 @@ static const char usage_text[] =
 	"  --port-file F          write the port actually bound to F (for scripts)\n"
 	"  --rate N               requests per second per party (default 200; 0: unlimited)\n"
 	"  --max-connections N    concurrent connections (default 256)\n"
-	"  --max-per-ip N         of which from one address (default 64, or a quarter)\n"
+	"  --max-per-ip N         of which from one address (default 64, or a quarter); an\n"
+	"                         address that holds some gets at most half of the free ones\n"
 	"  --timeout SECONDS      idle connection timeout (default 15)\n"
+	"  --deadline SECONDS     a request's headers and body must arrive whole within this,\n"
+	"                         however slowly its bytes trickle in (default 30)\n"
 	"  --open-channels any    any member of a charter that verifies and names this\n"
 	"                         relay may open its channel (the default), within the\n"
 	"                         limits below (429 open-rate-limited, channel-quota)\n"
@@ -62,6 +66,7 @@ int cmd_serve(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-per-ip", required_argument, NULL, 'P' },
 		{ "open-channels", required_argument, NULL, 'o' },
+		{ "deadline", required_argument, NULL, 'D' },
 		{ "open-rate", required_argument, NULL, 'R' },
 		{ "open-max-per-key", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +121,11 @@ int cmd_serve(int argc, char **argv)
 			} else {
 				return cli_usage_error("serve", "--open-channels takes 'any' or 'allowlist FILE'");
 			}
+			break;
+		case 'D':
+			if (!cli_parse_u64(optarg, 1, 3600, &v))
+				return cli_usage_error("serve", "--deadline takes 1 to 3600 seconds");
+			cfg.deadline_s = (unsigned)v;
 			break;
 		case 'R':
 			if (!cli_parse_u64(optarg, 1, 1000000, &v))

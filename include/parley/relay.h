@@ -20,8 +20,10 @@ typedef struct parley_relay_config {
 	const char *tls_cert_pem;  /* PEM text; both or neither */
 	const char *tls_key_pem;
 	unsigned max_connections;  /* default 256 */
-	unsigned max_per_ip;       /* connections from one address; default max(64, max_connections / 4) */
+	unsigned max_per_ip;       /* connections from one address; default max(64, max_connections / 4);
+	                              and an address holding some takes at most half of the free ones */
 	unsigned timeout_s;        /* idle connection timeout, default 15 */
+	unsigned deadline_s;       /* a request's headers and body must arrive within this, default 30 */
 	double rate;               /* requests per second per party; 0 = default 200; < 0 = unlimited */
 	unsigned page_max;         /* entries per page, default 500 */
 	unsigned checkpoint_ms;    /* checkpoint interval while entries arrive, default 1000 */
