@@ -2,17 +2,22 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 ASAN ?= build-asan
+TSAN ?= build-tsan
+# the tests that drive the relay's and the nodes' threads; run under ThreadSanitizer by check-tsan
+TSAN_TESTS ?= relay-open t0006-relay t0012-slow-clients t0021-open-policy t0022-slow-deadline t0023-canonical-charter
 FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check test test-asan demo bench fuzz torture install uninstall clean help
+.PHONY: all deps check test test-asan check-tsan demo bench fuzz torture install uninstall clean help
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 help:
 	@echo "make            build into $(BUILD)/ (the command is $(BUILD)/parley)"
-	@echo "make check      install missing packages, build, run every test, then again under ASan+UBSan"
+	@echo "make check      install missing packages, build, run every test, then again under ASan+UBSan,"
+	@echo "                then the relay and node tests under ThreadSanitizer (when clang is present)"
+	@echo "make check-tsan the relay and node tests under ThreadSanitizer, in $(TSAN)/"
 	@echo "make demo       a two-party hotline on 127.0.0.1, start to finish"
 	@echo "make bench      benchmarks; table on stdout, figures in $(BUILD)/bench.json"
 	@echo "make fuzz       build the libFuzzer harnesses with clang into $(FUZZ)/"
@@ -30,6 +35,9 @@ $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
 
+$(TSAN)/build.ninja:
+	CC=clang meson setup $(TSAN) -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+
 test: all
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
@@ -38,11 +46,27 @@ test-asan: deps $(ASAN)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		meson test -C $(ASAN) --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
+# Every process a test starts (the relay above all) writes its ThreadSanitizer reports to
+# $(TSAN)/tsan-report.PID; any such file fails the target, whatever the test's own verdict.
+# Suppressions (third-party false positives only) are in scripts/tsan.supp, each explained.
+check-tsan: deps $(TSAN)/build.ninja
+	ninja -C $(TSAN)
+	@rm -f $(TSAN)/tsan-report.*
+	@rc=0; \
+	PARLEY_TIME_FACTOR=4 TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN)/tsan-report second_deadlock_stack=1 suppressions=$(CURDIR)/scripts/tsan.supp" \
+		meson test -C $(TSAN) --print-errorlogs --num-processes 2 --timeout-multiplier 4 $(TSAN_TESTS) || rc=1; \
+	if ls $(TSAN)/tsan-report.* >/dev/null 2>&1; then \
+		cat $(TSAN)/tsan-report.*; echo "check-tsan: ThreadSanitizer reports above" >&2; rc=1; \
+	fi; \
+	exit $$rc
+
 check: deps
 	@rc=0; \
 	$(MAKE) --no-print-directory test || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \
-	scripts/test-summary.sh $(BUILD) $(ASAN); \
+	if command -v clang >/dev/null 2>&1; then $(MAKE) --no-print-directory check-tsan || rc=1; \
+	else echo "make check: no clang, ThreadSanitizer run skipped"; fi; \
+	scripts/test-summary.sh $(BUILD) $(ASAN) $(TSAN); \
 	exit $$rc
 
 demo: all

@@ -16,9 +16,13 @@
 #include "parley/store.h"
 #include "relaytest.h"
 
+static pid_t running; /* the relay rt_start started last: rt_die stops it, so no orphan holds the test's output */
+
 void rt_die(const char *what, const char *detail)
 {
 	fprintf(stderr, "FAIL: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	if (running > 0)
+		kill(running, SIGKILL);
 	exit(1);
 }
 
@@ -81,16 +85,22 @@ void rt_start(struct rt *t, const char *opt, const char *val)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", t->port);
 	snprintf(keyp, sizeof(keyp), "%s/relay.key", t->dir);
 	snprintf(db, sizeof(db), "%s/relay.db", t->dir);
-	t->pid = fork();
+	t->pid = running = fork();
 	if (t->pid == 0) {
 		const char *log = getenv("PARLEY_RELAY_STDERR"); /* to read the relay's own reports, sanitizers' too */
 		if (!freopen(log ? log : "/dev/null", "a", stderr))
 			_exit(126);
 		execl(t->parley, t->parley, "serve", "--key", keyp, "--db", db, "--listen", listen, "--rate", "0",
-			opt ? opt : (char *)NULL, val, (char *)NULL);
+			opt ? opt : (char *)NULL, val, t->opt2, t->val2, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
+	/* up to 30 s: a relay under ThreadSanitizer on a loaded machine, recovering a killed one's WAL, is slow */
+	for (int i = 0; i < 1500; i++) {
+		int status;
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			t->pid = running = 0;
+			rt_die("the relay exited at start", NULL);
+		}
 		parley_client cl;
 		parley_buf resp = PARLEY_BUF_INIT;
 		long st = 0;
@@ -103,7 +113,9 @@ void rt_start(struct rt *t, const char *opt, const char *val)
 		struct timespec d = { 0, 20000000L };
 		nanosleep(&d, NULL);
 	}
-	rt_die("the relay did not start", NULL);
+	kill(t->pid, SIGKILL); /* no orphan holding the test's output open */
+	waitpid(t->pid, NULL, 0);
+	rt_die("the relay did not start within 30 s", NULL);
 }
 
 void rt_open_channel(struct rt *t)

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ struct client {
 	uint8_t prev[32];
 	struct acked *acks;
 	size_t nacks, cap;
-	volatile int stop;
+	_Atomic int stop; /* set by main while the client runs */
 };
 
 /* After a restart: where each client's chain ends in the log. */

@@ -1,4 +1,5 @@
 # lib.sh - helpers for the end-to-end tests that drive the real parley binary.
+# PARLEY_TIME_FACTOR (default 1) stretches the time bounds of the load tests (check-tsan sets 4).
 # Each test sources this, runs in a fresh temporary directory, and exits non-zero on the first failure.
 set -u
 : "${PARLEY:?PARLEY must name the parley binary}"

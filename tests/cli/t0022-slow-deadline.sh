@@ -50,7 +50,7 @@ for _ in 1 2; do
 	start=$(date +%s%N)
 	p 0 api --relay "http://127.0.0.1:$PORT" GET /v1/health
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ "$ms" -lt 2000 ] || fail "a client from 127.0.0.1 waited $ms ms"
+	[ "$ms" -lt $((2000 * ${PARLEY_TIME_FACTOR:-1})) ] || fail "a client from 127.0.0.1 waited $ms ms"
 	sleep 1
 done
 wait $SLOW
@@ -59,7 +59,7 @@ cat slow.out
 read -r _ n _ closed _ latest <slow.out
 [ "$n" -gt 30 ] || fail "only $n slow connections were made"
 [ "$closed" = "$n" ] || fail "$closed of $n trickling connections were closed (the deadline did not hold)"
-python3 -c "import sys; sys.exit(0 if float('$latest') <= 5.5 else 1)" || fail "a trickling connection lived $latest s (deadline 3 s)"
+python3 -c "import sys; sys.exit(0 if float('$latest') <= 5.5 * ${PARLEY_TIME_FACTOR:-1} else 1)" || fail "a trickling connection lived $latest s (deadline 3 s)"
 grep -q 'msg="request deadline' relay.log || fail "the relay did not log the deadline"
 p 0 api --relay "http://127.0.0.1:$PORT" GET /v1/health
 stop_relay
