@@ -18,7 +18,7 @@ for h in entry charter keyfile note proof stix psi auth; do
 	fi
 	grep -E 'stat::number_of_executed_units|cov:' "$dir/fuzz-$h.log" | tail -n 2
 done
-# the relay soak: 64 clients appending and reading for a minute
+# the relay soak: 64 clients appending and reading for a minute while 4 threads open channels
 root_build=${BUILD:-$root/build}
 if [ -x "$root_build/tests/test_soak" ]; then
 	echo "== relay soak for ${SOAK_SECONDS:-60}s"

@@ -21,6 +21,7 @@ struct rt {
 	const char *parley; /* the binary, from $PARLEY */
 	unsigned port;
 	pid_t pid;
+	const char *opt2, *val2; /* a second option pair for rt_start, or NULL */
 };
 
 /* Print and exit 1. */
