@@ -45,12 +45,13 @@ print('connections %d closed %d latest %.1f' % (len(socks), len(held), max(held)
 PY
 SLOW=$!
 sleep 1.5
-# a member from another address is served within a bound, twice, while the slow ones hold on
+# a member from another address is served within a bound (4 s: ASan builds on a loaded machine
+# start slowly; before, it was refused outright), twice, while the slow ones hold on
 for _ in 1 2; do
 	start=$(date +%s%N)
 	p 0 api --relay "http://127.0.0.1:$PORT" GET /v1/health
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ "$ms" -lt $((2000 * ${PARLEY_TIME_FACTOR:-1})) ] || fail "a client from 127.0.0.1 waited $ms ms"
+	[ "$ms" -lt $((4000 * ${PARLEY_TIME_FACTOR:-1})) ] || fail "a client from 127.0.0.1 waited $ms ms"
 	sleep 1
 done
 wait $SLOW
