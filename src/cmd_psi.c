@@ -52,8 +52,24 @@ static int load_set(const char *path, bool skip_invalid, parley_iset *set)
 			return cli_failf("%s (nothing sent; --skip-invalid sends the rest)", err.msg);
 		return cli_fail(&err);
 	}
-	if (problems.len)
-		fprintf(stderr, "parley: %s: skipped:\n%s", path, (char *)problems.data);
+	if (problems.len) {
+		/* the first ten, then how many more: a file of junk must not flood the terminal */
+		const char *p = (const char *)problems.data, *nl;
+		size_t shown = 0, more = 0;
+		fprintf(stderr, "parley: %s: skipped:\n", path);
+		for (; *p; p = nl + 1) {
+			if (!(nl = strchr(p, '\n')))
+				break;
+			if (shown < 10) {
+				fprintf(stderr, "%.*s\n", (int)(nl - p), p);
+				shown++;
+			} else {
+				more++;
+			}
+		}
+		if (more)
+			fprintf(stderr, "... and %zu more\n", more);
+	}
 	parley_buf_release(&problems);
 	if (set->n == 0) {
 		parley_iset_release(set);

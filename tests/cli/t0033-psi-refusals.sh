@@ -35,6 +35,7 @@ has_err "a psi-request addressed to nobody but cert-a itself"
 # nothing answered, so it does not use up A's one request a day
 p 0 --home a psi request --to cert-b --set a.txt --skip-invalid
 has_err "line 6: .junk line 5!. is not"
+has_err "^... and 2 more$"          # the first ten skipped lines are listed
 has_out "PSI request for 20 indicators"
 R1=$(tail -n 1 out)
 p 1 --home b psi respond "$R1" --set tiny.txt
