@@ -179,7 +179,7 @@ parley_code parley_compose_check(const parley_charter *ch, parley_store *s, cons
 		goto out;
 	if ((rc = parley_workflow_threads(ch, sc.v, sc.n, parley_now_ms(), &ts, &nt, err)))
 		goto out;
-	rc = parley_fail(err, PARLEY_E_USAGE, "entry %llu does not open a thread in the local replica (run 'parley sync'?)",
+	rc = parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu does not open a thread in the local replica (run 'parley sync'?)",
 		(unsigned long long)p->thread);
 	for (size_t i = 0; i < nt; i++)
 		if (ts[i].opener == p->thread) {

@@ -716,7 +716,18 @@ static int cmd_answer(int argc, char **argv)
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	if (!dry) {
-		/* the thread as the log has it now (a dry run sends nothing, not even receipts: the local replica) */
+		/*
+		 * A refusal on the local replica is final (a thread stays closed, acknowledged, escalated): say so
+		 * before the sync sends anything. Then the thread as the log has it now (a dry run sends nothing,
+		 * not even receipts: it works on the local replica).
+		 */
+		uint64_t ref0 = n;
+		parley_post early = { type, n, &ref0, 1, NULL, -1, NULL, 0, NULL, 0 };
+		parley_code erc = parley_node_check_post(node, id, &early, &err);
+		if (erc && erc != PARLEY_E_NOTFOUND) {
+			ret = cli_fail(&err);
+			goto out;
+		}
 		parley_sync_report rep;
 		if (parley_node_sync(node, id, &rep, &err)) {
 			ret = cli_fail(&err);

@@ -183,7 +183,7 @@ static void test_thread(void **state)
 	assert_int_equal(check(kb, &ack, "cert-b acknowledged thread"), PARLEY_E_USAGE);
 	parley_post other = ack;
 	other.thread = ref = n + 1; /* the acknowledgement itself opens no thread */
-	assert_int_equal(check(kb, &other, "does not open a thread"), PARLEY_E_USAGE);
+	assert_int_equal(check(kb, &other, "does not open a thread"), PARLEY_E_NOTFOUND);
 	ref = n;
 
 	/* the ladder: technical, political; one escalation reaches the top */

@@ -40,7 +40,9 @@ parley_code parley_compose_text_check(const char *what, const char *text, size_t
  *    replica holds, in which the sender takes part; the thread is not closed
  *    (closing twice included); only its recipients acknowledge it, each once;
  *    an escalation stays on the charter's escalation ladder.
- * PARLEY_OK, or PARLEY_E_USAGE naming the mistake; the store is only read.
+ * PARLEY_OK, or PARLEY_E_USAGE naming the mistake (PARLEY_E_NOTFOUND when the
+ * replica holds no such thread: a sync may bring it); the store is only read.
+ * Every refusal but that one is final: a later sync cannot lift it.
  */
 parley_code parley_compose_check(const parley_charter *ch, parley_store *s, const uint8_t id[32],
 	const parley_pubkey *sender, const parley_post *p, parley_err *err) PARLEY_WUR;
