@@ -1,0 +1,81 @@
+#!/bin/sh
+# Red team: whoever holds the relay key (here the sender, cert-a) re-signs a tree in which
+# cert-b's in-time acknowledgement (and its receipt) of thread N sit at indexes *before*
+# the opener N. An entry cannot name a thread or reference an entry that does not exist
+# yet, so no honest log looks like this; but check-proof ignores such an entry as an
+# answer and then takes it as the start of cert-b's "gap-free" sequence chain, so cert-b's
+# own later entry "attests" the log and the obligation becomes MISSED ("cert-b signed
+# the log past the deadline") while the bundle itself carries cert-b's signed
+# acknowledgement of thread N. A proof must refuse an entry whose thread or references
+# are not earlier than its own index (docs/protocol.md §4.1.1: "a thread is always opened
+# earlier in the log"), and never state missed here.
+. "$(dirname "$0")/lib.sh"
+
+mkparty cert-a; mkparty cert-b; mkparty relay
+start_fake_relay served
+"$PARLEY" charter new --title reorder --party keys/cert-a.pub --party keys/cert-b.pub --scope ip-theft \
+	--deadline acknowledge=2 --deadline respond=3600 \
+	--relay "$FAKE_URL" --relay-key keys/relay.pub --out c.json || fail "charter"
+for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
+CHAN=$("$PARLEY" charter verify c.json)
+T0=$(( $(date +%s) * 1000 - 60000 ))
+
+serve() {
+	python3 - "$@" <<'PY' || fail "serve"
+import base64, json, struct, sys
+log = []
+for arg in sys.argv[1:]:
+    ms, f = arg.split(':', 1)
+    log.append({'integrated_ms': int(ms), 'entry': base64.b64encode(open(f, 'rb').read()).decode()})
+json.dump(log, open('served/log.json', 'w'))
+with open('leaves.txt', 'w') as out:
+    for e in log:
+        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
+PY
+	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
+	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
+	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$(wc -l < leaves.txt)" "$b64" > cp.txt
+	"$PARLEY" note sign --key keys/relay.key cp.txt > served/checkpoint.note || fail "sign checkpoint"
+}
+mk() { # OUT KEY TYPE SEQ PREV-OR-- CREATED extra...
+	out=$1; key=$2; type=$3; seq=$4; prev=$5; created=$6; shift 6
+	to=cert-b; [ "$key" = cert-b ] && to=cert-a
+	set -- --key keys/$key.key --charter c.json --to $to --type "$type" --category ip-theft --text "$out" \
+		--seq "$seq" --created "$created" --out "$out" "$@"
+	[ "$prev" = - ] || set -- "$@" --prev "$prev"
+	"$PARLEY" entry new "$@" || fail "entry $out"
+}
+
+# cert-b's real entries: its receipt and its acknowledgement of thread 2, 100 and 200 ms after it opened
+mk r1 cert-b receipt 1 - $((T0 + 100)) --thread 2 --ref 2
+mk k1 cert-b acknowledgement 2 r1 $((T0 + 200)) --thread 2 --ref 2
+# cert-a's entries in the re-signed tree: the opener (index 2) and one long after the deadline
+mk e1 cert-a notification 1 - $T0
+mk x1 cert-a notification 2 e1 $((T0 + 10000))
+# cert-b's next entry, after the deadline, chained from its acknowledgement
+mk y1 cert-b notification 3 k1 $((T0 + 12000))
+
+# the tree the relay-key holder signs: cert-b's receipt and acknowledgement moved before the opener
+serve $((T0 - 2)):r1 $((T0 - 1)):k1 $T0:e1 $((T0 + 10000)):x1 $((T0 + 12000)):y1
+"$PARLEY" --home a join c.json --key keys/cert-a.key >/dev/null || fail "join a"
+p 0 --home a sync
+p 0 --home a prove 2
+cp out proof.json
+# the bundle carries cert-b's signed acknowledgement of thread 2 ...
+python3 - <<'PY' || fail "the bundle should hold cert-b's acknowledgement (index 1)"
+import json
+d = json.load(open('proof.json'))
+assert 1 in [e['index'] for e in d['entries']]
+PY
+# ... so it must not say that cert-b did not acknowledge: refused, or at least no MISSED
+"$PARLEY" check-proof --json proof.json > out 2> err
+st=$?
+if [ $st = 0 ]; then
+	outcome=$(python3 -c "
+import json; r = json.load(open('out'))
+print([o['outcome'] for o in r['obligations'] if o['kind'] == 'acknowledge' and o['party'] == 'cert-b'][0])")
+	case "$outcome" in
+	missed|missed-unconfirmed) fail "check-proof states that cert-b did not acknowledge ($outcome) although the bundle holds cert-b's acknowledgement of thread 2 (placed before its opener)";;
+	esac
+fi
+done_ok
