@@ -203,6 +203,11 @@ static parley_code check_one(struct proof *p, size_t i, const json_t *v, parley_
 	if (parley_entry_verify(&x->e, x->sender->key.sign_pk, NULL))
 		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: signature does not verify for party %s",
 			(unsigned long long)x->index, x->sender->key.name);
+	/* the relay and every node refuse an entry created more than an hour from its integration time (§5) */
+	if (x->e.h.created_ms > x->ms + PARLEY_ENTRY_MAX_SKEW_MS || x->e.h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < x->ms)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"proof: entry %llu was created more than %llu s away from its integration time",
+			(unsigned long long)x->index, (unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
 	if (!parley_charter_allows_type(p->ch, x->e.h.type) || !parley_charter_allows_category(p->ch, x->e.h.category))
 		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu is outside the charter's scope",
 			(unsigned long long)x->index);

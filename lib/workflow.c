@@ -263,6 +263,16 @@ static bool attested(const parley_wf_input *in, const uint8_t party[4], uint64_t
 			continue;
 		}
 		if (e->index < opener) {
+			/*
+			 * An entry placed before the opener that names it (or anything at or past
+			 * its own index) was written after the opener existed: whoever signed this
+			 * tree moved it, so the party's chain says nothing about this log's order.
+			 */
+			bool future = e->h.thread != 0 && e->h.thread >= e->index;
+			for (unsigned k = 0; k < e->h.nrefs && k < PARLEY_ENTRY_MAX_REFS; k++)
+				future = future || e->h.refs[k] >= e->index;
+			if (future)
+				return false;
 			prev = e;
 			continue;
 		}
