@@ -17,12 +17,23 @@
 
 #define MAX_PROOF_ENTRIES 100000
 
+/* As parley_checkpoint_check; times (may be NULL) gets each party's cosignature timestamp in ms (0: none). */
+static parley_code checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
+	bool cosigned[PARLEY_MAX_PARTIES], uint64_t times_ms[PARLEY_MAX_PARTIES], parley_err *err);
+
 parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
 	bool cosigned[PARLEY_MAX_PARTIES], parley_err *err)
+{
+	return checkpoint_check_times(ch, text, n, cp, cosigned, NULL, err);
+}
+
+static parley_code checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
+	bool cosigned[PARLEY_MAX_PARTIES], uint64_t times_ms[PARLEY_MAX_PARTIES], parley_err *err)
 {
 	parley_note note;
 	parley_verifier keys[1 + PARLEY_MAX_PARTIES];
 	bool ok[1 + PARLEY_MAX_PARTIES];
+	uint64_t times[1 + PARLEY_MAX_PARTIES] = { 0 };
 	const parley_pubkey *relay = parley_charter_relay(ch, NULL);
 	size_t nk = 0, np = parley_charter_nparties(ch);
 	char origin[80], hex[65];
@@ -37,7 +48,7 @@ parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, 
 		const parley_party *p = parley_charter_party_at(ch, i);
 		parley_verifier_from_key(&keys[nk++], p->key.name, p->key.sign_pk, PARLEY_VKEY_COSIGNATURE);
 	}
-	rc = parley_note_verify(&note, keys, nk, ok, NULL, err);
+	rc = parley_note_verify(&note, keys, nk, ok, times, err);
 	if (rc && err && strstr(err->msg, "does not verify"))
 		parley_wrap(err, rc, "a signature on the relay's checkpoint is invalid (the relay altered the checkpoint or a cosignature)");
 	if (!rc && !ok[0])
@@ -54,6 +65,9 @@ parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, 
 	if (cosigned)
 		for (size_t i = 0; i < np; i++)
 			cosigned[i] = ok[1 + i];
+	if (times_ms) /* a signed timestamp of 0 still says "before any deadline" */
+		for (size_t i = 0; i < np && i < PARLEY_MAX_PARTIES; i++)
+			times_ms[i] = ok[1 + i] ? (times[1 + i] ? times[1 + i] * 1000 : 1) : 0;
 	return PARLEY_OK;
 }
 
@@ -246,7 +260,8 @@ static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err
 		parley_code rc;
 		if (!json_is_object(v) || !note)
 			return parley_fail(err, PARLEY_E_FORMAT, "proof: cosigned checkpoint %zu is malformed", i);
-		if ((rc = parley_checkpoint_check(p->ch, note, strlen(note), &c, x->cosigned, err)))
+		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
+		if ((rc = checkpoint_check_times(p->ch, note, strlen(note), &c, x->cosigned, tms, err)))
 			return parley_wrap(err, rc, "proof: cosigned checkpoint %zu", i);
 		if ((rc = hashes(json_object_get(v, "consistency"), proof, &nh, "cosigned consistency proof", err)))
 			return rc;
@@ -261,9 +276,13 @@ static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err
 				i, (unsigned long long)c.size, (unsigned long long)p->cp.size);
 		x->size = c.size;
 		p->nextra++;
+		/* each party's latest cosignature (by its own signed clock) is what it attests */
 		for (size_t k = 0; k < parley_charter_nparties(p->ch) && k < PARLEY_MAX_PARTIES; k++)
-			if (x->cosigned[k] && c.size > p->in.cosigned_size[k])
+			if (x->cosigned[k] && (tms[k] > p->in.cosigned_ms[k] ||
+				(tms[k] == p->in.cosigned_ms[k] && c.size > p->in.cosigned_size[k]))) {
 				p->in.cosigned_size[k] = c.size;
+				p->in.cosigned_ms[k] = tms[k];
+			}
 	}
 	return PARLEY_OK;
 }
@@ -390,7 +409,7 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 	const char *cptext = json_string_value(json_object_get(p->doc, "checkpoint"));
 	if (!cptext)
 		return parley_fail(err, PARLEY_E_FORMAT, "proof: no checkpoint");
-	if ((rc = parley_checkpoint_check(p->ch, cptext, strlen(cptext), &p->cp, p->cosigned, err)))
+	if ((rc = checkpoint_check_times(p->ch, cptext, strlen(cptext), &p->cp, p->cosigned, p->in.cosigned_ms, err)))
 		return parley_wrap(err, rc, "proof");
 	for (i = 0; i < parley_charter_nparties(p->ch) && i < PARLEY_MAX_PARTIES; i++)
 		if (p->cosigned[i])

@@ -250,7 +250,8 @@ static bool attested(const parley_wf_input *in, const uint8_t party[4], uint64_t
 	uint64_t witness_index)
 {
 	int pi = party_index(in->ch, party);
-	if (pi >= 0 && pi < PARLEY_MAX_PARTIES && in->cosigned_size[pi] > witness_index)
+	if (pi >= 0 && pi < PARLEY_MAX_PARTIES && in->cosigned_size[pi] > witness_index &&
+		(in->cosigned_ms[pi] == 0 || in->cosigned_ms[pi] > deadline))
 		return true;
 	const parley_wf_entry *prev = NULL;
 	for (size_t i = 0; i < in->n; i++) {

@@ -143,6 +143,12 @@ typedef struct parley_wf_input {
 	uint64_t now_ms;           /* the caller's clock for `overdue` and `pending`; 0: the log alone */
 	/* by charter party index: the size of a tree this party cosigned that contains v's entries (0: none) */
 	uint64_t cosigned_size[PARLEY_MAX_PARTIES];
+	/*
+	 * by charter party index: when the party made that cosignature, by its own signed clock
+	 * (ms; 0: not known, as for a node's own replica). A cosignature made at or before a
+	 * deadline does not attest the log past it, whatever times the relay put in the tree.
+	 */
+	uint64_t cosigned_ms[PARLEY_MAX_PARTIES];
 	/* facts about one thread's opening entry (a proof's subject), by charter party index */
 	bool has_facts;
 	uint64_t facts_opener;
