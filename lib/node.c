@@ -720,7 +720,8 @@ parley_code parley_node_workflow(parley_node *n, const uint8_t id[32], uint64_t 
 	if (parley_store_checkpoint_get(n->store, id, 0, &note, NULL, NULL) == PARLEY_OK) {
 		parley_checkpoint cp;
 		bool cos[PARLEY_MAX_PARTIES] = { false };
-		if (parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &cp, cos, NULL) == PARLEY_OK &&
+		if (parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &cp, cos, in.cosigned_ms,
+			    NULL) == PARLEY_OK &&
 			cp.size <= hc.n)
 			for (size_t i = 0; i < parley_charter_nparties(c->charter) && i < PARLEY_MAX_PARTIES; i++)
 				if (cos[i])
@@ -1470,17 +1471,18 @@ static json_t *read_json(const parley_charter *ch, const parley_signed_read *r)
 
 /* A further checkpoint the party cosigned, with the consistency proof to ours; NULL when the relay has none. */
 static json_t *cosigned_json(parley_client *cl, const struct node_channel *c, const parley_checkpoint *cp,
-	const uint8_t party[4], uint64_t min_size)
+	const uint8_t party[4], uint64_t min_size, uint64_t *size, uint64_t *at_ms)
 {
 	parley_buf note = PARLEY_BUF_INIT;
 	parley_checkpoint x;
 	bool cos[PARLEY_MAX_PARTIES] = { false };
+	uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
 	json_t *out = NULL, *hs = NULL;
 	const parley_party *pp = parley_charter_party_by_keyid(c->charter, party);
 	size_t pi = pp ? (size_t)(pp - parley_charter_party_at(c->charter, 0)) : 0;
 
 	if (!pp || parley_remote_checkpoint_cosigned(cl, c->hex, party, min_size, &note, NULL) ||
-		parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &x, cos, NULL) || !cos[pi] ||
+		parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &x, cos, tms, NULL) || !cos[pi] ||
 		x.size < min_size || x.size > cp->size)
 		goto out;
 	if (!(hs = json_array()))
@@ -1504,6 +1506,8 @@ static json_t *cosigned_json(parley_client *cl, const struct node_channel *c, co
 		goto out;
 	}
 	out = json_pack("{s:s%, s:O}", "checkpoint", (const char *)note.data, note.len, "consistency", hs);
+	*size = x.size;
+	*at_ms = tms[pi];
 out:
 	json_decref(hs);
 	parley_buf_release(&note);
@@ -1526,6 +1530,7 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 	parley_client cl;
 	bool online = false;
 	bool cos[PARLEY_MAX_PARTIES] = { false };
+	uint64_t cos_ms[PARLEY_MAX_PARTIES] = { 0 };
 	parley_code rc;
 
 	if (!c)
@@ -1571,7 +1576,7 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		if (rc)
 			goto out;
 	}
-	(void)!parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &cp2, cos, NULL);
+	(void)!parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &cp2, cos, cos_ms, NULL);
 	if ((rc = parley_node_workflow(n, id, parley_now_ms(), &wf, err)) || (rc = node_headers(n, id, &hc, err)))
 		goto out;
 	if (hc.n < cp.size) {
@@ -1642,34 +1647,24 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 		}
 		if (!dmax)
 			continue;
-		/* its cosignature of our checkpoint, which holds every witness, attests the log */
-		if (pi < PARLEY_MAX_PARTIES && cos[pi])
+		/* its cosignature of our checkpoint, which holds every witness, attests the log when made after the deadlines */
+		if (pi < PARLEY_MAX_PARTIES && cos[pi] && cos_ms[pi] > dmax)
 			continue;
-		/* its own chain: its last entry before the subject, then every one of its entries up to one after the deadline */
-		uint64_t last_before = UINT64_MAX, x = UINT64_MAX;
-		for (uint64_t i = 0; i < cp.size; i++) {
-			if (memcmp(hc.v[i].h.sender, party, 4) != 0)
-				continue;
-			if (i < subject)
-				last_before = i;
-			else if (hc.v[i].ms > dmax) {
-				x = i;
-				break;
-			}
-		}
-		if (x != UINT64_MAX) {
-			if (last_before != UINT64_MAX && (rc = idx_add(&set, last_before, err)))
-				goto out;
-			for (uint64_t i = subject; i <= x; i++)
-				if (memcmp(hc.v[i].h.sender, party, 4) == 0 && (rc = idx_add(&set, i, err)))
-					goto out;
-			continue;
-		}
-		/* or a checkpoint it cosigned that holds the witness */
+		/* or a checkpoint it cosigned after the deadlines that holds the witnesses (the relay keeps them) */
 		if (online) {
-			json_t *j = cosigned_json(&cl, c, &cp, party, wmax + 1);
-			if (j)
-				json_array_append_new(cosigned, j);
+			uint64_t min = wmax + 1;
+			for (int tries = 0; tries < 16 && min <= cp.size; tries++) {
+				uint64_t got = 0, at = 0;
+				json_t *j = cosigned_json(&cl, c, &cp, party, min, &got, &at);
+				if (!j)
+					break;
+				if (at > dmax) {
+					json_array_append_new(cosigned, j);
+					break;
+				}
+				json_decref(j); /* made before the deadline: a later one may do */
+				min = got + 1;
+			}
 		}
 	}
 	qsort(set.v, set.n, sizeof(*set.v), cmp_idx);

@@ -17,17 +17,13 @@
 
 #define MAX_PROOF_ENTRIES 100000
 
-/* As parley_checkpoint_check; times (may be NULL) gets each party's cosignature timestamp in ms (0: none). */
-static parley_code checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
-	bool cosigned[PARLEY_MAX_PARTIES], uint64_t times_ms[PARLEY_MAX_PARTIES], parley_err *err);
-
 parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
 	bool cosigned[PARLEY_MAX_PARTIES], parley_err *err)
 {
-	return checkpoint_check_times(ch, text, n, cp, cosigned, NULL, err);
+	return parley_checkpoint_check_times(ch, text, n, cp, cosigned, NULL, err);
 }
 
-static parley_code checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
+parley_code parley_checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
 	bool cosigned[PARLEY_MAX_PARTIES], uint64_t times_ms[PARLEY_MAX_PARTIES], parley_err *err)
 {
 	parley_note note;
@@ -261,7 +257,7 @@ static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err
 		if (!json_is_object(v) || !note)
 			return parley_fail(err, PARLEY_E_FORMAT, "proof: cosigned checkpoint %zu is malformed", i);
 		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
-		if ((rc = checkpoint_check_times(p->ch, note, strlen(note), &c, x->cosigned, tms, err)))
+		if ((rc = parley_checkpoint_check_times(p->ch, note, strlen(note), &c, x->cosigned, tms, err)))
 			return parley_wrap(err, rc, "proof: cosigned checkpoint %zu", i);
 		if ((rc = hashes(json_object_get(v, "consistency"), proof, &nh, "cosigned consistency proof", err)))
 			return rc;
@@ -409,7 +405,7 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 	const char *cptext = json_string_value(json_object_get(p->doc, "checkpoint"));
 	if (!cptext)
 		return parley_fail(err, PARLEY_E_FORMAT, "proof: no checkpoint");
-	if ((rc = checkpoint_check_times(p->ch, cptext, strlen(cptext), &p->cp, p->cosigned, p->in.cosigned_ms, err)))
+	if ((rc = parley_checkpoint_check_times(p->ch, cptext, strlen(cptext), &p->cp, p->cosigned, p->in.cosigned_ms, err)))
 		return parley_wrap(err, rc, "proof");
 	for (i = 0; i < parley_charter_nparties(p->ch) && i < PARLEY_MAX_PARTIES; i++)
 		if (p->cosigned[i])

@@ -66,7 +66,7 @@ const char *parley_obl_why_text(int why)
 	switch (why) {
 	case PARLEY_WHY_WITHDRAWN: return "the opener closed the thread before the deadline";
 	case PARLEY_WHY_UNREADABLE: return "the sender sealed it so that the party could not read it";
-	case PARLEY_WHY_CHARTER_ENDED: return "the charter had ended before the thread opened";
+	case PARLEY_WHY_CHARTER_ENDED: return "the thread opened outside the charter's validity period";
 	case PARLEY_WHY_PENDING: return "the deadline has not passed";
 	case PARLEY_WHY_NOT_REACHED: return "the evidence does not reach past the deadline";
 	case PARLEY_WHY_UNREADABLE_UNCHECKED:
@@ -239,60 +239,18 @@ static int party_index(const parley_charter *ch, const uint8_t keyid[4])
 }
 
 /*
- * Has the party signed the log past the deadline? Its cosignature of a tree
- * holding the witness, or its own entries: in a whole verified log any of its
- * entries integrated after the deadline; in a bundle, such an entry whose
- * sequence chain runs without a gap back to the party's last entry before the
- * opener (or to its first entry), so that the party itself says it wrote
- * nothing else in between.
+ * Has the party signed the log past the deadline? Only its cosignature binds it
+ * to this tree: one of a tree that holds the witness, made after the deadline by
+ * its own signed timestamp (0: not known). Its own entries do not: entries name
+ * others by log index, so whoever holds the relay key can place the party's
+ * entries, chained without a gap, around an opener the party never saw
+ * (docs/protocol.md §7.0.1).
  */
-static bool attested(const parley_wf_input *in, const uint8_t party[4], uint64_t opener, uint64_t deadline,
-	uint64_t witness_index)
+static bool attested(const parley_wf_input *in, const uint8_t party[4], uint64_t deadline, uint64_t witness_index)
 {
 	int pi = party_index(in->ch, party);
-	if (pi >= 0 && pi < PARLEY_MAX_PARTIES && in->cosigned_size[pi] > witness_index &&
-		(in->cosigned_ms[pi] == 0 || in->cosigned_ms[pi] > deadline))
-		return true;
-	const parley_wf_entry *prev = NULL;
-	for (size_t i = 0; i < in->n; i++) {
-		const parley_wf_entry *e = &in->v[i];
-		if (memcmp(e->h.sender, party, 4) != 0)
-			continue;
-		if (in->whole_log) {
-			if (e->index > opener && e->ms > deadline)
-				return true;
-			continue;
-		}
-		if (e->index < opener) {
-			/*
-			 * An entry placed before the opener that names it (or anything at or past
-			 * its own index) was written after the opener existed: whoever signed this
-			 * tree moved it, so the party's chain says nothing about this log's order.
-			 */
-			bool future = e->h.thread != 0 && e->h.thread >= e->index;
-			for (unsigned k = 0; k < e->h.nrefs && k < PARLEY_ENTRY_MAX_REFS; k++)
-				future = future || e->h.refs[k] >= e->index;
-			if (future)
-				return false;
-			prev = e;
-			continue;
-		}
-		/* after the opener: each must follow the one before it */
-		if (!e->has_hash)
-			return false;
-		if (prev) {
-			if (!prev->has_hash || e->h.seq != prev->h.seq + 1 || memcmp(e->h.prev, prev->hash, 32) != 0)
-				return false;
-		} else {
-			static const uint8_t zero[32];
-			if (e->h.seq != 1 || memcmp(e->h.prev, zero, 32) != 0)
-				return false;
-		}
-		if (e->ms > deadline)
-			return true;
-		prev = e;
-	}
-	return false;
+	return pi >= 0 && pi < PARLEY_MAX_PARTIES && in->cosigned_size[pi] > witness_index &&
+		(in->cosigned_ms[pi] == 0 || in->cosigned_ms[pi] > deadline);
 }
 
 static bool in_scope_thread(const parley_wf_input *in, uint64_t opener)
@@ -474,7 +432,6 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 	uint64_t closed = requester_close(in, t);
 	bool facts = in->has_facts && in->facts_opener == t->opener;
 	parley_charter_validity(in->ch, &vfrom, &vuntil);
-	(void)vfrom;
 
 	for (size_t i = t->dlv_first; i < t->dlv_first + t->ndlv; i++) {
 		parley_delivery *dv = &wf->dlv[i];
@@ -483,6 +440,9 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 			continue;
 		/* a payload that does not open with the committed key is unreadable for everyone */
 		dv->seal = in->content_bad ? PARLEY_SEAL_BAD : in->seal[pi];
+		/* but the party's own receipt or answer says its node opened it: that, against itself, stands */
+		if (dv->seal == PARLEY_SEAL_BAD && (dv->how == PARLEY_DLV_RECEIPT || answered_any(wf, t, dv->party)))
+			dv->seal = PARLEY_SEAL_UNKNOWN;
 		if (dv->how == PARLEY_DLV_NONE && in->read[pi]) {
 			dv->how = PARLEY_DLV_READ;
 			dv->at_ms = in->read_ms[pi];
@@ -504,7 +464,8 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 		bool answered_in_time = o->has_entry && o->at_ms <= o->deadline_ms;
 
 		o->why = PARLEY_WHY_NONE;
-		if (vuntil > 0 && t->opened_ms > (uint64_t)vuntil * 1000) {
+		if ((vuntil > 0 && t->opened_ms > (uint64_t)vuntil * 1000) ||
+			(vfrom > 0 && t->opened_ms < (uint64_t)vfrom * 1000)) {
 			o->outcome = PARLEY_OUT_NOT_APPLICABLE;
 			o->why = PARLEY_WHY_CHARTER_ENDED;
 		} else if (dv && dv->seal == PARLEY_SEAL_BAD) {
@@ -524,7 +485,7 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 		} else {
 			o->witness = in->v[wpos].index;
 			o->witness_ms = in->v[wpos].ms;
-			o->attested = attested(in, o->party, t->opener, o->deadline_ms, o->witness);
+			o->attested = attested(in, o->party, o->deadline_ms, o->witness);
 			if (o->has_entry) {
 				o->outcome = o->attested ? PARLEY_OUT_LATE : PARLEY_OUT_NOT_ESTABLISHED;
 				o->late_by_ms = o->at_ms - o->deadline_ms;

@@ -31,6 +31,14 @@
 parley_code parley_checkpoint_check(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
 	bool cosigned[PARLEY_MAX_PARTIES], parley_err *err) PARLEY_WUR;
 
+/*
+ * As parley_checkpoint_check; times_ms (may be NULL) gets, per charter party,
+ * the signed timestamp of its cosignature in ms (1 for a timestamp of 0; 0
+ * when it did not cosign).
+ */
+parley_code parley_checkpoint_check_times(const parley_charter *ch, const char *text, size_t n, parley_checkpoint *cp,
+	bool cosigned[PARLEY_MAX_PARTIES], uint64_t times_ms[PARLEY_MAX_PARTIES], parley_err *err) PARLEY_WUR;
+
 /* What a checked bundle establishes. */
 typedef struct parley_proof_report {
 	json_t *json; /* the findings, as printed by check-proof --json */

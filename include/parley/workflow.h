@@ -19,9 +19,10 @@
  * `acknowledge` (met by an acknowledgement or a response) and `respond` (met
  * by a response; for a ping, by a ping-response). Its outcome is exactly one
  * of the enum parley_outcome values below. Blame (`missed`, `late`) needs the
- * accused party's own signature on the log past the deadline: a cosignature
- * of a tree that reaches past it, or its own entries, chained without a gap
- * from before the opener to one integrated after the deadline.
+ * accused party's own signature on the log past the deadline: its cosignature,
+ * made after the deadline, of a tree that holds an entry integrated after it.
+ * Its own entries do not count: a relay-key holder can place them around an
+ * opener the party never saw.
  */
 #ifndef PARLEY_WORKFLOW_H
 #define PARLEY_WORKFLOW_H

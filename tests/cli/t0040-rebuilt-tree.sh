@@ -13,7 +13,7 @@ start_fake_relay served
 	--relay "$FAKE_URL" --relay-key keys/relay.pub --out c.json || fail "charter"
 for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
 CHAN=$("$PARLEY" charter verify c.json)
-T0=$(( $(date +%s) * 1000 - 60000 ))
+T0=$(( ($(date +%s) + 1) * 1000 )) # at or after the charter's valid_from (its creation, to the second)
 
 # serve MS:FILE...: the log the relay-key holder serves, each entry with its integration time, signed
 serve() {
@@ -86,12 +86,20 @@ rm -rf a2
 p 1 --home a2 sync
 has_err "sequence number 3, expected 2"
 
-# cert-b's own entry after the deadline, chained from its receipt, attests the log: missed
+# cert-b's own entry after the deadline does not attest the log (a relay-key holder could lay
+# cert-b's chain around an opener it never saw): still missed-unconfirmed
 mk y1 cert-b notification 2 r1 $((T0 + 12000))
 serve $T0:e1 $((T0 + 100)):r1 $((T0 + 10000)):x1 $((T0 + 12000)):y1
 prove_as_a
-[ "$(ack_outcome)" = missed ] || fail "attested: expected missed, got $(ack_outcome)"
-[ "$(verdict)" = missed ] || fail "attested: verdict $(verdict)"
+[ "$(ack_outcome)" = missed-unconfirmed ] || fail "own entry: expected missed-unconfirmed, got $(ack_outcome)"
+
+# cert-b's cosignature of that tree, made now (after the deadline), attests it: missed, accountable
+while [ $(( $(date +%s) * 1000 )) -le $((T0 + 3000)) ]; do sleep 0.2; done # its clock past the deadline
+"$PARLEY" note sign --key keys/cert-b.key --cosignature served/checkpoint.note > cosigned.note || fail "cosign"
+cp cosigned.note served/checkpoint.note
+prove_as_a
+[ "$(ack_outcome)" = missed ] || fail "cosigned: expected missed, got $(ack_outcome)"
+[ "$(verdict)" = missed ] || fail "cosigned: verdict $(verdict)"
 has_out "accountable"
 
 done_ok

@@ -12,7 +12,7 @@ mkparty cert-a; mkparty cert-b; mkparty relay
 	--relay http://127.0.0.1:9 --relay-key keys/relay.pub --out c.json || fail "charter"
 for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
 CHAN=$("$PARLEY" charter verify c.json)
-T0=$(( $(date +%s) * 1000 - 60000 ))
+T0=$(( ($(date +%s) + 1) * 1000 )) # at or after the charter's valid_from (its creation, to the second)
 mk() { # OUT KEY TYPE SEQ PREV-OR-- CREATED extra...
 	out=$1; key=$2; type=$3; seq=$4; prev=$5; created=$6; shift 6
 	to=cert-b; [ "$key" = cert-b ] && to=cert-a

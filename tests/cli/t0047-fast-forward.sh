@@ -19,7 +19,7 @@ start_fake_relay served
 	--relay "$FAKE_URL" --relay-key keys/relay.pub --out c.json || fail "charter"
 for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
 CHAN=$("$PARLEY" charter verify c.json)
-T0=$(( $(date +%s) * 1000 - 60000 ))
+T0=$(( ($(date +%s) + 1) * 1000 )) # at or after the charter's valid_from (its creation, to the second)
 
 serve() {
 	python3 - "$@" <<'PY' || fail "serve"
