@@ -167,35 +167,23 @@ parley_code parley_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t
 	return PARLEY_OK;
 }
 
-parley_code parley_merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_root[32],
-	const uint8_t new_root[32], const uint8_t proof[][32], size_t n, parley_err *err)
+/*
+ * The two roots a consistency proof from old to size leads to (0 < old < size, n > 0):
+ * the old tree's into fr, the new tree's into sr. When old is a power of two the old
+ * root is the proof's implicit first hash, taken from old_root (NULL: not known).
+ */
+static parley_code consistency_walk(uint64_t old, uint64_t size, const uint8_t *old_root, const uint8_t proof[][32],
+	size_t n, uint8_t fr[32], uint8_t sr[32], parley_err *err)
 {
 	uint64_t fn, sn;
-	uint8_t fr[32], sr[32];
 	size_t i = 0;
 
-	if (old > size)
-		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: old size %llu is above new size %llu",
-			(unsigned long long)old, (unsigned long long)size);
-	if (n > PARLEY_MERKLE_MAX_PROOF)
-		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: %zu hashes is too many", n);
-	if (old == 0) {
-		if (n != 0)
-			return parley_fail(err, PARLEY_E_VERIFY, "consistency proof from the empty tree must be empty");
-		return PARLEY_OK;
-	}
-	if (old == size) {
-		if (n != 0)
-			return parley_fail(err, PARLEY_E_VERIFY, "consistency proof between equal sizes must be empty");
-		if (sodium_memcmp(old_root, new_root, 32) != 0)
-			return parley_fail(err, PARLEY_E_VERIFY, "two different roots for tree size %llu",
-				(unsigned long long)size);
-		return PARLEY_OK;
-	}
-	if (n == 0)
-		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof is empty");
 	/* step 2: when old is a power of two the old root is the first hash of the path */
 	if ((old & (old - 1)) == 0) {
+		if (!old_root)
+			return parley_fail(err, PARLEY_E_VERIFY,
+				"consistency proof: the root of size %llu (a power of two) is not part of the proof",
+				(unsigned long long)old);
 		memcpy(fr, old_root, 32);
 	} else {
 		memcpy(fr, proof[0], 32);
@@ -227,12 +215,67 @@ parley_code parley_merkle_verify_consistency(uint64_t old, uint64_t size, const 
 	}
 	if (sn != 0)
 		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: too few hashes");
+	return PARLEY_OK;
+}
+
+parley_code parley_merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_root[32],
+	const uint8_t new_root[32], const uint8_t proof[][32], size_t n, parley_err *err)
+{
+	uint8_t fr[32], sr[32];
+	parley_code rc;
+
+	if (old > size)
+		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: old size %llu is above new size %llu",
+			(unsigned long long)old, (unsigned long long)size);
+	if (n > PARLEY_MERKLE_MAX_PROOF)
+		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: %zu hashes is too many", n);
+	/* RFC 9162 defines no proof from size 0: every tree extends the empty one, so there is nothing
+	 * to show but that old_root is the empty tree's (anything else is not a tree of size 0) */
+	if (old == 0) {
+		uint8_t empty[32];
+		if (n != 0)
+			return parley_fail(err, PARLEY_E_VERIFY, "consistency proof from the empty tree must be empty");
+		parley_merkle_empty_root(empty);
+		if (sodium_memcmp(old_root, empty, 32) != 0)
+			return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: the root of size 0 is not the empty tree's");
+		return PARLEY_OK;
+	}
+	if (old == size) {
+		if (n != 0)
+			return parley_fail(err, PARLEY_E_VERIFY, "consistency proof between equal sizes must be empty");
+		if (sodium_memcmp(old_root, new_root, 32) != 0)
+			return parley_fail(err, PARLEY_E_VERIFY, "two different roots for tree size %llu",
+				(unsigned long long)size);
+		return PARLEY_OK;
+	}
+	if (n == 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof is empty");
+	if ((rc = consistency_walk(old, size, old_root, proof, n, fr, sr, err)))
+		return rc;
 	if (sodium_memcmp(fr, old_root, 32) != 0)
 		return parley_fail(err, PARLEY_E_VERIFY,
 			"consistency proof: does not reproduce the old root of size %llu", (unsigned long long)old);
 	if (sodium_memcmp(sr, new_root, 32) != 0)
 		return parley_fail(err, PARLEY_E_VERIFY,
 			"consistency proof: does not reproduce the new root of size %llu", (unsigned long long)size);
+	return PARLEY_OK;
+}
+
+parley_code parley_merkle_consistency_old_root(uint64_t old, uint64_t size, const uint8_t new_root[32],
+	const uint8_t proof[][32], size_t n, uint8_t old_root[32], parley_err *err)
+{
+	uint8_t fr[32], sr[32];
+	parley_code rc;
+
+	if (old == 0 || old >= size || n == 0 || n > PARLEY_MERKLE_MAX_PROOF)
+		return parley_fail(err, PARLEY_E_VERIFY, "consistency proof: no old root follows from %zu hashes from size "
+			"%llu to %llu", n, (unsigned long long)old, (unsigned long long)size);
+	if ((rc = consistency_walk(old, size, NULL, proof, n, fr, sr, err)))
+		return rc;
+	if (sodium_memcmp(sr, new_root, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"consistency proof: does not reproduce the new root of size %llu", (unsigned long long)size);
+	memcpy(old_root, fr, 32);
 	return PARLEY_OK;
 }
 

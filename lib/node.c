@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "parley/client.h"
+#include "parley/evidence.h"
 #include "parley/jcs.h"
 #include "parley/node.h"
 #include "parley/remote.h"
@@ -122,7 +123,8 @@ static struct chain *chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]
  * charter and the senders' chains so far (which it advances on success).
  */
 static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
-	uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e, parley_err *err)
+	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
+	parley_err *err)
 {
 	const parley_party *p;
 	struct chain *c;
@@ -131,6 +133,12 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 
 	if (parley_entry_parse(data, len, e, err))
 		return parley_wrap(err, PARLEY_E_VERIFY, "entry %llu", (unsigned long long)index);
+	/* the relay integrates in order: a time that goes back is a log it built out of order */
+	if (integrated_ms < *last_ms)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entry %llu: integrated at %llu ms, before entry %llu (%llu ms): integration times go backwards",
+			(unsigned long long)index, (unsigned long long)integrated_ms, (unsigned long long)(index ? index - 1 : 0),
+			(unsigned long long)*last_ms);
 	if (memcmp(e->h.channel, id, 32) != 0)
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: belongs to another channel", (unsigned long long)index);
 	parley_hex(kid, e->h.sender, 4);
@@ -155,10 +163,15 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 	if (!parley_charter_allows_category(ch, e->h.category))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: category '%s' is outside the charter's scope",
 			(unsigned long long)index, p->key.name, e->h.category);
-	for (unsigned i = 0; i < e->h.nrecip; i++)
-		if (!parley_charter_party_by_keyid(ch, e->h.recip[i]))
+	for (unsigned i = 0; i < e->h.nrecip; i++) {
+		const parley_party *r = parley_charter_party_by_keyid(ch, e->h.recip[i]);
+		if (!r)
 			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: recipient %u is not a charter member",
 				(unsigned long long)index, p->key.name, i);
+		if (r->role != PARLEY_ROLE_PARTY) /* an auditor reads the log, but owes and answers nothing */
+			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: addressed to %s, a read-only auditor",
+				(unsigned long long)index, p->key.name, r->key.name);
+	}
 	if (!(c = chain_of(chains, nchains, e->h.sender)))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: too many senders", (unsigned long long)index);
 	if (e->h.seq != c->seq + 1)
@@ -172,6 +185,7 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 			(unsigned long long)index, p->key.name, (unsigned long long)c->seq);
 	c->seq = e->h.seq;
 	parley_entry_hash(data, len, c->hash);
+	*last_ms = integrated_ms;
 	return PARLEY_OK;
 }
 
@@ -183,7 +197,7 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
-	return check_entry(s->ch, s->id, s->chains, &s->nchains, index, ms, data, len, &e, s->err);
+	return check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e, s->err);
 }
 
 /* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
@@ -475,7 +489,6 @@ static parley_code scan_chain(void *ctx, uint64_t index, uint64_t ms, const uint
 	struct scan_ctx *s = ctx;
 	parley_entry e;
 	struct chain *c;
-	(void)ms;
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
@@ -485,6 +498,7 @@ static parley_code scan_chain(void *ctx, uint64_t index, uint64_t ms, const uint
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: too many senders");
 	c->seq = e.h.seq;
 	parley_entry_hash(data, len, c->hash);
+	s->last_ms = ms;
 	return PARLEY_OK;
 }
 
@@ -502,6 +516,12 @@ static parley_code load_chains(parley_node *n, struct node_channel *c, struct sc
 	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, full ? scan_check : scan_chain, sc, err);
 }
 
+bool node_is_auditor(const parley_node *n, const struct node_channel *c)
+{
+	const parley_party *me = parley_charter_party_by_keyid(c->charter, n->key->pub.keyid);
+	return !me || me->role != PARLEY_ROLE_PARTY;
+}
+
 /* Sign, seal and append one entry on the relay, advancing our own chain. */
 parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_post *p, uint64_t *index, parley_err *err)
@@ -514,6 +534,9 @@ parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_
 	long status = 0;
 	parley_code rc;
 
+	if (node_is_auditor(n, c))
+		return parley_fail(err, PARLEY_E_USAGE, "%s is a read-only auditor of this channel: it cannot write entries",
+			n->key->pub.name);
 	if (!mine)
 		return parley_fail(err, PARLEY_E_LIMIT, "too many senders");
 	if ((rc = parley_compose_header(c->charter, &n->key->pub, c->id, p, &h, pks, err)))
@@ -649,7 +672,8 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 				rc = parley_fail(err, PARLEY_E_LIMIT, "more than %zu MiB to fetch in one sync", SYNC_BYTES_MAX >> 20);
 				break;
 			}
-			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, k, x->ms, x->data, len, &x->e, err)))
+			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len,
+				     &x->e, err)))
 				break;
 			k++;
 		}
@@ -1007,14 +1031,19 @@ out:
 /*
  * The relay was caught: keep portable evidence (both signed checkpoints, and the
  * proof it served) and stop trusting it for this channel until an operator acts.
+ * The file states whether it is a proof ("standing": "proof", what check-evidence
+ * accepts: two signed trees that contradict each other) or a suspicion (what this
+ * node saw, which the checkpoints alone do not prove: a rollback, a proof that does
+ * not verify); the node halts on both, as it cannot go on, but says which it is.
  */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
 	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err)
 {
 	char path[1200], marker[1200], rel[160];
-	parley_buf charter = PARLEY_BUF_INIT;
+	parley_buf charter = PARLEY_BUF_INIT, rep = PARLEY_BUF_INIT;
 	json_t *cj = NULL, *doc, *pr = json_array();
 	uint64_t now = parley_now_ms();
+	bool proven = false;
 
 	for (size_t i = 0; i < np; i++) {
 		char hex[65];
@@ -1032,16 +1061,30 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 		parley_hex(hex, prefix_root, 32);
 		json_object_set_new(doc, "prefix_root", json_string(hex));
 	}
+	/* the label is what an offline check of this very file finds */
+	char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	proven = s && parley_evidence_check(s, strlen(s), &rep, NULL) == PARLEY_OK;
+	parley_buf_release(&rep);
+	free(s);
+	if (doc)
+		json_object_set_new(doc, "standing", json_string(proven ? "proof" : "suspicion"));
 	snprintf(rel, sizeof(rel), "evidence-%.16s-%llu.json", c->hex, (unsigned long long)now);
-	char *s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+	s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	json_decref(doc);
 	if (s && path_in(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
 		parley_file_write(path, s, strlen(s), 0644, false, NULL) == PARLEY_OK) {
-		snprintf(c->halted, sizeof(c->halted), "%s at %llu ms; evidence in %s", kind, (unsigned long long)now, path);
+		snprintf(c->halted, sizeof(c->halted), "%s, %s at %llu ms; %s in %s", kind,
+			proven ? "proven" : "suspected but not proven", (unsigned long long)now,
+			proven ? "proof" : "observation", path);
 		if (channel_file(marker, sizeof(marker), n->home, c->hex, "halted", NULL) == PARLEY_OK &&
-			parley_file_write(marker, c->halted, strlen(c->halted), 0600, false, NULL) == PARLEY_OK && err)
-			parley_wrap(err, err->code, "%s; this node now refuses the relay for this channel (evidence: %s)",
-				"RELAY MISBEHAVIOUR", path);
+			parley_file_write(marker, c->halted, strlen(c->halted), 0600, false, NULL) == PARLEY_OK && err) {
+			if (proven)
+				parley_wrap(err, err->code, "RELAY MISBEHAVIOUR, PROVEN; this node now refuses the relay for "
+					"this channel (proof: %s)", path);
+			else
+				parley_wrap(err, err->code, "SUSPECTED RELAY MISBEHAVIOUR (a suspicion, not a proof); this node "
+					"now refuses the relay for this channel (observation: %s)", path);
+		}
 	}
 	free(s);
 }
@@ -1068,7 +1111,7 @@ static parley_code compare_views(parley_node *n, struct node_channel *c, const p
 		goto out;
 	parley_buf tb = { .data = (uint8_t *)p.checkpoint, .len = strlen(p.checkpoint) };
 	if (parley_checkpoint_check(c->charter, p.checkpoint, tb.len, &theirs, NULL, NULL) != PARLEY_OK ||
-		theirs.size > index)
+		theirs.size > index || theirs.size == 0)
 		goto out;
 	if ((rc = parley_store_root(n->store, c->id, theirs.size, mine, err)) || sodium_memcmp(mine, theirs.root, 32) == 0)
 		goto out;
@@ -1122,10 +1165,25 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 	if ((rc = get_ok(cl, target, &note, err)) || (rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err)))
 		goto out;
 	if (cp.size < V || cp.size < L) {
-		rc = parley_fail(err, PARLEY_E_VERIFY,
-			"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay rolled its log back",
-			(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
-		node_halt(n, c, "rollback", &stored, &note, NULL, 0, NULL, err);
+		/* a shorter log is a proof only when its root is not the one our verified tree has at its size
+		 * (our replica gives that root and the consistency proof to the tree the relay signed before) */
+		uint8_t mine[32];
+		bool split = cp.size >= 1 && cp.size < V &&
+			parley_store_root(n->store, c->id, cp.size, mine, NULL) == PARLEY_OK &&
+			sodium_memcmp(mine, cp.root, 32) != 0 &&
+			parley_store_consistency(n->store, c->id, cp.size, V, proof, &np, NULL) == PARLEY_OK;
+		if (split)
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"the relay's checkpoint has %llu entries, fewer than the %llu this node verified, and a root "
+				"that is not the verified tree's at that size: it shows different histories (split view)",
+				(unsigned long long)cp.size, (unsigned long long)V);
+		else
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay "
+				"rolled its log back",
+				(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
+		node_halt(n, c, split ? "split view" : "rollback", &stored, &note, split ? (const uint8_t(*)[32])proof : NULL,
+			split ? np : 0, split ? mine : NULL, err);
 		goto out;
 	}
 	if (V && cp.size == V && sodium_memcmp(cp.root, vcp.root, 32) != 0) {
@@ -1141,10 +1199,24 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		if ((rc = get_proof(cl, target, proof, &np, err)))
 			goto out;
 		if (parley_merkle_verify_consistency(V, cp.size, vcp.root, cp.root, (const uint8_t(*)[32])proof, np, NULL)) {
-			rc = parley_fail(err, PARLEY_E_VERIFY,
-				"the relay's checkpoint of size %llu is not a consistent extension of the verified size %llu: history was rewritten",
-				(unsigned long long)cp.size, (unsigned long long)V);
-			node_halt(n, c, "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np, NULL, err);
+			/* the proof may still lead to the new root from another root at size V (it carries that root
+			 * when V is not a power of two): then the relay's own proof shows its trees disagree */
+			uint8_t theirs[32];
+			bool split = parley_merkle_consistency_old_root(V, cp.size, cp.root, (const uint8_t(*)[32])proof, np,
+					     theirs, NULL) == PARLEY_OK &&
+				sodium_memcmp(theirs, vcp.root, 32) != 0;
+			if (split)
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
+					"%llu: its own consistency proof gives another root at that size (history was rewritten)",
+					(unsigned long long)cp.size, (unsigned long long)V);
+			else
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
+					"%llu: the consistency proof it served does not verify (history may have been rewritten)",
+					(unsigned long long)cp.size, (unsigned long long)V);
+			node_halt(n, c, split ? "split view" : "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np,
+				split ? theirs : NULL, err);
 			goto out;
 		}
 	}
@@ -1214,11 +1286,14 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		if (rc)
 			goto out;
 	}
-	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still */
-	if ((rc = answer_owed(n, c, sc, cl, &note, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
-		goto out;
-	if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
-		goto out;
+	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still.
+	 * An auditor writes nothing (the relay refuses it): it only verifies and cosigns. */
+	if (!node_is_auditor(n, c)) {
+		if ((rc = answer_owed(n, c, sc, cl, &note, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
+			goto out;
+		if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
+			goto out;
+	}
 
 	/* cosign what we verified */
 	{

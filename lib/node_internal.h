@@ -39,6 +39,7 @@ struct scan_ctx {
 	struct chain chains[PARLEY_MAX_PARTIES];
 	size_t nchains;
 	uint64_t count;
+	uint64_t last_ms; /* integration time of the last entry scanned (they never go back) */
 	parley_err *err;
 };
 
@@ -49,7 +50,9 @@ parley_code node_client(parley_node *n, const struct node_channel *c, parley_cli
 /* A verified sync that leaves sc holding every sender's chain, ours included. */
 parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
-/* Sign, seal and append one entry, continuing our chain in sc. */
+/* Whether this node's key is a read-only auditor of the channel (it never writes). */
+bool node_is_auditor(const parley_node *n, const struct node_channel *c);
+/* Sign, seal and append one entry, continuing our chain in sc (refused for an auditor). */
 parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
 	const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
 

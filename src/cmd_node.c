@@ -48,15 +48,14 @@ int cli_open_node(parley_seckey **key, parley_node **node)
 		*key = NULL;
 		return cli_fail(&err);
 	}
-	/* a relay caught lying is announced on every command */
+	/* a relay caught lying, or suspected of it, is announced on every command */
 	for (size_t i = 0; i < parley_node_nchannels(*node); i++) {
 		const char *why = parley_node_halted(*node, parley_node_channel_at(*node, i));
 		char hex[17];
 		if (!why)
 			continue;
 		parley_hex(hex, parley_node_channel_at(*node, i), 8);
-		fprintf(stderr, "parley: WARNING: the relay of channel %s... misbehaved (%s); this node no longer trusts it\n",
-			hex, why);
+		fprintf(stderr, "parley: WARNING: this node stopped trusting the relay of channel %s... (%s)\n", hex, why);
 	}
 	return EXIT_OK;
 }

@@ -82,12 +82,17 @@ int cmd_check_proof(int argc, char **argv)
 static const char evidence_usage[] =
 	"usage: parley check-evidence EVIDENCE.json\n"
 	"\n"
-	"Verify, offline, an evidence file that a node wrote when it caught its relay\n"
-	"misbehaving: the charter's signatures, the relay's signature on both\n"
-	"checkpoints, and what they show. Two different trees of one size, or a\n"
-	"shorter tree whose root differs from the longer one's at that size (by the\n"
-	"consistency proof included), are proof of a split view. Exit 0 when the\n"
-	"evidence checks, 1 otherwise.\n";
+	"Verify, offline, an evidence file that a node wrote when it caught, or\n"
+	"suspected, its relay: the charter's signatures, the relay's signature on both\n"
+	"checkpoints, and whether they contradict each other. Only a cryptographic\n"
+	"contradiction is a proof of a split view (G4): two different trees of one\n"
+	"size, or a consistency proof (from a size of at least 1) that leads to the\n"
+	"larger tree's root from a root at the smaller size other than the one the\n"
+	"smaller checkpoint signs. Anything else - a shorter checkpoint seen later\n"
+	"(a rollback), a consistency proof that does not verify, a checkpoint of size\n"
+	"0 - is a suspicion, which an honest relay's own checkpoints could produce:\n"
+	"it is refused with \"not a proof: ...\" saying what it is.\n"
+	"Exit 0 and a report on standard output for a proof, 1 otherwise.\n";
 
 int cmd_check_evidence(int argc, char **argv)
 {

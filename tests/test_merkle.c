@@ -325,6 +325,68 @@ static void test_tampered_consistency(void **state)
 	memcpy(oldr + 1, newr + 1, 31);
 	assert_int_equal(parley_merkle_verify_consistency(5, 5, oldr, newr, NULL, 0, &err), PARLEY_E_VERIFY);
 	assert_int_equal(parley_merkle_consistency(&src, 0, 5, proof, &n, &err), PARLEY_E_USAGE);
+	parley_merkle_mem_release(&t);
+}
+
+/* size 0: RFC 9162 has no proof from the empty tree; only an empty proof from the empty root verifies */
+static void test_consistency_from_zero(void **state)
+{
+	(void)state;
+	uint8_t empty[32], other[32], newr[32], proof[1][32];
+	parley_err err = { 0 };
+
+	parley_merkle_empty_root(empty);
+	memset(other, 0x5a, sizeof(other));
+	memset(newr, 0xa5, sizeof(newr));
+	memset(proof, 0x33, sizeof(proof));
+	assert_int_equal(parley_merkle_verify_consistency(0, 7, empty, newr, NULL, 0, &err), PARLEY_OK);
+	assert_int_equal(parley_merkle_verify_consistency(0, 0, empty, empty, NULL, 0, &err), PARLEY_OK);
+	/* any other "root of size 0" is no tree at all: refused, whatever the new root */
+	assert_int_equal(parley_merkle_verify_consistency(0, 7, other, newr, NULL, 0, &err), PARLEY_E_VERIFY);
+	assert_non_null(strstr(err.msg, "empty tree"));
+	assert_int_equal(parley_merkle_verify_consistency(0, 7, newr, newr, NULL, 0, &err), PARLEY_E_VERIFY);
+	assert_int_equal(parley_merkle_verify_consistency(0, 0, other, other, NULL, 0, &err), PARLEY_E_VERIFY);
+	/* and a non-empty proof from size 0 is never one */
+	assert_int_equal(parley_merkle_verify_consistency(0, 7, empty, newr, (const uint8_t(*)[32])proof, 1, &err),
+		PARLEY_E_VERIFY);
+}
+
+static void test_consistency_implied_root(void **state)
+{
+	(void)state;
+	parley_merkle_mem t;
+	parley_merkle_src src;
+	uint8_t proof[65][32], oldr[32], newr[32], got[32];
+	size_t n;
+	parley_err err = { 0 };
+
+	parley_merkle_mem_init(&t);
+	src = parley_merkle_mem_src(&t);
+	for (int i = 0; i < 40; i++) {
+		uint8_t d = (uint8_t)i, h[32];
+		parley_merkle_leaf_hash(h, &d, 1);
+		assert_int_equal(parley_merkle_mem_append(&t, h), PARLEY_OK);
+	}
+	for (uint64_t size = 2; size <= 40; size++) {
+		assert_int_equal(parley_merkle_root(&src, size, newr, NULL), PARLEY_OK);
+		for (uint64_t old = 1; old < size; old++) {
+			assert_int_equal(parley_merkle_root(&src, old, oldr, NULL), PARLEY_OK);
+			assert_int_equal(parley_merkle_consistency(&src, old, size, proof, &n, NULL), PARLEY_OK);
+			parley_code rc = parley_merkle_consistency_old_root(old, size, newr, (const uint8_t(*)[32])proof, n,
+				got, &err);
+			if ((old & (old - 1)) == 0) { /* the old root is not in the proof */
+				assert_int_equal(rc, PARLEY_E_VERIFY);
+				continue;
+			}
+			assert_int_equal(rc, PARLEY_OK);
+			assert_memory_equal(got, oldr, 32);
+			newr[0] ^= 1; /* a proof that leads elsewhere implies nothing */
+			assert_int_equal(parley_merkle_consistency_old_root(old, size, newr, (const uint8_t(*)[32])proof, n,
+						 got, &err),
+				PARLEY_E_VERIFY);
+			newr[0] ^= 1;
+		}
+	}
 	assert_int_equal(parley_merkle_consistency(&src, 6, 5, proof, &n, &err), PARLEY_E_USAGE);
 	parley_merkle_mem_release(&t);
 }
@@ -359,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_tampered_inclusion),
 		cmocka_unit_test(test_tampered_consistency),
+		cmocka_unit_test(test_consistency_from_zero),
+		cmocka_unit_test(test_consistency_implied_root),
 		cmocka_unit_test(test_frontier_load),
 	};
 	if (parley_init(NULL))

@@ -49,11 +49,25 @@ parley_code parley_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t
 	const uint8_t proof[][32], size_t n, const uint8_t root[32], parley_err *err) PARLEY_WUR;
 
 /*
- * RFC 9162 section 2.1.4.2. old == size needs an empty proof and equal roots;
- * old == 0 (the empty tree) is consistent with anything, given an empty proof.
+ * RFC 9162 section 2.1.4.2. old == size needs an empty proof and equal roots.
+ * old == 0 (for which RFC 9162 defines no proof) needs an empty proof and
+ * old_root equal to the empty tree's root: the empty tree is a prefix of every
+ * tree, so this shows nothing about new_root, and a caller must not read a
+ * verified proof from size 0 as a statement about the larger tree.
  */
 parley_code parley_merkle_verify_consistency(uint64_t old, uint64_t size, const uint8_t old_root[32],
 	const uint8_t new_root[32], const uint8_t proof[][32], size_t n, parley_err *err) PARLEY_WUR;
+
+/*
+ * The old root a consistency proof commits to: for 0 < old < size where old is
+ * not a power of two the proof carries the old tree's root, and when the proof
+ * leads to new_root, old_root is the root that the tree of new_root has at size
+ * old (so verify_consistency(old, size, old_root, new_root, proof) succeeds).
+ * PARLEY_E_VERIFY when old is a power of two (the old root is then implicit) or
+ * the proof does not lead to new_root.
+ */
+parley_code parley_merkle_consistency_old_root(uint64_t old, uint64_t size, const uint8_t new_root[32],
+	const uint8_t proof[][32], size_t n, uint8_t old_root[32], parley_err *err) PARLEY_WUR;
 
 /*
  * The right edge of a tree: the perfect subtrees that make up its first

@@ -47,7 +47,9 @@ scenario "deleted entry" "the relay returned entry 7 where 6 was due" \
 scenario "swapped entries" "entry 6 from cert-a: sequence number 5, expected 4" \
 	"a=c.execute('select data from entries where idx=6').fetchone()[0]; b=c.execute('select data from entries where idx=7').fetchone()[0]; c.execute('update entries set data=? where idx=6', (b,)); c.execute('update entries set data=? where idx=7', (a,))"
 scenario "changed integration time" "do not match the root its checkpoint signs" \
-	"c.execute('update entries set integrated_ms = integrated_ms + 60000 where idx=5')"
+	"c.execute('update entries set integrated_ms = integrated_ms + 60000 where idx=7')"
+scenario "integration time going back" "entry 6: integrated at .* before entry 5 .*: integration times go backwards" \
+	"c.execute('update entries set integrated_ms = integrated_ms - 60000 where idx=6')"
 scenario "integration time far from creation" "entry 5 from cert-b: created -7200 s away from its integration time" \
 	"c.execute('update entries set integrated_ms = integrated_ms + 7200000 where idx=5')"
 
@@ -57,12 +59,13 @@ truncate_to 2
 start_relay relay "$PORT"
 p 1 --home b sync
 has_err "fewer than the 3 this node verified: the relay rolled its log back"
-has_err "this node now refuses the relay for this channel (evidence: b/evidence-"
+has_err "SUSPECTED RELAY MISBEHAVIOUR (a suspicion, not a proof); this node now refuses the relay for this channel (observation: b/evidence-"
+grep -q '"standing": "suspicion"' b/evidence-*.json || fail "a rollback is kept as a suspicion"
 p 1 --home b sync
-has_err "WARNING: the relay of channel .* misbehaved (rollback"
+has_err "WARNING: .* relay of channel .* (rollback, suspected but not proven"
 has_err "stopped trusting the relay"
-p 0 check-evidence b/evidence-*.json
-has_out "went back to a shorter log"
+p 1 check-evidence b/evidence-*.json  # the older checkpoint of an honest prefix proves nothing
+has_err "not a proof: a rollback"
 p 0 --home b resume
 has_out "will talk to the relay again"
 
@@ -73,6 +76,8 @@ p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 1"
 rm -f b/evidence-*.json
 p 1 --home b sync
 has_err "two different roots for size 3"
+grep -q '"standing": "proof"' b/evidence-*.json || fail "a fork is kept as a proof"
+has_err "RELAY MISBEHAVIOUR, PROVEN"
 p 0 check-evidence b/evidence-*.json
 has_out "PROVEN: relay relay signed two different trees of size 3"
 python3 -c "
@@ -90,7 +95,11 @@ has_err "does not verify"
 p 0 --home b resume
 p 0 --home a2 notify --to cert-b --category ip-theft --text "rewritten 2"
 p 1 --home b sync
-has_err "not a consistent extension of the verified size 3: history was rewritten"
+has_err "not a consistent extension of the verified size 3: its own consistency proof gives another root at that size"
+has_err "RELAY MISBEHAVIOUR, PROVEN"
+# the relay's proof carries its root at size 3 (not a power of two), which is not the verified one
+p 0 check-evidence "$(ls -t b/evidence-*.json | head -n 1)"
+has_out "PROVEN: relay relay signed a tree of size 3"
 p 0 --home b verify
 stop_relay
 
