@@ -615,6 +615,63 @@ out:
 	return rc;
 }
 
+/*
+ * The root that the relay's tree of cp->size has at size m, a power of two, with the
+ * consistency proof from it: the relay's leaf m - 1 and its inclusion proof in that tree
+ * give the perfect subtree [0, m) (its first log2(m) hashes are that leaf's left
+ * siblings) and the path above it, which is the RFC 9162 consistency proof from m.
+ * Everything is checked against the signed root; a relay that does not serve it gives
+ * nothing.
+ */
+static parley_code prefix_by_inclusion(parley_client *cl, const struct node_channel *c, uint64_t m,
+	const parley_checkpoint *cp, uint8_t root[32], uint8_t proof[][32], size_t *np, parley_err *err)
+{
+	char target[200];
+	parley_buf resp = PARLEY_BUF_INIT;
+	uint8_t path[PARLEY_MERKLE_MAX_PROOF][32], leaf[32], *data = NULL;
+	size_t n = 0, len = 0, levels = (size_t)__builtin_ctzll(m);
+	json_t *j = NULL, *e;
+	parley_code rc;
+
+	if (m == 0 || (m & (m - 1)) || m >= cp->size)
+		return parley_fail(err, PARLEY_E_USAGE, "no inclusion route to the root at size %llu", (unsigned long long)m);
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=1", c->hex, (unsigned long long)(m - 1));
+	if ((rc = get_ok(cl, target, &resp, err)))
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	e = json_array_get(json_object_get(j, "entries"), 0);
+	const char *b64 = json_string_value(json_object_get(e, "entry"));
+	json_t *jm = json_object_get(e, "integrated_ms");
+	size_t blen = b64 ? strlen(b64) : 0;
+	if (!b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES || !json_is_integer(jm) || json_integer_value(jm) < 0 ||
+		json_integer_value(json_object_get(e, "index")) != (json_int_t)(m - 1) ||
+		!(data = malloc(blen / 4 * 3 + 3)) || parley_unb64(data, blen / 4 * 3 + 3, &len, b64, blen)) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer", (unsigned long long)(m - 1));
+		goto out;
+	}
+	parley_store_leaf_hash(leaf, data, len, (uint64_t)json_integer_value(jm));
+	snprintf(target, sizeof(target), "/v1/channels/%s/proof/inclusion?index=%llu&size=%llu", c->hex,
+		(unsigned long long)(m - 1), (unsigned long long)cp->size);
+	if ((rc = get_proof(cl, target, path, &n, err)) ||
+		(rc = parley_merkle_verify_inclusion(leaf, m - 1, cp->size, (const uint8_t(*)[32])path, n, cp->root, err)))
+		goto out;
+	if (n < levels) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "inclusion proof: too short");
+		goto out;
+	}
+	memcpy(root, leaf, 32);
+	for (size_t i = 0; i < levels; i++)
+		parley_merkle_node_hash(root, path[i], root);
+	*np = n - levels;
+	memcpy(proof, path + levels, *np * 32);
+	rc = parley_merkle_verify_consistency(m, cp->size, root, cp->root, (const uint8_t(*)[32])proof, *np, err);
+out:
+	free(data);
+	json_decref(j);
+	parley_buf_release(&resp);
+	return rc;
+}
+
 /* Fetch entries [from, to) from the relay, checking each as it comes. */
 static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
 	struct fetched **out, parley_err *err)
@@ -1201,22 +1258,32 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		if (parley_merkle_verify_consistency(V, cp.size, vcp.root, cp.root, (const uint8_t(*)[32])proof, np, NULL)) {
 			/* the proof may still lead to the new root from another root at size V (it carries that root
 			 * when V is not a power of two): then the relay's own proof shows its trees disagree */
-			uint8_t theirs[32];
+			uint8_t theirs[32], ip[PARLEY_MERKLE_MAX_PROOF][32];
+			size_t nip = 0;
 			bool split = parley_merkle_consistency_old_root(V, cp.size, cp.root, (const uint8_t(*)[32])proof, np,
 					     theirs, NULL) == PARLEY_OK &&
-				sodium_memcmp(theirs, vcp.root, 32) != 0;
+				sodium_memcmp(theirs, vcp.root, 32) != 0, by_inclusion = false, same = false;
+			/* at a power of two the proof does not carry that root: the relay's entry V - 1 and its
+			 * inclusion proof give it, with a proof that verifies (two requests, made only here) */
+			if (!split && (V & (V - 1)) == 0 &&
+				prefix_by_inclusion(cl, c, V, &cp, theirs, ip, &nip, NULL) == PARLEY_OK) {
+				split = by_inclusion = sodium_memcmp(theirs, vcp.root, 32) != 0;
+				same = !split;
+			}
 			if (split)
 				rc = parley_fail(err, PARLEY_E_VERIFY,
 					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
-					"%llu: its own consistency proof gives another root at that size (history was rewritten)",
-					(unsigned long long)cp.size, (unsigned long long)V);
+					"%llu: its own %s proof gives another root at that size (history was rewritten)",
+					(unsigned long long)cp.size, (unsigned long long)V, by_inclusion ? "inclusion" : "consistency");
 			else
 				rc = parley_fail(err, PARLEY_E_VERIFY,
 					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
-					"%llu: the consistency proof it served does not verify (history may have been rewritten)",
-					(unsigned long long)cp.size, (unsigned long long)V);
-			node_halt(n, c, split ? "split view" : "inconsistent", &stored, &note, (const uint8_t(*)[32])proof, np,
-				split ? theirs : NULL, err);
+					"%llu: the consistency proof it served does not verify (%s)",
+					(unsigned long long)cp.size, (unsigned long long)V,
+					same ? "yet its inclusion proof shows the verified tree at that size: the proof alone is wrong"
+					     : "history may have been rewritten");
+			node_halt(n, c, split ? "split view" : "inconsistent", &stored, &note,
+				(const uint8_t(*)[32])(by_inclusion ? ip : proof), by_inclusion ? nip : np, split ? theirs : NULL, err);
 			goto out;
 		}
 	}

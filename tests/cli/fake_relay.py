@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """fake_relay.py - a lying relay for tests: it checks nothing and serves, for any channel,
 whatever the test put in DIR: log.json (a list of {"integrated_ms", "entry" (base64)}) and
-checkpoint.note (a signed checkpoint), and proof.json for any consistency proof asked for
-when the test put one there. It answers every write with success, and keeps each
+checkpoint.note (a signed checkpoint), and proof.json (inclusion.json) for any consistency
+(inclusion) proof asked for when the test put one there. It answers every write with success, and keeps each
 entry written to it as DIR/posted-N.bin (N = 1, 2, ...) for the test to serve, or not.
 With --proxy URL it instead forwards every request to the real relay at URL and changes one
 byte of every consistency proof it passes back (a network attacker, or a relay's own bug).
@@ -71,6 +71,8 @@ class Liar(BaseHTTPRequestHandler):
             return self.send(200, json.dumps({'size': len(log), 'entries': page}))
         if '/proof/consistency' in u.path and os.path.exists(os.path.join(DIR, 'proof.json')):
             return self.send(200, open(os.path.join(DIR, 'proof.json')).read())
+        if '/proof/inclusion' in u.path and os.path.exists(os.path.join(DIR, 'inclusion.json')):
+            return self.send(200, open(os.path.join(DIR, 'inclusion.json')).read())
         if u.path == '/v1/health':
             return self.send(200, '{"status":"ok"}')
         self.send(404, '{}')
