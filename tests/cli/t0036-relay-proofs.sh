@@ -68,6 +68,7 @@ proven() { # the node and check-evidence agree that it is a proof
 	standing proof
 	p 0 check-evidence "$(evidence)"
 	has_out "PROVEN: relay relay signed $1"
+	[ -z "${2:-}" ] || has_out "$2"
 	p 0 --home b verify  # nothing of the other history was stored
 }
 suspected() {
@@ -91,8 +92,7 @@ fresh_b 3
 serve 7 4
 p 1 --home b sync
 has_err "its own consistency proof gives another root at that size"
-proven "a tree of size 3"
-has_out "and a tree of size 4 whose first 3 entries have, by the consistency proof included, the root"
+proven "a tree of size 3" "and a tree of size 4 whose first 3 entries have, by the consistency proof included, the root"
 # the same checkpoints in the other order prove the same
 python3 -c "
 import json, sys; d = json.load(open(sys.argv[1])); d['checkpoints'].reverse(); json.dump(d, open('rev.json', 'w'))" "$(evidence)"
@@ -124,8 +124,7 @@ fresh_b 4
 OLD=; serve 7 3
 p 1 --home b sync
 has_err "fewer than the 4 this node verified, and a root that is not the verified tree's at that size"
-proven "a tree of size 3"
-has_out "and a tree of size 4 whose first 3 entries have, by the consistency proof included, the root"
+proven "a tree of size 3" "and a tree of size 4 whose first 3 entries have, by the consistency proof included, the root"
 
 # a shorter tree that is the verified tree's prefix: a rollback, which proves nothing
 fresh_b 4
