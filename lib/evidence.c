@@ -142,9 +142,9 @@ parley_code parley_evidence_check(const char *text, size_t n, parley_buf *report
 			   NULL) != PARLEY_OK) {
 		if (a.size > b.size)
 			rc = not_proof(err,
-				"a rollback: relay %s signed trees of sizes %llu and %llu, and the smaller one seen later is "
-				"only this node's observation; the checkpoints carry no order, and a consistency proof that "
-				"does not verify shows only that the proof is wrong",
+				"a rollback: relay %s signed trees of sizes %llu and %llu, and nothing shows that they "
+				"disagree: checkpoints carry no order (any member can fetch an older one), so the smaller "
+				"one seen later is only the observer's word",
 				rk->name, (unsigned long long)a.size, (unsigned long long)b.size);
 		else
 			rc = not_proof(err,
