@@ -880,3 +880,19 @@ void parley_charter_validity(const parley_charter *c, int64_t *from, int64_t *un
 	*from = c->valid_from;
 	*until = c->valid_until;
 }
+
+parley_code parley_charter_check_time(const parley_charter *c, int64_t now, parley_err *err)
+{
+	char from[21], until[21], at[21];
+
+	parley_time_fmt(from, c->valid_from);
+	parley_time_fmt(until, c->valid_until);
+	parley_time_fmt(at, now);
+	if (now < c->valid_from)
+		return parley_fail(err, PARLEY_E_VERIFY, "the charter is not yet valid: valid from %s to %s (now %s)",
+			from, until, at);
+	if (now >= c->valid_until)
+		return parley_fail(err, PARLEY_E_VERIFY, "the charter expired at %s: valid from %s to %s (now %s)",
+			until, from, until, at);
+	return PARLEY_OK;
+}

@@ -298,31 +298,12 @@ parley_code parley_seckey_decode(const uint8_t *p, size_t n, const char *pass, s
 parley_code parley_seckey_load(const char *path, const char *pass, size_t passlen,
 	parley_seckey **out, parley_err *err)
 {
-	struct stat st;
 	parley_buf b = PARLEY_BUF_INIT;
 	parley_code rc;
-	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: no such key file", path);
-		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &st) != 0) {
-		close(fd);
-		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
-	}
-	close(fd);
-	if (!S_ISREG(st.st_mode))
-		return parley_fail(err, PARLEY_E_FORMAT, "%s: not a regular file", path);
-	if (st.st_mode & 0077)
-		return parley_fail(err, PARLEY_E_PERM,
-			"%s: secret key file is accessible by other users (mode %04o); run: chmod 600 %s",
-			path, (unsigned)(st.st_mode & 07777), path);
 	b.secret = 1;
-	if ((rc = parley_file_read(path, PARLEY_KEYFILE_MAX, &b, err))) {
+	if ((rc = parley_file_read_private(path, PARLEY_KEYFILE_MAX, &b, err))) {
 		parley_buf_release(&b);
 		return rc;
 	}

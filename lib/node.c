@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "parley/admit.h"
 #include "parley/client.h"
 #include "parley/evidence.h"
 #include "parley/jcs.h"
@@ -45,6 +46,29 @@ static parley_code channel_file(char *out, size_t max, const char *home, const c
 	return path_in(out, max, home, rel, err);
 }
 
+/*
+ * The home and the subdirectories it uses must be ours alone: another user who can
+ * write there could delete evidence, clear a halted channel's marker or swap a charter.
+ */
+static parley_code home_check(const char *home, parley_err *err)
+{
+	static const char *const subdirs[] = { "charters", "psi" };
+	char path[1100];
+	parley_code rc;
+
+	if ((rc = parley_dir_check_private(home, "the node's home", err)))
+		return rc == PARLEY_E_NOTFOUND ? parley_fail(err, rc,
+			"%s is not a parley node home (no such directory); run 'parley join' first", home) : rc;
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if ((rc = path_in(path, sizeof(path), home, subdirs[i], err)))
+			return rc;
+		rc = parley_dir_check_private(path, "a directory of the node's home", err);
+		if (rc && rc != PARLEY_E_NOTFOUND)
+			return rc;
+	}
+	return PARLEY_OK;
+}
+
 /* ---- node.json ---- */
 
 static parley_code config_load(const char *home, json_t **out, parley_err *err)
@@ -54,6 +78,8 @@ static parley_code config_load(const char *home, json_t **out, parley_err *err)
 	parley_code rc;
 
 	*out = NULL;
+	if ((rc = home_check(home, err)))
+		return rc;
 	if ((rc = path_in(path, sizeof(path), home, "node.json", err)))
 		return rc;
 	if ((rc = parley_file_read(path, 1 << 20, &b, err))) {
@@ -120,11 +146,12 @@ static struct chain *chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]
 
 /*
  * Everything a node checks about one entry at log index `index`, against the
- * charter and the senders' chains so far (which it advances on success).
+ * charter and the senders' chains so far (which it advances on success);
+ * look finds earlier entries (a thread's opener, for the charter's wind-down).
  */
 static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
 	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
-	parley_err *err)
+	parley_admit_lookup look, void *lctx, parley_err *err)
 {
 	const parley_party *p;
 	struct chain *c;
@@ -172,6 +199,10 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: addressed to %s, a read-only auditor",
 				(unsigned long long)index, p->key.name, r->key.name);
 	}
+	parley_code rc = parley_admit_validity(ch, &e->h, index, integrated_ms, look, lctx, err);
+	if (rc)
+		return parley_wrap(err, rc, "entry %llu from %s (%s)", (unsigned long long)index, p->key.name,
+			parley_type_name(e->h.type));
 	if (!(c = chain_of(chains, nchains, e->h.sender)))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: too many senders", (unsigned long long)index);
 	if (e->h.seq != c->seq + 1)
@@ -197,7 +228,11 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
-	return check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e, s->err);
+	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
+	parley_code rc = check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
+		parley_admit_store_lookup, &look, s->err);
+	parley_buf_release(&look.buf);
+	return rc;
 }
 
 /* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
@@ -235,7 +270,7 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 	if ((rc = parley_file_read(charter_path, PARLEY_CHARTER_MAX_BYTES, &text, err)) ||
 		(rc = parley_charter_parse((const char *)text.data, text.len, &ch, err)))
 		goto out;
-	if ((rc = parley_charter_verify(ch, err))) {
+	if ((rc = parley_charter_verify(ch, err)) || (rc = parley_charter_check_time(ch, (int64_t)time(NULL), err))) {
 		parley_wrap(err, rc, "%s", charter_path);
 		goto out;
 	}
@@ -262,6 +297,8 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 		rc = parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if ((rc = home_check(home, err)))
+		goto out;
 	/* the configuration: one identity per home */
 	if (config_load(home, &cfg, NULL) == PARLEY_OK) {
 		if (strcmp(json_string_value(json_object_get(cfg, "name")), key->pub.name) != 0) {
@@ -272,7 +309,7 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 	} else {
 		snprintf(rel, sizeof(rel), "%s.key", key->pub.name);
 		kb.secret = 1;
-		if ((rc = parley_file_read(key_path, PARLEY_KEYFILE_MAX, &kb, err)) ||
+		if ((rc = parley_file_read_private(key_path, PARLEY_KEYFILE_MAX, &kb, err)) ||
 			(rc = path_in(path, sizeof(path), home, rel, err)))
 			goto out;
 		rc = parley_file_write(path, kb.data, kb.len, 0600, false, err);
@@ -512,6 +549,7 @@ static parley_code load_chains(parley_node *n, struct node_channel *c, struct sc
 	memset(sc, 0, sizeof(*sc));
 	sc->ch = c->charter;
 	sc->id = c->id;
+	sc->store = n->store;
 	sc->err = err;
 	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, full ? scan_check : scan_chain, sc, err);
 }
@@ -520,6 +558,23 @@ bool node_is_auditor(const parley_node *n, const struct node_channel *c)
 {
 	const parley_party *me = parley_charter_party_by_keyid(c->charter, n->key->pub.keyid);
 	return !me || me->role != PARLEY_ROLE_PARTY;
+}
+
+parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err)
+{
+	parley_admit_store look = { n->store, c->id, PARLEY_BUF_INIT };
+	uint64_t size = UINT64_MAX, now = parley_now_ms();
+	int64_t from, until;
+	parley_code rc = PARLEY_OK;
+
+	/* the index matters only in the wind-down, where it bounds the lookups */
+	parley_charter_validity(c->charter, &from, &until);
+	if (now >= (uint64_t)until * 1000)
+		rc = parley_store_size(n->store, c->id, &size, err);
+	if (!rc)
+		rc = parley_admit_validity(c->charter, h, size, now, parley_admit_store_lookup, &look, err);
+	parley_buf_release(&look.buf);
+	return rc;
 }
 
 /* Sign, seal and append one entry on the relay, advancing our own chain. */
@@ -545,6 +600,9 @@ parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_
 	if (mine->seq)
 		memcpy(h.prev, mine->hash, 32);
 	h.created_ms = parley_now_ms();
+	/* what the relay would refuse for the charter's validity is not sent */
+	if ((rc = node_admit_now(n, c, &h, err)))
+		return parley_wrap(err, rc, "not sent");
 	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
 		     err)))
 		goto out;
@@ -672,6 +730,24 @@ out:
 	return rc;
 }
 
+/* Earlier entries for a fetch: those of this fetch, then the replica. */
+struct fetch_look {
+	const struct fetched *f;
+	uint64_t from, upto; /* f holds [from, upto) so far */
+	parley_admit_store st;
+};
+
+static parley_code fetch_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *ms, parley_err *err)
+{
+	struct fetch_look *l = ctx;
+	if (index >= l->from && index < l->upto) {
+		*h = l->f[index - l->from].e.h;
+		*ms = l->f[index - l->from].ms;
+		return PARLEY_OK;
+	}
+	return parley_admit_store_lookup(&l->st, index, h, ms, err);
+}
+
 /* Fetch entries [from, to) from the relay, checking each as it comes. */
 static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
 	struct fetched **out, parley_err *err)
@@ -729,8 +805,11 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 				rc = parley_fail(err, PARLEY_E_LIMIT, "more than %zu MiB to fetch in one sync", SYNC_BYTES_MAX >> 20);
 				break;
 			}
-			if ((rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len,
-				     &x->e, err)))
+			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
+			rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
+				fetch_lookup, &look, err);
+			parley_buf_release(&look.st.buf);
+			if (rc)
 				break;
 			k++;
 		}
@@ -852,6 +931,14 @@ static size_t participants(const parley_charter *ch, const parley_thread *t, con
 	return k;
 }
 
+/* Whether an entry of this type answering ref in thread would be admitted now (the charter's wind-down). */
+static bool admissible_now(parley_node *n, struct node_channel *c, uint8_t type, uint64_t thread, uint64_t ref)
+{
+	parley_entry_hdr h = { .type = type, .thread = thread, .nrefs = 1 };
+	h.refs[0] = ref;
+	return node_admit_now(n, c, &h, NULL) == PARLEY_OK;
+}
+
 /*
  * On every sync: record the deadlines the other side let pass in the threads we
  * opened. The workflow engine says which obligations are overdue by our clock;
@@ -888,7 +975,7 @@ static parley_code record_deadlines(parley_node *n, struct node_channel *c, stru
 			if (!strstr(who, nm) && wl + strlen(nm) + 3 < sizeof(who))
 				wl += (size_t)snprintf(who + wl, sizeof(who) - wl, "%s%s", wl ? ", " : "", nm);
 		}
-		if (!ack && !resp)
+		if ((!ack && !resp) || !admissible_now(n, c, PARLEY_T_DEADLINE_MISSED, t->opener, t->opener))
 			continue;
 		const char *what = ack && resp ? "acknowledge and respond" : ack ? "acknowledge" : "respond";
 		uint64_t secs = ((resp ? t->respond_deadline_ms : t->ack_deadline_ms) - t->opened_ms) / 1000;
@@ -1026,6 +1113,12 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
 		/* not yet receipted: it opens (a receipt is owed) or not (a report is) */
 		bool may_report = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
+		/* after the charter expired, only what the wind-down admits is owed (receipts and reports alike) */
+		if ((owe_receipt || may_report) &&
+			!admissible_now(n, c, PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, idx))
+			owe_receipt = may_report = false;
+		if (owe_answer && !admissible_now(n, c, PARLEY_T_PING_RESPONSE, idx, idx))
+			owe_answer = false;
 		if (!owe_receipt && !owe_answer && !may_report)
 			continue;
 		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||

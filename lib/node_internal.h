@@ -36,6 +36,7 @@ struct parley_node {
 struct scan_ctx {
 	const parley_charter *ch;
 	const uint8_t *id;
+	parley_store *store; /* the replica, where threads' openers are looked up */
 	struct chain chains[PARLEY_MAX_PARTIES];
 	size_t nchains;
 	uint64_t count;
@@ -50,6 +51,11 @@ parley_code node_client(parley_node *n, const struct node_channel *c, parley_cli
 /* A verified sync that leaves sc holding every sender's chain, ours included. */
 parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+/*
+ * Whether an entry with header h would be admitted now under the charter's validity
+ * (parley_admit_validity against the replica). PARLEY_E_VERIFY naming the rule.
+ */
+parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err) PARLEY_WUR;
 /* Whether this node's key is a read-only auditor of the channel (it never writes). */
 bool node_is_auditor(const parley_node *n, const struct node_channel *c);
 /* Sign, seal and append one entry, continuing our chain in sc (refused for an auditor). */

@@ -621,6 +621,9 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 		parley_err e2 = { 0 };
 		if (p.v[i] == UINT64_MAX)
 			continue;
+		parley_entry_hdr ah = { .type = PARLEY_T_PSI_RESPONSE, .thread = p.v[i] };
+		if (node_admit_now(n, c, &ah, NULL)) /* the charter expired: no answer would be admitted */
+			continue;
 		if (!set.n && (rc = parley_iset_load(n->psi_policy, &set, &problems, err))) {
 			parley_wrap(err, rc, "the standing PSI policy's set");
 			goto out;

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "parley/admit.h"
 #include "parley/auth.h"
 #include "parley/charter.h"
 #include "parley/entry.h"
@@ -505,6 +506,18 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		now = ch->last_ms; /* integration times never go backwards within a log */
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = items[i];
+		/* validity is decided at the integration time; a thread's opener is read from the log */
+		parley_admit_store look = { r->w, ch->id, PARLEY_BUF_INIT };
+		parley_code arc = parley_admit_validity(ch->charter, &p->e.h, ch->size + na, now,
+			parley_admit_store_lookup, &look, &err);
+		parley_buf_release(&look.buf);
+		if (arc) {
+			if (arc == PARLEY_E_VERIFY)
+				finish(p, 403, "charter-not-valid", "%s", err.msg);
+			else
+				finish(p, 500, "store-error", "%s", err.msg);
+			continue;
+		}
 		struct sender *s = sender_of(ch, p->e.h.sender, true);
 		uint8_t zero[32] = { 0 };
 		if (!s) {
@@ -1059,7 +1072,6 @@ static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, s
 	struct pending p;
 	parley_err err = { 0 };
 	const parley_charter *charter = ch->charter;
-	int64_t from, until, now = (int64_t)time(NULL);
 
 	memset(&p, 0, sizeof(p));
 	if (who->role != PARLEY_ROLE_PARTY)
@@ -1078,9 +1090,6 @@ static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, s
 			"the entry was created %lld s away from the relay's clock (at most %llu s allowed)",
 			(long long)(((int64_t)p.e.h.created_ms - (int64_t)now_ms) / 1000),
 			(unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
-	parley_charter_validity(charter, &from, &until);
-	if (now < from || now >= until)
-		return problem(c, rq, 403, "charter-not-valid", "the charter is not valid now");
 	if (!parley_charter_allows_type(charter, p.e.h.type))
 		return problem(c, rq, 422, "type-out-of-scope", "message type %s is not in the charter's scope",
 			parley_type_name(p.e.h.type));

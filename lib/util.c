@@ -266,20 +266,13 @@ parley_code parley_unb64(uint8_t *out, size_t max, size_t *outlen, const char *b
 	return rc;
 }
 
-parley_code parley_file_read(const char *path, size_t max, parley_buf *b, parley_err *err)
+/* Read fd to its end into b (at most max bytes), naming path in errors. */
+static parley_code read_fd(int fd, const char *path, size_t max, parley_buf *b, parley_err *err)
 {
-	int fd;
-	bool is_stdin = strcmp(path, "-") == 0;
 	parley_code rc = PARLEY_OK;
 
 	parley_buf_reset(b);
 	b->max = max < SIZE_MAX - 1 ? max + 1 : max; /* room to notice one byte too many */
-	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: no such file", path);
-		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
-	}
 	while (b->len <= max) {
 		size_t want = b->max - b->len < 65536 ? b->max - b->len : 65536;
 		ssize_t n;
@@ -302,9 +295,90 @@ parley_code parley_file_read(const char *path, size_t max, parley_buf *b, parley
 	}
 	if (!rc && b->len > max)
 		rc = parley_fail(err, PARLEY_E_LIMIT, "%s: larger than %zu bytes", path, max);
+	return rc;
+}
+
+parley_code parley_file_read(const char *path, size_t max, parley_buf *b, parley_err *err)
+{
+	int fd;
+	bool is_stdin = strcmp(path, "-") == 0;
+	parley_code rc;
+
+	parley_buf_reset(b);
+	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: no such file", path);
+		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+	}
+	rc = read_fd(fd, path, max, b, err);
 	if (!is_stdin)
 		close(fd);
 	return rc;
+}
+
+parley_code parley_file_read_private(const char *path, size_t max, parley_buf *b, parley_err *err)
+{
+	struct stat st;
+	parley_code rc;
+	int fd, fl;
+
+	parley_buf_reset(b);
+	/* no link to follow, and no open that waits for a FIFO's writer: the type is checked first */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: no such file", path);
+		if (errno == ELOOP)
+			return parley_fail(err, PARLEY_E_PERM,
+				"%s: is a symbolic link; name the secret key file itself", path);
+		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = parley_fail(err, PARLEY_E_FORMAT, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 0077) {
+		rc = parley_fail(err, PARLEY_E_PERM,
+			"%s: secret key file is accessible by other users (mode %04o); run: chmod 600 %s",
+			path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		rc = parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = read_fd(fd, path, max, b, err);
+out:
+	close(fd);
+	return rc;
+}
+
+parley_code parley_dir_check_private(const char *path, const char *what, parley_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "%s: no such directory", path);
+		return parley_fail(err, PARLEY_E_IO, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return parley_fail(err, PARLEY_E_USAGE, "%s: not a directory", path);
+	if (st.st_uid != geteuid())
+		return parley_fail(err, PARLEY_E_PERM,
+			"%s: %s is owned by another user (uid %u, you are uid %u), who could alter or delete it; "
+			"use a directory of your own (mkdir -m 700 DIR)",
+			path, what, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 0022)
+		return parley_fail(err, PARLEY_E_PERM,
+			"%s: %s is writable by other users (mode %04o), who could delete or replace what it holds; run: chmod 700 %s",
+			path, what, (unsigned)(st.st_mode & 07777), path);
+	return PARLEY_OK;
 }
 
 parley_code parley_file_write(const char *path, const void *data, size_t n, unsigned mode,

@@ -152,7 +152,7 @@ int cli_load_seckey(const char *path, parley_seckey **out)
 
 	/* peek to learn whether a passphrase is needed (the load re-reads and checks modes) */
 	b.secret = 1;
-	if ((rc = parley_file_read(path, PARLEY_KEYFILE_MAX, &b, &err))) {
+	if ((rc = parley_file_read_private(path, PARLEY_KEYFILE_MAX, &b, &err))) {
 		parley_buf_release(&b);
 		return cli_fail(&err);
 	}

@@ -15,7 +15,7 @@ static const char usage_text[] =
 	"usage: parley charter new --title T --party A.pub --party B.pub [...] --scope CAT[,CAT...]\n"
 	"                          [--relay URL --relay-key R.pub] [options] > charter.json\n"
 	"       parley charter sign --key A.key charter.json\n"
-	"       parley charter verify charter.json\n"
+	"       parley charter verify [--any-time] charter.json\n"
 	"       parley charter show charter.json\n"
 	"       parley charter set-relay --relay URL --relay-key R.pub charter.json\n"
 	"\n"
@@ -39,13 +39,17 @@ static const char usage_text[] =
 	"  --escalation L1,L2,...  the escalation ladder (default technical,diplomatic,political)\n"
 	"  --psi-max N, --psi-min N, --psi-per-day N   PSI limits (defaults 100000, 10, 10)\n"
 	"  --tlp LEVEL             default TLP: clear, green, amber (default), amber+strict, red\n"
-	"  --valid-days N          validity from now (default 365)\n"
+	"  --valid-days N          validity from its start (default 365)\n"
+	"  --valid-seconds N       validity in seconds instead (short charters for tests and demos)\n"
+	"  --valid-from TIME       start of validity, YYYY-MM-DDTHH:MM:SSZ (default now)\n"
 	"  --out FILE              write to FILE instead of standard output\n"
 	"\n"
 	"sign: adds (or replaces) the signature of the key's owner, in place.\n"
-	"verify: exit 0 only if every listed party signed the same canonical body;\n"
-	"  prints the charter id. Otherwise exit 1 naming what is wrong.\n"
-	"show: a readable summary, with the state of each signature.\n"
+	"verify: exit 0 only if every listed party signed the same canonical body\n"
+	"  and now lies in its validity window; prints the charter id. Otherwise exit 1\n"
+	"  naming what is wrong (an expired or not yet valid charter with its dates).\n"
+	"  --any-time checks the signatures only.\n"
+	"show: a readable summary, with the state of each signature and of its validity.\n"
 	"set-relay: names the relay; only before anyone has signed.\n";
 
 #define MAX_LIST 64
@@ -143,6 +147,8 @@ static int charter_new(int argc, char **argv)
 		{ "psi-per-day", required_argument, NULL, 'P' },
 		{ "tlp", required_argument, NULL, 'l' },
 		{ "valid-days", required_argument, NULL, 'v' },
+		{ "valid-seconds", required_argument, NULL, 'S' },
+		{ "valid-from", required_argument, NULL, 'F' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -157,6 +163,7 @@ static int charter_new(int argc, char **argv)
 	size_t ncats = 0, nlevels = 0, ndescribe = 0, nscratch = 0;
 	bool overflow;
 	uint64_t v;
+	int64_t valid_secs = 365 * 86400, valid_from = 0;
 	int c, ret = EXIT_USAGE;
 	parley_charter *ch = NULL;
 	parley_err err = { 0 };
@@ -260,8 +267,20 @@ static int charter_new(int argc, char **argv)
 				ret = cli_usage_error("charter new", "--valid-days takes 1 to 36600");
 				goto out;
 			}
-			sp.valid_from = (int64_t)time(NULL);
-			sp.valid_until = sp.valid_from + (int64_t)v * 86400;
+			valid_secs = (int64_t)v * 86400;
+			break;
+		case 'S':
+			if (!cli_parse_u64(optarg, 1, 36600LL * 86400, &v)) {
+				ret = cli_usage_error("charter new", "--valid-seconds takes 1 to %lld", 36600LL * 86400);
+				goto out;
+			}
+			valid_secs = (int64_t)v;
+			break;
+		case 'F':
+			if (parley_time_parse(optarg, &valid_from) || valid_from <= 0) {
+				ret = cli_usage_error("charter new", "--valid-from takes a UTC time like 2030-01-01T00:00:00Z");
+				goto out;
+			}
 			break;
 		case 'o': out = optarg; break;
 		case 'h': ret = cli_help(usage_text); goto out;
@@ -300,6 +319,8 @@ static int charter_new(int argc, char **argv)
 		}
 		descs[k] = eq + 1;
 	}
+	sp.valid_from = valid_from ? valid_from : (int64_t)time(NULL);
+	sp.valid_until = sp.valid_from + valid_secs;
 	sp.categories = (const char *const *)cats;
 	sp.descriptions = descs;
 	sp.ncategories = ncats;
@@ -364,15 +385,22 @@ static int charter_verify(int argc, char **argv)
 	parley_charter *ch = NULL;
 	parley_err err = { 0 };
 	char id[65];
+	bool any_time = false;
 	int ret;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_help(usage_text);
+	if (argc == 3 && strcmp(argv[1], "--any-time") == 0) {
+		any_time = true;
+		argc--;
+		argv++;
+	}
 	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage_error("charter verify", "expected one charter file");
+		return cli_usage_error("charter verify", "expected [--any-time] and one charter file");
 	if ((ret = cli_load_charter(argv[1], &ch)))
 		return ret;
-	if (parley_charter_verify(ch, &err)) {
+	if (parley_charter_verify(ch, &err) ||
+		(!any_time && parley_charter_check_time(ch, (int64_t)time(NULL), &err))) {
 		parley_wrap(&err, err.code, "%s", argv[1]);
 		ret = cli_fail(&err);
 	} else {
@@ -463,8 +491,12 @@ static int charter_show(int argc, char **argv)
 		parley_charter_nparties(ch));
 	if (parley_charter_verify(ch, &err))
 		printf("status:     NOT VERIFIED: %s\n", err.msg);
+	else if ((int64_t)time(NULL) < a)
+		printf("status:     not yet valid: signed by every party, valid from %s\n", from);
+	else if ((int64_t)time(NULL) >= b2)
+		printf("status:     expired: signed by every party, expired at %s\n", until);
 	else
-		printf("status:     verified: signed by every party\n");
+		printf("status:     verified: signed by every party, valid until %s\n", until);
 	parley_charter_free(ch);
 	return EXIT_OK;
 }

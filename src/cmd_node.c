@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -157,6 +158,47 @@ static int channel_command(int argc, char **argv, const char *usage, parley_seck
 	return ret;
 }
 
+/*
+ * A charter's end is announced ahead of time, so that the parties agree a new one
+ * before the channel winds down: 30, 7 and 1 days before, then at every use after.
+ */
+static void warn_validity(parley_node *node, const uint8_t id[32])
+{
+	const parley_charter *ch = parley_node_charter(node, id);
+	int64_t from, until, now = (int64_t)time(NULL), left;
+	char when[21], hex[17];
+	static const int64_t days[] = { 1, 7, 30 };
+
+	if (!ch)
+		return;
+	parley_charter_validity(ch, &from, &until);
+	parley_hex(hex, id, 8);
+	left = until - now;
+	if (now < from) {
+		parley_time_fmt(when, from);
+		fprintf(stderr, "parley: WARNING: the charter of channel %s... is not yet valid (valid from %s)\n", hex,
+			when);
+		return;
+	}
+	parley_time_fmt(when, until);
+	if (left <= 0) {
+		fprintf(stderr,
+			"parley: WARNING: the charter of channel %s... expired at %s: the channel is winding down "
+			"(no new threads; threads opened before then can be answered until their last deadline); "
+			"agree and sign a new charter\n",
+			hex, when);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++)
+		if (left <= days[i] * 86400) {
+			fprintf(stderr,
+				"parley: WARNING: the charter of channel %s... expires within %lld day%s, at %s; "
+				"then no new threads can be opened: agree and sign a new charter\n",
+				hex, (long long)days[i], days[i] == 1 ? "" : "s", when);
+			return;
+		}
+}
+
 static const char sync_usage[] =
 	"usage: parley [--home DIR] sync [--channel ID]\n"
 	"\n"
@@ -170,7 +212,9 @@ static const char sync_usage[] =
 	"checkpoint. Any failure names what failed and exits 1; nothing unverified is\n"
 	"ever stored. When the relay is caught lying (rollback, fork, rewritten history,\n"
 	"a split view) the node keeps evidence in its home and refuses the relay for\n"
-	"the channel until 'parley resume'.\n";
+	"the channel until 'parley resume'. Warns on standard error 30, 7 and 1 days\n"
+	"before the charter expires; after that the channel winds down (no new threads;\n"
+	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n";
 
 static int cmd_sync(int argc, char **argv)
 {
@@ -183,6 +227,7 @@ static int cmd_sync(int argc, char **argv)
 
 	if (ret)
 		return ret == HELP_SHOWN ? EXIT_OK : ret;
+	warn_validity(node, id);
 	if (parley_node_sync(node, id, &rep, &err)) {
 		ret = cli_fail(&err);
 	} else {
@@ -892,7 +937,8 @@ static const char status_usage[] =
 	"Every thread of the local replica with its state (open, acknowledged,\n"
 	"escalated, overdue, answered, closed) and the time left to its next deadline\n"
 	"or how long it is overdue, most urgent first. Deadlines run from the relay's\n"
-	"integration times; 'now' is this machine's clock. Run 'parley sync' first.\n";
+	"integration times; 'now' is this machine's clock. Run 'parley sync' first.\n"
+	"Warns on standard error 30, 7 and 1 days before the charter expires.\n";
 
 static void iso_ms(char out[32], uint64_t ms)
 {
@@ -934,6 +980,7 @@ static int cmd_status(int argc, char **argv)
 		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
+	warn_validity(node, id);
 	if (parley_node_workflow(node, id, now, &wf, &err)) {
 		ret = cli_fail(&err);
 		goto out;

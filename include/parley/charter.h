@@ -137,6 +137,13 @@ const char *parley_charter_level_at(const parley_charter *c, size_t i);
 void parley_charter_psi_limits(const parley_charter *c, int64_t *max_set, int64_t *min_set,
 	int64_t *per_day);
 int parley_charter_tlp(const parley_charter *c);
+/* Validity window in seconds since the epoch: valid for from <= t < until. */
 void parley_charter_validity(const parley_charter *c, int64_t *from, int64_t *until);
+/*
+ * Whether `now` (seconds) lies in the validity window: PARLEY_E_VERIFY naming
+ * both dates, "not yet valid" or "expired", otherwise PARLEY_OK. Signatures
+ * are not looked at (parley_charter_verify).
+ */
+parley_code parley_charter_check_time(const parley_charter *c, int64_t now, parley_err *err) PARLEY_WUR;
 
 #endif

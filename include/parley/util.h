@@ -98,6 +98,22 @@ static inline bool parley_add_ok(size_t a, size_t b, size_t *r)
 parley_code parley_file_read(const char *path, size_t max, parley_buf *b, parley_err *err) PARLEY_WUR;
 
 /*
+ * Read a secret file (a key): opened without following a symbolic link and
+ * without waiting (a FIFO or device is refused at once), then checked on the
+ * open descriptor to be a regular file that no other user can access
+ * (PARLEY_E_PERM naming `chmod 600`). Otherwise as parley_file_read.
+ */
+parley_code parley_file_read_private(const char *path, size_t max, parley_buf *b, parley_err *err) PARLEY_WUR;
+
+/*
+ * Check a directory that holds keys, state or evidence (a node's home and
+ * its subdirectories): it must be owned by the effective user and not
+ * writable by group or others. PARLEY_E_PERM naming the fix (`chmod 700`);
+ * PARLEY_E_NOTFOUND when missing. `what` names it in the message ("home").
+ */
+parley_code parley_dir_check_private(const char *path, const char *what, parley_err *err) PARLEY_WUR;
+
+/*
  * Write a file atomically: a temporary file in the same directory, fsync,
  * rename. mode is applied at creation (0600 for secrets). When exclusive is
  * set, an existing file is not replaced (PARLEY_E_IO naming it).

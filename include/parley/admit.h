@@ -1,0 +1,65 @@
+/*
+ * admit.h - admission rules shared by the relay and the nodes: each rule is
+ * written once here, and every place that admits or verifies an entry calls it
+ * (the relay when it integrates, a node when it verifies what it synced, the
+ * node again before it sends, so that a refusal costs nothing permanent).
+ */
+#ifndef PARLEY_ADMIT_H
+#define PARLEY_ADMIT_H
+
+#include <stdint.h>
+#include "parley/charter.h"
+#include "parley/entry.h"
+#include "parley/err.h"
+#include "parley/store.h"
+
+/*
+ * After the charter expired, a deadline-missed entry (which can only be written
+ * after a deadline) may record a thread's last deadline for this long after it.
+ */
+#define PARLEY_WINDDOWN_RECORD_MS ((uint64_t)7 * 86400 * 1000)
+
+/*
+ * The caller's view of its log: the header and integration time of the entry at
+ * `index` (always below the index of the entry being admitted). PARLEY_E_NOTFOUND
+ * when there is none; any other failure is passed on as it is.
+ */
+typedef parley_code (*parley_admit_lookup)(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
+	parley_err *err);
+
+/*
+ * Whether an entry with header h, at log index `index`, integrated at
+ * integrated_ms, is admissible under the charter's validity (docs/protocol.md,
+ * "Validity and wind-down"):
+ *   - integrated before valid_from: refused;
+ *   - from valid_from until valid_until: admitted (as far as validity goes);
+ *   - from valid_until on (the wind-down): nothing opens a thread; a receipt,
+ *     acknowledgement, response, ping-response, escalation, close,
+ *     deadline-missed entry or unreadable report is admitted when it belongs to
+ *     a thread opened before valid_until and is integrated no later than that
+ *     thread's last deadline (the later of the opener type's acknowledge and
+ *     respond deadlines in the charter, from the opener's integration time;
+ *     PARLEY_WINDDOWN_RECORD_MS more for deadline-missed). A thread whose type
+ *     has no deadline ends at valid_until.
+ * lookup is called only in the wind-down, at most twice (the entry an entry
+ * refers to, and its thread's opener). Returns PARLEY_OK, PARLEY_E_VERIFY
+ * naming the rule and the dates, or what lookup returned for other failures.
+ */
+parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_hdr *h, uint64_t index,
+	uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err) PARLEY_WUR;
+
+/*
+ * A parley_admit_lookup over a store: ctx is a parley_admit_store. The entry is
+ * read by its index (one indexed read); buf holds it afterwards and is the
+ * caller's to release (parley_buf_release).
+ */
+typedef struct parley_admit_store {
+	parley_store *store;
+	const uint8_t *id; /* the channel */
+	parley_buf buf;
+} parley_admit_store;
+
+parley_code parley_admit_store_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
+	parley_err *err) PARLEY_WUR;
+
+#endif
