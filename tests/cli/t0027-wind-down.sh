@@ -6,7 +6,7 @@
 # deadline; a thread whose deadline has passed takes nothing more but the record of it.
 . "$(dirname "$0")/lib.sh"
 
-CHARTER_ARGS="--valid-seconds 10 --deadline request-for-information:acknowledge=2 --deadline request-for-information:respond=3" \
+CHARTER_ARGS="--valid-seconds 30 --deadline request-for-information:acknowledge=2 --deadline request-for-information:respond=3" \
 	setup_channel
 UNTIL=$(python3 -c "import json,calendar,time; print(calendar.timegm(time.strptime(json.load(open('c.json'))['charter']['valid_until'], '%Y-%m-%dT%H:%M:%SZ')))")
 
@@ -15,7 +15,7 @@ p 0 --home a notify --to cert-b --category ip-theft --text "before the end"
 [ "$(tail -n 1 out)" = 0 ] || fail "thread 0"
 p 0 --home a notify --type request-for-information --to cert-b --category ip-theft --text "quick question"
 [ "$(tail -n 1 out)" = 1 ] || fail "thread 1"
-[ "$(date +%s)" -lt $((UNTIL - 2)) ] || fail "setup took too long for a 10-second charter"
+[ "$(date +%s)" -lt $((UNTIL - 2)) ] || fail "setup took too long for a 30-second charter"
 while [ "$(date +%s)" -le "$UNTIL" ]; do sleep 0.2; done
 
 # the recipient syncs after the end: its receipt for thread 0 is admitted (thread 1 wound down)
