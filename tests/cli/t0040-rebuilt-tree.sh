@@ -8,8 +8,11 @@
 
 mkparty cert-a; mkparty cert-b; mkparty relay
 start_fake_relay served
+# valid from an hour ago: the log below starts a minute back, and nothing integrated before
+# valid_from is admissible (docs/protocol.md 4.1.3)
+FROM=$(python3 -c "import time; print(time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 3600)))")
 "$PARLEY" charter new --title rebuilt --party keys/cert-a.pub --party keys/cert-b.pub --scope ip-theft \
-	--deadline acknowledge=2 --deadline respond=3600 \
+	--deadline acknowledge=2 --deadline respond=3600 --valid-from "$FROM" \
 	--relay "$FAKE_URL" --relay-key keys/relay.pub --out c.json || fail "charter"
 for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/dev/null || fail "sign"; done
 CHAN=$("$PARLEY" charter verify c.json)
