@@ -733,7 +733,7 @@ parley_code parley_verdict_text(const parley_charter *ch, const parley_workflow 
 			parley_buf_addf(out, " met every deadline of entry %llu", n);
 	case PARLEY_V_LATE:
 		return rc ? rc : (rc = names(out, ch, v)) ? rc :
-			parley_buf_addf(out, " did %s entry %llu, but only after the deadline, as %s own signed entries show",
+			parley_buf_addf(out, " did %s entry %llu, but only after the deadline; %s own signed answer and cosignature of the log show it",
 				kinds(wf, t, v, PARLEY_OUT_LATE), n, many ? "their" : "its");
 	case PARLEY_V_MISSED:
 		return rc ? rc : (rc = names(out, ch, v)) ? rc :
