@@ -45,6 +45,7 @@ static parley_wf_entry E(uint64_t index, uint64_t ms, const parley_seckey *from,
 }
 
 #define H 3600000ull
+#define T0_NOW (parley_now_ms() / H * H) /* an hour boundary; the charter is valid from its creation */
 
 static parley_thread one(const parley_wf_entry *v, size_t n, uint64_t now, uint64_t opener)
 {
@@ -65,7 +66,7 @@ static parley_thread one(const parley_wf_entry *v, size_t n, uint64_t now, uint6
 static void test_states(void **state)
 {
 	(void)state;
-	uint64_t t0 = 1000 * H;
+	uint64_t t0 = T0_NOW + 1000 * H; /* within the charter's validity, which starts now */
 	parley_wf_entry v[8];
 	v[0] = E(0, t0, ka, kb, PARLEY_T_NOTIFICATION, 0);
 	parley_thread t = one(v, 1, t0 + H, 0);
@@ -106,7 +107,7 @@ static void test_states(void **state)
 static void test_response_acknowledges_and_missed_entries(void **state)
 {
 	(void)state;
-	uint64_t t0 = 2000 * H;
+	uint64_t t0 = T0_NOW + 2000 * H;
 	parley_wf_entry v[4];
 	v[0] = E(0, t0, ka, kb, PARLEY_T_REQUEST_INFO, 0);
 	v[1] = E(1, t0 + 3 * H, ka, kb, PARLEY_T_DEADLINE_MISSED, 0); /* after the ack deadline only */
@@ -128,7 +129,7 @@ static void test_response_acknowledges_and_missed_entries(void **state)
 static void test_ping(void **state)
 {
 	(void)state;
-	uint64_t t0 = 3000 * H;
+	uint64_t t0 = T0_NOW + 3000 * H;
 	parley_wf_entry v[2];
 	v[0] = E(0, t0, ka, kb, PARLEY_T_PING, 0);
 	v[1] = E(1, t0 + 350, kb, ka, PARLEY_T_PING_RESPONSE, 0);
