@@ -25,7 +25,6 @@
 #include "node_internal.h"
 #include "banned.h"
 
-#define SYNC_BYTES_MAX ((size_t)256 << 20) /* entries held in memory until the root checks */
 
 
 
@@ -396,6 +395,8 @@ parley_code parley_node_open(const char *home, const parley_seckey *key, parley_
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	snprintf(n->home, sizeof(n->home), "%s", home);
 	n->key = key;
+	n->page_entries = PARLEY_SYNC_PAGE_ENTRIES;
+	n->page_bytes = PARLEY_SYNC_PAGE_BYTES;
 	if ((rc = config_load(home, &cfg, err)))
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(cfg, "name")), key->pub.name) != 0) {
@@ -748,24 +749,31 @@ static parley_code fetch_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, 
 	return parley_admit_store_lookup(&l->st, index, h, ms, err);
 }
 
-/* Fetch entries [from, to) from the relay, checking each as it comes. */
+/*
+ * Fetch one page of entries from index `from` (before `to`) from the relay, checking each as
+ * it comes: at most max_entries and max_bytes of entry data (a single larger entry makes a
+ * page alone). *got is how many; entries the relay sent past the page are dropped and
+ * fetched with the next page.
+ */
 static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
-	struct fetched **out, parley_err *err)
+	size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got, parley_err *err)
 {
-	struct fetched *f = calloc(to - from ? (size_t)(to - from) : 1, sizeof(*f));
+	size_t cap = to - from < max_entries ? (size_t)(to - from) : max_entries;
+	struct fetched *f = calloc(cap ? cap : 1, sizeof(*f));
 	parley_buf resp = PARLEY_BUF_INIT;
 	size_t bytes = 0;
-	uint64_t k = from;
+	uint64_t k = from, end = from + cap;
 	parley_code rc = PARLEY_OK;
 
+	*got = 0;
 	if (!f)
-		return parley_fail(err, PARLEY_E_NOMEM, "too many entries to fetch at once");
-	while (k < to) {
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", cap);
+	while (k < end && bytes < max_bytes) {
 		char target[160];
 		json_t *j, *arr, *v;
 		size_t i;
 		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", c->hex,
-			(unsigned long long)k, (unsigned long long)(to - k < 500 ? to - k : 500));
+			(unsigned long long)k, (unsigned long long)(end - k < 500 ? end - k : 500));
 		if ((rc = get_ok(cl, target, &resp, err)))
 			break;
 		j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
@@ -780,7 +788,7 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 			json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms"),
 			       *je = json_object_get(v, "entry");
 			struct fetched *x = &f[k - from];
-			if (k >= to)
+			if (k >= end || bytes >= max_bytes)
 				break;
 			if (!json_is_integer(ji) || (uint64_t)json_integer_value(ji) != k) {
 				rc = parley_fail(err, PARLEY_E_VERIFY, "the relay returned entry %lld where %llu was due",
@@ -797,14 +805,16 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 					(unsigned long long)k);
 				break;
 			}
+			if (k > from && len > max_bytes - bytes) { /* the next page's first entry */
+				free(x->data);
+				x->data = NULL;
+				bytes = max_bytes;
+				break;
+			}
 			x->index = k;
 			x->ms = (uint64_t)json_integer_value(jm);
 			x->len = len;
-			bytes += len;
-			if (bytes > SYNC_BYTES_MAX) {
-				rc = parley_fail(err, PARLEY_E_LIMIT, "more than %zu MiB to fetch in one sync", SYNC_BYTES_MAX >> 20);
-				break;
-			}
+			bytes = len > max_bytes - bytes ? max_bytes : bytes + len;
 			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
 			rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
 				fetch_lookup, &look, err);
@@ -819,11 +829,52 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 	}
 	parley_buf_release(&resp);
 	if (rc) {
-		fetched_free(f, (size_t)(to - from));
+		fetched_free(f, cap);
 		return rc;
 	}
 	*out = f;
+	*got = (size_t)(k - from);
 	return PARLEY_OK;
+}
+
+/*
+ * HOME/charters/HEX.paging holds the signed checkpoint a paged sync stores entries against,
+ * written before its first page is stored and removed once the checkpoint is. The entries
+ * stored beyond the last verified checkpoint are a prefix of its tree, so a resumed sync
+ * holds the relay to it (rollback, fork and consistency checks) as to a verified one.
+ */
+static parley_code paging_load(parley_node *n, const struct node_channel *c, parley_buf *note, parley_checkpoint *cp)
+{
+	char path[1200];
+	parley_code rc;
+	if ((rc = channel_file(path, sizeof(path), n->home, c->hex, "paging", NULL)) ||
+		(rc = parley_file_read(path, 64 * 1024, note, NULL)))
+		return rc;
+	return parley_checkpoint_check(c->charter, (const char *)note->data, note->len, cp, NULL, NULL);
+}
+
+static parley_code paging_save(parley_node *n, const struct node_channel *c, const parley_buf *note, parley_err *err)
+{
+	char path[1200];
+	parley_code rc;
+	if ((rc = channel_file(path, sizeof(path), n->home, c->hex, "paging", err)))
+		return rc;
+	return parley_file_write(path, note->data, note->len, 0600, false, err);
+}
+
+static void paging_clear(parley_node *n, const struct node_channel *c)
+{
+	char path[1200];
+	if (channel_file(path, sizeof(path), n->home, c->hex, "paging", NULL) == PARLEY_OK)
+		(void)unlink(path);
+}
+
+void parley_node_set_sync_page(parley_node *n, size_t entries, size_t bytes)
+{
+	if (entries)
+		n->page_entries = entries;
+	if (bytes)
+		n->page_bytes = bytes;
 }
 
 
@@ -1278,15 +1329,100 @@ out:
 	return rc;
 }
 
+/* Verify and store one fetched page [k, k + got): its root at k + got must be in the signed tree. */
+static parley_code store_page(parley_node *n, struct node_channel *c, parley_client *cl, parley_merkle_frontier *fr,
+	const parley_checkpoint *cp, uint64_t k, const struct fetched *f, size_t got, parley_err *err)
+{
+	uint8_t root[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
+	uint64_t end = k + got;
+	size_t np = 0;
+	char target[200];
+	parley_store_item *items;
+	parley_code rc;
+
+	for (size_t i = 0; i < got; i++) {
+		uint8_t h[32];
+		parley_store_leaf_hash(h, f[i].data, f[i].len, f[i].ms);
+		if (parley_merkle_frontier_append(fr, h, NULL, NULL))
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	}
+	parley_merkle_frontier_root(fr, root);
+	/* the last page ends at the signed size; an earlier one is a prefix of the signed tree
+	 * exactly when a consistency proof from its size leads to the signed root (RFC 9162) */
+	if (end < cp->size) {
+		snprintf(target, sizeof(target), "/v1/channels/%s/proof/consistency?old=%llu&size=%llu", c->hex,
+			(unsigned long long)end, (unsigned long long)cp->size);
+		if ((rc = get_proof(cl, target, proof, &np, err)))
+			return rc;
+	}
+	if (end < cp->size ? parley_merkle_verify_consistency(end, cp->size, root, cp->root, (const uint8_t(*)[32])proof,
+				    np, NULL) != PARLEY_OK :
+			     sodium_memcmp(root, cp->root, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entries %llu..%llu from the relay do not match the root its checkpoint signs (altered, dropped or reordered entries)",
+			(unsigned long long)k, (unsigned long long)end - 1);
+	if (!(items = calloc(got, sizeof(*items))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < got; i++) {
+		items[i].data = f[i].data;
+		items[i].len = f[i].len;
+		items[i].integrated_ms = f[i].ms;
+	}
+	rc = parley_store_append(n->store, c->id, items, got, NULL, NULL, err);
+	free(items);
+	return rc;
+}
+
+/*
+ * What is new and addressed to us must decrypt; receipts show us their writer's view.
+ * Read back from the replica once every page is stored (a split-view proof reaches the
+ * verified size), from the last verified checkpoint on: a sync killed between pages
+ * looks at the pages it stored when it resumes.
+ */
+static parley_code look_at_new(parley_node *n, struct node_channel *c, const parley_buf *note,
+	const parley_checkpoint *cp, uint64_t from, parley_sync_report *rep, parley_err *err)
+{
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	parley_code rc = PARLEY_OK;
+
+	for (uint64_t i = from; i < cp->size && !rc; i++) {
+		parley_entry e;
+		uint64_t ms;
+		if ((rc = parley_store_entry(n->store, c->id, i, &raw, &ms, err)))
+			break;
+		if ((rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
+			rc = parley_wrap(err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
+			break;
+		}
+		if (parley_entry_recipient_index(&e, n->key->pub.keyid) < 0 || memcmp(e.h.sender, n->key->pub.keyid, 4) == 0)
+			continue;
+		parley_buf_reset(&pl);
+		bool opened = parley_entry_open(&e, n->key, &pl, NULL, NULL) == PARLEY_OK;
+		if (e.h.type != PARLEY_T_RECEIPT) {
+			if (!opened)
+				rep->undecryptable++;
+			else if (e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
+				rep->received++;
+		} else if (opened) {
+			rc = compare_views(n, c, note, cp, i, &e, &pl, err);
+		}
+	}
+	parley_buf_release(&raw);
+	parley_buf_release(&pl);
+	return rc;
+}
+
 parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
 	parley_sync_report *rep, parley_err *err)
 {
 	parley_buf note = PARLEY_BUF_INIT, stored = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
-	parley_checkpoint cp, vcp;
-	uint64_t L, V = 0, vsize = 0;
-	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], root[32];
+	parley_buf pnote = PARLEY_BUF_INIT;
+	parley_checkpoint cp, vcp, pcp;
+	uint64_t L, V = 0, V0, vsize = 0;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
 	size_t np;
 	struct fetched *f = NULL;
+	size_t got = 0;
 	char target[200];
 	parley_code rc;
 
@@ -1309,6 +1445,15 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 		V = vcp.size;
 	} else if (rc != PARLEY_E_NOTFOUND) {
 		goto out;
+	}
+	V0 = V;
+	/* a paged sync killed half-way: the checkpoint its stored pages are a prefix of binds the relay */
+	if (paging_load(n, c, &pnote, &pcp) == PARLEY_OK && pcp.size > V && pcp.size >= L) {
+		parley_buf tmp = stored;
+		stored = pnote;
+		pnote = tmp;
+		vcp = pcp;
+		V = pcp.size;
 	}
 
 	snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint", c->hex);
@@ -1380,72 +1525,37 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			goto out;
 		}
 	}
-	if (cp.size > L && (rc = fetch(cl, c, sc, L, cp.size, &f, err)))
-		goto out;
 
-	/* the fetched entries must be exactly what the signed root commits to */
-	{
+	/* fetch, verify and store page by page: memory stays bounded and each stored page is kept */
+	if (cp.size > L) {
 		struct src_ctx sx = { n->store, c->id };
 		parley_merkle_src src = { &sx, src_node };
 		parley_merkle_frontier fr;
+		uint64_t k = L;
 		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)))
 			goto out;
-		for (uint64_t i = L; i < cp.size; i++) {
-			uint8_t h[32];
-			parley_store_leaf_hash(h, f[i - L].data, f[i - L].len, f[i - L].ms);
-			if (parley_merkle_frontier_append(&fr, h, NULL, NULL)) {
-				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		while (k < cp.size) {
+			if ((rc = fetch(cl, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
 				goto out;
-			}
+			rep->fetched += got;
+			/* more pages to come: a sync killed before the last keeps what it paged against */
+			if (k == L && k + got < cp.size && (rc = paging_save(n, c, &note, err)))
+				goto out;
+			if ((rc = store_page(n, c, cl, &fr, &cp, k, f, got, err)))
+				goto out;
+			fetched_free(f, got);
+			f = NULL;
+			k += got;
+			rep->pages++;
 		}
-		parley_merkle_frontier_root(&fr, root);
-		if (sodium_memcmp(root, cp.root, 32) != 0) {
-			rc = parley_fail(err, PARLEY_E_VERIFY,
-				"entries %llu..%llu from the relay do not match the root its checkpoint signs (altered, dropped or reordered entries)",
-				(unsigned long long)L, (unsigned long long)cp.size - 1);
-			goto out;
-		}
-	}
-	if (cp.size > L) {
-		parley_store_item *items = calloc((size_t)(cp.size - L), sizeof(*items));
-		if (!items) {
-			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-			goto out;
-		}
-		for (uint64_t i = L; i < cp.size; i++) {
-			items[i - L].data = f[i - L].data;
-			items[i - L].len = f[i - L].len;
-			items[i - L].integrated_ms = f[i - L].ms;
-		}
-		rc = parley_store_append(n->store, c->id, items, (size_t)(cp.size - L), NULL, NULL, err);
-		free(items);
-		if (rc)
-			goto out;
 	}
 	if ((rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
 		goto out;
+	paging_clear(n, c);
 	rep->new_size = cp.size;
 
-	/* what is new and addressed to us must decrypt; receipts show us their writer's view */
-	for (uint64_t i = L; i < cp.size; i++) {
-		struct fetched *x = &f[i - L];
-		parley_buf pl = PARLEY_BUF_INIT;
-		if (parley_entry_recipient_index(&x->e, n->key->pub.keyid) < 0 ||
-			memcmp(x->e.h.sender, n->key->pub.keyid, 4) == 0)
-			continue;
-		bool opened = parley_entry_open(&x->e, n->key, &pl, NULL, NULL) == PARLEY_OK;
-		if (x->e.h.type != PARLEY_T_RECEIPT) {
-			if (!opened)
-				rep->undecryptable++;
-			else if (x->e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
-				rep->received++;
-		} else if (opened) {
-			rc = compare_views(n, c, &note, &cp, i, &x->e, &pl, err);
-		}
-		parley_buf_release(&pl);
-		if (rc)
-			goto out;
-	}
+	if ((rc = look_at_new(n, c, &note, &cp, V0 < L ? V0 : L, rep, err)))
+		goto out;
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still.
 	 * An auditor writes nothing (the relay refuses it): it only verifies and cosigns. */
 	if (!node_is_auditor(n, c)) {
@@ -1484,8 +1594,9 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 	rc = PARLEY_OK;
 out:
 	if (f)
-		fetched_free(f, cp.size > L ? (size_t)(cp.size - L) : 0);
+		fetched_free(f, got);
 	parley_buf_release(&note);
+	parley_buf_release(&pnote);
 	parley_buf_release(&stored);
 	parley_buf_release(&line);
 	parley_buf_release(&resp);
@@ -1576,7 +1687,7 @@ parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *e
 	parley_buf note = PARLEY_BUF_INIT;
 	parley_checkpoint cp;
 	uint8_t root[32];
-	uint64_t size;
+	uint64_t size, paged = UINT64_MAX;
 	parley_code rc;
 
 	if (!c)
@@ -1595,10 +1706,18 @@ parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *e
 		return rc;
 	if ((rc = parley_store_size(n->store, id, &size, err)))
 		return rc;
+	/* a paged sync killed half-way stored pages past the last checkpoint, against this one */
+	{
+		parley_checkpoint pcp;
+		if (paging_load(n, c, &note, &pcp) == PARLEY_OK && pcp.size >= size)
+			paged = size;
+		parley_buf_reset(&note);
+	}
 	rc = parley_store_checkpoint_get(n->store, id, 0, &note, NULL, err);
 	if (rc == PARLEY_E_NOTFOUND) {
 		parley_buf_release(&note);
-		return size == 0 ? PARLEY_OK : parley_fail(err, PARLEY_E_VERIFY, "replica has entries but no checkpoint");
+		return size == 0 || paged == size ? PARLEY_OK :
+						    parley_fail(err, PARLEY_E_VERIFY, "replica has entries but no checkpoint");
 	}
 	if (!rc)
 		rc = check_checkpoint(c, (const char *)note.data, note.len, &cp, err);

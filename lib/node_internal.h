@@ -30,6 +30,7 @@ struct parley_node {
 	parley_store *store;
 	struct node_channel ch[NODE_MAX_CHANNELS];
 	size_t nch;
+	size_t page_entries, page_bytes; /* bounds of one sync page */
 };
 
 /* The state of a scan of the replica: every sender's chain, entries counted. */

@@ -49,6 +49,20 @@ int cli_open_node(parley_seckey **key, parley_node **node)
 		*key = NULL;
 		return cli_fail(&err);
 	}
+	/* smaller sync pages, for tests and small machines (docs in README: "Sync") */
+	{
+		const char *pe = getenv("PARLEY_SYNC_PAGE_ENTRIES"), *pb = getenv("PARLEY_SYNC_PAGE_BYTES");
+		uint64_t e = 0, b = 0;
+		if ((pe && *pe && !cli_parse_u64(pe, 1, 1000000, &e)) || (pb && *pb && !cli_parse_u64(pb, 1, (uint64_t)1 << 32, &b))) {
+			fprintf(stderr, "parley: PARLEY_SYNC_PAGE_ENTRIES must be 1..1000000 and PARLEY_SYNC_PAGE_BYTES 1..4294967296\n");
+			parley_node_close(*node);
+			parley_seckey_free(*key);
+			*node = NULL;
+			*key = NULL;
+			return EXIT_USAGE;
+		}
+		parley_node_set_sync_page(*node, (size_t)e, (size_t)b);
+	}
 	/* a relay caught lying, or suspected of it, is announced on every command */
 	for (size_t i = 0; i < parley_node_nchannels(*node); i++) {
 		const char *why = parley_node_halted(*node, parley_node_channel_at(*node, i));
@@ -239,6 +253,9 @@ static int cmd_sync(int argc, char **argv)
 		if (rep.unreadable_reported)
 			printf("reported %llu entr%s unreadable to their senders\n", (unsigned long long)rep.unreadable_reported,
 				rep.unreadable_reported == 1 ? "y" : "ies");
+		if (rep.pages > 1)
+			printf("fetched %llu entries in %llu pages, each verified against the signed root before it was stored\n",
+				(unsigned long long)rep.fetched, (unsigned long long)rep.pages);
 		if (rep.pings_answered)
 			printf("answered %llu ping(s)\n", (unsigned long long)rep.pings_answered);
 		if (rep.deadlines_missed)

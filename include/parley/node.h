@@ -58,8 +58,20 @@ typedef struct parley_sync_report {
 	uint64_t pings_answered;     /* ping-responses appended */
 	uint64_t deadlines_missed;   /* deadline-missed entries appended for threads this party opened */
 	uint64_t psi_answered;       /* PSI requests answered by the standing policy */
+	uint64_t fetched;            /* entries fetched from the relay (a resumed sync skips stored pages) */
+	uint64_t pages;              /* pages verified and stored, each against the relay's signed root */
 	bool cosigned;
 } parley_sync_report;
+
+/* Default bounds of one sync page: fetched, verified and stored before the next is fetched. */
+#define PARLEY_SYNC_PAGE_ENTRIES 1000
+#define PARLEY_SYNC_PAGE_BYTES ((size_t)16 << 20)
+
+/*
+ * Bound the pages of later syncs: at most `entries` entries and `bytes` of entry data
+ * (a single larger entry makes a page alone). 0 keeps the current value.
+ */
+void parley_node_set_sync_page(parley_node *n, size_t entries, size_t bytes);
 
 /*
  * Fetch, verify and store new entries; send what this party owes (a receipt for

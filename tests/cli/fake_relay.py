@@ -5,14 +5,18 @@ checkpoint.note (a signed checkpoint), and proof.json (inclusion.json) for any c
 (inclusion) proof asked for when the test put one there. It answers every write with success, and keeps each
 entry written to it as DIR/posted-N.bin (N = 1, 2, ...) for the test to serve, or not.
 With --proxy URL it instead forwards every request to the real relay at URL and changes one
-byte of every consistency proof it passes back (a network attacker, or a relay's own bug).
-Usage: fake_relay.py DIR PORTFILE [--proxy URL]
+byte of every consistency proof it passes back (a network attacker, or a relay's own bug);
+--pass URL forwards without changing anything. Forwarding, while DIR/hang holds a number N,
+a GET of entries from N on stalls (DIR/hung appears) until DIR/hang is removed: a test
+kills a node mid-sync there.
+Usage: fake_relay.py DIR PORTFILE [--proxy URL | --pass URL]
 (listens on 127.0.0.1, a free port written to PORTFILE)"""
-import json, os, sys, urllib.error, urllib.parse, urllib.request
+import json, os, sys, time, urllib.error, urllib.parse, urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 DIR, PORTFILE = sys.argv[1], sys.argv[2]
-UPSTREAM = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == '--proxy' else None
+UPSTREAM = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] in ('--proxy', '--pass') else None
+TAMPER = len(sys.argv) > 4 and sys.argv[3] == '--proxy'
 
 class Liar(BaseHTTPRequestHandler):
     def log_message(self, *args):
@@ -29,6 +33,15 @@ class Liar(BaseHTTPRequestHandler):
     def forward(self, method):
         n = int(self.headers.get('Content-Length', 0))
         body = self.rfile.read(n) if n else None
+        hang = os.path.join(DIR, 'hang')
+        if method == 'GET' and '/entries' in self.path and os.path.exists(hang):
+            q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            if int(q.get('from', ['0'])[0]) >= int(open(hang).read().strip() or 0):
+                open(os.path.join(DIR, 'hung'), 'w').close()
+                for _ in range(600):
+                    if not os.path.exists(hang):
+                        break
+                    time.sleep(0.05)
         hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ('host', 'content-length', 'connection')}
         req = urllib.request.Request(UPSTREAM + self.path, data=body, method=method, headers=hdrs)
         try:
@@ -36,7 +49,7 @@ class Liar(BaseHTTPRequestHandler):
                 status, data, ctype = r.status, r.read(), r.headers.get('Content-Type', 'application/json')
         except urllib.error.HTTPError as e:
             status, data, ctype = e.code, e.read(), e.headers.get('Content-Type', 'application/json')
-        if '/proof/consistency' in self.path and status == 200:
+        if TAMPER and '/proof/consistency' in self.path and status == 200:
             doc = json.loads(data)
             if doc['hashes']:
                 h = doc['hashes'][0]
