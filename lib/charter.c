@@ -33,6 +33,7 @@ struct parley_charter {
 	int64_t psi_max, psi_min, psi_per_day;
 	int tlp;
 	int64_t valid_from, valid_until;
+	int64_t max_bytes_per_day; /* 0 = no quota */
 };
 
 /* ---- shape checks ---- */
@@ -305,7 +306,7 @@ static parley_code parse_deadlines(parley_charter *c, const json_t *d, parley_er
 static parley_code parse_body(parley_charter *c, parley_err *err)
 {
 	static const char *const allowed[] = { "parley", "title", "parties", "relay", "scope",
-		"deadlines", "escalation", "psi", "tlp", "valid_from", "valid_until", NULL };
+		"deadlines", "escalation", "psi", "tlp", "valid_from", "valid_until", "max_bytes_per_day", NULL };
 	static const char *const required[] = { "parley", "title", "parties", "scope", "deadlines",
 		"escalation", "psi", "tlp", "valid_from", "valid_until", NULL };
 	static const char *const psi_allowed[] = { "max_set", "min_set", "requests_per_day", NULL };
@@ -367,6 +368,9 @@ static parley_code parse_body(parley_charter *c, parley_err *err)
 		return PARLEY_E_FORMAT;
 	if (c->valid_until <= c->valid_from)
 		return parley_fail(err, PARLEY_E_FORMAT, "charter.valid_until: must be after valid_from");
+	if (json_object_get(b, "max_bytes_per_day") &&
+		get_int(b, "max_bytes_per_day", "charter", 1, PARLEY_QUOTA_MAX, &c->max_bytes_per_day, err))
+		return PARLEY_E_FORMAT;
 	return PARLEY_OK;
 }
 
@@ -562,6 +566,8 @@ parley_code parley_charter_new(const parley_charter_spec *sp, parley_charter **o
 		json_string(parley_tlp_name(sp->tlp >= 0 ? (unsigned)sp->tlp : PARLEY_TLP_AMBER)));
 	json_object_set_new(b, "valid_from", json_string(from));
 	json_object_set_new(b, "valid_until", json_string(until));
+	if (sp->max_bytes_per_day)
+		json_object_set_new(b, "max_bytes_per_day", json_integer((json_int_t)sp->max_bytes_per_day));
 
 	if (!(c = charter_alloc())) {
 		json_decref(b);
@@ -895,4 +901,31 @@ parley_code parley_charter_check_time(const parley_charter *c, int64_t now, parl
 		return parley_fail(err, PARLEY_E_VERIFY, "the charter expired at %s: valid from %s to %s (now %s)",
 			until, from, until, at);
 	return PARLEY_OK;
+}
+
+/* ---- the daily byte quota ---- */
+
+#define DAY_MS 86400000u
+
+int64_t parley_charter_max_bytes_per_day(const parley_charter *c) { return c->max_bytes_per_day; }
+
+parley_code parley_charter_quota_check(const parley_charter *c, const parley_quota_day *q, const char *who,
+	uint64_t ms, size_t len, parley_err *err)
+{
+	uint64_t max = (uint64_t)c->max_bytes_per_day, used = ms / DAY_MS == q->day ? q->bytes : 0;
+	if (!max || (len <= max && used <= max - len))
+		return PARLEY_OK;
+	return parley_fail(err, PARLEY_E_LIMIT,
+		"%s would exceed the charter's daily byte quota (max_bytes_per_day %llu): %llu bytes already on UTC day %llu, "
+		"this entry %zu",
+		who, (unsigned long long)max, (unsigned long long)used, (unsigned long long)(ms / DAY_MS), len);
+}
+
+void parley_quota_count(parley_quota_day *q, uint64_t ms, size_t len)
+{
+	if (ms / DAY_MS != q->day) {
+		q->day = ms / DAY_MS;
+		q->bytes = 0;
+	}
+	q->bytes += len;
 }

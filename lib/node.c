@@ -220,18 +220,38 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 }
 
 
+/*
+ * The charter's daily byte quota, after check_entry took the entry: counted in log order
+ * for its sender, exactly as the relay counts at admission (parley_charter_quota_check).
+ */
+static parley_code quota_step(const parley_charter *ch, struct chain *chains, size_t *nchains, const parley_entry *e,
+	uint64_t index, uint64_t ms, size_t len, parley_err *err)
+{
+	struct chain *c = chain_of(chains, nchains, e->h.sender);
+	const parley_party *p = parley_charter_party_by_keyid(ch, e->h.sender);
+	if (!c)
+		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: too many senders", (unsigned long long)index);
+	if (parley_charter_quota_check(ch, &c->quota, p ? p->key.name : "its sender", ms, len, err))
+		return parley_wrap(err, PARLEY_E_VERIFY, "entry %llu", (unsigned long long)index);
+	parley_quota_count(&c->quota, ms, len);
+	return PARLEY_OK;
+}
+
 static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
 	struct scan_ctx *s = ctx;
 	parley_entry e;
+	parley_code rc;
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
 	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
-	parley_code rc = check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
+	rc = check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
 		parley_admit_store_lookup, &look, s->err);
 	parley_buf_release(&look.buf);
-	return rc;
+	if (rc)
+		return rc;
+	return quota_step(s->ch, s->chains, &s->nchains, &e, index, ms, len, s->err);
 }
 
 /* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
@@ -537,6 +557,7 @@ static parley_code scan_chain(void *ctx, uint64_t index, uint64_t ms, const uint
 	c->seq = e.h.seq;
 	parley_entry_hash(data, len, c->hash);
 	s->last_ms = ms;
+	parley_quota_count(&c->quota, ms, len);
 	return PARLEY_OK;
 }
 
@@ -819,7 +840,7 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 			rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
 				fetch_lookup, &look, err);
 			parley_buf_release(&look.st.buf);
-			if (rc)
+			if (rc || (rc = quota_step(c->charter, sc->chains, &sc->nchains, &x->e, k, x->ms, len, err)))
 				break;
 			k++;
 		}

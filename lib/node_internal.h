@@ -2,6 +2,7 @@
 #ifndef PARLEY_NODE_INTERNAL_H
 #define PARLEY_NODE_INTERNAL_H
 
+#include "parley/charter.h"
 #include "parley/client.h"
 #include "parley/node.h"
 
@@ -12,6 +13,7 @@ struct chain {
 	uint8_t keyid[4];
 	uint64_t seq;
 	uint8_t hash[32];
+	parley_quota_day quota; /* its bytes on its latest UTC day (the charter's daily quota) */
 };
 
 struct node_channel {

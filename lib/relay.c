@@ -41,6 +41,7 @@ struct sender {
 	uint8_t keyid[4];
 	uint64_t seq;
 	uint8_t hash[32];
+	parley_quota_day quota; /* bytes integrated on its latest UTC day */
 };
 
 struct channel {
@@ -440,6 +441,7 @@ static parley_code load_entry(void *ctx, uint64_t index, uint64_t ms, const uint
 	}
 	ch->senders[i].seq = e.h.seq;
 	parley_entry_hash(data, len, ch->senders[i].hash);
+	parley_quota_count(&ch->senders[i].quota, ms, len);
 	if (ms > ch->last_ms)
 		ch->last_ms = ms;
 	return PARLEY_OK;
@@ -535,6 +537,12 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 				(unsigned long long)s->seq);
 			continue;
 		}
+		const parley_party *who = parley_charter_party_by_keyid(ch->charter, p->e.h.sender);
+		if (parley_charter_quota_check(ch->charter, &s->quota, who ? who->key.name : "the sender", now, p->len, &err)) {
+			finish(p, 413, "daily-byte-quota", "%s", err.msg);
+			continue;
+		}
+		parley_quota_count(&s->quota, now, p->len);
 		s->seq = p->e.h.seq;
 		parley_entry_hash(p->data, p->len, s->hash);
 		sitems[na].data = p->data;

@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  --deadline ping:respond=SECONDS  pings must be answered within it (default: no deadline)\n"
 	"  --escalation L1,L2,...  the escalation ladder (default technical,diplomatic,political)\n"
 	"  --psi-max N, --psi-min N, --psi-per-day N   PSI limits (defaults 100000, 10, 10)\n"
+	"  --max-bytes-per-day N   each member may append at most N bytes of entries per UTC day\n"
+	"                          (by integration time; relay and nodes refuse more; default: no quota)\n"
 	"  --tlp LEVEL             default TLP: clear, green, amber (default), amber+strict, red\n"
 	"  --valid-days N          validity from its start (default 365)\n"
 	"  --valid-seconds N       validity in seconds instead (short charters for tests and demos)\n"
@@ -145,6 +147,7 @@ static int charter_new(int argc, char **argv)
 		{ "psi-max", required_argument, NULL, 'M' },
 		{ "psi-min", required_argument, NULL, 'm' },
 		{ "psi-per-day", required_argument, NULL, 'P' },
+		{ "max-bytes-per-day", required_argument, NULL, 'Q' },
 		{ "tlp", required_argument, NULL, 'l' },
 		{ "valid-days", required_argument, NULL, 'v' },
 		{ "valid-seconds", required_argument, NULL, 'S' },
@@ -255,6 +258,13 @@ static int charter_new(int argc, char **argv)
 				sp.psi_min_set = (int64_t)v;
 			else
 				sp.psi_requests_per_day = (int64_t)v;
+			break;
+		case 'Q':
+			if (!cli_parse_u64(optarg, 1, (uint64_t)PARLEY_QUOTA_MAX, &v)) {
+				ret = cli_usage_error("charter new", "--max-bytes-per-day takes a whole number of bytes, at least 1");
+				goto out;
+			}
+			sp.max_bytes_per_day = (int64_t)v;
 			break;
 		case 'l':
 			if ((sp.tlp = parley_tlp_from_name(optarg)) < 0) {
@@ -483,6 +493,8 @@ static int charter_show(int argc, char **argv)
 	printf("\npsi:        sets of %lld to %lld indicators, %lld requests per day\n", (long long)b2,
 		(long long)a, (long long)c2);
 	printf("tlp:        %s\n", parley_tlp_name((unsigned)parley_charter_tlp(ch)));
+	if (parley_charter_max_bytes_per_day(ch))
+		printf("quota:      %lld bytes per member per UTC day\n", (long long)parley_charter_max_bytes_per_day(ch));
 	parley_charter_validity(ch, &a, &b2);
 	parley_time_fmt(from, a);
 	parley_time_fmt(until, b2);

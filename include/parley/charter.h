@@ -54,6 +54,7 @@ typedef struct parley_charter_spec {
 	int64_t psi_max_set, psi_min_set, psi_requests_per_day; /* 0 = default */
 	int tlp;                       /* -1 = default (amber) */
 	int64_t valid_from, valid_until; /* seconds; 0 = now, now + 365 days */
+	int64_t max_bytes_per_day;     /* each member's daily byte quota; 0 = none (the field is left out) */
 } parley_charter_spec;
 
 /* Defaults: acknowledge within 2 hours, respond within 48 hours (the Vienna Document's). */
@@ -145,5 +146,28 @@ void parley_charter_validity(const parley_charter *c, int64_t *from, int64_t *un
  * are not looked at (parley_charter_verify).
  */
 parley_code parley_charter_check_time(const parley_charter *c, int64_t now, parley_err *err) PARLEY_WUR;
+
+/*
+ * The daily byte quota (docs/protocol.md, "Daily byte quota"): the entry bytes a member
+ * may have integrated per UTC day, by integration time; 0 when the charter sets none.
+ * Relay (at admission) and nodes (when verifying) count with the same two functions.
+ */
+#define PARLEY_QUOTA_MAX ((int64_t)1 << 50)
+int64_t parley_charter_max_bytes_per_day(const parley_charter *c);
+
+/* One member's bytes counted on one UTC day (day = integration ms / 86,400,000). */
+typedef struct parley_quota_day {
+	uint64_t day, bytes;
+} parley_quota_day;
+
+/*
+ * May an entry of len bytes integrated at ms join q's member's day? PARLEY_OK, or
+ * PARLEY_E_LIMIT with a message naming the quota, the member (who) and the bytes used.
+ * Nothing is counted: call parley_quota_count once the entry is taken.
+ */
+parley_code parley_charter_quota_check(const parley_charter *c, const parley_quota_day *q, const char *who,
+	uint64_t ms, size_t len, parley_err *err) PARLEY_WUR;
+/* Count an entry of len bytes integrated at ms (a later UTC day starts again from 0). */
+void parley_quota_count(parley_quota_day *q, uint64_t ms, size_t len);
 
 #endif
