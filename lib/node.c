@@ -859,7 +859,7 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 }
 
 /*
- * HOME/charters/HEX.paging holds the signed checkpoint a paged sync stores entries against,
+ * HOME/charters/HEX.paging holds the signed checkpoint a sync stores entries against,
  * written before its first page is stored and removed once the checkpoint is. The entries
  * stored beyond the last verified checkpoint are a prefix of its tree, so a resumed sync
  * holds the relay to it (rollback, fork and consistency checks) as to a verified one.
@@ -1559,8 +1559,8 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 			if ((rc = fetch(cl, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
 				goto out;
 			rep->fetched += got;
-			/* more pages to come: a sync killed before the last keeps what it paged against */
-			if (k == L && k + got < cp.size && (rc = paging_save(n, c, &note, err)))
+			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
+			if (k == L && (rc = paging_save(n, c, &note, err)))
 				goto out;
 			if ((rc = store_page(n, c, cl, &fr, &cp, k, f, got, err)))
 				goto out;
