@@ -47,7 +47,7 @@ static void write_key(const char *path, const parley_seckey *k)
 
 void bench_node(void)
 {
-	char dir[] = "/tmp/parley-bench-node.XXXXXX", path[256], cpath[256], home[256], base[64], hex[65];
+	char dir[] = "/tmp/parley-bench-node.XXXXXX", dbpath[256], path[256], cpath[256], home[256], base[64], hex[65];
 	parley_err err = { 0 };
 	parley_relay_config cfg;
 	parley_relay *relay;
@@ -68,8 +68,8 @@ void bench_node(void)
 	double verify = bench_rate(bench_verify_one, NULL, bench_seconds());
 
 	memset(&cfg, 0, sizeof(cfg));
-	snprintf(path, sizeof(path), "%s/relay.db", dir);
-	cfg.db = path;
+	snprintf(dbpath, sizeof(dbpath), "%s/relay.db", dir); /* the relay opens it again later: its own buffer */
+	cfg.db = dbpath;
 	cfg.key = kr;
 	cfg.host = "127.0.0.1";
 	cfg.rate = -1;
