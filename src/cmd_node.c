@@ -1009,7 +1009,8 @@ static int cmd_status(int argc, char **argv)
 		ret = cli_failf("out of memory");
 		goto out;
 	}
-	memcpy(ts, wf.threads, nt * sizeof(*ts));
+	if (nt) /* memcpy's source must not be NULL, even for no bytes */
+		memcpy(ts, wf.threads, nt * sizeof(*ts));
 	sort_wf = &wf;
 	qsort(ts, nt, sizeof(*ts), cmp_threads);
 	const parley_charter *ch = parley_node_charter(node, id);

@@ -106,7 +106,11 @@ has_out "^401"
 printf 'not an entry' > junk.bin
 post junk.bin cert-a 1; has_out "^400"; has_out "malformed-entry"
 head -c 1200000 /dev/zero > big.bin
-post big.bin cert-a 1; has_out "^413"
+post big.bin cert-a 1
+# 413 when the client reads the answer before the relay closes; a slow client (TSan) may instead see the
+# connection closed under it while still sending: refused either way, and nothing appended
+grep -q "^413" out || grep -q "Failed sending data to the peer\|Connection reset\|Send failure" err ||
+	fail "an oversized body: neither 413 nor a closed connection"
 # stale timestamps and reused nonces
 old=$(( $(date +%s) * 1000 - 600000 ))
 p 1 api --relay "$RELAY_URL" --key keys/cert-a.key --time "$old" GET "/v1/channels/$CHANNEL/checkpoint"
