@@ -76,6 +76,40 @@ start_fake_relay() {
 	FAKE_URL="http://127.0.0.1:$(cat "$fake_dir.port")"
 }
 
+# serve_log DIR CHANNEL SIGNER MS:FILE...: the log a fake relay (start_fake_relay DIR) serves:
+# each entry file with its integration time in ms, in that order, under a checkpoint of the
+# whole tree signed with the key file SIGNER (left unsigned when SIGNER is -). Writes
+# DIR/log.json, DIR/checkpoint.note, and leaves.txt / cp.txt in the current directory (the
+# leaves as hex lines for `parley tree`, and the checkpoint body).
+serve_log() {
+	sl_dir=$1; sl_chan=$2; sl_signer=$3; shift 3
+	python3 - "$sl_dir" "$@" <<'PY' || fail "serve_log"
+import base64, json, struct, sys
+log = []
+for arg in sys.argv[2:]:
+    ms, f = arg.split(':', 1)
+    log.append({'integrated_ms': int(ms), 'entry': base64.b64encode(open(f, 'rb').read()).decode()})
+json.dump(log, open(sys.argv[1] + '/log.json', 'w'))
+with open('leaves.txt', 'w') as out:
+    for e in log:
+        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
+PY
+	sl_root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
+	sl_b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$sl_root")
+	printf 'parley/%s\n%s\n%s\n' "$sl_chan" "$(wc -l < leaves.txt)" "$sl_b64" > cp.txt
+	if [ "$sl_signer" = - ]; then
+		cp cp.txt "$sl_dir/checkpoint.note"
+	else
+		"$PARLEY" note sign --key "$sl_signer" cp.txt > "$sl_dir/checkpoint.note" || fail "sign checkpoint"
+	fi
+}
+
+# timed MS FILE...: the arguments of serve_log for FILEs integrated at MS, MS+1, ...
+timed() {
+	tm_at=$1; shift
+	for tm_f in "$@"; do printf '%s:%s\n' "$tm_at" "$tm_f"; tm_at=$((tm_at + 1)); done
+}
+
 stop_relay() {
 	kill -TERM "$RELAY_PID" 2>/dev/null
 	wait "$RELAY_PID" 2>/dev/null

@@ -23,24 +23,8 @@ serve() { # [--no-sign | --sign-with KEYFILE | --later MS] ENTRY...
 	--sign-with) signer=$2; shift 2 ;;
 	--later) at=$((NOW + $2)); shift 2 ;;
 	esac
-	python3 - "$at" "$@" <<'PY' || fail "serve"
-import base64, json, struct, sys
-now = int(sys.argv[1])
-log = [{'integrated_ms': now + i, 'entry': base64.b64encode(open(f, 'rb').read()).decode()}
-       for i, f in enumerate(sys.argv[2:])]
-json.dump(log, open('served/log.json', 'w'))
-with open('leaves.txt', 'w') as out:
-    for e in log:
-        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
-PY
-	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
-	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
-	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$(wc -l < leaves.txt)" "$b64" > cp.txt
-	if [ -n "$signer" ]; then
-		"$PARLEY" note sign --key "$signer" cp.txt > served/checkpoint.note || fail "sign checkpoint"
-	else
-		cp cp.txt served/checkpoint.note
-	fi
+	# shellcheck disable=SC2046
+	serve_log served "$CHAN" "${signer:--}" $(timed "$at" "$@")
 }
 entry() { # OUT SEQ PREV-OR-- extra args...
 	out=$1; seq=$2; prev=$3; shift 3

@@ -19,20 +19,8 @@ NOW=$(( $(date +%s) * 1000 ))
 # the inclusion proof of entry OLD - 1 (unless $NOINCL is set)
 serve() {
 	: "${DAMAGE:=}" "${NOINCL:=}"
-	python3 - "$((NOW + $1))" $(seq 1 "$2" | sed 's/^/e/') <<'PY' || fail "serve"
-import base64, json, struct, sys
-now = int(sys.argv[1])
-log = [{'integrated_ms': now + i, 'entry': base64.b64encode(open(f, 'rb').read()).decode()}
-       for i, f in enumerate(sys.argv[2:])]
-json.dump(log, open('served/log.json', 'w'))
-with open('leaves.txt', 'w') as out:
-    for e in log:
-        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
-PY
-	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
-	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
-	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$2" "$b64" > cp.txt
-	"$PARLEY" note sign --key keys/relay.key cp.txt > served/checkpoint.note || fail "sign checkpoint"
+	# shellcheck disable=SC2046
+	serve_log served "$CHAN" keys/relay.key $(timed "$((NOW + $1))" $(seq 1 "$2" | sed 's/^/e/'))
 	rm -f served/proof.json served/inclusion.json
 	if [ -n "${OLD:-}" ] && [ "$OLD" -lt "$2" ]; then
 		"$PARLEY" tree consistency "$OLD" < leaves.txt > hashes.txt || fail "tree consistency"

@@ -21,23 +21,7 @@ for k in cert-a cert-b; do "$PARLEY" charter sign --key keys/$k.key c.json 2>/de
 CHAN=$("$PARLEY" charter verify c.json)
 T0=$(( ($(date +%s) + 1) * 1000 )) # at or after the charter's valid_from (its creation, to the second)
 
-serve() {
-	python3 - "$@" <<'PY' || fail "serve"
-import base64, json, struct, sys
-log = []
-for arg in sys.argv[1:]:
-    ms, f = arg.split(':', 1)
-    log.append({'integrated_ms': int(ms), 'entry': base64.b64encode(open(f, 'rb').read()).decode()})
-json.dump(log, open('served/log.json', 'w'))
-with open('leaves.txt', 'w') as out:
-    for e in log:
-        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
-PY
-	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
-	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
-	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$(wc -l < leaves.txt)" "$b64" > cp.txt
-	"$PARLEY" note sign --key keys/relay.key cp.txt > served/checkpoint.note || fail "sign checkpoint"
-}
+serve() { serve_log served "$CHAN" keys/relay.key "$@"; }
 mk() { # OUT KEY TYPE SEQ PREV-OR-- CREATED extra...
 	out=$1; key=$2; type=$3; seq=$4; prev=$5; created=$6; shift 6
 	set -- --key keys/$key.key --charter c.json --to cert-b --type "$type" --category ip-theft --text "$out" \

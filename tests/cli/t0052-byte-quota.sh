@@ -44,20 +44,8 @@ TXT=$(python3 -c "print('z' * 3000)")
 "$PARLEY" entry new --key keys/cert-a.key --charter l.json --to cert-b --type notification --category ip-theft \
 	--text "$TXT" --seq 2 --prev e1 --out e2 || fail "entry e2"
 serve() { # ENTRY...: the log the liar serves, under a root it signs
-	python3 - "$(( $(date +%s) * 1000 ))" "$@" <<'PY' || fail "serve"
-import base64, json, struct, sys
-now = int(sys.argv[1])
-log = [{'integrated_ms': now + i, 'entry': base64.b64encode(open(f, 'rb').read()).decode()}
-       for i, f in enumerate(sys.argv[2:])]
-json.dump(log, open('served/log.json', 'w'))
-with open('leaves.txt', 'w') as out:
-    for e in log:
-        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
-PY
-	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
-	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
-	printf 'parley/%s\n%s\n%s\n' "$LCHAN" "$(wc -l < leaves.txt)" "$b64" > cp.txt
-	"$PARLEY" note sign --key keys/liar.key cp.txt > served/checkpoint.note || fail "sign checkpoint"
+	# shellcheck disable=SC2046
+	serve_log served "$LCHAN" keys/liar.key $(timed "$(( $(date +%s) * 1000 ))" "$@")
 }
 serve e1
 "$PARLEY" --home lb join l.json --key keys/cert-b.key >/dev/null || fail "join"
