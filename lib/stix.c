@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parley/stix.h"
@@ -510,5 +511,72 @@ parley_code parley_stix_validate(const json_t *bundle, parley_err *err)
 					str(o, "modified") ? str(o, "modified") : "") == 0)
 				return parley_fail(err, PARLEY_E_FORMAT, "STIX %s: appears twice in the bundle", str(o, "id"));
 	}
+	return PARLEY_OK;
+}
+
+/* ---- reports (first increment: the first error only) ---- */
+
+void parley_stix_report_init(parley_stix_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+}
+
+void parley_stix_report_release(parley_stix_report *rep)
+{
+	free(rep->problems);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static parley_code report_err(parley_stix_report *rep, const parley_err *e)
+{
+	rep->errors++;
+	if (rep->n >= PARLEY_STIX_MAX_PROBLEMS) {
+		rep->truncated = true;
+		return PARLEY_E_FORMAT;
+	}
+	if (rep->n == rep->cap) {
+		size_t nc = rep->cap ? rep->cap * 2 : 8;
+		parley_stix_problem *np = realloc(rep->problems, nc * sizeof(*np));
+		if (!np)
+			return PARLEY_E_NOMEM;
+		rep->problems = np;
+		rep->cap = nc;
+	}
+	parley_stix_problem *pr = &rep->problems[rep->n++];
+	memset(pr, 0, sizeof(*pr));
+	snprintf(pr->id, sizeof(pr->id), "document");
+	snprintf(pr->message, sizeof(pr->message), "%s", e->msg);
+	return PARLEY_E_FORMAT;
+}
+
+parley_code parley_stix_check(const json_t *doc, unsigned flags, parley_stix_report *rep)
+{
+	parley_err e = { 0 };
+	(void)flags;
+	if (parley_stix_validate(doc, &e))
+		return report_err(rep, &e);
+	return PARLEY_OK;
+}
+
+parley_code parley_stix_validate_objects(const json_t *objects, parley_err *err)
+{
+	size_t i;
+	json_t *o;
+	if (!json_is_array(objects))
+		return parley_fail(err, PARLEY_E_FORMAT, "STIX: objects is not a list");
+	json_array_foreach(objects, i, o) {
+		parley_code rc = check_object(o, i, err);
+		if (rc)
+			return rc;
+	}
+	return PARLEY_OK;
+}
+
+parley_code parley_stix_check_objects(const json_t *objects, unsigned flags, parley_stix_report *rep)
+{
+	parley_err e = { 0 };
+	(void)flags;
+	if (parley_stix_validate_objects(objects, &e))
+		return report_err(rep, &e);
 	return PARLEY_OK;
 }
