@@ -16,12 +16,27 @@
 #define EXIT_FAIL 1  /* a user's mistake, bad input, or a verification failure */
 #define EXIT_USAGE 2 /* the command line itself is wrong */
 
-/* One subcommand: run gets argv with argv[0] = the command's name. */
+/* What a command needs and does: the flags of its row in the command table (src/parley.c). */
+enum {
+	CLI_HOME = 1 << 0,   /* works on a node's home: --home and --channel apply */
+	CLI_KEY = 1 << 1,    /* loads a secret key (and may ask for its passphrase) */
+	CLI_RO = 1 << 2,     /* reads only: changes no file (a home, a database) and posts nothing */
+	CLI_HIDDEN = 1 << 3, /* for scripts (completion): not listed by 'parley help' */
+};
+
+/* One command: run gets argv with argv[0] = the command's name. */
 typedef struct cli_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	unsigned flags;  /* CLI_HOME | CLI_KEY | CLI_RO | CLI_HIDDEN */
+	const char *man; /* the manual page that documents it, section 1: "parley-node" is parley-node(1) */
 	const char *summary;
 } cli_cmd;
+
+/* The command table (src/parley.c), terminated by a row whose name is NULL. */
+extern const cli_cmd cli_commands[];
+/* The row of a command, or NULL. */
+const cli_cmd *cli_command(const char *name);
 
 int cmd_keygen(int argc, char **argv);
 int cmd_charter(int argc, char **argv);
@@ -33,7 +48,28 @@ int cmd_api(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
 int cmd_check_evidence(int argc, char **argv);
 int cmd_psi(int argc, char **argv);
-int cmd_node(int argc, char **argv); /* join, sync, notify, inbox, show, verify */
+/* a party's node (cmd_node.c) */
+int cmd_join(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
+int cmd_inbox(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_answer(int argc, char **argv); /* ack, reply, escalate, close */
+int cmd_ping(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_thread(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+
+/*
+ * The global options, given anywhere before or after the command's name
+ * (src/parley.c takes them out of argv; --channel and --json are handed on to
+ * the command, at the end of its arguments, for its own parser).
+ */
+extern bool cli_quiet; /* --quiet: only errors, warnings and the data asked for */
+extern bool cli_local; /* --local: times in the viewer's time zone rather than UTC */
+extern bool cli_color; /* colour: --color=always, or auto (the default) on a terminal without NO_COLOR */
 
 /* --home given before the command, or NULL. */
 extern const char *cli_home_dir;

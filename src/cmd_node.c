@@ -1,4 +1,4 @@
-/* cmd_node.c - a party's node: parley join | sync | notify | inbox | show | verify. */
+/* cmd_node.c - a party's node: join, sync, notify, inbox, show, verify, ack/reply/escalate/close, ping, status, thread, prove, resume. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
@@ -84,7 +84,7 @@ static const char join_usage[] =
 	"replica. --relay reaches the relay at another URL; its key must still be the\n"
 	"charter's. --ca trusts this CA certificate for an https relay (kept in DIR).\n";
 
-static int cmd_join(int argc, char **argv)
+int cmd_join(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
@@ -230,7 +230,7 @@ static const char sync_usage[] =
 	"before the charter expires; after that the channel winds down (no new threads;\n"
 	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n";
 
-static int cmd_sync(int argc, char **argv)
+int cmd_sync(int argc, char **argv)
 {
 	parley_seckey *key;
 	parley_node *node;
@@ -361,7 +361,7 @@ static const char notify_usage[] =
 	"  --dry-run   print the entry that would be sent (header and content),\n"
 	"              from the local replica, and send nothing (no sync either)\n";
 
-static int cmd_notify(int argc, char **argv)
+int cmd_notify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -632,8 +632,8 @@ out:
 	return ret;
 }
 
-static int cmd_inbox(int argc, char **argv) { return list_or_show(argc, argv, false); }
-static int cmd_show(int argc, char **argv) { return list_or_show(argc, argv, true); }
+int cmd_inbox(int argc, char **argv) { return list_or_show(argc, argv, false); }
+int cmd_show(int argc, char **argv) { return list_or_show(argc, argv, true); }
 
 static const char verify_usage[] =
 	"usage: parley [--home DIR] verify [--channel ID]\n"
@@ -642,7 +642,7 @@ static const char verify_usage[] =
 	"tree against every entry, every entry's signature, sequence, chain and scope,\n"
 	"and the last relay checkpoint's signature and root. Exit 1 on any problem.\n";
 
-static int cmd_verify(int argc, char **argv)
+int cmd_verify(int argc, char **argv)
 {
 	parley_seckey *key;
 	parley_node *node;
@@ -722,7 +722,7 @@ static const char answer_usage[] =
 	"  --dry-run   print the entry that would be sent (header and content),\n"
 	"              from the local replica, and send nothing (no sync either)\n";
 
-static int cmd_answer(int argc, char **argv)
+int cmd_answer(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "text", required_argument, NULL, 'x' },
@@ -857,7 +857,7 @@ static const char ping_usage[] =
 	"refused before anything is sent.\n"
 	"  --dry-run   print the entry that would be sent and send nothing (no sync)\n";
 
-static int cmd_ping(int argc, char **argv)
+int cmd_ping(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "category", required_argument, NULL, 'C' },
@@ -964,7 +964,7 @@ static void iso_ms(char out[32], uint64_t ms)
 	snprintf(out, 32, "%.19s.%03uZ", ts, (unsigned)(ms % 1000));
 }
 
-static int cmd_status(int argc, char **argv)
+int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -1108,7 +1108,7 @@ static const char thread_usage[] =
 	"The thread opened by entry N: its state and deadlines, then every entry in it\n"
 	"with the relay's integration time and, where addressed here, its text.\n";
 
-static int cmd_thread(int argc, char **argv)
+int cmd_thread(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
@@ -1223,7 +1223,7 @@ static const char prove_usage[] =
 	"that the log holds exactly it, and whether every recipient's key was sealed\n"
 	"right.\n";
 
-static int cmd_prove(int argc, char **argv)
+int cmd_prove(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reveal", no_argument, NULL, 'r' },
@@ -1273,7 +1273,7 @@ static const char resume_usage[] =
 	"operator has investigated, 'resume' lets the node talk to the relay again.\n"
 	"The evidence file stays; every later check still applies.\n";
 
-static int cmd_resume(int argc, char **argv)
+int cmd_resume(int argc, char **argv)
 {
 	parley_seckey *key;
 	parley_node *node;
@@ -1292,32 +1292,4 @@ static int cmd_resume(int argc, char **argv)
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
-}
-
-int cmd_node(int argc, char **argv)
-{
-	if (strcmp(argv[0], "resume") == 0)
-		return cmd_resume(argc, argv);
-	if (strcmp(argv[0], "prove") == 0)
-		return cmd_prove(argc, argv);
-	if (strcmp(argv[0], "ack") == 0 || strcmp(argv[0], "reply") == 0 || strcmp(argv[0], "escalate") == 0 ||
-		strcmp(argv[0], "close") == 0)
-		return cmd_answer(argc, argv);
-	if (strcmp(argv[0], "ping") == 0)
-		return cmd_ping(argc, argv);
-	if (strcmp(argv[0], "status") == 0)
-		return cmd_status(argc, argv);
-	if (strcmp(argv[0], "thread") == 0)
-		return cmd_thread(argc, argv);
-	if (strcmp(argv[0], "join") == 0)
-		return cmd_join(argc, argv);
-	if (strcmp(argv[0], "sync") == 0)
-		return cmd_sync(argc, argv);
-	if (strcmp(argv[0], "notify") == 0)
-		return cmd_notify(argc, argv);
-	if (strcmp(argv[0], "inbox") == 0)
-		return cmd_inbox(argc, argv);
-	if (strcmp(argv[0], "show") == 0)
-		return cmd_show(argc, argv);
-	return cmd_verify(argc, argv);
 }
