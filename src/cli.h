@@ -61,6 +61,7 @@ int cmd_status(int argc, char **argv);
 int cmd_thread(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
+int cmd_stix(int argc, char **argv); /* stix validate (cmd_stix.c) */
 
 /*
  * The global options, given anywhere before or after the command's name

@@ -49,6 +49,7 @@ const cli_cmd cli_commands[] = {
 	{ "check-proof", cmd_check_proof, RO, "parley-proof", "verify a proof bundle offline" },
 	{ "check-evidence", cmd_check_evidence, RO, "parley-proof", "verify evidence that a relay lied, offline" },
 	{ "psi", cmd_psi, H | K, "parley-psi", "private set intersection of indicators with another party" },
+	{ "stix", cmd_stix, RO, "parley-stix", "validate STIX 2.1 content offline (stix validate FILE...)" },
 	{ "entry", cmd_entry, K, "parley-lowlevel", "build and inspect single log entries (low level)" },
 	{ "tree", cmd_tree, RO, "parley-lowlevel", "RFC 9162 Merkle root and proofs over leaves on stdin (low level)" },
 	{ "note", cmd_note, K, "parley-lowlevel", "sign and verify C2SP signed notes (checkpoints, low level)" },

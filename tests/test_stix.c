@@ -1,5 +1,6 @@
 /* test_stix.c - STIX 2.1 validation: bundles, objects, required properties, TLP markings, patterns. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "testutil.h"
@@ -40,9 +41,9 @@ static void test_indicator(void **state)
 	expect(IND("\"pattern\":\"[ipv4-addr:value = '198.51.100.7']\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-11-27T06:00:00Z\""),
 		NULL);
 	expect(IND("\"pattern_type\":\"stix\",\"valid_from\":\"2026-11-27T06:00:00Z\""),
-		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: missing required property 'pattern'");
+		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: pattern: required");
 	expect(IND("\"pattern\":\"[ipv4-addr:value = '1.2.3.4']\",\"pattern_type\":\"stix\",\"valid_from\":\"yesterday\""),
-		"'valid_from' must be a STIX timestamp");
+		"valid_from: 'yesterday' is not a timestamp");
 	expect(IND("\"pattern\":\"[ipv4-addr:value = '1.2.3.4'\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-11-27T06:00:00Z\""),
 		"pattern: expected ']'");
 	/* a non-STIX pattern language is not parsed */
@@ -60,17 +61,25 @@ static void test_patterns(void **state)
 		"([file:name = 'a.exe'] FOLLOWEDBY [file:name = 'b.exe']) WITHIN 300 SECONDS",
 		"[network-traffic:dst_ref.value NOT IN ('1.1.1.1', '8.8.8.8')] REPEATS 5 TIMES",
 		"[email-message:from_ref.value MATCHES '^.*@evil\\\\.example$']",
-		"[process:pid > 4 AND (process:name = 'x' OR process:name = 'y')]",
+		"[process:pid > 4 AND (process:command_line = 'x' OR process:cwd = 'y')]",
 		"[file:size >= 1024] START t'2026-01-01T00:00:00Z' STOP t'2026-12-31T00:00:00Z'",
 		"[x-custom:list[*].item = true]",
-		"[artifact:payload_bin = b'aGVsbG8=' AND artifact:hashes.MD5 = h'00ff']",
+		"[file:name NOT IN ('a.exe', 'b.exe') AND NOT EXISTS file:size]",
+		"[ipv4-addr:value == '198.51.100.1'] // a comment",
+		"[ ipv4-addr : value = '198.51.100.1' ] /* a comment */ OR [ipv6-addr:value ISSUBSET '2001:db8::/32']",
+		"[artifact:payload_bin = b'aGVsbG8=' AND artifact:hashes.MD5 = '00ff00ff00ff00ff00ff00ff00ff00ff']",
 		"[EXISTS windows-registry-key:values]",
 	};
 	static const char *const bad[] = {
 		"", "ipv4-addr:value = '1.2.3.4'", "[ipv4-addr:value = 1.2.3.4']", "[ipv4-addr:value == '1']",
-		"[IPV4:value = '1']", "[ipv4-addr value = '1']", "[ipv4-addr:value = 'x'] AND", "[a:b = 'x'] WITHIN SECONDS",
-		"[a:b = 'unterminated]", "[a:b = h'xyz']", "[a:b = 'x'] extra", "[a:b = 't'] START t'bad' STOP t'x'",
-		"[a:b IN ()]", "[a:b = 'x' AND]",
+		"[IPV4:value = '1']", "[ipv4-addr value = '1']", "[ipv4-addr:value = 'x'] AND", "[x-a:b = 'x'] WITHIN SECONDS",
+		"[x-a:b = 'unterminated]", "[x-a:b = h'xyz']", "[x-a:b = 'x'] extra", "[x-a:b = 't'] START t'bad' STOP t'x'",
+		"[x-a:b IN (]", "[x-a:b = 'x' AND]", "[x-a:b = 'x'] WITHIN 0 SECONDS", "[x-a:b = 'x'] WITHIN -5 SECONDS",
+		"[x-a:b = 'x'] REPEATS 0 TIMES", "[file:size = '12']", "[file:name = 12]", "[file:nonexistent = 'x']",
+		"[file:mtime = '2020-01-01T00:00:00Z']", "[file:hashes.MD5 = 'abc']", "[ipv4-addr:value ISSUBSET 'nope']",
+		"[file:name = 'a' AND ipv4-addr:value = '1.2.3.4']", "[x-a:b = t'2020-02-30T00:00:00Z']",
+		"[x-a:b = 'x'] START t'2021-01-01T00:00:00Z' STOP t'2020-01-01T00:00:00Z'", "[x-a:b = 'a\\x']",
+		"[indicator:name = 'x']", "[x-a:b = 'x'] /* unterminated", "[x-a:b = b'']", "[x-a:b = 007]",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		parley_err err = { 0 };
@@ -83,7 +92,7 @@ static void test_patterns(void **state)
 	/* deep nesting is bounded, not a stack overflow */
 	char deep[2000];
 	memset(deep, '(', 1000);
-	snprintf(deep + 1000, sizeof(deep) - 1000, "[a:b = 1]");
+	snprintf(deep + 1000, sizeof(deep) - 1000, "[x-a:b = 1]");
 	assert_int_equal(parley_stix_pattern_check(deep, NULL), PARLEY_E_FORMAT);
 }
 
@@ -107,15 +116,15 @@ static void test_objects(void **state)
 		expect(doc, needle);                                                                     \
 	} while (0)
 	OBJ("malware", "\"is_family\":false", NULL);
-	OBJ("malware", "\"is_family\":true", "missing required property 'name'");
+	OBJ("malware", "\"is_family\":true", "name: required when is_family is true");
 	OBJ("malware", "", "is_family");
 	OBJ("infrastructure", "\"name\":\"c2\"", NULL);
-	OBJ("infrastructure", "", "'name'");
+	OBJ("infrastructure", "", "name: required");
 	OBJ("attack-pattern", "\"name\":\"phishing\"", NULL);
 	OBJ("identity", "\"name\":\"CERT-A\"", NULL);
-	OBJ("identity", "", "'name'");
+	OBJ("identity", "", "name: required");
 	OBJ("sighting", "\"sighting_of_ref\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\"", NULL);
-	OBJ("sighting", "\"sighting_of_ref\":\"nonsense\"", "'sighting_of_ref' must be an object id");
+	OBJ("sighting", "\"sighting_of_ref\":\"nonsense\"", "sighting_of_ref: must be an identifier");
 	OBJ("observed-data", "\"first_observed\":\"2026-11-27T06:00:00Z\",\"last_observed\":\"2026-11-27T07:00:00Z\","
 			     "\"number_observed\":3,\"object_refs\":[\"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd\"]",
 		NULL);
@@ -127,12 +136,12 @@ static void test_objects(void **state)
 	OBJ("relationship", "\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
 			    "\"target_ref\":\"malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\"",
 		NULL);
-	OBJ("relationship", "\"relationship_type\":\"indicates\"", "'source_ref'");
-	OBJ("frobnicator", "", "unknown object type");
+	OBJ("relationship", "\"relationship_type\":\"indicates\"", "source_ref: required");
+	OBJ("frobnicator", "", NULL); /* a custom type: x- is a SHOULD */
 	OBJ("x-acme-thing", "", NULL);
-	OBJ("indicator", "\"pattern\":\"[a:b = 1]\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-11-27T06:00:00Z\","
+	OBJ("indicator", "\"pattern\":\"[x-a:b = 1]\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-11-27T06:00:00Z\","
 			 "\"object_marking_refs\":[\"identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\"]",
-		"not a marking id");
+		"object_marking_refs[0]: must refer to marking-definition");
 #undef OBJ
 	/* TLP markings by their standard ids */
 	expect(B("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\","
@@ -140,23 +149,23 @@ static void test_objects(void **state)
 		NULL);
 	expect(B("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da\","
 		 "\"created\":\"2017-01-20T00:00:00.000Z\",\"definition_type\":\"tlp\",\"definition\":{\"tlp\":\"red\"}}"),
-		"standard TLP:green marking");
+		"this is the standard TLP:GREEN marking");
 	expect(B("{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\","
 		 "\"created\":\"2017-01-20T00:00:00.000Z\",\"definition_type\":\"tlp\",\"definition\":{\"tlp\":\"red\"}}"),
-		"standard TLP marking-definition id");
+		"one of the four standard TLP marking definitions");
 	/* common properties */
 	expect(B("{\"type\":\"identity\",\"spec_version\":\"2.0\",\"id\":\"identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\","
 		 "\"created\":\"2026-11-27T06:00:00Z\",\"modified\":\"2026-11-27T06:00:00Z\",\"name\":\"x\"}"),
 		"spec_version");
 	expect(B("{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"identity--0C7B5B88-8ff7-4a4d-aa9d-feb398cd0061\","
 		 "\"created\":\"2026-11-27T06:00:00Z\",\"modified\":\"2026-11-27T06:00:00Z\",\"name\":\"x\"}"),
-		"is not 'identity--<uuid>'");
+		NULL); /* upper-case UUIDs are UUIDs (RFC 4122) */
 	expect(B("{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\","
 		 "\"created\":\"2026-11-27T06:00:00Z\",\"modified\":\"2026-11-27T06:00:00Z\",\"name\":\"x\"}"),
-		"is not 'identity--<uuid>'");
+		"does not start with the object's type");
 	expect(B("{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\"identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\","
 		 "\"created\":\"2026-11-27T06:00:00Z\",\"modified\":\"2026-11-26T06:00:00Z\",\"name\":\"x\"}"),
-		"modified is before created");
+		"modified: must be later than or equal to created");
 	expect(B("{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd\",\"value\":\"1.2.3.4\"}"), NULL);
 	/* the bundle */
 	expect("{\"type\":\"report\"}", "not a bundle");
@@ -165,12 +174,157 @@ static void test_objects(void **state)
 	(void)u;
 }
 
+static json_t *load_file(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j)
+		fail_msg("%s: %s", path, je.text);
+	return j;
+}
+
+static parley_code check_any(const json_t *doc, unsigned flags, parley_stix_report *rep)
+{
+	if (json_is_object(doc) && !json_object_get(doc, "type") && json_is_array(json_object_get(doc, "objects")))
+		return parley_stix_check_objects(json_object_get(doc, "objects"), flags, rep);
+	return parley_stix_check(doc, flags, rep);
+}
+
+/* Every bundle of tests/stix/valid is accepted, strict or not (warnings allowed). */
+static void test_corpus_valid(void **state)
+{
+	(void)state;
+	DIR *d = opendir("stix/valid");
+	struct dirent *e;
+	int n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[512];
+		if (!strstr(e->d_name, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "stix/valid/%s", e->d_name);
+		json_t *j = load_file(path);
+		for (unsigned flags = 0; flags <= PARLEY_STIX_STRICT; flags++) {
+			parley_stix_report rep;
+			parley_stix_report_init(&rep);
+			parley_code rc = check_any(j, flags, &rep);
+			if (rc != PARLEY_OK || rep.errors)
+				fail_msg("%s refused%s: %s: %s: %s", path, flags ? " (strict)" : "", rep.n ? rep.problems[0].id : "",
+					rep.n ? rep.problems[0].property : "", rep.n ? rep.problems[0].message : "");
+			if (!flags && rep.warnings)
+				fail_msg("%s: a warning without --strict", path);
+			parley_stix_report_release(&rep);
+		}
+		json_decref(j);
+		n++;
+	}
+	closedir(d);
+	printf("valid corpus: %d of %d accepted\n", n, n);
+	assert_true(n >= 25);
+}
+
+/* Every one-rule mutation of tests/stix/invalid is refused, with the finding its EXPECT line names. */
+static void test_corpus_invalid(void **state)
+{
+	(void)state;
+	FILE *f = fopen("stix/invalid/EXPECT", "r");
+	char line[1024];
+	int n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t'), path[512];
+		if (line[0] == '#' || !tab)
+			continue;
+		*tab = 0;
+		line[strcspn(line, "\n")] = 0;
+		tab[1 + strcspn(tab + 1, "\n")] = 0;
+		snprintf(path, sizeof(path), "stix/invalid/%s", line);
+		json_t *j = load_file(path);
+		parley_stix_report rep;
+		parley_stix_report_init(&rep);
+		parley_code rc = check_any(j, 0, &rep);
+		if (rc != PARLEY_E_FORMAT)
+			fail_msg("%s accepted (wanted '%s')", path, tab + 1);
+		bool found = false;
+		for (size_t i = 0; i < rep.n && !found; i++) {
+			char all[1024];
+			snprintf(all, sizeof(all), "%s: %s: %s", rep.problems[i].id, rep.problems[i].property, rep.problems[i].message);
+			found = !rep.problems[i].is_warning && strstr(all, tab + 1) != NULL;
+		}
+		if (!found)
+			fail_msg("%s: no error with '%s' (first: %s: %s)", path, tab + 1, rep.n ? rep.problems[0].property : "",
+				rep.n ? rep.problems[0].message : "");
+		/* the first-error API agrees */
+		if (json_is_object(j) && json_object_get(j, "type") &&
+			strcmp(json_string_value(json_object_get(j, "type")), "bundle") == 0) {
+			parley_err err = { 0 };
+			assert_int_equal(parley_stix_validate(j, &err), PARLEY_E_FORMAT);
+			assert_true(strncmp(err.msg, "STIX ", 5) == 0);
+		}
+		parley_stix_report_release(&rep);
+		json_decref(j);
+		n++;
+	}
+	fclose(f);
+	printf("one-rule mutations: %d of %d refused with the expected finding\n", n, n);
+	assert_true(n >= 200);
+}
+
+/* Every problem is collected, SHOULDs only with STRICT, and a bare object list (a TAXII envelope) is checked. */
+static void test_report(void **state)
+{
+	(void)state;
+	json_t *j = load(B("{\"type\":\"tool\",\"spec_version\":\"2.1\",\"id\":\"tool--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\","
+			   "\"created\":\"2026-13-27T06:00:00Z\",\"modified\":\"2026-11-27T06:00:00Z\",\"confidence\":200},"
+			   "{\"type\":\"frobnicator\",\"id\":\"frobnicator--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\"}"));
+	parley_stix_report rep;
+	parley_stix_report_init(&rep);
+	assert_int_equal(parley_stix_check(j, 0, &rep), PARLEY_E_FORMAT);
+	assert_int_equal(rep.errors, 3); /* created, confidence, name */
+	assert_int_equal(rep.warnings, 0);
+	assert_string_equal(rep.problems[0].id, "tool--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061");
+	parley_stix_report_release(&rep);
+	parley_stix_report_init(&rep);
+	assert_int_equal(parley_stix_check(j, PARLEY_STIX_STRICT, &rep), PARLEY_E_FORMAT);
+	assert_true(rep.warnings >= 1);
+	bool custom = false;
+	for (size_t i = 0; i < rep.n; i++)
+		custom = custom || (rep.problems[i].is_warning && strstr(rep.problems[i].message, "start with x-"));
+	assert_true(custom);
+	parley_stix_report_release(&rep);
+
+	/* objects of a TAXII envelope: an empty list is fine, a bad object is not */
+	json_t *objs = json_object_get(j, "objects");
+	parley_err err = { 0 };
+	assert_int_equal(parley_stix_validate_objects(objs, &err), PARLEY_E_FORMAT);
+	assert_non_null(strstr(err.msg, "STIX tool--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061: created:"));
+	json_t *empty = json_array();
+	assert_int_equal(parley_stix_validate_objects(empty, NULL), PARLEY_OK);
+	json_decref(empty);
+	json_decref(j);
+
+	/* the problem cap bounds memory */
+	json_t *many = json_array();
+	for (int i = 0; i < 1500; i++)
+		json_array_append_new(many, json_pack("{s:s}", "type", "tool"));
+	parley_stix_report_init(&rep);
+	assert_int_equal(parley_stix_check_objects(many, 0, &rep), PARLEY_E_FORMAT);
+	assert_true(rep.truncated);
+	assert_int_equal(rep.n, PARLEY_STIX_MAX_PROBLEMS);
+	assert_true(rep.errors > PARLEY_STIX_MAX_PROBLEMS);
+	parley_stix_report_release(&rep);
+	json_decref(many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_indicator),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_corpus_valid),
+		cmocka_unit_test(test_corpus_invalid),
+		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
