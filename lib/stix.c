@@ -26,6 +26,22 @@ void parley_stix_report_release(parley_stix_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
+/* Cut an incomplete UTF-8 sequence that truncation left at the end (reports go out as JSON too). */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, k = 0;
+	while (i > 0 && k < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		k++;
+	}
+	if (i == 0)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+	if (lead >= 0x80 && need != k)
+		s[i - 1] = 0;
+}
+
 static void add(stix_ctx *x, bool warning, const char *prop, const char *fmt, va_list ap)
 {
 	parley_stix_report *r = x->rep;
@@ -51,6 +67,9 @@ static void add(stix_ctx *x, bool warning, const char *prop, const char *fmt, va
 	snprintf(p->id, sizeof(p->id), "%s", x->who);
 	snprintf(p->property, sizeof(p->property), "%s", prop ? prop : "");
 	vsnprintf(p->message, sizeof(p->message), fmt, ap);
+	utf8_trim(p->id);
+	utf8_trim(p->property);
+	utf8_trim(p->message);
 	p->is_warning = warning;
 }
 
@@ -1049,12 +1068,6 @@ void stix_check_value(stix_ctx *x, const stix_prop *p, const char *path, const j
 				snprintf(pp, sizeof(pp), "%s.%s", path, k);
 				if (!dict_key_ok(k))
 					stix_error(x, pp, "a dictionary key has 1-250 characters of a-z, A-Z, 0-9, '-' and '_'");
-				else if (strcmp(path, "extensions") != 0 && strstr(path, ".contents") == NULL)
-					for (const char *q = k; *q; q++)
-						if (isupper((unsigned char)*q)) {
-							stix_warn(x, pp, "dictionary keys should be lower case");
-							break;
-						}
 			}
 		}
 		break;
@@ -1344,8 +1357,12 @@ parley_code parley_stix_check(const json_t *doc, unsigned flags, parley_stix_rep
 		stix_error(&x, "id", "required");
 	else if (!stix_is_id(id, "bundle"))
 		stix_error(&x, "id", "'%s' is not 'bundle--<uuid>'", id);
-	if (json_object_get(doc, "spec_version"))
-		stix_error(&x, "spec_version", "a STIX 2.1 bundle has no spec_version (this is STIX 2.0 content)");
+	const json_t *bsv = json_object_get(doc, "spec_version");
+	if (bsv && !(json_is_string(bsv) && strcmp(json_string_value(bsv), "2.1") == 0))
+		stix_error(&x, "spec_version", "a STIX 2.1 bundle has no spec_version (\"%s\" is not STIX 2.1 content)",
+			json_is_string(bsv) ? json_string_value(bsv) : "?");
+	else if (bsv)
+		stix_warn(&x, "spec_version", "a STIX 2.1 bundle has no spec_version property");
 	const json_t *objs = json_object_get(doc, "objects");
 	if (objs && (!json_is_array(objs) || json_array_size(objs) == 0))
 		stix_error(&x, "objects", "must be a non-empty list (or left out)");

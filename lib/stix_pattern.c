@@ -411,7 +411,9 @@ static const char *operand_problem(const struct path *pa, enum tok lit, const ch
 	case PT_TS:
 		return lit == T_TS ? NULL : "a timestamp property needs a t'...' literal";
 	case PT_BIN:
-		return lit == T_BIN || lit == T_HEX ? NULL : "a binary property needs a b'...' or h'...' literal";
+		/* a string literal stands for its UTF-8 bytes */
+		return lit == T_BIN || lit == T_HEX || lit == T_STRING ? NULL
+								     : "a binary property needs a b'...', h'...' or string literal";
 	case PT_HEX:
 		return lit == T_HEX || lit == T_STRING ? NULL : "a hex property needs an h'...' or string literal";
 	default:

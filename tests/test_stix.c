@@ -69,6 +69,7 @@ static void test_patterns(void **state)
 		"[ ipv4-addr : value = '198.51.100.1' ] /* a comment */ OR [ipv6-addr:value ISSUBSET '2001:db8::/32']",
 		"[artifact:payload_bin = b'aGVsbG8=' AND artifact:hashes.MD5 = '00ff00ff00ff00ff00ff00ff00ff00ff']",
 		"[EXISTS windows-registry-key:values]",
+		"[artifact:payload_bin = 'a string stands for its UTF-8 bytes']",
 	};
 	static const char *const bad[] = {
 		"", "ipv4-addr:value = '1.2.3.4'", "[ipv4-addr:value = 1.2.3.4']", "[ipv4-addr:value == '1']",
@@ -301,6 +302,27 @@ static void test_report(void **state)
 	json_t *empty = json_array();
 	assert_int_equal(parley_stix_validate_objects(empty, NULL), PARLEY_OK);
 	json_decref(empty);
+	json_decref(j);
+
+	/* a 2.1 bundle with spec_version "2.1" is accepted (a SHOULD-level finding), "2.0" is not STIX 2.1 */
+	expect("{\"type\":\"bundle\",\"spec_version\":\"2.1\",\"id\":\"bundle--6b4c7d2e-3f1a-4e5b-9c8d-0a1b2c3d4e5f\"}", NULL);
+	expect("{\"type\":\"bundle\",\"spec_version\":\"2.0\",\"id\":\"bundle--6b4c7d2e-3f1a-4e5b-9c8d-0a1b2c3d4e5f\"}",
+		"is not STIX 2.1 content");
+
+	/* a message cut in the middle of a UTF-8 character is cut before it (reports are printed as JSON too) */
+	char big[2048];
+	int k = snprintf(big, sizeof(big), B("{\"type\":\"domain-name\",\"id\":\"domain-name--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061\",\"value\":\"a b"));
+	for (int i = 0; i < 300; i++)
+		k += snprintf(big + k, sizeof(big) - (size_t)k, "\xc3\xa9");
+	snprintf(big + k, sizeof(big) - (size_t)k, "\"}]}");
+	j = load(big);
+	parley_stix_report_init(&rep);
+	assert_int_equal(parley_stix_check(j, 0, &rep), PARLEY_E_FORMAT);
+	assert_true(rep.n >= 1);
+	json_t *m = json_string(rep.problems[0].message);
+	assert_non_null(m); /* valid UTF-8 */
+	json_decref(m);
+	parley_stix_report_release(&rep);
 	json_decref(j);
 
 	/* the problem cap bounds memory */

@@ -444,7 +444,7 @@ def delp(*ks):
 
 # the bundle and common properties
 mut("bundle-id", BASE, None, lambda b: b.update(id="bundle--1234"), "'bundle--1234' is not 'bundle--<uuid>'")
-mut("bundle-spec-version", BASE, None, lambda b: b.update(spec_version="2.1"), "spec_version: a STIX 2.1 bundle has no spec_version")
+mut("bundle-spec-version-20", BASE, None, lambda b: b.update(spec_version="2.0"), "\"2.0\" is not STIX 2.1 content")
 mut("bundle-empty-objects", BASE, None, lambda b: b.update(objects=[]), "objects: must be a non-empty list")
 mut("type-missing", BASE, "tool", delp("type"), "type: required")
 mut("type-upper", BASE, "tool", setp(type="Tool"), "'Tool' is not a type name")
