@@ -42,6 +42,8 @@ static void utf8_trim(char *s)
 		s[i - 1] = 0;
 }
 
+static void add(stix_ctx *x, bool warning, const char *prop, const char *fmt, va_list ap) PARLEY_PRINTF(4, 0);
+
 static void add(stix_ctx *x, bool warning, const char *prop, const char *fmt, va_list ap)
 {
 	parley_stix_report *r = x->rep;
@@ -1180,6 +1182,52 @@ static void check_custom_prop_name(stix_ctx *x, const char *k, bool toplevel, bo
 				"toplevel-property-extension)");
 }
 
+/* Section 7.2.3.1: a selector names a property (or list item) actually present in the marked object:
+ * keys and [N] list indexes, joined by '.'. */
+static bool selector_ok(const json_t *o, const char *sel)
+{
+	const json_t *cur = o;
+	char seg[256];
+	const char *p = sel;
+	if (!*sel)
+		return false;
+	for (;;) {
+		size_t n = strcspn(p, ".");
+		if (n == 0 || n >= sizeof(seg))
+			return false;
+		memcpy(seg, p, n);
+		seg[n] = 0;
+		if (seg[0] == '[' && seg[n - 1] == ']') {
+			char *end;
+			long idx = strtol(seg + 1, &end, 10);
+			if (end != seg + n - 1 || n < 3 || idx < 0 || !json_is_array(cur) || (size_t)idx >= json_array_size(cur))
+				return false;
+			cur = json_array_get(cur, (size_t)idx);
+		} else {
+			if (!json_is_object(cur) || !(cur = json_object_get(cur, seg)))
+				return false;
+		}
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+static void check_selectors(stix_ctx *x, const json_t *o)
+{
+	size_t i, j;
+	json_t *g, *sel;
+	char pp[64];
+	json_array_foreach(json_object_get(o, "granular_markings"), i, g) {
+		snprintf(pp, sizeof(pp), "granular_markings[%zu]", i);
+		json_array_foreach(json_object_get(g, "selectors"), j, sel) {
+			const char *s = json_string_value(sel);
+			if (s && !selector_ok(o, s))
+				stix_error(x, pp, "selector '%s' does not name a property present in this object", s);
+		}
+	}
+}
+
 static bool in_props(const stix_prop *ps, const char *k)
 {
 	for (const stix_prop *p = ps; p->name; p++)
@@ -1295,6 +1343,9 @@ static void check_object(stix_ctx *x, const json_t *o, size_t idx, bool in_bundl
 		else if (json_is_object(v) && json_object_size(v) == 0)
 			stix_error(x, k, "an empty dictionary is not allowed; leave the property out");
 	}
+	check_selectors(x, o);
+	if (t && strcmp(t->name, "marking-definition") == 0 && json_object_get(o, "modified"))
+		stix_warn(x, "modified", "marking definitions are not versioned (no modified)");
 	if (t && t->hook)
 		t->hook(x, o);
 	(void)in_bundle;

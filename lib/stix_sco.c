@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "stix_internal.h"
 #include "banned.h"
@@ -463,6 +464,14 @@ static void h_regkey(stix_ctx *x, const json_t *o)
 	json_t *v;
 	char path[64];
 	at_least_one(x, o, "a registry key");
+	/* the hive is written out in full: HKEY_LOCAL_MACHINE, not HKLM (section 6.17) */
+	const char *key = stix_str(o, "key");
+	static const char *const abbrev[] = { "HKLM", "HKCU", "HKCR", "HKU", "HKCC", NULL };
+	for (size_t k = 0; key && abbrev[k]; k++) {
+		size_t n = strlen(abbrev[k]);
+		if (strncasecmp(key, abbrev[k], n) == 0 && (key[n] == '\\' || key[n] == 0))
+			stix_error(x, "key", "the hive must be written in full (%s is an abbreviation)", abbrev[k]);
+	}
 	json_array_foreach(json_object_get(o, "values"), i, v) {
 		snprintf(path, sizeof(path), "values[%zu]", i);
 		if (!json_is_object(v)) {

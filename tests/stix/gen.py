@@ -174,7 +174,9 @@ valid["granular-markings"] = bundle("gm", [tlp("green"), tlp("red"), sdo(
     valid_from=TS, lang="en",
     granular_markings=[{"selectors": ["description"], "marking_ref": TLP["red"]},
                        {"selectors": ["name", "pattern"], "marking_ref": TLP["green"]},
-                       {"selectors": ["description"], "lang": "de"}])])
+                       {"selectors": ["description"], "lang": "de"},
+                       {"selectors": ["external_references.[0].url"], "marking_ref": TLP["green"]}],
+    external_references=[{"source_name": "acme", "url": "https://acme.example/report/7"}])])
 stmt = {"type": "marking-definition", "spec_version": "2.1", "id": sid("marking-definition", "stmt"),
         "created": "2016-08-01T00:00:00.000Z", "definition_type": "statement",
         "definition": {"statement": "Copyright 2026, CERT-A. Share within the channel only."}}
@@ -507,6 +509,12 @@ mut("extension-not-dict", BASE, "tool", setp(extensions={ext_prop["id"]: "x"}), 
 mut("extension-redefines-type", BASE, "tool", setp(extensions={ext_prop["id"]: {"extension_type": "new-sdo"}}),
     "an extension cannot define it again")
 
+mut("granular-selector-absent", BASE, "tool", setp(granular_markings=[{"selectors": ["description"], "marking_ref": TLP["amber"]}]),
+    "selector 'description' does not name a property present in this object")
+mut("granular-selector-index", valid["granular-markings"], "indicator",
+    lambda o: o["granular_markings"].append({"selectors": ["external_references.[5].source_name"], "lang": "en"}),
+    "selector 'external_references.[5].source_name' does not name a property")
+
 # every SDO's required properties and ranges
 for t, p in [("attack-pattern", "name"), ("campaign", "name"), ("course-of-action", "name"), ("grouping", "context"),
              ("grouping", "object_refs"), ("identity", "name"), ("incident", "name"), ("indicator", "pattern"),
@@ -658,6 +666,7 @@ mut("mutex-name-missing", S, "mutex", delp("name"), "name: required")
 mut("software-name-missing", S, "software", delp("name"), "name: required")
 mut("user-account-empty", S, "user-account", lambda o: [o.pop(k) for k in list(o) if k not in ("type", "id")], "a user account needs at least one property")
 mut("x509-empty", S, "x509-certificate", lambda o: [o.pop(k) for k in list(o) if k not in ("type", "id")], "an X.509 certificate needs at least one property")
+mut("registry-hive-abbreviated", S, "windows-registry-key", setp(key="HKLM\\Software\\Run"), "key: the hive must be written in full")
 mut("registry-bad-datatype", S, "windows-registry-key", lambda o: o["values"][0].update(data_type="REG_TEXT"), "data_type is not a windows-registry-datatype-enum value")
 mut("archive-ext-no-contains", S, "file", lambda o: o["extensions"]["archive-ext"].pop("contains_refs"), "extensions.archive-ext.contains_refs: required", 1)
 mut("http-ext-no-method", S, "network-traffic", lambda o: o["extensions"]["http-request-ext"].pop("request_method"), "request_method: required")
