@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "parley/auth.h"
+#include "parley/bundle.h"
 #include "parley/entry.h"
 #include "parley/jcs.h"
 #include "parley/merkle.h"
@@ -72,13 +73,7 @@ parley_code parley_checkpoint_check_times(const parley_charter *ch, const char *
 #define MAX_COSIGNED 64
 #define MAX_READS 256
 
-struct pentry {
-	uint64_t index, ms;
-	uint8_t *bytes;
-	size_t len;
-	parley_entry e;
-	const parley_party *sender;
-};
+typedef parley_bundle_entry pentry_t;
 
 struct extra_cp { /* a further checkpoint some recipient cosigned */
 	uint64_t size;
@@ -94,9 +89,9 @@ struct proof {
 	struct extra_cp extra[MAX_COSIGNED];
 	size_t nextra;
 	uint64_t subject;
-	struct pentry *pe;
+	pentry_t *pe;
 	size_t np;
-	const struct pentry *sub;
+	const pentry_t *sub;
 	bool has_range;
 	uint64_t cfrom, cto;
 	parley_wf_input in;
@@ -112,9 +107,7 @@ static void proof_release(struct proof *p)
 {
 	json_decref(p->doc);
 	parley_charter_free(p->ch);
-	for (size_t i = 0; i < p->np; i++)
-		free(p->pe[i].bytes);
-	free(p->pe);
+	parley_bundle_entries_free(p->pe, p->np);
 	free(p->wf);
 	parley_workflow_release(&p->w);
 	parley_buf_release(&p->pl);
@@ -160,83 +153,6 @@ void parley_proof_report_release(parley_proof_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-static int cmp_pentry(const void *a, const void *b)
-{
-	const struct pentry *x = a, *y = b;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static parley_code hashes(const json_t *arr, uint8_t out[][32], size_t *n, const char *what, parley_err *err)
-{
-	size_t k;
-	json_t *h;
-	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_MERKLE_MAX_PROOF)
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: %s must be a list of at most %d hashes", what,
-			PARLEY_MERKLE_MAX_PROOF);
-	json_array_foreach(arr, k, h) {
-		const char *hx = json_string_value(h);
-		if (!hx || parley_unhex(out[k], 32, hx, strlen(hx)))
-			return parley_fail(err, PARLEY_E_FORMAT, "proof: %s: hash %zu is not 32 bytes of hex", what, k);
-	}
-	*n = json_array_size(arr);
-	return PARLEY_OK;
-}
-
-/* One entry of the bundle: decoded, a party's signature, in scope, in the signed tree. */
-static parley_code check_one(struct proof *p, size_t i, const json_t *v, parley_err *err)
-{
-	struct pentry *x = &p->pe[p->np];
-	json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms");
-	const char *b64 = json_string_value(json_object_get(v, "entry"));
-	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], leaf[32];
-	size_t nh, blen = b64 ? strlen(b64) : 0;
-	parley_code rc;
-
-	if (!json_is_object(v) || !json_is_integer(ji) || json_integer_value(ji) < 0 || !json_is_integer(jm) ||
-		json_integer_value(jm) < 0 || !b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES)
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %zu is malformed", i);
-	x->index = (uint64_t)json_integer_value(ji);
-	x->ms = (uint64_t)json_integer_value(jm);
-	if (!(x->bytes = malloc(blen / 4 * 3 + 3)))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	p->np++;
-	if (parley_unb64(x->bytes, blen / 4 * 3 + 3, &x->len, b64, blen))
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu is not base64", (unsigned long long)x->index);
-	if (parley_entry_parse(x->bytes, x->len, &x->e, err))
-		return parley_wrap(err, PARLEY_E_VERIFY, "proof: entry %llu", (unsigned long long)x->index);
-	if (memcmp(x->e.h.channel, parley_charter_id(p->ch), 32) != 0)
-		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu belongs to another channel",
-			(unsigned long long)x->index);
-	if (!(x->sender = parley_charter_party_by_keyid(p->ch, x->e.h.sender)) || x->sender->role != PARLEY_ROLE_PARTY)
-		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: the sender is not a party",
-			(unsigned long long)x->index);
-	if (parley_entry_verify(&x->e, x->sender->key.sign_pk, NULL))
-		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: signature does not verify for party %s",
-			(unsigned long long)x->index, x->sender->key.name);
-	/* the relay and every node refuse an entry created more than an hour from its integration time (§5) */
-	if (x->e.h.created_ms > x->ms + PARLEY_ENTRY_MAX_SKEW_MS || x->e.h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < x->ms)
-		return parley_fail(err, PARLEY_E_VERIFY,
-			"proof: entry %llu was created more than %llu s away from its integration time",
-			(unsigned long long)x->index, (unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
-	if (!parley_charter_allows_type(p->ch, x->e.h.type) || !parley_charter_allows_category(p->ch, x->e.h.category))
-		return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu is outside the charter's scope",
-			(unsigned long long)x->index);
-	for (unsigned k = 0; k < x->e.h.nrecip; k++) {
-		const parley_party *r = parley_charter_party_by_keyid(p->ch, x->e.h.recip[k]);
-		if (!r || r->role != PARLEY_ROLE_PARTY)
-			return parley_fail(err, PARLEY_E_VERIFY, "proof: entry %llu: recipient %u is not a party (auditors are never recipients)",
-				(unsigned long long)x->index, k);
-	}
-	if ((rc = hashes(json_object_get(v, "inclusion"), proof, &nh, "inclusion", err)))
-		return rc;
-	parley_store_leaf_hash(leaf, x->bytes, x->len, x->ms);
-	if (parley_merkle_verify_inclusion(leaf, x->index, p->cp.size, (const uint8_t(*)[32])proof, nh, p->cp.root, NULL))
-		return parley_fail(err, PARLEY_E_VERIFY,
-			"proof: entry %llu (with its integration time) is not in the tree the checkpoint signs",
-			(unsigned long long)x->index);
-	return PARLEY_OK;
-}
-
 /* Further checkpoints, each cosigned by someone, consistent with the bundle's. */
 static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err *err)
 {
@@ -259,7 +175,7 @@ static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err
 		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
 		if ((rc = parley_checkpoint_check_times(p->ch, note, strlen(note), &c, x->cosigned, tms, err)))
 			return parley_wrap(err, rc, "proof: cosigned checkpoint %zu", i);
-		if ((rc = hashes(json_object_get(v, "consistency"), proof, &nh, "cosigned consistency proof", err)))
+		if ((rc = parley_bundle_hashes(json_object_get(v, "consistency"), proof, &nh, "proof", "cosigned consistency proof", err)))
 			return rc;
 		if (c.size == p->cp.size ? sodium_memcmp(c.root, p->cp.root, 32) != 0 :
 			c.size < p->cp.size ?
@@ -372,7 +288,7 @@ out:
 
 static parley_code collect(struct proof *p, const char *text, size_t n, parley_err *err)
 {
-	json_t *jent, *v;
+	json_t *v;
 	size_t i;
 	const char *k;
 	parley_code rc;
@@ -391,13 +307,8 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 			return parley_fail(err, PARLEY_E_FORMAT, "proof: unknown field '%s'", k);
 	}
 	/* the charter: every member signed it */
-	char *ctext = json_dumps(json_object_get(p->doc, "charter"), JSON_COMPACT);
-	if (!ctext)
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: no charter");
-	rc = parley_charter_parse(ctext, strlen(ctext), &p->ch, err);
-	free(ctext);
-	if (rc || (rc = parley_charter_verify(p->ch, err)))
-		return parley_wrap(err, rc, "proof: charter");
+	if ((rc = parley_bundle_charter(p->doc, "proof", &p->ch, err)))
+		return rc;
 	parley_hex(p->idhex, parley_charter_id(p->ch), 32);
 	p->in.ch = p->ch;
 
@@ -415,48 +326,18 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 		return parley_fail(err, PARLEY_E_FORMAT, "proof: no subject index");
 	p->subject = (uint64_t)json_integer_value(v);
 	if ((v = json_object_get(p->doc, "complete"))) {
-		json_t *f = json_object_get(v, "from"), *t = json_object_get(v, "to");
-		if (!json_is_integer(f) || !json_is_integer(t) || json_integer_value(f) < 0 ||
-			json_integer_value(t) < json_integer_value(f) || json_object_size(v) != 2)
-			return parley_fail(err, PARLEY_E_FORMAT, "proof: 'complete' must be {\"from\": N, \"to\": M}");
-		p->cfrom = (uint64_t)json_integer_value(f);
-		p->cto = (uint64_t)json_integer_value(t);
+		if ((rc = parley_bundle_complete_parse(v, "proof", &p->cfrom, &p->cto, err)))
+			return rc;
 		p->has_range = true;
 	}
 
 	/* every entry: a member's signature, in scope, in the signed tree */
-	jent = json_object_get(p->doc, "entries");
-	if (!json_is_array(jent) || json_array_size(jent) == 0 || json_array_size(jent) > MAX_PROOF_ENTRIES)
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: 'entries' must be a list of 1 to %d entries",
-			MAX_PROOF_ENTRIES);
-	if (!(p->pe = calloc(json_array_size(jent), sizeof(*p->pe))))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	json_array_foreach(jent, i, v)
-		if ((rc = check_one(p, i, v, err)))
-			return rc;
-	qsort(p->pe, p->np, sizeof(*p->pe), cmp_pentry);
-	for (i = 1; i < p->np; i++)
-		if (p->pe[i].index == p->pe[i - 1].index)
-			return parley_fail(err, PARLEY_E_FORMAT, "proof: entry %llu appears twice",
-				(unsigned long long)p->pe[i].index);
+	if ((rc = parley_bundle_entries(p->ch, &p->cp, json_object_get(p->doc, "entries"), MAX_PROOF_ENTRIES, "proof",
+		     &p->pe, &p->np, err)))
+		return rc;
 	/* the claimed range is complete, and its integration times never go backwards */
-	if (p->has_range) {
-		uint64_t want = p->cfrom, last_ms = 0;
-		for (i = 0; i < p->np && p->pe[i].index <= p->cto; i++) {
-			if (p->pe[i].index < p->cfrom)
-				continue;
-			if (p->pe[i].index != want)
-				break;
-			if (p->pe[i].ms < last_ms)
-				return parley_fail(err, PARLEY_E_VERIFY, "proof: integration times go backwards at entry %llu",
-					(unsigned long long)p->pe[i].index);
-			last_ms = p->pe[i].ms;
-			want++;
-		}
-		if (want != p->cto + 1)
-			return parley_fail(err, PARLEY_E_VERIFY, "proof: the range %llu..%llu claimed complete lacks entry %llu",
-				(unsigned long long)p->cfrom, (unsigned long long)p->cto, (unsigned long long)want);
-	}
+	if (p->has_range && (rc = parley_bundle_range_check(p->pe, p->np, p->cfrom, p->cto, "proof", err)))
+		return rc;
 	for (i = 0; i < p->np; i++)
 		if (p->pe[i].index == p->subject)
 			p->sub = &p->pe[i];
@@ -468,15 +349,8 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 		return rc;
 
 	/* what it establishes: the one engine */
-	if (!(p->wf = calloc(p->np, sizeof(*p->wf))))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	for (i = 0; i < p->np; i++) {
-		p->wf[i].index = p->pe[i].index;
-		p->wf[i].ms = p->pe[i].ms;
-		p->wf[i].h = p->pe[i].e.h;
-		parley_entry_hash(p->pe[i].bytes, p->pe[i].len, p->wf[i].hash);
-		p->wf[i].has_hash = true;
-	}
+	if ((rc = parley_bundle_wf_entries(p->pe, p->np, &p->wf, err)))
+		return rc;
 	p->in.v = p->wf;
 	p->in.n = p->np;
 	p->in.has_range = p->has_range;

@@ -355,6 +355,10 @@ static void follow(parley_workflow *wf, parley_thread *t, const parley_wf_entry 
 		}
 		break;
 	case PARLEY_T_ACK:
+		if (dv && !dv->ack_ms) {
+			dv->ack_ms = e->ms;
+			dv->ack_entry = e->index;
+		}
 		if (r >= 0) {
 			if (!t->ack_ms) {
 				t->ack_ms = e->ms;
@@ -365,6 +369,14 @@ static void follow(parley_workflow *wf, parley_thread *t, const parley_wf_entry 
 		break;
 	case PARLEY_T_RESPONSE:
 	case PARLEY_T_PING_RESPONSE:
+		if (dv && !dv->ack_ms) {
+			dv->ack_ms = e->ms;
+			dv->ack_entry = e->index;
+		}
+		if (dv && !dv->answer_ms) {
+			dv->answer_ms = e->ms;
+			dv->answer_entry = e->index;
+		}
 		if (r >= 0) {
 			if (!t->ack_ms) { /* an answer acknowledges too */
 				t->ack_ms = e->ms;

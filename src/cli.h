@@ -46,6 +46,8 @@ int cmd_note(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_api(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_check_report(int argc, char **argv);
 int cmd_check_evidence(int argc, char **argv);
 int cmd_psi(int argc, char **argv);
 /* a party's node (cmd_node.c) */

@@ -48,6 +48,8 @@ const cli_cmd cli_commands[] = {
 	{ "prove", cmd_prove, H | K | RO, "parley-proof", "a proof bundle for an entry, for any third party" },
 	{ "check-proof", cmd_check_proof, RO, "parley-proof", "verify a proof bundle offline" },
 	{ "check-evidence", cmd_check_evidence, RO, "parley-proof", "verify evidence that a relay lied, offline" },
+	{ "report", cmd_report, H | K | RO, "parley-report", "timeliness per party and direction; report bundles" },
+	{ "check-report", cmd_check_report, RO, "parley-report", "verify a report bundle offline, recompute its figures" },
 	{ "psi", cmd_psi, H | K, "parley-psi", "private set intersection of indicators with another party" },
 	{ "stix", cmd_stix, RO, "parley-stix", "validate STIX 2.1 content offline (stix validate FILE...)" },
 	{ "entry", cmd_entry, K, "parley-lowlevel", "build and inspect single log entries (low level)" },

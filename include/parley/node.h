@@ -192,6 +192,26 @@ parley_code parley_node_psi_policy(const char *home, const char *set_path, parle
 parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_t request, parley_psi_outcome *out,
 	parley_err *err) PARLEY_WUR;
 
+/*
+ * The last verified checkpoint of a channel as a note, with every cosignature
+ * the relay holds for it (asked when ask_relay and the relay answers; its copy
+ * must be the same tree) and this node's own. note is replaced.
+ */
+parley_code parley_node_checkpoint(parley_node *n, const uint8_t id[32], bool ask_relay, parley_buf *note,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * A timeliness report (report.h) over [from_ms, to_ms) of the replica up to the
+ * last verified checkpoint (parley_node_checkpoint, whose cosignatures are the
+ * attestations). With bundle (may be NULL), also the report bundle
+ * (docs/protocol.md §7.2), checked with parley_report_check before it is
+ * returned, so that its figures are exactly what any checker recomputes.
+ * *rep is replaced; release it with parley_report_release.
+ */
+struct parley_report;
+parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t from_ms, uint64_t to_ms, bool ask_relay,
+	struct parley_report *rep, parley_buf *bundle, parley_err *err) PARLEY_WUR;
+
 /* The joined channels. */
 size_t parley_node_nchannels(parley_node *n);
 const uint8_t *parley_node_channel_at(parley_node *n, size_t i);

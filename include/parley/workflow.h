@@ -105,6 +105,9 @@ typedef struct parley_delivery {
 	uint64_t entry;           /* receipt: its index; read: the request's `from` */
 	bool unreadable;          /* the party reported the entry unreadable */
 	uint64_t unreadable_entry;
+	/* the party's own first answers in the thread, whatever the deadlines (0: none) */
+	uint64_t ack_ms, ack_entry;       /* acknowledgement, response or ping-response */
+	uint64_t answer_ms, answer_entry; /* response or ping-response */
 } parley_delivery;
 
 typedef struct parley_thread {

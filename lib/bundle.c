@@ -1,0 +1,237 @@
+/* bundle.c - the parts proof bundles and report bundles share: checking entries, proofs and ranges, and building them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "parley/bundle.h"
+#include "parley/merkle.h"
+#include "banned.h"
+
+parley_code parley_bundle_charter(const json_t *doc, const char *what, parley_charter **out, parley_err *err)
+{
+	const json_t *cj = json_object_get(doc, "charter");
+	char *ctext;
+	parley_code rc;
+
+	*out = NULL;
+	if (!json_is_object(cj) || !(ctext = json_dumps(cj, JSON_COMPACT)))
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: no charter", what);
+	rc = parley_charter_parse(ctext, strlen(ctext), out, err);
+	free(ctext);
+	if (rc || (rc = parley_charter_verify(*out, err))) {
+		parley_charter_free(*out);
+		*out = NULL;
+		return parley_wrap(err, rc, "%s: charter", what);
+	}
+	return PARLEY_OK;
+}
+
+parley_code parley_bundle_hashes(const json_t *arr, uint8_t out[][32], size_t *n, const char *prefix, const char *what,
+	parley_err *err)
+{
+	size_t k;
+	json_t *h;
+	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_MERKLE_MAX_PROOF)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: %s must be a list of at most %d hashes", prefix, what,
+			PARLEY_MERKLE_MAX_PROOF);
+	json_array_foreach(arr, k, h) {
+		const char *hx = json_string_value(h);
+		if (!hx || parley_unhex(out[k], 32, hx, strlen(hx)))
+			return parley_fail(err, PARLEY_E_FORMAT, "%s: %s: hash %zu is not 32 bytes of hex", prefix, what, k);
+	}
+	*n = json_array_size(arr);
+	return PARLEY_OK;
+}
+
+/* One entry: decoded, a party's signature, created near its integration time, in scope, in the signed tree. */
+static parley_code check_one(const parley_charter *ch, const parley_checkpoint *cp, size_t i, const json_t *v,
+	const char *what, parley_bundle_entry *x, parley_err *err)
+{
+	json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms");
+	const char *b64 = json_string_value(json_object_get(v, "entry"));
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32], leaf[32];
+	size_t nh, blen = b64 ? strlen(b64) : 0;
+	parley_code rc;
+
+	if (!json_is_object(v) || !json_is_integer(ji) || json_integer_value(ji) < 0 || !json_is_integer(jm) ||
+		json_integer_value(jm) < 0 || !b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: entry %zu is malformed", what, i);
+	x->index = (uint64_t)json_integer_value(ji);
+	x->ms = (uint64_t)json_integer_value(jm);
+	if (!(x->bytes = malloc(blen / 4 * 3 + 3)))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (parley_unb64(x->bytes, blen / 4 * 3 + 3, &x->len, b64, blen))
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: entry %llu is not base64", what, (unsigned long long)x->index);
+	if (parley_entry_parse(x->bytes, x->len, &x->e, err))
+		return parley_wrap(err, PARLEY_E_VERIFY, "%s: entry %llu", what, (unsigned long long)x->index);
+	if (memcmp(x->e.h.channel, parley_charter_id(ch), 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu belongs to another channel", what,
+			(unsigned long long)x->index);
+	if (!(x->sender = parley_charter_party_by_keyid(ch, x->e.h.sender)) || x->sender->role != PARLEY_ROLE_PARTY)
+		return parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu: the sender is not a party", what,
+			(unsigned long long)x->index);
+	if (parley_entry_verify(&x->e, x->sender->key.sign_pk, NULL))
+		return parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu: signature does not verify for party %s", what,
+			(unsigned long long)x->index, x->sender->key.name);
+	/* the relay and every node refuse an entry created more than an hour from its integration time (§5) */
+	if (x->e.h.created_ms > x->ms + PARLEY_ENTRY_MAX_SKEW_MS || x->e.h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < x->ms)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"%s: entry %llu was created more than %llu s away from its integration time", what,
+			(unsigned long long)x->index, (unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
+	if (!parley_charter_allows_type(ch, x->e.h.type) || !parley_charter_allows_category(ch, x->e.h.category))
+		return parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu is outside the charter's scope", what,
+			(unsigned long long)x->index);
+	for (unsigned k = 0; k < x->e.h.nrecip; k++) {
+		const parley_party *r = parley_charter_party_by_keyid(ch, x->e.h.recip[k]);
+		if (!r || r->role != PARLEY_ROLE_PARTY)
+			return parley_fail(err, PARLEY_E_VERIFY,
+				"%s: entry %llu: recipient %u is not a party (auditors are never recipients)", what,
+				(unsigned long long)x->index, k);
+	}
+	if ((rc = parley_bundle_hashes(json_object_get(v, "inclusion"), proof, &nh, what, "inclusion", err)))
+		return rc;
+	parley_store_leaf_hash(leaf, x->bytes, x->len, x->ms);
+	if (parley_merkle_verify_inclusion(leaf, x->index, cp->size, (const uint8_t(*)[32])proof, nh, cp->root, NULL))
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"%s: entry %llu (with its integration time) is not in the tree the checkpoint signs", what,
+			(unsigned long long)x->index);
+	return PARLEY_OK;
+}
+
+void parley_bundle_entries_free(parley_bundle_entry *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].bytes);
+	free(v);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const parley_bundle_entry *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+parley_code parley_bundle_entries(const parley_charter *ch, const parley_checkpoint *cp, const json_t *arr, size_t max,
+	const char *what, parley_bundle_entry **out, size_t *n, parley_err *err)
+{
+	parley_bundle_entry *v;
+	size_t i, got = 0;
+	json_t *e;
+	parley_code rc = PARLEY_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > max)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: 'entries' must be a list of 1 to %zu entries", what, max);
+	if (!(v = calloc(json_array_size(arr), sizeof(*v))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	json_array_foreach(arr, i, e) {
+		rc = check_one(ch, cp, i, e, what, &v[got], err);
+		got++;
+		if (rc)
+			goto fail;
+	}
+	qsort(v, got, sizeof(*v), cmp_entry);
+	for (i = 1; i < got; i++)
+		if (v[i].index == v[i - 1].index) {
+			rc = parley_fail(err, PARLEY_E_FORMAT, "%s: entry %llu appears twice", what,
+				(unsigned long long)v[i].index);
+			goto fail;
+		}
+	*out = v;
+	*n = got;
+	return PARLEY_OK;
+fail:
+	parley_bundle_entries_free(v, got);
+	return rc;
+}
+
+parley_code parley_bundle_complete_parse(const json_t *v, const char *what, uint64_t *from, uint64_t *to,
+	parley_err *err)
+{
+	json_t *f = json_object_get(v, "from"), *t = json_object_get(v, "to");
+	if (!json_is_object(v) || !json_is_integer(f) || !json_is_integer(t) || json_integer_value(f) < 0 ||
+		json_integer_value(t) < json_integer_value(f) || json_object_size(v) != 2)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: 'complete' must be {\"from\": N, \"to\": M}", what);
+	*from = (uint64_t)json_integer_value(f);
+	*to = (uint64_t)json_integer_value(t);
+	return PARLEY_OK;
+}
+
+parley_code parley_bundle_range_check(const parley_bundle_entry *v, size_t n, uint64_t from, uint64_t to,
+	const char *what, parley_err *err)
+{
+	uint64_t want = from, last_ms = 0;
+	for (size_t i = 0; i < n && v[i].index <= to; i++) {
+		if (v[i].index < from)
+			continue;
+		if (v[i].index != want)
+			break;
+		if (v[i].ms < last_ms)
+			return parley_fail(err, PARLEY_E_VERIFY, "%s: integration times go backwards at entry %llu", what,
+				(unsigned long long)v[i].index);
+		last_ms = v[i].ms;
+		want++;
+	}
+	if (want != to + 1)
+		return parley_fail(err, PARLEY_E_VERIFY, "%s: the range %llu..%llu claimed complete lacks entry %llu", what,
+			(unsigned long long)from, (unsigned long long)to, (unsigned long long)want);
+	return PARLEY_OK;
+}
+
+parley_code parley_bundle_wf_entries(const parley_bundle_entry *v, size_t n, parley_wf_entry **out, parley_err *err)
+{
+	parley_wf_entry *w = calloc(n ? n : 1, sizeof(*w));
+	*out = NULL;
+	if (!w)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		w[i].index = v[i].index;
+		w[i].ms = v[i].ms;
+		w[i].h = v[i].e.h;
+		parley_entry_hash(v[i].bytes, v[i].len, w[i].hash);
+		w[i].has_hash = true;
+	}
+	*out = w;
+	return PARLEY_OK;
+}
+
+parley_code parley_bundle_entry_json(parley_store *s, const uint8_t id[32], uint64_t index, uint64_t size, json_t **out,
+	parley_err *err)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	uint64_t ms;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t np;
+	char *b64 = NULL;
+	json_t *hs = NULL;
+	parley_code rc;
+
+	*out = NULL;
+	if ((rc = parley_store_entry(s, id, index, &b, &ms, err)) ||
+		(rc = parley_store_inclusion(s, id, index, size, proof, &np, err)))
+		goto out;
+	if (!(b64 = malloc(parley_b64_len(b.len))) || !(hs = json_array())) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	parley_b64(b64, b.data, b.len);
+	for (size_t i = 0; i < np; i++) {
+		char hex[65];
+		parley_hex(hex, proof[i], 32);
+		if (json_array_append_new(hs, json_string(hex))) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!(*out = json_pack("{s:I, s:I, s:s, s:O}", "index", (json_int_t)index, "integrated_ms", (json_int_t)ms,
+		      "entry", b64, "inclusion", hs)))
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+out:
+	json_decref(hs);
+	free(b64);
+	parley_buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,243 @@
+/* node_report.c - a node's timeliness reports and report bundles, from its verified replica. */
+#define _GNU_SOURCE /* memmem */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_internal.h"
+#include "parley/bundle.h"
+#include "parley/jcs.h"
+#include "parley/proof.h"
+#include "parley/report.h"
+#include "banned.h"
+
+parley_code parley_node_checkpoint(parley_node *n, const uint8_t id[32], bool ask_relay, parley_buf *note,
+	parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_buf fresh = PARLEY_BUF_INIT, mine = PARLEY_BUF_INIT;
+	parley_checkpoint cp, cp2;
+	parley_client cl;
+	parley_code rc;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	parley_buf_reset(note);
+	if ((rc = parley_store_checkpoint_get(n->store, id, 0, note, NULL, err)))
+		return parley_wrap(err, rc, "no verified checkpoint: run 'parley sync'");
+	if ((rc = parley_checkpoint_check(c->charter, (const char *)note->data, note->len, &cp, NULL, err)))
+		return parley_wrap(err, rc, "the stored checkpoint");
+	/* the same checkpoint as the relay serves it now, with every cosignature it collected since */
+	if (ask_relay && node_client(n, c, &cl, NULL) == PARLEY_OK) {
+		char target[200];
+		long status = 0;
+		snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex, (unsigned long long)cp.size);
+		if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK && status == 200 &&
+			parley_checkpoint_check(c->charter, (const char *)fresh.data, fresh.len, &cp2, NULL, NULL) == PARLEY_OK &&
+			cp2.size == cp.size && memcmp(cp2.root, cp.root, 32) == 0) {
+			parley_buf_reset(note);
+			if (parley_buf_add(note, fresh.data, fresh.len))
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		}
+		parley_client_release(&cl);
+	}
+	/* our own cosignature of it, if that copy lacks it */
+	if (!rc && parley_store_cosigs(n->store, id, cp.size, &mine, NULL) == PARLEY_OK && mine.len &&
+		!memmem(note->data, note->len, mine.data, mine.len) && parley_buf_add(note, mine.data, mine.len))
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	parley_buf_release(&fresh);
+	parley_buf_release(&mine);
+	return rc;
+}
+
+struct hdrs {
+	parley_wf_entry *v;
+	size_t n, cap;
+};
+
+static parley_code collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct hdrs *c = ctx;
+	parley_entry e;
+	if (parley_entry_parse(data, len, &e, NULL))
+		return PARLEY_E_FORMAT;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		parley_wf_entry *p = realloc(c->v, ncap * sizeof(*p));
+		if (!p)
+			return PARLEY_E_NOMEM;
+		c->v = p;
+		c->cap = ncap;
+	}
+	memset(&c->v[c->n], 0, sizeof(c->v[0]));
+	c->v[c->n].index = index;
+	c->v[c->n].ms = ms;
+	c->v[c->n].h = e.h;
+	c->n++;
+	return PARLEY_OK;
+}
+
+/* The first index at or after `from` whose integration time is at least ms (n when none). */
+static uint64_t first_at(const parley_wf_entry *v, uint64_t n, uint64_t from, uint64_t ms)
+{
+	uint64_t lo = from, hi = n;
+	while (lo < hi) { /* integration times never go back in a verified replica */
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (v[mid].ms < ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The range a bundle needs: from the entry before the period (or the log's
+ * start) to the last entry of a thread or PSI request opened in the period,
+ * and at least to the first entry after the period (or the checkpoint's end).
+ */
+static void bundle_range(const parley_wf_input *in, const parley_workflow *wf, uint64_t from_ms, uint64_t to_ms,
+	uint64_t *rfrom, uint64_t *rto)
+{
+	uint64_t n = in->n, f = first_at(in->v, n, 0, from_ms), m;
+	*rfrom = f > 0 ? f - 1 : 0;
+	if (f >= n)
+		*rfrom = n - 1;
+	m = to_ms == PARLEY_REPORT_OPEN_END ? n - 1 : first_at(in->v, n, f, to_ms);
+	if (m >= n)
+		m = n - 1;
+	for (uint64_t i = f; i < n; i++) {
+		const parley_entry_hdr *h = &in->v[i].h;
+		uint64_t op;
+		const parley_thread *t;
+		if (i <= m)
+			continue;
+		if (parley_workflow_thread_of(h, i, &op) && op < n && (t = parley_workflow_thread(wf, op)) &&
+			t->opened_ms >= from_ms && t->opened_ms < to_ms) {
+			m = i;
+			continue;
+		}
+		/* a PSI answer to a request of the period */
+		if ((h->type == PARLEY_T_PSI_RESPONSE || h->type == PARLEY_T_PSI_REFUSAL) && h->nrefs && h->refs[0] < n &&
+			in->v[h->refs[0]].ms >= from_ms && in->v[h->refs[0]].ms < to_ms)
+			m = i;
+	}
+	/* each obligation's witness, the first entry integrated after its deadline */
+	for (size_t i = 0; i < wf->nobl; i++) {
+		const parley_thread *t = parley_workflow_thread(wf, wf->obl[i].opener);
+		if (t && t->opened_ms >= from_ms && t->opened_ms < to_ms && wf->obl[i].witness_ms && wf->obl[i].witness > m)
+			m = wf->obl[i].witness;
+	}
+	*rto = m < *rfrom ? *rfrom : m;
+}
+
+static parley_code make_bundle(parley_node *n, const uint8_t id[32], const parley_wf_input *in,
+	const parley_workflow *wf, const parley_report *rep, const parley_buf *note, parley_buf *out, parley_err *err)
+{
+	parley_buf charter = PARLEY_BUF_INIT;
+	json_t *cj = NULL, *arr = NULL, *doc = NULL, *fig = NULL;
+	uint64_t rfrom, rto;
+	char *s = NULL;
+	parley_code rc;
+
+	bundle_range(in, wf, rep->from_ms, rep->to_ms, &rfrom, &rto);
+	if (!(arr = json_array()) || !(fig = parley_report_json(rep))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (uint64_t i = rfrom; i <= rto; i++) {
+		json_t *e;
+		if ((rc = parley_bundle_entry_json(n->store, id, i, in->n, &e, err)))
+			goto out;
+		if (json_array_append_new(arr, e)) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((rc = parley_store_channel_charter(n->store, id, &charter, err)) ||
+		(rc = parley_json_parse((const char *)charter.data, charter.len, PARLEY_CHARTER_MAX_BYTES, &cj, err)))
+		goto out;
+	doc = json_pack("{s:i, s:{s:I, s:o}, s:O, s:s%, s:O, s:{s:I, s:I}, s:O}", "parley_report", PARLEY_REPORT_VERSION,
+		"period", "from_ms", (json_int_t)rep->from_ms, "to_ms",
+		rep->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)rep->to_ms), "charter", cj,
+		"checkpoint", (const char *)note->data, note->len, "entries", arr, "complete", "from", (json_int_t)rfrom, "to",
+		(json_int_t)rto, "figures", fig);
+	if (!doc || !(s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	parley_buf_reset(out);
+	if (parley_buf_addstr(out, s) || parley_buf_add_u8(out, '\n'))
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+out:
+	free(s);
+	json_decref(doc);
+	json_decref(cj);
+	json_decref(arr);
+	json_decref(fig);
+	parley_buf_release(&charter);
+	return rc;
+}
+
+parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t from_ms, uint64_t to_ms, bool ask_relay,
+	struct parley_report *rep, parley_buf *bundle, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_buf note = PARLEY_BUF_INIT;
+	struct hdrs hc = { NULL, 0, 0 };
+	parley_wf_input in = PARLEY_WF_INPUT_INIT;
+	parley_workflow wf = PARLEY_WORKFLOW_INIT;
+	parley_checkpoint cp;
+	bool cos[PARLEY_MAX_PARTIES] = { false };
+	parley_code rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = parley_node_checkpoint(n, id, ask_relay, &note, err)) ||
+		(rc = parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &cp, cos, in.cosigned_ms,
+			 err)))
+		goto out;
+	if (cp.size == 0) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "the log is empty: nothing to report");
+		goto out;
+	}
+	/* the replica up to the checkpoint: the tree whose cosignatures attest it */
+	rc = parley_store_entries(n->store, id, 0, cp.size, collect_hdr, &hc, err);
+	if (rc == PARLEY_E_FORMAT || rc == PARLEY_E_NOMEM)
+		rc = parley_fail(err, rc, rc == PARLEY_E_NOMEM ? "out of memory" : "replica: an entry does not parse");
+	if (rc)
+		goto out;
+	if (hc.n < cp.size) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "the replica holds fewer entries than its checkpoint");
+		goto out;
+	}
+	for (size_t i = 0; i < parley_charter_nparties(c->charter) && i < PARLEY_MAX_PARTIES; i++)
+		if (cos[i])
+			in.cosigned_size[i] = cp.size;
+	in.ch = c->charter;
+	in.v = hc.v;
+	in.n = (size_t)cp.size;
+	in.whole_log = true;
+	if ((rc = parley_workflow_eval(&in, &wf, err)) ||
+		(rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, rep, err)))
+		goto out;
+	if (bundle) {
+		parley_report check;
+		if ((rc = make_bundle(n, id, &in, &wf, rep, &note, bundle, err)))
+			goto out;
+		/* what any checker will find, before anyone else sees it */
+		if ((rc = parley_report_check((const char *)bundle->data, bundle->len, &check, err))) {
+			parley_wrap(err, rc, "the report bundle does not check (a bug: please report it)");
+			goto out;
+		}
+		parley_report_release(&check);
+	}
+out:
+	if (rc)
+		parley_report_release(rep);
+	parley_workflow_release(&wf);
+	free(hc.v);
+	parley_buf_release(&note);
+	return rc;
+}
