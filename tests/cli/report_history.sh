@@ -60,23 +60,9 @@ report_history() {
 	add cert-a escalation $((OCT + 600 * M)) $(re 18)         # 24 after N5's respond deadline (4 h)
 	add cert-a notification $((OCT + 4 * 1440 * M))           # 25 N6: the log ends before its deadlines
 
-	python3 - <<-'PY' || fail "serve"
-	import base64, json, struct
-	log = []
-	for line in open('log.txt').read().split():
-	    ms, f = line.split(':', 1)
-	    log.append({'integrated_ms': int(ms), 'entry': base64.b64encode(open(f, 'rb').read()).decode()})
-	json.dump(log, open('served/log.json', 'w'))
-	with open('leaves.txt', 'w') as out:
-	    for e in log:
-	        out.write((struct.pack('>Q', e['integrated_ms']) + base64.b64decode(e['entry'])).hex() + '\n')
-	PY
-	root=$("$PARLEY" tree root < leaves.txt) || fail "tree root"
-	b64=$(python3 -c "import base64,sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" "$root")
-	printf 'parley/%s\n%s\n%s\n' "$CHAN" "$N" "$b64" > cp.txt
-	"$PARLEY" note sign --key keys/relay.key cp.txt > cp1.note || fail "sign checkpoint"
-	# the cosignatures asked for, made now: after every deadline of the history
-	cp cp1.note served/checkpoint.note
+	# shellcheck disable=SC2046
+	serve_log served "$CHAN" keys/relay.key $(cat log.txt)
+	cp served/checkpoint.note cp1.note
 	for k in "$@"; do
 		"$PARLEY" note sign --key keys/$k.key --cosignature served/checkpoint.note > cp2.note || fail "cosign $k"
 		mv cp2.note served/checkpoint.note
