@@ -458,12 +458,20 @@ static void cell(char out[40], const parley_report_figures *f, int row)
 	snprintf(out, 40, "%llu", v);
 }
 
+#define TEXT_COLUMNS 64
+
+/* Anything addressed from one party to the other in the period? */
+static bool active(const parley_report_figures *f)
+{
+	return f->notifications || f->requests || f->pings || f->psi_requests;
+}
+
 static parley_code table(parley_buf *out, const char *const *heads, const parley_report_figures *const *cols, size_t ncol)
 {
-	size_t w[PARLEY_MAX_PARTIES * PARLEY_MAX_PARTIES > 64 ? 64 : 64];
+	size_t w[TEXT_COLUMNS];
 	size_t lw = 28;
-	if (ncol > 64)
-		ncol = 64;
+	if (ncol > TEXT_COLUMNS)
+		ncol = TEXT_COLUMNS;
 	for (size_t j = 0; j < ncol; j++) {
 		w[j] = strlen(heads[j]) + 2;
 		if (w[j] < 16)
@@ -488,10 +496,10 @@ static parley_code table(parley_buf *out, const char *const *heads, const parley
 parley_code parley_report_text(const parley_report *r, parley_buf *out)
 {
 	char a[32], b[32];
-	const char *heads[64];
-	const parley_report_figures *cols[64];
-	char dirname[64][2 * PARLEY_NAME_MAX + 8];
-	size_t n = 0;
+	const char *heads[TEXT_COLUMNS];
+	const parley_report_figures *cols[TEXT_COLUMNS];
+	char dirname[TEXT_COLUMNS][2 * PARLEY_NAME_MAX + 8];
+	size_t n = 0, more = 0;
 	bool any = false;
 
 	ADD("report:     channel %s (%s)\n", r->channel, r->title);
@@ -509,25 +517,33 @@ parley_code parley_report_text(const parley_report *r, parley_buf *out)
 			any = true;
 		}
 	ADD("%s\n\nper party, as recipient:\n", any ? "" : ", cosigned by no party");
-	for (size_t i = 0; i < r->nparties && i < 64; i++) {
+	for (size_t i = 0; i < r->nparties && i < TEXT_COLUMNS; i++) {
 		heads[i] = r->names[i];
 		cols[i] = &r->party[i];
 	}
-	if (table(out, heads, cols, r->nparties < 64 ? r->nparties : 64))
+	if (table(out, heads, cols, r->nparties < TEXT_COLUMNS ? r->nparties : TEXT_COLUMNS))
 		return PARLEY_E_NOMEM;
+	/* the directions in which anything was opened (all of them are in the JSON) */
 	for (size_t i = 0; i < r->nparties; i++)
-		for (size_t j = 0; j < r->nparties && n < 64; j++)
-			if (i != j) {
-				snprintf(dirname[n], sizeof(dirname[n]), "%s->%s", r->names[i], r->names[j]);
-				heads[n] = dirname[n];
-				cols[n] = &r->dir[i * r->nparties + j];
-				n++;
+		for (size_t j = 0; j < r->nparties; j++) {
+			if (i == j || !active(&r->dir[i * r->nparties + j]))
+				continue;
+			if (n == TEXT_COLUMNS) {
+				more++;
+				continue;
 			}
+			snprintf(dirname[n], sizeof(dirname[n]), "%s->%s", r->names[i], r->names[j]);
+			heads[n] = dirname[n];
+			cols[n] = &r->dir[i * r->nparties + j];
+			n++;
+		}
 	if (n) {
 		ADD("\nper direction (A->B: B's conduct in what A opened):\n");
 		if (table(out, heads, cols, n))
 			return PARLEY_E_NOMEM;
 	}
+	if (more)
+		ADD("(%zu more directions: see --json)\n", more);
 	ADD("\nmet, late, missed: the obligation engine's outcomes (docs/protocol.md 7.0); blame needs the party's\n"
 	    "own cosignature of the log after the deadline. Medians and p90 are nearest-rank (observed values).\n");
 	return PARLEY_OK;

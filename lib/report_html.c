@@ -312,9 +312,14 @@ parley_code parley_report_html(const parley_report *r, parley_buf *out)
 	    "</thead><tbody>\n",
 		table_head);
 	for (size_t i = 0; i < r->nparties; i++)
-		for (size_t j = 0; j < r->nparties; j++)
-			if (i != j && row(out, r->names[i], r->names[j], &r->dir[i * r->nparties + j]))
+		for (size_t j = 0; j < r->nparties; j++) {
+			const parley_report_figures *f = &r->dir[i * r->nparties + j];
+			/* the directions in which anything was opened */
+			if (i == j || !(f->notifications || f->requests || f->pings || f->psi_requests))
+				continue;
+			if (row(out, r->names[i], r->names[j], f))
 				return PARLEY_E_NOMEM;
+		}
 	ADD("</tbody></table>\n<h2>Time to acknowledge</h2>\n");
 	for (size_t p = 0; p < r->nparties; p++)
 		if (chart_ack(out, r, p))
