@@ -7,6 +7,7 @@
 
 #include "parley/bundle.h"
 #include "parley/merkle.h"
+#include "parley/proof.h"
 #include "banned.h"
 
 parley_code parley_bundle_charter(const json_t *doc, const char *what, parley_charter **out, parley_err *err)
@@ -178,6 +179,59 @@ parley_code parley_bundle_range_check(const parley_bundle_entry *v, size_t n, ui
 	if (want != to + 1)
 		return parley_fail(err, PARLEY_E_VERIFY, "%s: the range %llu..%llu claimed complete lacks entry %llu", what,
 			(unsigned long long)from, (unsigned long long)to, (unsigned long long)want);
+	return PARLEY_OK;
+}
+
+parley_code parley_bundle_cosigned_check(const parley_charter *ch, const parley_checkpoint *cp, const json_t *arr,
+	const char *what, parley_bundle_cosigned *out, size_t *nout, parley_wf_input *in, parley_err *err)
+{
+	size_t i;
+	json_t *v;
+	if (nout)
+		*nout = 0;
+	if (!arr)
+		return PARLEY_OK;
+	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_BUNDLE_MAX_COSIGNED)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: 'cosigned' must be a list of at most %d checkpoints", what,
+			PARLEY_BUNDLE_MAX_COSIGNED);
+	json_array_foreach(arr, i, v) {
+		const char *note = json_string_value(json_object_get(v, "checkpoint"));
+		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
+		bool cos[PARLEY_MAX_PARTIES] = { false };
+		size_t nh = 0;
+		parley_checkpoint c;
+		parley_code rc;
+		if (!json_is_object(v) || !note)
+			return parley_fail(err, PARLEY_E_FORMAT, "%s: cosigned checkpoint %zu is malformed", what, i);
+		if ((rc = parley_checkpoint_check_times(ch, note, strlen(note), &c, cos, tms, err)))
+			return parley_wrap(err, rc, "%s: cosigned checkpoint %zu", what, i);
+		if ((rc = parley_bundle_hashes(json_object_get(v, "consistency"), proof, &nh, what, "cosigned consistency proof",
+			     err)))
+			return rc;
+		if (c.size == cp->size ? sodium_memcmp(c.root, cp->root, 32) != 0 :
+			c.size < cp->size ?
+					 parley_merkle_verify_consistency(c.size, cp->size, c.root, cp->root,
+						 (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK :
+					 parley_merkle_verify_consistency(cp->size, c.size, cp->root, c.root,
+						 (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK)
+			return parley_fail(err, PARLEY_E_VERIFY,
+				"%s: cosigned checkpoint %zu (size %llu) is not consistent with the bundle's checkpoint (size %llu)",
+				what, i, (unsigned long long)c.size, (unsigned long long)cp->size);
+		if (out) {
+			out[i].size = c.size;
+			memcpy(out[i].cosigned, cos, sizeof(cos));
+		}
+		if (nout)
+			*nout = i + 1;
+		/* each party's latest cosignature (by its own signed clock) is what it attests */
+		for (size_t k = 0; k < parley_charter_nparties(ch) && k < PARLEY_MAX_PARTIES; k++)
+			if (cos[k] && (tms[k] > in->cosigned_ms[k] ||
+				(tms[k] == in->cosigned_ms[k] && c.size > in->cosigned_size[k]))) {
+				in->cosigned_size[k] = c.size;
+				in->cosigned_ms[k] = tms[k];
+			}
+	}
 	return PARLEY_OK;
 }
 

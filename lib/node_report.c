@@ -7,6 +7,8 @@
 #include "node_internal.h"
 #include "parley/bundle.h"
 #include "parley/jcs.h"
+#include "parley/merkle.h"
+#include "parley/remote.h"
 #include "parley/proof.h"
 #include "parley/report.h"
 #include "banned.h"
@@ -131,8 +133,97 @@ static void bundle_range(const parley_wf_input *in, const parley_workflow *wf, u
 	*rto = m < *rfrom ? *rfrom : m;
 }
 
+/*
+ * A checkpoint of at least min_size entries (and at most cp's) that party pi
+ * cosigned after after_ms by its own clock, as a bundle's `cosigned` member
+ * with the consistency proof to cp from the replica; NULL when the relay has
+ * none. Later checkpoints are tried while the cosignature is too early.
+ */
+static json_t *cosigned_after(parley_node *n, const struct node_channel *c, parley_client *cl,
+	const parley_checkpoint *cp, size_t pi, uint64_t min_size, uint64_t after_ms)
+{
+	const parley_party *pp = parley_charter_party_at(c->charter, pi);
+	parley_buf note = PARLEY_BUF_INIT;
+	json_t *out = NULL;
+
+	for (int tries = 0; tries < 16 && min_size <= cp->size && !out; tries++) {
+		parley_checkpoint x;
+		bool cos[PARLEY_MAX_PARTIES] = { false };
+		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
+		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+		size_t np = 0;
+		json_t *hs;
+		if (parley_remote_checkpoint_cosigned(cl, c->hex, pp->key.keyid, min_size, &note, NULL) ||
+			parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &x, cos, tms, NULL) ||
+			!cos[pi] || x.size < min_size || x.size > cp->size)
+			break;
+		min_size = x.size + 1;
+		if (tms[pi] <= after_ms) /* made before the deadline: a later one may do */
+			continue;
+		if (x.size < cp->size && (parley_store_consistency(n->store, c->id, x.size, cp->size, proof, &np, NULL) ||
+						 parley_merkle_verify_consistency(x.size, cp->size, x.root, cp->root,
+							 (const uint8_t(*)[32])proof, np, NULL)))
+			break;
+		if (!(hs = json_array()))
+			break;
+		for (size_t i = 0; i < np; i++) {
+			char hex[65];
+			parley_hex(hex, proof[i], 32);
+			json_array_append_new(hs, json_string(hex));
+		}
+		out = json_pack("{s:s%, s:o}", "checkpoint", (const char *)note.data, note.len, "consistency", hs);
+	}
+	parley_buf_release(&note);
+	return out;
+}
+
+/*
+ * For each party not attesting the log past a deadline of the period with the
+ * checkpoint's cosignature: a later one it made, from the relay (an empty list
+ * when none, or offline).
+ */
+static parley_code fetch_cosigned(parley_node *n, const struct node_channel *c, const parley_checkpoint *cp,
+	const parley_workflow *wf, uint64_t from_ms, uint64_t to_ms, json_t *arr, parley_err *err)
+{
+	parley_client cl;
+	size_t np = parley_charter_nparties(c->charter);
+	bool online = false;
+
+	for (size_t pi = 0; pi < np && pi < PARLEY_MAX_PARTIES; pi++) {
+		const parley_party *pp = parley_charter_party_at(c->charter, pi);
+		uint64_t wmax = 0, dmax = 0;
+		bool need = false;
+		if (pp->role != PARLEY_ROLE_PARTY)
+			continue;
+		for (size_t i = 0; i < wf->nobl; i++) {
+			const parley_obligation *o = &wf->obl[i];
+			const parley_thread *t = parley_workflow_thread(wf, o->opener);
+			if (!t || t->opened_ms < from_ms || t->opened_ms >= to_ms || !o->witness_ms || o->attested ||
+				memcmp(o->party, pp->key.keyid, 4) != 0)
+				continue;
+			need = true;
+			wmax = o->witness > wmax ? o->witness : wmax;
+			dmax = o->deadline_ms > dmax ? o->deadline_ms : dmax;
+		}
+		if (!need)
+			continue;
+		if (!online && node_client(n, c, &cl, NULL) != PARLEY_OK)
+			return PARLEY_OK;
+		online = true;
+		json_t *j = cosigned_after(n, c, &cl, cp, pi, wmax + 1, dmax);
+		if (j && json_array_append_new(arr, j)) {
+			parley_client_release(&cl);
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		}
+	}
+	if (online)
+		parley_client_release(&cl);
+	return PARLEY_OK;
+}
+
 static parley_code make_bundle(parley_node *n, const uint8_t id[32], const parley_wf_input *in,
-	const parley_workflow *wf, const parley_report *rep, const parley_buf *note, parley_buf *out, parley_err *err)
+	const parley_workflow *wf, const parley_report *rep, const parley_buf *note, const json_t *cosigned, parley_buf *out,
+	parley_err *err)
 {
 	parley_buf charter = PARLEY_BUF_INIT;
 	json_t *cj = NULL, *arr = NULL, *doc = NULL, *fig = NULL;
@@ -162,6 +253,10 @@ static parley_code make_bundle(parley_node *n, const uint8_t id[32], const parle
 		rep->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)rep->to_ms), "charter", cj,
 		"checkpoint", (const char *)note->data, note->len, "entries", arr, "complete", "from", (json_int_t)rfrom, "to",
 		(json_int_t)rto, "figures", fig);
+	if (doc && json_array_size(cosigned) && json_object_set(doc, "cosigned", (json_t *)cosigned)) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (!doc || !(s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
@@ -189,6 +284,7 @@ parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t fr
 	parley_workflow wf = PARLEY_WORKFLOW_INIT;
 	parley_checkpoint cp;
 	bool cos[PARLEY_MAX_PARTIES] = { false };
+	json_t *cosigned = NULL;
 	parley_code rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -219,12 +315,27 @@ parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t fr
 	in.v = hc.v;
 	in.n = (size_t)cp.size;
 	in.whole_log = true;
-	if ((rc = parley_workflow_eval(&in, &wf, err)) ||
-		(rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, rep, err)))
+	if ((rc = parley_workflow_eval(&in, &wf, err)))
+		goto out;
+	/* a party that cosigned only an earlier tree, after the deadlines, attests through it (as in proofs) */
+	if (!(cosigned = json_array())) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (ask_relay && (rc = fetch_cosigned(n, c, &cp, &wf, from_ms, to_ms, cosigned, err)))
+		goto out;
+	if (json_array_size(cosigned)) {
+		if ((rc = parley_bundle_cosigned_check(c->charter, &cp, cosigned, "report", NULL, NULL, &in, err)))
+			goto out;
+		parley_workflow_release(&wf);
+		if ((rc = parley_workflow_eval(&in, &wf, err)))
+			goto out;
+	}
+	if ((rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, rep, err)))
 		goto out;
 	if (bundle) {
 		parley_report check;
-		if ((rc = make_bundle(n, id, &in, &wf, rep, &note, bundle, err)))
+		if ((rc = make_bundle(n, id, &in, &wf, rep, &note, cosigned, bundle, err)))
 			goto out;
 		/* what any checker will find, before anyone else sees it */
 		if ((rc = parley_report_check((const char *)bundle->data, bundle->len, &check, err))) {
@@ -237,6 +348,7 @@ out:
 	if (rc)
 		parley_report_release(rep);
 	parley_workflow_release(&wf);
+	json_decref(cosigned);
 	free(hc.v);
 	parley_buf_release(&note);
 	return rc;

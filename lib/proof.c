@@ -70,15 +70,10 @@ parley_code parley_checkpoint_check_times(const parley_charter *ch, const char *
 
 /* ---- checking a bundle: collect what it proves into struct proof, then render ---- */
 
-#define MAX_COSIGNED 64
 #define MAX_READS 256
 
 typedef parley_bundle_entry pentry_t;
 
-struct extra_cp { /* a further checkpoint some recipient cosigned */
-	uint64_t size;
-	bool cosigned[PARLEY_MAX_PARTIES];
-};
 
 struct proof {
 	json_t *doc;
@@ -86,7 +81,7 @@ struct proof {
 	char idhex[65];
 	parley_checkpoint cp;
 	bool cosigned[PARLEY_MAX_PARTIES];
-	struct extra_cp extra[MAX_COSIGNED];
+	parley_bundle_cosigned extra[PARLEY_BUNDLE_MAX_COSIGNED];
 	size_t nextra;
 	uint64_t subject;
 	pentry_t *pe;
@@ -151,52 +146,6 @@ void parley_proof_report_release(parley_proof_report *rep)
 	json_decref(rep->json);
 	parley_buf_release(&rep->text);
 	memset(rep, 0, sizeof(*rep));
-}
-
-/* Further checkpoints, each cosigned by someone, consistent with the bundle's. */
-static parley_code check_cosigned(struct proof *p, const json_t *arr, parley_err *err)
-{
-	size_t i;
-	json_t *v;
-	if (!arr)
-		return PARLEY_OK;
-	if (!json_is_array(arr) || json_array_size(arr) > MAX_COSIGNED)
-		return parley_fail(err, PARLEY_E_FORMAT, "proof: 'cosigned' must be a list of at most %d checkpoints",
-			MAX_COSIGNED);
-	json_array_foreach(arr, i, v) {
-		const char *note = json_string_value(json_object_get(v, "checkpoint"));
-		uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
-		size_t nh = 0;
-		struct extra_cp *x = &p->extra[p->nextra];
-		parley_checkpoint c;
-		parley_code rc;
-		if (!json_is_object(v) || !note)
-			return parley_fail(err, PARLEY_E_FORMAT, "proof: cosigned checkpoint %zu is malformed", i);
-		uint64_t tms[PARLEY_MAX_PARTIES] = { 0 };
-		if ((rc = parley_checkpoint_check_times(p->ch, note, strlen(note), &c, x->cosigned, tms, err)))
-			return parley_wrap(err, rc, "proof: cosigned checkpoint %zu", i);
-		if ((rc = parley_bundle_hashes(json_object_get(v, "consistency"), proof, &nh, "proof", "cosigned consistency proof", err)))
-			return rc;
-		if (c.size == p->cp.size ? sodium_memcmp(c.root, p->cp.root, 32) != 0 :
-			c.size < p->cp.size ?
-					   parley_merkle_verify_consistency(c.size, p->cp.size, c.root, p->cp.root,
-						   (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK :
-					   parley_merkle_verify_consistency(p->cp.size, c.size, p->cp.root, c.root,
-						   (const uint8_t(*)[32])proof, nh, NULL) != PARLEY_OK)
-			return parley_fail(err, PARLEY_E_VERIFY,
-				"proof: cosigned checkpoint %zu (size %llu) is not consistent with the bundle's checkpoint (size %llu)",
-				i, (unsigned long long)c.size, (unsigned long long)p->cp.size);
-		x->size = c.size;
-		p->nextra++;
-		/* each party's latest cosignature (by its own signed clock) is what it attests */
-		for (size_t k = 0; k < parley_charter_nparties(p->ch) && k < PARLEY_MAX_PARTIES; k++)
-			if (x->cosigned[k] && (tms[k] > p->in.cosigned_ms[k] ||
-				(tms[k] == p->in.cosigned_ms[k] && c.size > p->in.cosigned_size[k]))) {
-				p->in.cosigned_size[k] = c.size;
-				p->in.cosigned_ms[k] = tms[k];
-			}
-	}
-	return PARLEY_OK;
 }
 
 /* Signed reads: the party's own request for entries from F > subject shows its node held the subject. */
@@ -344,7 +293,8 @@ static parley_code collect(struct proof *p, const char *text, size_t n, parley_e
 	if (!p->sub)
 		return parley_fail(err, PARLEY_E_FORMAT, "proof: the subject entry %llu is not in the bundle",
 			(unsigned long long)p->subject);
-	if ((rc = check_cosigned(p, json_object_get(p->doc, "cosigned"), err)) ||
+	if ((rc = parley_bundle_cosigned_check(p->ch, &p->cp, json_object_get(p->doc, "cosigned"), "proof", p->extra,
+		     &p->nextra, &p->in, err)) ||
 		(rc = check_reads(p, json_object_get(p->doc, "reads"), err)) || (rc = check_reveal(p, err)))
 		return rc;
 

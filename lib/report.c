@@ -48,6 +48,7 @@ void parley_report_release(parley_report *r)
 {
 	free(r->names);
 	free(r->cosigned);
+	free(r->attested);
 	free(r->party);
 	free(r->dir);
 	free(r->items);
@@ -313,7 +314,7 @@ parley_code parley_report_collect(const parley_wf_input *in, const parley_workfl
 	r.size = size;
 	r.nparties = np;
 	if (!(r.names = calloc(np ? np : 1, sizeof(*r.names))) || !(r.cosigned = calloc(np ? np : 1, sizeof(bool))) ||
-		!(r.party = calloc(np ? np : 1, sizeof(*r.party))) || !(r.dir = calloc(np ? np * np : 1, sizeof(*r.dir)))) {
+		!(r.attested = calloc(np ? np : 1, sizeof(uint64_t))) || !(r.party = calloc(np ? np : 1, sizeof(*r.party))) || !(r.dir = calloc(np ? np * np : 1, sizeof(*r.dir)))) {
 		rc = PARLEY_E_NOMEM;
 		goto out;
 	}
@@ -321,6 +322,7 @@ parley_code parley_report_collect(const parley_wf_input *in, const parley_workfl
 		if (c.pos[i] >= 0) {
 			snprintf(r.names[c.pos[i]], sizeof(r.names[0]), "%s", parley_charter_party_at(in->ch, i)->key.name);
 			r.cosigned[c.pos[i]] = cosigned && cosigned[i];
+			r.attested[c.pos[i]] = in->cosigned_size[i];
 		}
 	for (size_t i = 0; i < in->n; i++)
 		if (in_period(&r, in->v[i].ms)) {
@@ -516,7 +518,12 @@ parley_code parley_report_text(const parley_report *r, parley_buf *out)
 			ADD("%s %s", any ? "," : ", cosigned by", r->names[i]);
 			any = true;
 		}
-	ADD("%s\n\nper party, as recipient:\n", any ? "" : ", cosigned by no party");
+	ADD("%s\n", any ? "" : ", cosigned by no party");
+	for (size_t i = 0; i < r->nparties; i++)
+		if (r->attested[i] && r->attested[i] != r->size)
+			ADD("            %s attests through its cosignature of the tree of %llu entries\n", r->names[i],
+				(unsigned long long)r->attested[i]);
+	ADD("\nper party, as recipient:\n");
 	for (size_t i = 0; i < r->nparties && i < TEXT_COLUMNS; i++) {
 		heads[i] = r->names[i];
 		cols[i] = &r->party[i];
@@ -577,8 +584,8 @@ static json_t *figures_json(const parley_report_figures *f)
 json_t *parley_report_json(const parley_report *r)
 {
 	char a[32], b[32];
-	json_t *js, *parties = json_array(), *dirs = json_array(), *cos = json_array();
-	int bad = !parties || !dirs || !cos;
+	json_t *js, *parties = json_array(), *dirs = json_array(), *cos = json_array(), *att = json_array();
+	int bad = !parties || !dirs || !cos || !att;
 
 	for (size_t i = 0; !bad && i < r->nparties; i++) {
 		json_t *f = figures_json(&r->party[i]);
@@ -586,6 +593,9 @@ json_t *parley_report_json(const parley_report *r)
 			json_array_append_new(parties, f);
 		if (r->cosigned[i])
 			bad |= json_array_append_new(cos, json_string(r->names[i]));
+		if (r->attested[i])
+			bad |= json_array_append_new(att,
+				json_pack("{s:s, s:I}", "party", r->names[i], "size", (json_int_t)r->attested[i]));
 	}
 	for (size_t i = 0; !bad && i < r->nparties; i++)
 		for (size_t j = 0; !bad && j < r->nparties; j++) {
@@ -598,14 +608,15 @@ json_t *parley_report_json(const parley_report *r)
 	iso(a, r->from_ms);
 	iso(b, r->to_ms == PARLEY_REPORT_OPEN_END ? 0 : r->to_ms);
 	js = bad ? NULL :
-		   json_pack("{s:s, s:s, s:{s:s, s:o, s:I, s:o}, s:{s:I, s:O}, s:O, s:O}", "channel", r->channel, "title",
+		   json_pack("{s:s, s:s, s:{s:s, s:o, s:I, s:o}, s:{s:I, s:O, s:O}, s:O, s:O}", "channel", r->channel, "title",
 			   r->title, "period", "from", a, "to", r->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_string(b),
 			   "from_ms", (json_int_t)r->from_ms, "to_ms",
 			   r->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)r->to_ms), "checkpoint",
-			   "size", (json_int_t)r->size, "cosigned_by", cos, "parties", parties, "directions", dirs);
+			   "size", (json_int_t)r->size, "cosigned_by", cos, "attested", att, "parties", parties, "directions", dirs);
 	json_decref(parties);
 	json_decref(dirs);
 	json_decref(cos);
+	json_decref(att);
 	return js;
 }
 
@@ -708,8 +719,8 @@ parley_code parley_report_check(const char *text, size_t n, parley_report *out, 
 		goto out;
 	}
 	json_object_foreach(doc, k, v) {
-		static const char *const known[] = { "parley_report", "period", "charter", "checkpoint", "entries", "complete",
-			"figures", NULL };
+		static const char *const known[] = { "parley_report", "period", "charter", "checkpoint", "cosigned", "entries",
+			"complete", "figures", NULL };
 		size_t j = 0;
 		while (known[j] && strcmp(known[j], k) != 0)
 			j++;
@@ -732,6 +743,9 @@ parley_code parley_report_check(const char *text, size_t n, parley_report *out, 
 	for (size_t i = 0; i < parley_charter_nparties(ch) && i < PARLEY_MAX_PARTIES; i++)
 		if (cos[i])
 			in.cosigned_size[i] = cp.size;
+	/* further checkpoints a party cosigned after the deadlines (the same rule as proof bundles) */
+	if ((rc = parley_bundle_cosigned_check(ch, &cp, json_object_get(doc, "cosigned"), "report", NULL, NULL, &in, err)))
+		goto out;
 	per = json_object_get(doc, "period");
 	{
 		json_t *f = json_object_get(per, "from_ms"), *t = json_object_get(per, "to_ms");

@@ -69,6 +69,27 @@ parley_code parley_bundle_complete_parse(const json_t *v, const char *what, uint
 parley_code parley_bundle_range_check(const parley_bundle_entry *v, size_t n, uint64_t from, uint64_t to,
 	const char *what, parley_err *err) PARLEY_WUR;
 
+#define PARLEY_BUNDLE_MAX_COSIGNED 64
+
+/* A further checkpoint of the log that a bundle holds, and who cosigned it. */
+typedef struct parley_bundle_cosigned {
+	uint64_t size;
+	bool cosigned[PARLEY_MAX_PARTIES];
+} parley_bundle_cosigned;
+
+/*
+ * The optional member `cosigned` (arr may be NULL): a list of at most
+ * PARLEY_BUNDLE_MAX_COSIGNED {"checkpoint": NOTE, "consistency": [hex...]},
+ * further checkpoints of the log, each checked like cp (relay signature,
+ * origin, cosignatures) and consistent with cp by its RFC 9162 proof (empty
+ * for the same size: then the same root). out (room for the maximum; may be
+ * NULL) gets each and *nout how many. in->cosigned_size and cosigned_ms are
+ * moved, per party, to its latest cosignature by its own signed clock: what
+ * it attests (docs/protocol.md §7.0.1).
+ */
+parley_code parley_bundle_cosigned_check(const parley_charter *ch, const parley_checkpoint *cp, const json_t *arr,
+	const char *what, parley_bundle_cosigned *out, size_t *nout, parley_wf_input *in, parley_err *err) PARLEY_WUR;
+
 /* The workflow engine's view of v (headers, times, hashes). *out is to be freed. */
 parley_code parley_bundle_wf_entries(const parley_bundle_entry *v, size_t n, parley_wf_entry **out,
 	parley_err *err) PARLEY_WUR;

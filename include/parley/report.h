@@ -84,13 +84,14 @@ typedef struct parley_report {
 	uint64_t first_ms, last_ms; /* integration times of the first and last entry of the period (0: none) */
 	size_t nparties;           /* charter parties (auditors excluded), in charter order */
 	char (*names)[PARLEY_NAME_MAX + 1];
-	bool *cosigned;            /* per party: its cosignature of the checkpoint (made after which deadlines it attests) */
+	bool *cosigned;            /* per party: it cosigned the checkpoint */
+	uint64_t *attested;        /* per party: the tree size its attesting cosignature covers (0: none) */
 	parley_report_figures *party;  /* [nparties] */
 	parley_report_figures *dir;    /* [from * nparties + to]: to's conduct in what from opened */
 	parley_report_item *items;
 	size_t nitems;
 } parley_report;
-#define PARLEY_REPORT_INIT { { 0 }, { 0 }, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
+#define PARLEY_REPORT_INIT { { 0 }, { 0 }, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 
 void parley_report_release(parley_report *r);
 
@@ -98,7 +99,8 @@ void parley_report_release(parley_report *r);
  * Compute the figures for [from_ms, to_ms) from an evaluated workflow and the
  * entries it was evaluated on (wf_in, in index order). size is the checkpoint
  * the evaluation rests on; cosigned (by charter party index, may be NULL)
- * which parties cosigned it. *out is replaced; release it.
+ * which parties cosigned it; wf_in->cosigned_size what each attests. *out is
+ * replaced; release it.
  */
 parley_code parley_report_collect(const parley_wf_input *wf_in, const parley_workflow *wf, uint64_t from_ms,
 	uint64_t to_ms, uint64_t size, const bool *cosigned, parley_report *out, parley_err *err) PARLEY_WUR;
