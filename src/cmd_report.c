@@ -52,7 +52,10 @@ static const char check_usage[] =
 	"back) and covers the period; then recompute every figure with the obligation\n"
 	"engine and compare it with the figures the bundle states. Any difference fails.\n"
 	"Prints the report as 'parley report' does (--json: the same JSON).\n"
-	"Exit 0 when the bundle is valid, 1 naming what fails, 2 for a usage error.\n";
+	"Exit 0 when the bundle is valid, 1 naming what fails, 2 for a usage error.\n"
+	"\n"
+	"Example:\n"
+	"  parley check-report --json q4.json | jq '.parties[] | {party, obligations}'\n";
 
 static int write_file(const char *path, const parley_buf *b)
 {
