@@ -487,11 +487,15 @@ static void seen_order(stix_ctx *x, const json_t *o)
 
 static void h_indicator(stix_ctx *x, const json_t *o)
 {
-	parley_err e = { 0 };
 	const char *pt = stix_str(o, "pattern_type"), *p = stix_str(o, "pattern");
+	char why[200], warn[200];
 	order(x, o, "valid_from", "valid_until", true);
-	if (pt && p && strcmp(pt, "stix") == 0 && parley_stix_pattern_check(p, &e))
-		stix_error(x, "pattern", "%s", strncmp(e.msg, "pattern: ", 9) == 0 ? e.msg + 9 : e.msg);
+	if (pt && p && strcmp(pt, "stix") == 0) {
+		if (!stix_pattern_run(p, why, sizeof(why), warn, sizeof(warn)))
+			stix_error(x, "pattern", "%s", why);
+		else if (warn[0])
+			stix_warn(x, "pattern", "%s", warn);
+	}
 }
 
 static void h_location(stix_ctx *x, const json_t *o)

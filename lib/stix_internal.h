@@ -87,6 +87,10 @@ int stix_time_cmp(const stix_time *a, const stix_time *b);
 /* A predefined extension (archive-ext, ...) on an SCO of type t (NULL: not an SCO of the specification). */
 void stix_sco_check_extension(stix_ctx *x, const stix_type *t, const char *name, const char *path, const json_t *v);
 
+/* The pattern checker: true when the pattern is valid; why (on failure) and warn (a SHOULD-level finding, or "")
+ * name the reason with its offset. */
+bool stix_pattern_run(const char *pattern, char *why, size_t why_n, char *warn, size_t warn_n);
+
 /* Value syntax (stix_sco.c). */
 bool stix_ipv4_ok(const char *s, bool cidr);
 bool stix_ipv6_ok(const char *s, bool cidr);

@@ -44,6 +44,7 @@ typedef struct pat {
 	bool neg;          /* a number token with '-' */
 	bool hyphen;       /* an identifier with '-' */
 	char why[200];
+	char warn[200]; /* the first SHOULD-level finding */
 	int depth;
 } pat;
 
@@ -403,12 +404,27 @@ static const char *operand_problem(const struct path *pa, enum tok lit, const ch
 		}
 		return NULL;
 	case PT_INT:
-		return lit == T_INT ? NULL : "an integer property needs an integer literal";
 	case PT_NUM:
-		return lit == T_INT || lit == T_FLOAT ? NULL : "a number property needs a number literal";
+		if (lit == T_INT || (lit == T_FLOAT && p->type == PT_NUM))
+			return NULL;
+		if (lit == T_STRING) {
+			/* MISP writes ports as '443': a number in a string is a SHOULD-level finding, anything else an error */
+			unquote(ts, tn, v, sizeof(v));
+			char *end;
+			if (v[0] && (strtod(v, &end), *end == 0))
+				return "";
+		}
+		return p->type == PT_INT ? "an integer property needs an integer literal" : "a number property needs a number literal";
 	case PT_BOOL:
 		return lit == T_BOOL ? NULL : "a boolean property needs true or false";
 	case PT_TS:
+		if (lit == T_STRING) {
+			/* STIX 2.0 wrote timestamps as strings */
+			stix_time tm;
+			unquote(ts, tn, v, sizeof(v));
+			if (stix_time_parse(v, strlen(v), &tm))
+				return "";
+		}
 		return lit == T_TS ? NULL : "a timestamp property needs a t'...' literal";
 	case PT_BIN:
 		/* a string literal stands for its UTF-8 bytes */
@@ -421,18 +437,75 @@ static const char *operand_problem(const struct path *pa, enum tok lit, const ch
 	}
 }
 
-/* The object type of a comparison expression: one type, or "" when it mixes types (across OR). */
-static bool comp_or(pat *x, char *type);
-
-static void merge_type(char *into, const char *t, bool first)
+/* "" from operand_problem: a string literal holding the property's value (a SHOULD-level finding). */
+static bool operand_warn(pat *x, const struct path *pa, const char *why)
 {
-	if (first)
-		snprintf(into, 256, "%s", t);
-	else if (strcmp(into, t) != 0)
-		into[0] = 0;
+	if (*why)
+		return false;
+	if (!x->warn[0])
+		snprintf(x->warn, sizeof(x->warn), "%s:%s should be compared with a %s literal, not a string, at offset %ld",
+			pa->type, pa->first, pa->leaf && pa->leaf->type == PT_TS ? "t'...'" : "number", (long)(x->ts - x->s));
+	return true;
 }
 
-static bool prop_test(pat *x, char *type)
+/* The object type of a comparison expression: one type, or "" when it mixes types (across OR). */
+/*
+ * The object types a comparison expression can be satisfied by (section 9.5, errata: every operand of a
+ * comparison AND must be satisfiable by one type of object): OR joins the sets, AND intersects them.
+ */
+#define TSET_MAX 16
+typedef struct tset {
+	const char *t[TSET_MAX]; /* into the pattern text */
+	size_t n[TSET_MAX];
+	int count;
+	bool any; /* too many to track: no check */
+} tset;
+
+static bool tset_has(const tset *a, const char *t, size_t n)
+{
+	for (int i = 0; i < a->count; i++)
+		if (a->n[i] == n && strncmp(a->t[i], t, n) == 0)
+			return true;
+	return false;
+}
+
+static void tset_add(tset *a, const char *t, size_t n)
+{
+	if (a->any || tset_has(a, t, n))
+		return;
+	if (a->count == TSET_MAX) {
+		a->any = true;
+		return;
+	}
+	a->t[a->count] = t;
+	a->n[a->count++] = n;
+}
+
+static void tset_union(tset *a, const tset *b)
+{
+	a->any = a->any || b->any;
+	for (int i = 0; i < b->count; i++)
+		tset_add(a, b->t[i], b->n[i]);
+}
+
+static void tset_intersect(tset *a, const tset *b)
+{
+	if (b->any)
+		return;
+	if (a->any) {
+		*a = *b;
+		return;
+	}
+	tset r = { .count = 0 };
+	for (int i = 0; i < a->count; i++)
+		if (tset_has(b, a->t[i], a->n[i]))
+			tset_add(&r, a->t[i], a->n[i]);
+	*a = r;
+}
+
+static bool comp_or(pat *x, tset *types);
+
+static bool prop_test(pat *x, tset *types)
 {
 	struct path pa;
 	if (x->t == T_LPAREN) {
@@ -440,7 +513,7 @@ static bool prop_test(pat *x, char *type)
 		if (++x->depth > 64)
 			return fail(x, at, "nested too deeply");
 		next(x);
-		if (!comp_or(x, type))
+		if (!comp_or(x, types))
 			return false;
 		if (x->t != T_RPAREN)
 			return fail(x, x->ts, "expected ')'");
@@ -450,16 +523,21 @@ static bool prop_test(pat *x, char *type)
 	}
 	if (x->t == T_NOT && strncmp(x->p + strspn(x->p, " \t\r\n"), "EXISTS", 6) == 0)
 		next(x); /* NOT EXISTS */
+	memset(types, 0, sizeof(*types));
+	const char *tat = x->ts;
+	size_t tlen = x->tn;
 	if (x->t == T_EXISTS) {
 		next(x);
+		tat = x->ts;
+		tlen = x->tn;
 		if (!object_path(x, &pa))
 			return false;
-		snprintf(type, 256, "%s", pa.type);
+		tset_add(types, tat, tlen);
 		return true;
 	}
 	if (!object_path(x, &pa))
 		return false;
-	snprintf(type, 256, "%s", pa.type);
+	tset_add(types, tat, tlen);
 	if (x->t == T_NOT)
 		next(x);
 	enum tok op = x->t;
@@ -471,7 +549,7 @@ static bool prop_test(pat *x, char *type)
 		if (op != T_EQ && op != T_NEQ && x->t == T_BOOL)
 			return fail(x, x->ts, "true and false cannot be ordered");
 		const char *why = operand_problem(&pa, x->t, x->ts, x->tn);
-		if (why)
+		if (why && !operand_warn(x, &pa, why))
 			return fail(x, x->ts, "%s:%s: %s", pa.type, pa.first, why);
 		next(x);
 		return true;
@@ -489,7 +567,7 @@ static bool prop_test(pat *x, char *type)
 			if (!is_literal(x->t))
 				return x->t == T_ERR ? false : fail(x, x->ts, "expected a literal in the set");
 			const char *why = operand_problem(&pa, x->t, x->ts, x->tn);
-			if (why)
+			if (why && !operand_warn(x, &pa, why))
 				return fail(x, x->ts, "%s:%s: %s", pa.type, pa.first, why);
 			next(x);
 			if (x->t == T_RPAREN)
@@ -525,35 +603,34 @@ static bool prop_test(pat *x, char *type)
 	return fail(x, opat, "expected a comparison operator");
 }
 
-static bool comp_and(pat *x, char *type)
+static bool comp_and(pat *x, tset *types)
 {
-	char t2[256];
+	tset t2;
 	const char *at = x->ts;
-	if (!prop_test(x, type))
+	if (!prop_test(x, types))
 		return false;
 	while (x->t == T_AND) {
 		next(x);
-		if (!prop_test(x, t2))
+		if (!prop_test(x, &t2))
 			return false;
-		/* section 9.5: the comparisons of an AND are about one object, so one object type */
-		if (type[0] && t2[0] && strcmp(type, t2) != 0)
-			return fail(x, at, "comparisons joined by AND must use the same object type ('%s' and '%s')", type, t2);
-		if (!t2[0])
-			type[0] = 0;
+		tset_intersect(types, &t2);
+		if (!types->any && types->count == 0)
+			return fail(x, at, "the comparisons joined by AND cannot all be about one object: they name different "
+					   "object types");
 	}
 	return true;
 }
 
-static bool comp_or(pat *x, char *type)
+static bool comp_or(pat *x, tset *types)
 {
-	char t2[256];
-	if (!comp_and(x, type))
+	tset t2;
+	if (!comp_and(x, types))
 		return false;
 	while (x->t == T_OR) {
 		next(x);
-		if (!comp_and(x, t2))
+		if (!comp_and(x, &t2))
 			return false;
-		merge_type(type, t2, false);
+		tset_union(types, &t2);
 	}
 	return true;
 }
@@ -609,13 +686,13 @@ static bool qualifiers(pat *x)
 
 static bool obs_primary(pat *x)
 {
-	char type[256];
+	tset type;
 	const char *at = x->ts;
 	if (++x->depth > 64)
 		return fail(x, at, "nested too deeply");
 	if (x->t == T_LBRACK) {
 		next(x);
-		if (!comp_or(x, type))
+		if (!comp_or(x, &type))
 			return false;
 		if (x->t != T_RBRACK)
 			return x->t == T_ERR ? false : fail(x, x->ts, "expected ']'");
@@ -650,17 +727,25 @@ static bool obs_seq(pat *x, int level)
 	return true;
 }
 
-parley_code parley_stix_pattern_check(const char *pattern, parley_err *err)
+bool stix_pattern_run(const char *pattern, char *why, size_t why_n, char *warn, size_t warn_n)
 {
 	pat x;
 	memset(&x, 0, sizeof(x));
-	if (!pattern)
-		return parley_fail(err, PARLEY_E_FORMAT, "pattern: missing");
 	x.s = x.p = pattern;
 	next(&x);
 	if (obs_seq(&x, 0) && x.t != T_END && x.t != T_ERR)
 		fail(&x, x.ts, "unexpected text");
-	if (x.why[0])
-		return parley_fail(err, PARLEY_E_FORMAT, "pattern: %s", x.why);
+	snprintf(why, why_n, "%s", x.why);
+	snprintf(warn, warn_n, "%s", x.warn);
+	return x.why[0] == 0;
+}
+
+parley_code parley_stix_pattern_check(const char *pattern, parley_err *err)
+{
+	char why[200], warn[200];
+	if (!pattern)
+		return parley_fail(err, PARLEY_E_FORMAT, "pattern: missing");
+	if (!stix_pattern_run(pattern, why, sizeof(why), warn, sizeof(warn)))
+		return parley_fail(err, PARLEY_E_FORMAT, "pattern: %s", why);
 	return PARLEY_OK;
 }

@@ -27,7 +27,7 @@ has_out "invalid (1 error)"
 p 1 stix validate "$S/invalid/tlp-wrong-colour.json"
 has_out "^marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da: definition: this is the standard TLP:GREEN marking"
 p 1 stix validate "$S/invalid/pattern-12.json"
-has_out "pattern: comparisons joined by AND must use the same object type"
+has_out "pattern: the comparisons joined by AND cannot all be about one object"
 # several files: each line names its file; one bad file fails the run
 p 1 stix validate "$S/valid/apt-report.json" "$S/invalid/hash-md5-length.json"
 has_out "invalid/hash-md5-length.json: file--[0-9a-f-]*: hashes.MD5: an MD5 hash is 32 hex digits"

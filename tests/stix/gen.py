@@ -213,6 +213,7 @@ pats = [
     "[network-traffic:dst_ref.value = '203.0.113.5' AND network-traffic:extensions.'http-request-ext'.request_method = 'post']",
     "[file:ctime = t'2026-01-01T00:00:00Z'] WITHIN 1.5 SECONDS",
     "[x-acme-sensor:reading > -3.5]",
+    "[(file:name = 'a' OR ipv4-addr:value = '198.51.100.1') AND (file:size = 1 OR ipv4-addr:value = '198.51.100.2')]",
     "[software:name = 'a' OR software:vendor = 'b'] OR ([mutex:name = 'Global\\\\lamp'] AND [autonomous-system:number = 64500])",
 ]
 valid["patterns"] = bundle("pat", [ind("p%d" % i, p) for i, p in enumerate(pats)])
@@ -334,6 +335,9 @@ misp_ind = ind("misp1", "[domain-name:value = 'paper-lamp.example']", indicator_
                labels=["misp:type=\"domain\"", "misp:category=\"Network activity\""], created_by_ref=misp_org["id"],
                misp_category="Network activity", misp_to_ids=True,
                extensions={ext_prop["id"]: {"extension_type": "toplevel-property-extension"}})
+misp_port = ind("misp2", "[network-traffic:dst_port = '8443' AND network-traffic:dst_ref.type = 'ipv4-addr' AND "
+                         "network-traffic:dst_ref.value = '198.51.100.23'] AND [file:mtime = '2020-10-25T16:22:00Z']",
+                labels=["misp:type=\"ip-dst|port\""], created_by_ref=misp_org["id"])
 misp_note = {"type": "attribute-note", "spec_version": "2.1", "id": sid("attribute-note", "1"), "created": TS,
              "modified": TS, "created_by_ref": misp_org["id"], "value": "free text", "category": "Other",
              "extensions": {ext_new_sdo["id"]: {"extension_type": "new-sdo"}}}
@@ -348,7 +352,7 @@ misp_grp = sdo("grouping", "misp", name="MISP event 4711: phishing wave", contex
                created_by_ref=misp_org["id"], labels=["Threat level: medium"],
                object_refs=[misp_ind["id"], misp_note["id"], misp_od["id"]], object_marking_refs=[TLP["green"]])
 valid["misp-export"] = bundle("misp", [misp_org, tlp("green"), ext_new_sdo, ext_new_sco, ext_prop, misp_grp, misp_ind,
-                                       misp_note, misp_phone, misp_file, misp_od,
+                                       misp_port, misp_note, misp_phone, misp_file, misp_od,
                                        sdo("x-misp-object", "obj", name="phone", x_misp_meta_category="misc",
                                            x_misp_attributes=[{"type": "text", "value": "x"}])])
 
@@ -687,13 +691,13 @@ for i, (p, e) in enumerate([
         ("[file:name = 'a'] START t'2026-02-01T00:00:00Z' STOP t'2026-01-01T00:00:00Z'", "STOP must be later than START"),
         ("[file:ctime = t'2026-02-30T00:00:00Z']", "bad timestamp literal"),
         ("[file:name = 12]", "a string property needs a string literal"),
-        ("[file:size = '12']", "an integer property needs an integer literal"),
-        ("[file:ctime = '2026-01-01T00:00:00Z']", "a timestamp property needs a t'...' literal"),
+        ("[file:size = 'twelve']", "an integer property needs an integer literal"),
+        ("[file:ctime = 'yesterday']", "a timestamp property needs a t'...' literal"),
         ("[user-account:is_privileged = 'yes']", "a boolean property needs true or false"),
         ("[file:colour = 'red']", "file has no property 'colour'"),
         ("[process:name = 'lamp.exe']", "process has no property 'name'"),
         ("[network-traffic:dst_ref.colour = 'x']", "has a property 'colour'"),
-        ("[file:name = 'a' AND ipv4-addr:value = '198.51.100.7']", "comparisons joined by AND must use the same object type"),
+        ("[file:name = 'a' AND ipv4-addr:value = '198.51.100.7']", "the comparisons joined by AND cannot all be about one object"),
         ("[ipv4-addr:value ISSUBSET 'lamp.example']", "ISSUBSET and ISSUPERSET compare IP addresses"),
         ("[ipv4-addr:value = '198.51.100.300']", "not an IPv4 address"),
         ("[file:name = 'bad \\q escape']", "bad escape in a string"),
@@ -710,7 +714,10 @@ for i, (p, e) in enumerate([
         ("[file:size > true]", "true and false cannot be ordered"),
         ("[file:name IN ('a', 'b']", "expected ',' or ')' in the set"),
         ("[file:name = 'a'] WITHIN 5 MINUTES", "expected SECONDS"),
-        ("[file:name = 'a'] FOLLOWEDBY", "expected '[' or '('")]):
+        ("[file:name = 'a'] FOLLOWEDBY", "expected '[' or '('"),
+        ("[(file:name = 'a' OR domain-name:value = 'x.example') AND ipv4-addr:value = '198.51.100.1']",
+         "the comparisons joined by AND cannot all be about one object"),
+        ("[network-traffic:dst_port = 'https']", "an integer property needs an integer literal")]):
     mut("pattern-%02d" % i, P, "indicator", setp(pattern=p), e)
 
 
