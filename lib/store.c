@@ -18,6 +18,9 @@ struct parley_store {
 	struct chan_cache *cache;
 	parley_store_node *nodes;
 	size_t nnodes, nodes_cap;
+	bool locked; /* parley_store_lock holds lock_id's append lock at size lock_size */
+	uint8_t lock_id[32];
+	uint64_t lock_size;
 };
 
 struct src_ctx {
@@ -49,11 +52,15 @@ parley_code parley_store_open(const char *spec, parley_store **out, parley_err *
 	*out = NULL;
 	if (strncmp(spec, "sqlite:", 7) == 0)
 		path = spec + 7;
-	else if (strstr(spec, "://"))
-		return parley_fail(err, PARLEY_E_USAGE, "%s: unsupported store (use a file path or sqlite:PATH)", spec);
+	else if (strstr(spec, "://") && !parley_store_spec_is_pg(spec))
+		return parley_fail(err, PARLEY_E_USAGE,
+			"%.*s...: unsupported store (use a file path, sqlite:PATH or a postgresql:// URI)",
+			(int)(strstr(spec, "://") - spec), spec);
 	if (!(s = calloc(1, sizeof(*s))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if ((rc = parley_store_sqlite_open(path, &s->ops, &s->be, err))) {
+	rc = parley_store_spec_is_pg(spec) ? parley_store_pg_open(spec, &s->ops, &s->be, err)
+					   : parley_store_sqlite_open(path, &s->ops, &s->be, err);
+	if (rc) {
 		free(s);
 		return rc;
 	}
@@ -61,10 +68,31 @@ parley_code parley_store_open(const char *spec, parley_store **out, parley_err *
 	return PARLEY_OK;
 }
 
+bool parley_store_spec_is_pg(const char *spec)
+{
+	return strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0;
+}
+
+const char *parley_store_backend_name(const parley_store *s)
+{
+	return s->ops->name;
+}
+
+#ifndef PARLEY_HAVE_PG
+parley_code parley_store_pg_open(const char *uri, const parley_store_backend **ops, void **be, parley_err *err)
+{
+	(void)uri;
+	(void)ops;
+	(void)be;
+	return parley_fail(err, PARLEY_E_USAGE, "this parley was built without PostgreSQL (libpq)");
+}
+#endif
+
 void parley_store_close(parley_store *s)
 {
 	if (!s)
 		return;
+	parley_store_unlock(s);
 	s->ops->close(s->be);
 	while (s->cache) {
 		struct chan_cache *n = s->cache->next;
@@ -97,7 +125,9 @@ parley_code parley_store_entry(parley_store *s, const uint8_t id[32], uint64_t i
 	return s->ops->entry_get(s->be, id, index, data, integrated_ms, err);
 }
 
-/* The cached frontier of a channel, loaded from the store on first use. */
+static void forget(parley_store *s, const uint8_t id[32]);
+
+/* The cached frontier of a channel, loaded from the store on first use (and again when it is stale). */
 static parley_code frontier_of(parley_store *s, const uint8_t id[32], struct chan_cache **out, parley_err *err)
 {
 	struct chan_cache *c;
@@ -108,6 +138,10 @@ static parley_code frontier_of(parley_store *s, const uint8_t id[32], struct cha
 
 	for (c = s->cache; c; c = c->next)
 		if (memcmp(c->id, id, 32) == 0) {
+			if (s->locked && c->f.size != s->lock_size) { /* another writer appended: load it again */
+				forget(s, id);
+				break;
+			}
 			*out = c;
 			return PARLEY_OK;
 		}
@@ -162,18 +196,29 @@ parley_code parley_store_append(parley_store *s, const uint8_t id[32], const par
 	parley_merkle_frontier next;
 	parley_code rc;
 
-	if (n == 0)
+	if (s->locked && memcmp(s->lock_id, id, 32) != 0) {
+		parley_store_unlock(s);
+		return parley_fail(err, PARLEY_E_USAGE, "store: appending to a channel other than the locked one");
+	}
+	if (n == 0) {
+		parley_store_unlock(s);
 		return parley_fail(err, PARLEY_E_USAGE, "nothing to append");
-	if ((rc = frontier_of(s, id, &c, err)))
+	}
+	if ((rc = frontier_of(s, id, &c, err))) {
+		parley_store_unlock(s);
 		return rc;
+	}
 	next = c->f;
 	s->nnodes = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t h[32];
 		parley_store_leaf_hash(h, items[i].data, items[i].len, items[i].integrated_ms);
-		if ((rc = parley_merkle_frontier_append(&next, h, collect_node, s)))
+		if ((rc = parley_merkle_frontier_append(&next, h, collect_node, s))) {
+			parley_store_unlock(s);
 			return parley_fail(err, rc, "out of memory");
+		}
 	}
+	s->locked = false; /* the backend's append ends the transaction either way */
 	if ((rc = s->ops->append(s->be, id, c->f.size, items, n, s->nodes, s->nnodes, err))) {
 		/* the store may have changed under us (another writer): read it again next time */
 		forget(s, id);
@@ -185,6 +230,27 @@ parley_code parley_store_append(parley_store *s, const uint8_t id[32], const par
 	if (root)
 		parley_merkle_frontier_root(&c->f, root);
 	return PARLEY_OK;
+}
+
+parley_code parley_store_lock(parley_store *s, const uint8_t id[32], uint64_t *size, parley_err *err)
+{
+	parley_code rc;
+	if (s->locked)
+		return parley_fail(err, PARLEY_E_USAGE, "store: a channel is already locked on this handle");
+	if ((rc = s->ops->lock(s->be, id, size, err)))
+		return rc;
+	s->locked = true;
+	memcpy(s->lock_id, id, 32);
+	s->lock_size = *size;
+	return PARLEY_OK;
+}
+
+void parley_store_unlock(parley_store *s)
+{
+	if (!s->locked)
+		return;
+	s->ops->unlock(s->be);
+	s->locked = false;
 }
 
 parley_code parley_store_node_get(parley_store *s, const uint8_t id[32], unsigned level, uint64_t index, uint8_t out[32],

@@ -89,6 +89,7 @@ struct sq {
 	uint8_t last_id[32];
 	sqlite3_int64 last_cid;
 	bool have_last;
+	bool in_tx; /* sq_lock's transaction is open */
 };
 
 static parley_code dberr(struct sq *s, parley_err *err, const char *what)
@@ -218,8 +219,9 @@ static parley_code sq_append(void *be, const uint8_t id[32], uint64_t first, con
 	sqlite3_stmt *st;
 	parley_code rc;
 
-	if ((rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
+	if (!s->in_tx && (rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
 		return rc;
+	s->in_tx = false;
 	if ((rc = channel(s, id, &cid, &size, err)))
 		goto fail;
 	if (size != first) {
@@ -257,6 +259,34 @@ static parley_code sq_append(void *be, const uint8_t id[32], uint64_t first, con
 fail:
 	step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
 	return rc;
+}
+
+/* BEGIN IMMEDIATE takes SQLite's write lock: the whole database, for this connection alone. */
+static parley_code sq_lock(void *be, const uint8_t id[32], uint64_t *size, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	parley_code rc;
+
+	if (s->in_tx)
+		return parley_fail(err, PARLEY_E_USAGE, "store: a channel is already locked on this connection");
+	if ((rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
+		return rc;
+	if ((rc = channel(s, id, &cid, size, err))) {
+		step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+		return rc;
+	}
+	s->in_tx = true;
+	return PARLEY_OK;
+}
+
+static void sq_unlock(void *be)
+{
+	struct sq *s = be;
+	if (!s->in_tx)
+		return;
+	step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+	s->in_tx = false;
 }
 
 static parley_code sq_entry_get(void *be, const uint8_t id[32], uint64_t index, parley_buf *data,
@@ -613,6 +643,8 @@ static const parley_store_backend sqlite_backend = {
 	sq_reads_put,
 	sq_read_latest,
 	sq_read_past,
+	sq_lock,
+	sq_unlock,
 };
 
 static parley_code exec(struct sq *s, const char *sql, parley_err *err, const char *what)

@@ -222,7 +222,7 @@ static void test_open_refusals(void **state)
 	parley_err err = { 0 };
 	char p2[160];
 
-	assert_int_equal(parley_store_open("postgres://localhost/x", &s, &err), PARLEY_E_USAGE);
+	assert_int_equal(parley_store_open("mysql://localhost/x", &s, &err), PARLEY_E_USAGE);
 	assert_int_equal(parley_store_open("/nonexistent-dir/x.db", &s, &err), PARLEY_E_IO);
 	snprintf(p2, sizeof(p2), "%s/future.db", dir);
 	assert_int_equal(parley_store_open(p2, &s, &err), PARLEY_OK);

@@ -3,10 +3,11 @@
  * cosignatures, and the relay's kept signed reads, used by the relay and by
  * every party's node.
  *
- * One interface, several backends: SQLite (WAL) is the embedded default; a
- * backend implements struct parley_store_backend and the generic layer here
- * does the hashing and the tree, so callers never see which one they use.
- * A store handle is used by one thread at a time.
+ * One interface, several backends: SQLite (WAL) is the embedded default,
+ * PostgreSQL (libpq) the one several relay processes can share; a backend
+ * implements struct parley_store_backend and the generic layer here does the
+ * hashing and the tree, so callers never see which one they use. A store
+ * handle is used by one thread at a time.
  */
 #ifndef PARLEY_STORE_H
 #define PARLEY_STORE_H
@@ -78,14 +79,26 @@ typedef struct parley_store_backend {
 		parley_err *err);
 	parley_code (*read_past)(void *be, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
 		parley_signed_read *out, parley_err *err);
+	/*
+	 * lock begins a transaction that holds the channel's append lock and gives
+	 * its size; calls on this handle see that transaction until append commits
+	 * it (append without lock takes the lock itself) or unlock rolls it back.
+	 */
+	parley_code (*lock)(void *be, const uint8_t id[32], uint64_t *size, parley_err *err);
+	void (*unlock)(void *be);
 } parley_store_backend;
 
 /*
- * Open a store. spec is a file path (SQLite, created if missing) or
- * "sqlite:PATH". The schema is created or migrated to
- * PARLEY_STORE_SCHEMA_VERSION; a newer schema is refused.
+ * Open a store. spec is a file path (SQLite, created if missing),
+ * "sqlite:PATH", or a libpq connection URI "postgresql://..." or
+ * "postgres://..." (PostgreSQL; the database must exist). The schema is
+ * created or migrated to PARLEY_STORE_SCHEMA_VERSION; a newer schema is refused.
  */
 parley_code parley_store_open(const char *spec, parley_store **out, parley_err *err) PARLEY_WUR;
+/* Whether spec names a PostgreSQL store (a store several processes may share). */
+bool parley_store_spec_is_pg(const char *spec);
+/* "sqlite" or "postgresql". */
+const char *parley_store_backend_name(const parley_store *s);
 /* Close (NULL allowed). */
 void parley_store_close(parley_store *s);
 
@@ -97,7 +110,21 @@ parley_code parley_store_channel_charter(parley_store *s, const uint8_t id[32], 
 	parley_err *err) PARLEY_WUR;
 
 /*
- * Append entries as one durable transaction (group commit). Leaf i's data is
+ * Take a channel's append lock: until parley_store_append (which commits) or
+ * parley_store_unlock (which gives it up), no other handle, in this process
+ * or another sharing the store, appends to the channel, and *size is the index
+ * the next append gets. Reads through s meanwhile see the locked state, so a
+ * caller can read what other writers appended, decide, then append. One
+ * channel at a time per handle. PARLEY_E_NOTFOUND for an unknown channel.
+ */
+parley_code parley_store_lock(parley_store *s, const uint8_t id[32], uint64_t *size, parley_err *err) PARLEY_WUR;
+/* Give up the append lock without appending (nothing when none is held). */
+void parley_store_unlock(parley_store *s);
+
+/*
+ * Append entries as one durable transaction (group commit). Under
+ * parley_store_lock it appends at the locked size and releases the lock,
+ * whether it succeeds or not. Leaf i's data is
  * u64 integrated_ms || entry bytes (docs/protocol.md). On PARLEY_OK every item
  * is stored; *first gets the first index and root (may be NULL) the new root.
  * On failure nothing is stored.
@@ -174,6 +201,9 @@ parley_code parley_store_read_past(parley_store *s, const uint8_t id[32], const 
 
 /* Backends, for parley_store_open. */
 parley_code parley_store_sqlite_open(const char *path, const parley_store_backend **ops, void **be,
+	parley_err *err) PARLEY_WUR;
+/* PostgreSQL; PARLEY_E_USAGE when this parley was built without libpq. */
+parley_code parley_store_pg_open(const char *uri, const parley_store_backend **ops, void **be,
 	parley_err *err) PARLEY_WUR;
 
 #endif
