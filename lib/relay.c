@@ -447,17 +447,31 @@ static parley_code load_entry(void *ctx, uint64_t index, uint64_t ms, const uint
 	return PARLEY_OK;
 }
 
-static parley_code channel_load_state(parley_relay *r, struct channel *ch, parley_err *err)
+/*
+ * Bring the channel's admission state (senders' chains, quotas, last
+ * integration time) to size, the log's size under the append lock: entries
+ * appended since by another relay process sharing the store, or by an append
+ * whose outcome was unknown, are read from the store (all of them the first time).
+ */
+static parley_code channel_catch_up(parley_relay *r, struct channel *ch, uint64_t size, parley_err *err)
 {
 	struct load_ctx ctx = { ch };
 	parley_code rc;
-	if (ch->loaded)
-		return PARLEY_OK;
-	ch->nsenders = 0;
-	ch->last_ms = 0;
-	if ((rc = parley_store_size(r->w, ch->id, &ch->size, err)) ||
-		(rc = parley_store_entries(r->w, ch->id, 0, UINT64_MAX, load_entry, &ctx, err)))
+
+	if (!ch->loaded) {
+		ch->nsenders = 0;
+		ch->last_ms = 0;
+		ch->size = 0;
+	}
+	if (size < ch->size)
+		return parley_fail(err, PARLEY_E_VERIFY, "the log shrank under the relay (%llu entries, %llu before)",
+			(unsigned long long)size, (unsigned long long)ch->size);
+	if (size > ch->size &&
+		(rc = parley_store_entries(r->w, ch->id, ch->size, size - ch->size, load_entry, &ctx, err))) {
+		ch->loaded = false; /* read it all again next time */
 		return rc;
+	}
+	ch->size = size;
 	ch->loaded = true;
 	return PARLEY_OK;
 }
@@ -496,7 +510,10 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	parley_err err = { 0 };
 	uint64_t now, first = 0;
 
-	if (channel_load_state(r, ch, &err)) {
+	uint64_t size;
+	/* the channel's append lock, held to the commit: other relay processes on the store wait */
+	if (parley_store_lock(r->w, ch->id, &size, &err) || channel_catch_up(r, ch, size, &err)) {
+		parley_store_unlock(r->w);
 		for (size_t i = 0; i < n; i++)
 			finish(items[i], 500, "store-error", "cannot load the channel: %s", err.msg);
 		return;
@@ -550,12 +567,14 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		sitems[na].integrated_ms = now;
 		accepted[na++] = p;
 	}
-	if (na == 0)
+	if (na == 0) {
+		parley_store_unlock(r->w);
 		return;
+	}
 	if (parley_store_append(r->w, ch->id, sitems, na, &first, NULL, &err)) {
+		/* the state before the batch; whatever the store holds now is read under the next lock */
 		memcpy(ch->senders, saved, sizeof(saved));
 		ch->nsenders = nsaved;
-		ch->loaded = false; /* read the truth from the store next time */
 		for (size_t i = 0; i < na; i++)
 			finish(accepted[i], 500, "store-error", "the entry could not be stored: %s", err.msg);
 		logf_(r, "level=error msg=\"append failed: %s\" channel=%.16s", err.msg, ch->idhex);
@@ -1712,6 +1731,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
  */
 static parley_code store_lock(parley_relay *r, parley_err *err)
 {
+	if (parley_store_spec_is_pg(r->cfg.db))
+		return PARLEY_OK; /* processes share it: each append holds its channel's lock in the database */
 	const char *db = strncmp(r->cfg.db, "sqlite:", 7) == 0 ? r->cfg.db + 7 : r->cfg.db;
 	char path[4096], pid[32];
 	ssize_t n;

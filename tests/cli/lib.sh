@@ -7,6 +7,12 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/parley-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 NTESTS=0
+# the relays' store: SQLite in the test's directory, or with PARLEY_TEST_PG=1 the PostgreSQL
+# database of scripts/with-pg.sh (the same end-to-end test against the other backend)
+RELAY_DB=relay.db
+if [ "${PARLEY_TEST_PG:-}" = 1 ]; then
+	RELAY_DB=${PARLEY_PG_URI:?PARLEY_TEST_PG=1 needs scripts/with-pg.sh}
+fi
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -45,7 +51,7 @@ mkparty() {
 # sets RELAY_URL, RELAY_PID
 start_relay() {
 	rm -f relay.port
-	"$PARLEY" serve --key "keys/$1.key" --db relay.db --listen "127.0.0.1:${2:-0}" --port-file relay.port \
+	"$PARLEY" serve --key "keys/$1.key" --db "$RELAY_DB" --listen "127.0.0.1:${2:-0}" --port-file relay.port \
 		${RELAY_ARGS:-} 2>>relay.log &
 	RELAY_PID=$!
 	for _ in $(seq 1 100); do
