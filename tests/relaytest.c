@@ -21,6 +21,8 @@ static pid_t running; /* the relay rt_start started last: rt_die stops it, so no
 void rt_die(const char *what, const char *detail)
 {
 	fprintf(stderr, "FAIL: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	if (getenv("RT_PAUSE_ON_FAIL")) /* time to attach a debugger to the relays */
+		sleep(300);
 	if (running > 0)
 		kill(running, SIGKILL);
 	exit(1);
@@ -85,12 +87,13 @@ void rt_start(struct rt *t, const char *opt, const char *val)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", t->port);
 	snprintf(keyp, sizeof(keyp), "%s/relay.key", t->dir);
 	snprintf(db, sizeof(db), "%s/relay.db", t->dir);
+	const char *dbarg = t->db ? t->db : db;
 	t->pid = running = fork();
 	if (t->pid == 0) {
 		const char *log = getenv("PARLEY_RELAY_STDERR"); /* to read the relay's own reports, sanitizers' too */
 		if (!freopen(log ? log : "/dev/null", "a", stderr))
 			_exit(126);
-		execl(t->parley, t->parley, "serve", "--key", keyp, "--db", db, "--listen", listen, "--rate", "0",
+		execl(t->parley, t->parley, "serve", "--key", keyp, "--db", dbarg, "--listen", listen, "--rate", "0",
 			opt ? opt : (char *)NULL, val, t->opt2, t->val2, (char *)NULL);
 		_exit(127);
 	}

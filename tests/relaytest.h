@@ -22,6 +22,7 @@ struct rt {
 	unsigned port;
 	pid_t pid;
 	const char *opt2, *val2; /* a second option pair for rt_start, or NULL */
+	const char *db;          /* the relay's --db; NULL: relay.db in dir */
 };
 
 /* Print and exit 1. */
