@@ -72,8 +72,10 @@ check: deps
 demo: all
 	examples/demo.sh $(BUILD)/parley
 
+# the relay section also runs against a throwaway PostgreSQL server (scripts/with-pg.sh), when installed
 bench: all
-	$(BUILD)/bench/parley-bench --json $(BUILD)/bench.json
+	PARLEY_BUILD=$(CURDIR)/$(BUILD) PARLEY_PG_OPTIONAL=1 scripts/with-pg.sh \
+		$(BUILD)/bench/parley-bench --json $(BUILD)/bench.json
 
 $(FUZZ)/build.ninja:
 	CC=clang meson setup $(FUZZ) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \

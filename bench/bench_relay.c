@@ -1,7 +1,10 @@
 /*
  * bench_relay.c - relay append throughput over HTTP on loopback with 1, 8 and 64 concurrent
  * clients (each a party with its own chain), beside the machine's Ed25519 verify rate: an
- * append costs the relay two verifies (the request's signature and the entry's).
+ * append costs the relay two verifies (the request's signature and the entry's). Then, when
+ * PARLEY_PG_URI names a PostgreSQL database (make bench starts a throwaway server), the same
+ * 64 clients against a relay on PostgreSQL in this process, and against two 'parley serve'
+ * processes sharing the database, the clients alternating between them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -9,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -23,6 +30,9 @@
 static parley_seckey *keys[PARTIES], *relay_key;
 static parley_charter *charter;
 static char base[64], chan_hex[65];
+/* where client i posts: urls[i % nurls] (the in-process relay's base by default) */
+static const char *urls[2] = { base, NULL };
+static int nurls = 1;
 
 struct client {
 	int who;
@@ -110,7 +120,7 @@ static void *client_main(void *arg)
 	parley_err err = { 0 };
 	char target[128];
 
-	if (parley_client_init(&cl, base, keys[c->who], &err))
+	if (parley_client_init(&cl, urls[c->who % nurls], keys[c->who], &err))
 		die("client", &err);
 	snprintf(target, sizeof(target), "/v1/channels/%s/entries", chan_hex);
 	double cpu0 = cpu_now(CLOCK_THREAD_CPUTIME_ID);
@@ -178,6 +188,50 @@ static int cmp_double(const void *a, const void *b)
 /* One round: k clients post per_client entries each, continuing their chains. */
 static double one_thread_verify;
 
+/* CPU seconds of process pid and its waited-for children (utime + stime), or 0. */
+static double proc_cpu(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long ut = 0, st = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')');
+	/* after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The PostgreSQL server's CPU seconds: its postmaster (PARLEY_PG_DIR/data/postmaster.pid) and children. */
+static double pg_server_cpu(void)
+{
+	char cmd[600], line[64];
+	const char *dir = getenv("PARLEY_PG_DIR");
+	double sum = 0;
+	int pid;
+	if (!dir)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "pm=$(head -n 1 '%s/data/postmaster.pid') && echo $pm && pgrep -P $pm", dir);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p))
+		if ((pid = atoi(line)) > 0)
+			sum += proc_cpu(pid);
+	pclose(p);
+	return sum;
+}
+
+/* the relay processes of a round against 'parley serve' children (their CPU is read from /proc) */
+static pid_t ext_pids[2];
+static int next;
+static const char *round_label = "";
+
 static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[32], double verify_rate)
 {
 	struct client cs[PARTIES];
@@ -194,15 +248,23 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 		cs[i].failures = 0;
 		prebuild(&cs[i], seqs[i] + 1, prevs[i]);
 	}
+	double ext0 = 0, pg0 = *round_label ? pg_server_cpu() : 0;
+	for (int i = 0; i < next; i++)
+		ext0 += proc_cpu(ext_pids[i]);
 	double t0 = bench_now(), p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID), clients_cpu = 0;
 	for (int i = 0; i < k; i++)
 		pthread_create(&th[i], NULL, client_main, &cs[i]);
 	for (int i = 0; i < k; i++)
 		pthread_join(th[i], NULL);
 	double wall = bench_now() - t0, relay_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - p0;
+	double ext1 = 0, pg_cpu = *round_label ? pg_server_cpu() - pg0 : 0;
+	for (int i = 0; i < next; i++)
+		ext1 += proc_cpu(ext_pids[i]);
 	for (int i = 0; i < k; i++)
 		clients_cpu += cs[i].cpu;
 	relay_cpu -= clients_cpu;
+	if (next)
+		relay_cpu = ext1 - ext0; /* the relays are other processes: this one only ran the clients */
 	for (int i = 0; i < k; i++) {
 		failures += cs[i].failures;
 		for (size_t j = 0; j < per_client; j++)
@@ -220,15 +282,131 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 		exit(1);
 	}
 	qsort(all, nall, sizeof(double), cmp_double);
-	char name[96];
-	snprintf(name, sizeof(name), "relay append, %2d clients (p50 %.2f ms, p99 %.2f ms)", k, all[nall / 2] * 1e3,
-		all[(nall * 99) / 100] * 1e3);
+	char name[160];
+	snprintf(name, sizeof(name), "relay append, %2d clients%s (p50 %.2f ms, p99 %.2f ms)", k, round_label,
+		all[nall / 2] * 1e3, all[(nall * 99) / 100] * 1e3);
 	/* both cores verifying, two verifies per append */
 	bench_report(name, (double)nall / wall, "entries/s", verify_rate / 2, "both cores' verifies / 2 per append");
 	/* the clients run on the same two cores: what the relay itself spends per append */
-	snprintf(name, sizeof(name), "  relay CPU per append, %2d clients (%.0f us)", k, relay_cpu / (double)nall * 1e6);
+	snprintf(name, sizeof(name), "  relay CPU per append, %2d clients%s (%.0f us)", k, round_label,
+		relay_cpu / (double)nall * 1e6);
 	bench_report(name, (double)nall / relay_cpu, "entries/cpu-s", one_thread_verify / 2, "one core's verifies / 2");
+	if (*round_label) {
+		snprintf(name, sizeof(name), "  PostgreSQL server CPU per append, %2d clients%s (%.0f us)", k, round_label,
+			pg_cpu / (double)nall * 1e6);
+		bench_report(name, pg_cpu > 0 ? (double)nall / pg_cpu : 0, "entries/cpu-s", one_thread_verify / 2,
+			"one core's verifies / 2");
+	}
 	free(all);
+}
+
+/* Open the channel through url (its charter names the in-process relay's URL: it does not matter here). */
+static void open_channel(const char *url, const uint8_t *cb, size_t cblen)
+{
+	parley_client cl;
+	parley_buf resp = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	long status = 0;
+	if (parley_client_init(&cl, url, keys[0], &err) ||
+		parley_client_do(&cl, "POST", "/v1/channels", "application/json", cb, cblen, &status, &resp, &err) ||
+		status != 201)
+		die("open channel", &err);
+	parley_client_release(&cl);
+	parley_buf_release(&resp);
+}
+
+/* 'parley serve' (next to this binary) on the database at uri; its URL into out. */
+static pid_t serve(const char *dir, const char *uri, int n, char *out, size_t cap)
+{
+	char exe[4096], keyp[160], portf[160], buf[32];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	if (len <= 0)
+		die("readlink /proc/self/exe", NULL);
+	exe[len] = 0;
+	char *slash = strrchr(exe, '/');
+	*slash = 0;
+	if ((slash = strrchr(exe, '/')))
+		*slash = 0;
+	snprintf(exe + strlen(exe), sizeof(exe) - strlen(exe), "/parley");
+	snprintf(keyp, sizeof(keyp), "%s/relay.key", dir);
+	snprintf(portf, sizeof(portf), "%s/relay%d.port", dir, n);
+	unlink(portf);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl(exe, exe, "serve", "--key", keyp, "--db", uri, "--listen", "127.0.0.1:0", "--port-file", portf,
+			"--rate", "0", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 3000; i++) {
+		FILE *f = fopen(portf, "r");
+		if (f && fgets(buf, sizeof(buf), f)) {
+			fclose(f);
+			snprintf(out, cap, "http://127.0.0.1:%d", atoi(buf));
+			return pid;
+		}
+		if (f)
+			fclose(f);
+		struct timespec d = { 0, 10000000L };
+		nanosleep(&d, NULL);
+	}
+	die("parley serve did not start", NULL);
+	return -1;
+}
+
+/* The 64-client round against relays on PostgreSQL: one in this process, then two 'parley serve'. */
+static void bench_relay_pg(const char *dir, const uint8_t *cb, size_t cblen, size_t per, double both)
+{
+	const char *uri = getenv("PARLEY_PG_URI");
+	parley_relay_config cfg;
+	parley_relay *relay;
+	parley_err err = { 0 };
+	parley_buf kb = PARLEY_BUF_INIT;
+	uint64_t seqs[PARTIES] = { 0 };
+	uint8_t prevs[PARTIES][32];
+	char path[160], url2[2][64];
+
+	if (!uri) {
+		printf("relay append on PostgreSQL: skipped (PARLEY_PG_URI unset; make bench starts a server)\n");
+		return;
+	}
+	memset(prevs, 0, sizeof(prevs));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = uri;
+	cfg.key = relay_key;
+	cfg.host = "127.0.0.1";
+	cfg.rate = -1;
+	if (parley_relay_start(&cfg, &relay, &err))
+		die("relay on PostgreSQL", &err);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", parley_relay_port(relay));
+	open_channel(base, cb, cblen);
+	round_label = ", PostgreSQL, 1 relay";
+	round_of(64, per / 64 ? per / 64 : 1, seqs, prevs, both);
+	parley_relay_stop(relay);
+
+	if (parley_seckey_encode(relay_key, NULL, 0, NULL, &kb, &err))
+		die("relay key", &err);
+	snprintf(path, sizeof(path), "%s/relay.key", dir);
+	if (parley_file_write(path, kb.data, kb.len, 0600, true, &err))
+		die("relay key file", &err);
+	parley_buf_release(&kb);
+	for (int i = 0; i < 2; i++) {
+		ext_pids[i] = serve(dir, uri, i, url2[i], sizeof(url2[i]));
+		urls[i] = url2[i];
+	}
+	next = nurls = 2;
+	round_label = ", PostgreSQL, 2 relay processes";
+	round_of(64, per / 64 ? per / 64 : 1, seqs, prevs, both);
+	for (int i = 0; i < 2; i++) {
+		kill(ext_pids[i], SIGTERM);
+		waitpid(ext_pids[i], NULL, 0);
+	}
+	next = 0;
+	nurls = 1;
+	urls[0] = base;
+	urls[1] = NULL;
+	round_label = "";
 }
 
 void bench_relay(void)
@@ -304,8 +482,9 @@ void bench_relay(void)
 	round_of(1, per / 4 ? per / 4 : 1, seqs, prevs, both);
 	round_of(8, per / 8 ? per / 8 : 1, seqs, prevs, both);
 	round_of(64, per / 64 ? per / 64 : 1, seqs, prevs, both);
-
 	parley_relay_stop(relay);
+	bench_relay_pg(dir, cb.data, cb.len, per, both);
+
 	for (int i = 0; i < PARTIES; i++)
 		parley_seckey_free(keys[i]);
 	parley_seckey_free(relay_key);
