@@ -399,8 +399,16 @@ static parley_code pg_lock(void *be, const uint8_t id[32], uint64_t *size, parle
 
 	if (s->in_tx)
 		return parley_fail(err, PARLEY_E_USAGE, "store: a channel is already locked on this connection");
-	if ((rc = ensure(s, err)) || (rc = exec_sql(s, "BEGIN", err, "beginning a transaction")))
+	if ((rc = ensure(s, err)))
 		return rc;
+	if (exec_sql(s, "BEGIN", NULL, "beginning a transaction")) {
+		/* a connection that broke since its last use (the server restarted): once more on a new one */
+		s->prepared = false;
+		if (PQstatus(s->c) == CONNECTION_OK)
+			PQreset(s->c);
+		if ((rc = ensure(s, err)) || (rc = exec_sql(s, "BEGIN", err, "beginning a transaction")))
+			return rc;
+	}
 	s->in_tx = true;
 	p_bytes(&p, id, 32);
 	if (!(res = run(s, Q_LOCK, &p, err, "locking a channel"))) {
