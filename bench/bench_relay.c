@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,12 +252,17 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 	double ext0 = 0, pg0 = *round_label ? pg_server_cpu() : 0;
 	for (int i = 0; i < next; i++)
 		ext0 += proc_cpu(ext_pids[i]);
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
 	double t0 = bench_now(), p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID), clients_cpu = 0;
 	for (int i = 0; i < k; i++)
 		pthread_create(&th[i], NULL, client_main, &cs[i]);
 	for (int i = 0; i < k; i++)
 		pthread_join(th[i], NULL);
 	double wall = bench_now() - t0, relay_cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - p0;
+	getrusage(RUSAGE_SELF, &ru1);
+	/* threads' voluntary context switches (relay and clients when in this process): wake-ups per append */
+	double csw = (double)(ru1.ru_nvcsw - ru0.ru_nvcsw);
 	double ext1 = 0, pg_cpu = *round_label ? pg_server_cpu() - pg0 : 0;
 	for (int i = 0; i < next; i++)
 		ext1 += proc_cpu(ext_pids[i]);
@@ -288,8 +294,8 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 	/* both cores verifying, two verifies per append */
 	bench_report(name, (double)nall / wall, "entries/s", verify_rate / 2, "both cores' verifies / 2 per append");
 	/* the clients run on the same two cores: what the relay itself spends per append */
-	snprintf(name, sizeof(name), "  relay CPU per append, %2d clients%s (%.0f us)", k, round_label,
-		relay_cpu / (double)nall * 1e6);
+	snprintf(name, sizeof(name), "  relay CPU per append, %2d clients%s (%.0f us, %.1f context switches)", k,
+		round_label, relay_cpu / (double)nall * 1e6, csw / (double)nall);
 	bench_report(name, (double)nall / relay_cpu, "entries/cpu-s", one_thread_verify / 2, "one core's verifies / 2");
 	if (*round_label) {
 		snprintf(name, sizeof(name), "  PostgreSQL server CPU per append, %2d clients%s (%.0f us)", k, round_label,

@@ -95,6 +95,7 @@ struct pending {
 	char slug[32], msg[256];
 	uint64_t index, ms;
 	bool done;
+	pthread_cond_t cv; /* signalled when done: only this request's thread wakes */
 	struct pending *next;
 };
 
@@ -116,7 +117,7 @@ struct parley_relay {
 	pthread_t committer;
 	bool committer_started;
 	pthread_mutex_t qmu;
-	pthread_cond_t qcv, donecv;
+	pthread_cond_t qcv;
 	struct pending *qhead, *qtail;
 	struct read_item *rdhead, *rdtail; /* under qmu */
 	size_t nreads;
@@ -742,9 +743,10 @@ static void *committer_main(void *arg)
 				run_job(r, batch[i]);
 		if (n) {
 			pthread_mutex_lock(&r->qmu);
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < n; i++) {
 				all[i]->done = true;
-			pthread_cond_broadcast(&r->donecv);
+				pthread_cond_signal(&all[i]->cv);
+			}
 			pthread_mutex_unlock(&r->qmu);
 		}
 		keep_reads(r, reads);
@@ -767,6 +769,7 @@ static void *committer_main(void *arg)
  */
 static void submit(parley_relay *r, struct pending *p)
 {
+	pthread_cond_init(&p->cv, NULL);
 	pthread_mutex_lock(&r->qmu);
 	p->next = NULL;
 	if (r->qtail)
@@ -776,8 +779,9 @@ static void submit(parley_relay *r, struct pending *p)
 	r->qtail = p;
 	pthread_cond_signal(&r->qcv);
 	while (!p->done)
-		pthread_cond_wait(&r->donecv, &r->qmu);
+		pthread_cond_wait(&p->cv, &r->qmu);
 	pthread_mutex_unlock(&r->qmu);
+	pthread_cond_destroy(&p->cv);
 }
 
 /* ---- authentication ---- */
@@ -1797,7 +1801,6 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	pthread_mutex_init(&r->connmu, NULL);
 	pthread_cond_init(&r->conncv, NULL);
 	pthread_cond_init(&r->qcv, NULL);
-	pthread_cond_init(&r->donecv, NULL);
 	if ((rc = store_lock(r, err)) || (rc = parley_store_open(cfg->db, &r->w, err)))
 		goto fail;
 	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl) ||
@@ -1893,7 +1896,6 @@ void parley_relay_stop(parley_relay *r)
 	if (r->mhd)
 		logf_(r, "level=info msg=\"relay stopped\"");
 	pthread_cond_destroy(&r->qcv);
-	pthread_cond_destroy(&r->donecv);
 	pthread_mutex_destroy(&r->poolmu);
 	pthread_cond_destroy(&r->poolcv);
 	pthread_mutex_destroy(&r->chmu);
