@@ -64,6 +64,15 @@ int cmd_thread(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_stix(int argc, char **argv); /* stix validate (cmd_stix.c) */
+int cmd_run(int argc, char **argv); /* the standing node (cmd_run.c) */
+/*
+ * When a node runs for the home (HOME/node.sock answers) and the command works on
+ * the home, run it there (same output, same exit status) and return its status;
+ * else -1 (run it here).
+ */
+int cli_forward(const cli_cmd *cmd, int argc, char **argv);
+/* In a command the running node runs for a client: its unlocked key (else NULL). */
+extern const parley_seckey *cli_node_key;
 
 /*
  * The global options, given anywhere before or after the command's name

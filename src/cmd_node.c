@@ -42,8 +42,13 @@ int cli_open_node(parley_seckey **key, parley_node **node)
 	*node = NULL;
 	if (parley_node_identity(home, name, keypath, sizeof(keypath), &err))
 		return cli_fail(&err);
-	if ((ret = cli_load_seckey(keypath, key)))
+	if (cli_node_key) {
+		/* run by the standing node for a client: its key, no passphrase */
+		if (parley_seckey_from_seed(cli_node_key->pub.name, cli_node_key->seed, key, &err))
+			return cli_fail(&err);
+	} else if ((ret = cli_load_seckey(keypath, key))) {
 		return ret;
+	}
 	if (parley_node_open(home, *key, node, &err)) {
 		parley_seckey_free(*key);
 		*key = NULL;

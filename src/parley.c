@@ -52,6 +52,7 @@ const cli_cmd cli_commands[] = {
 	{ "check-report", cmd_check_report, RO, "parley-report", "verify a report bundle offline, recompute its figures" },
 	{ "psi", cmd_psi, H | K, "parley-psi", "private set intersection of indicators with another party" },
 	{ "stix", cmd_stix, RO, "parley-stix", "validate STIX 2.1 content offline (stix validate FILE...)" },
+	{ "run", cmd_run, H | K, "parley-node", "the standing node: serve every channel of the home until stopped" },
 	{ "entry", cmd_entry, K, "parley-lowlevel", "build and inspect single log entries (low level)" },
 	{ "tree", cmd_tree, RO, "parley-lowlevel", "RFC 9162 Merkle root and proofs over leaves on stdin (low level)" },
 	{ "note", cmd_note, K, "parley-lowlevel", "sign and verify C2SP signed notes (checkpoints, low level)" },
@@ -361,7 +362,9 @@ int main(int argc, char **argv)
 		free(av);
 		return cli_fail(&err);
 	}
-	ret = cmd->run(n, av);
+	ret = cli_forward(cmd, n, av); /* to the running node of the home, if there is one */
+	if (ret < 0)
+		ret = cmd->run(n, av);
 	free(av);
 	return ret;
 }
