@@ -1580,6 +1580,10 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still.
 	 * An auditor writes nothing (the relay refuses it): it only verifies and cosigns. */
 	if (!node_is_auditor(n, c)) {
+		/* first what waits in the outbox (composed while the relay was unreachable), in order */
+		struct chain *mine = chain_of(sc->chains, &sc->nchains, n->key->pub.keyid);
+		if (mine && (rc = node_outbox_flush(n, c, mine, cl, &rep->outbox_sent, err)))
+			goto out;
 		if ((rc = answer_owed(n, c, sc, cl, &note, rep, err)) || (rc = node_psi_auto(n, c, sc, cl, rep, err)))
 			goto out;
 		if ((rc = record_deadlines(n, c, sc, cl, rep, err)))
@@ -1667,6 +1671,8 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)) &&
 		!(rc = parley_node_check_post(n, id, p, err)))
 		rc = node_post_entry(n, c, sc, &cl, p, index, err);
+	if (rc == PARLEY_E_IO && n->outbox && !(rc = parley_node_check_post(n, id, p, err)))
+		rc = node_outbox_queue(n, c, p, index, err); /* the relay cannot be reached: into the outbox */
 	parley_client_release(&cl);
 	free(sc);
 	return rc;

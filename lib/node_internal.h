@@ -33,6 +33,7 @@ struct parley_node {
 	struct node_channel ch[NODE_MAX_CHANNELS];
 	size_t nch;
 	size_t page_entries, page_bytes; /* bounds of one sync page */
+	bool outbox; /* queue posts in the outbox when the relay cannot be reached (node_outbox.c) */
 };
 
 /* The state of a scan of the replica: every sender's chain, entries counted. */
@@ -72,5 +73,16 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 /* Record relay misbehaviour: an evidence file in the home, and the channel halted. */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
 	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err);
+
+/* Sign an entry continuing our chain (replica, then outbox) and keep it in the outbox; *index = PARLEY_INDEX_QUEUED. */
+parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
+	parley_err *err) PARLEY_WUR;
+/*
+ * Send the outbox in order after a sync's fetch (mine: our chain in the replica, advanced
+ * over what is sent); entries already integrated are recognised and deleted, not sent.
+ * PARLEY_OK only when the outbox is empty at the end.
+ */
+parley_code node_outbox_flush(parley_node *n, struct node_channel *c, struct chain *mine, parley_client *cl,
+	uint64_t *sent, parley_err *err) PARLEY_WUR;
 
 #endif

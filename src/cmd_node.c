@@ -68,6 +68,8 @@ int cli_open_node(parley_seckey **key, parley_node **node)
 		}
 		parley_node_set_sync_page(*node, (size_t)e, (size_t)b);
 	}
+	/* under the running node, what the relay cannot take now waits in the outbox */
+	parley_node_set_outbox(*node, cli_node_key != NULL);
 	/* a relay caught lying, or suspected of it, is announced on every command */
 	for (size_t i = 0; i < parley_node_nchannels(*node); i++) {
 		const char *why = parley_node_halted(*node, parley_node_channel_at(*node, i));
@@ -464,7 +466,11 @@ int cmd_notify(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	printf("%s sent to %s\n%llu\n", parley_type_name(type), to, (unsigned long long)index);
+	if (index == PARLEY_INDEX_QUEUED)
+		printf("%s to %s queued in the outbox: the relay cannot be reached (sent when it is back)\nqueued\n",
+			parley_type_name(type), to);
+	else
+		printf("%s sent to %s\n%llu\n", parley_type_name(type), to, (unsigned long long)index);
 	ret = EXIT_OK;
 out:
 	json_decref(stix);
@@ -838,8 +844,12 @@ int cmd_answer(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	printf("%s of thread %llu recorded\n%llu\n", parley_type_name(type), (unsigned long long)n,
-		(unsigned long long)index);
+	if (index == PARLEY_INDEX_QUEUED)
+		printf("%s of thread %llu queued in the outbox: the relay cannot be reached (sent when it is back)\nqueued\n",
+			parley_type_name(type), (unsigned long long)n);
+	else
+		printf("%s of thread %llu recorded\n%llu\n", parley_type_name(type), (unsigned long long)n,
+			(unsigned long long)index);
 	ret = EXIT_OK;
 out:
 	json_decref(stix);
@@ -909,7 +919,11 @@ int cmd_ping(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
-	printf("ping sent to %s\n%llu\n", argv[optind], (unsigned long long)index);
+	if (index == PARLEY_INDEX_QUEUED)
+		printf("ping to %s queued in the outbox: the relay cannot be reached (sent when it is back)\nqueued\n",
+			argv[optind]);
+	else
+		printf("ping sent to %s\n%llu\n", argv[optind], (unsigned long long)index);
 out:
 	parley_node_close(node);
 	parley_seckey_free(key);
@@ -1092,6 +1106,17 @@ int cmd_status(int argc, char **argv)
 		}
 		json_object_set_new(o, "obligations", obl);
 		json_array_append_new(arr, o);
+	}
+	{
+		/* entries composed while the relay could not be reached, waiting to be sent */
+		size_t waiting = 0;
+		uint64_t oldest = 0;
+		if (!as_json && parley_node_outbox(node, id, &waiting, &oldest, NULL) == PARLEY_OK && waiting) {
+			char b2[32];
+			iso_ms(b2, oldest);
+			printf("outbox: %zu entr%s waiting for the relay (oldest composed at %s)\n", waiting,
+				waiting == 1 ? "y" : "ies", b2);
+		}
 	}
 	if (as_json) {
 		char *s = json_dumps(arr, JSON_INDENT(2));

@@ -836,13 +836,13 @@ static void do_sync(struct daemon *d, struct chan *c)
 	}
 	relay_up(d, c);
 	if (rep.new_size > rep.old_size || rep.receipts || rep.pings_answered || rep.deadlines_missed || rep.psi_answered ||
-		rep.unreadable_reported)
+		rep.unreadable_reported || rep.outbox_sent)
 		logf_("level=info msg=\"synced\" channel=%.16s size=%llu new=%llu receipts=%llu pings_answered=%llu "
-		      "deadlines_missed=%llu psi_answered=%llu ms=%llu",
+		      "deadlines_missed=%llu psi_answered=%llu outbox_sent=%llu ms=%llu",
 			c->hex, (unsigned long long)rep.new_size, (unsigned long long)(rep.new_size - rep.old_size),
 			(unsigned long long)rep.receipts, (unsigned long long)rep.pings_answered,
 			(unsigned long long)rep.deadlines_missed, (unsigned long long)rep.psi_answered,
-			(unsigned long long)(parley_now_ms() - t0));
+			(unsigned long long)rep.outbox_sent, (unsigned long long)(parley_now_ms() - t0));
 	if (rep.new_size > c->known) {
 		entry_events(d, c, c->known, rep.new_size);
 		c->known = rep.new_size;

@@ -60,6 +60,7 @@ typedef struct parley_sync_report {
 	uint64_t psi_answered;       /* PSI requests answered by the standing policy */
 	uint64_t fetched;            /* entries fetched from the relay (a resumed sync skips stored pages) */
 	uint64_t pages;              /* pages verified and stored, each against the relay's signed root */
+	uint64_t outbox_sent;        /* outbox entries sent (composed while the relay could not be reached) */
 	bool cosigned;
 } parley_sync_report;
 
@@ -98,6 +99,17 @@ typedef struct parley_post {
 
 /* Sign, seal and append an entry after a sync; *index is the log index the relay assigned. */
 parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * The outbox (HOME/outbox/): with it on (the running node sets it), a post that finds
+ * the relay unreachable is signed and kept there instead (*index = PARLEY_INDEX_QUEUED);
+ * every later sync first sends what waits, in order, never twice.
+ */
+#define PARLEY_INDEX_QUEUED UINT64_MAX
+void parley_node_set_outbox(parley_node *n, bool on);
+/* How many entries wait in a channel's outbox, and when the oldest was composed (ms; NULL to skip). */
+parley_code parley_node_outbox(parley_node *n, const uint8_t id[32], size_t *count, uint64_t *oldest_ms,
 	parley_err *err) PARLEY_WUR;
 
 /* An entry of the replica, parsed; payload decrypted when addressed to this party. */

@@ -1,0 +1,351 @@
+/*
+ * node_outbox.c - entries composed while the relay cannot be reached.
+ *
+ * HOME/outbox/CHANNELHEX/SEQ.entry (SEQ zero-padded to 20 digits): each file a
+ * whole signed entry continuing this party's chain, written atomically and
+ * fsync'd (the directory too) before the command that composed it returns.
+ * A sync sends them in sequence order after it has fetched the log, and deletes
+ * each once the relay has integrated it. Entries are signed bytes: a resend of
+ * one the relay already integrated (a node killed between the relay's answer
+ * and the delete) is recognised by its sequence number and hash in the verified
+ * replica, and deleted without being sent again; the relay refuses a second
+ * entry with a sequence number it has (409), so nothing is ever integrated twice.
+ * An entry the relay refuses for good (too old, out of scope now) is moved, with
+ * every later one that chains on it, to HOME/outbox/refused/ for the operator.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "parley/compose.h"
+#include "node_internal.h"
+#include "banned.h"
+
+#define OUTBOX_MAX 100000 /* entries waiting per channel */
+
+static parley_code outbox_dir(const parley_node *n, const struct node_channel *c, char *out, size_t max, bool create,
+	parley_err *err)
+{
+	char top[1200];
+	if ((size_t)snprintf(top, sizeof(top), "%s/outbox", n->home) >= sizeof(top) ||
+		(size_t)snprintf(out, max, "%s/%s", top, c->hex) >= max)
+		return parley_fail(err, PARLEY_E_USAGE, "%s: path too long", n->home);
+	if (create) {
+		if (mkdir(top, 0700) != 0 && errno != EEXIST)
+			return parley_fail(err, PARLEY_E_IO, "%s: %s", top, strerror(errno));
+		if (mkdir(out, 0700) != 0 && errno != EEXIST)
+			return parley_fail(err, PARLEY_E_IO, "%s: %s", out, strerror(errno));
+	}
+	return PARLEY_OK;
+}
+
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The sequence numbers waiting in a channel's outbox, ascending. *seqs is to be freed. */
+static parley_code outbox_list(const parley_node *n, const struct node_channel *c, uint64_t **seqs, size_t *count,
+	parley_err *err)
+{
+	char dir[1400];
+	DIR *dp;
+	struct dirent *de;
+	uint64_t *v = NULL;
+	size_t k = 0, cap = 0;
+	parley_code rc;
+
+	*seqs = NULL;
+	*count = 0;
+	if ((rc = outbox_dir(n, c, dir, sizeof(dir), false, err)))
+		return rc;
+	if (!(dp = opendir(dir)))
+		return errno == ENOENT ? PARLEY_OK : parley_fail(err, PARLEY_E_IO, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(dp))) {
+		char *end;
+		unsigned long long s;
+		if (strlen(de->d_name) != 26 || strcmp(de->d_name + 20, ".entry") != 0 ||
+			strspn(de->d_name, "0123456789") != 20)
+			continue;
+		s = strtoull(de->d_name, &end, 10);
+		if (k == cap) {
+			uint64_t *nv;
+			if (cap >= OUTBOX_MAX || !(nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v)))) {
+				closedir(dp);
+				free(v);
+				return parley_fail(err, PARLEY_E_LIMIT, "%s: too many entries", dir);
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		v[k++] = (uint64_t)s;
+	}
+	closedir(dp);
+	qsort(v, k, sizeof(*v), cmp_u64);
+	*seqs = v;
+	*count = k;
+	return PARLEY_OK;
+}
+
+static parley_code entry_path(const parley_node *n, const struct node_channel *c, uint64_t seq, char *out, size_t max,
+	parley_err *err)
+{
+	char dir[1400];
+	parley_code rc = outbox_dir(n, c, dir, sizeof(dir), false, err);
+	if (!rc && (size_t)snprintf(out, max, "%s/%020llu.entry", dir, (unsigned long long)seq) >= max)
+		rc = parley_fail(err, PARLEY_E_USAGE, "%s: path too long", dir);
+	return rc;
+}
+
+static parley_code outbox_read(const parley_node *n, const struct node_channel *c, uint64_t seq, parley_buf *b,
+	parley_entry *e, parley_err *err)
+{
+	char path[1500];
+	parley_code rc;
+	if ((rc = entry_path(n, c, seq, path, sizeof(path), err)) ||
+		(rc = parley_file_read(path, PARLEY_ENTRY_MAX_BYTES, b, err)))
+		return rc;
+	if ((rc = parley_entry_parse(b->data, b->len, e, err)) || e->h.seq != seq)
+		return rc ? parley_wrap(err, rc, "%s", path) : parley_fail(err, PARLEY_E_FORMAT, "%s: another sequence number", path);
+	return PARLEY_OK;
+}
+
+static void outbox_remove(const parley_node *n, const struct node_channel *c, uint64_t seq)
+{
+	char path[1500], dir[1400];
+	if (entry_path(n, c, seq, path, sizeof(path), NULL) || outbox_dir(n, c, dir, sizeof(dir), false, NULL))
+		return;
+	unlink(path);
+	sync_dir(dir);
+}
+
+/* Move entry seq and every later one to HOME/outbox/refused/ (kept for the operator, never sent). */
+static void outbox_refuse(const parley_node *n, const struct node_channel *c, const uint64_t *seqs, size_t count,
+	size_t from)
+{
+	char rdir[1300], dir[1400], src[1500], dst[1600];
+	if ((size_t)snprintf(rdir, sizeof(rdir), "%s/outbox/refused", n->home) >= sizeof(rdir) ||
+		outbox_dir(n, c, dir, sizeof(dir), false, NULL))
+		return;
+	if (mkdir(rdir, 0700) != 0 && errno != EEXIST)
+		return;
+	for (size_t i = from; i < count; i++) {
+		if (entry_path(n, c, seqs[i], src, sizeof(src), NULL))
+			continue;
+		snprintf(dst, sizeof(dst), "%s/%.16s-%020llu.entry", rdir, c->hex, (unsigned long long)seqs[i]);
+		(void)rename(src, dst);
+	}
+	sync_dir(rdir);
+	sync_dir(dir);
+}
+
+void parley_node_set_outbox(parley_node *n, bool on)
+{
+	n->outbox = on;
+}
+
+parley_code parley_node_outbox(parley_node *n, const uint8_t id[32], size_t *count, uint64_t *oldest_ms,
+	parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	uint64_t *seqs = NULL;
+	parley_code rc;
+
+	*count = 0;
+	if (oldest_ms)
+		*oldest_ms = 0;
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = outbox_list(n, c, &seqs, count, err)))
+		return rc;
+	if (*count && oldest_ms) {
+		parley_buf b = PARLEY_BUF_INIT;
+		parley_entry e;
+		if (outbox_read(n, c, seqs[0], &b, &e, NULL) == PARLEY_OK)
+			*oldest_ms = e.h.created_ms;
+		parley_buf_release(&b);
+	}
+	free(seqs);
+	return PARLEY_OK;
+}
+
+struct mine_ctx {
+	const uint8_t *keyid;
+	uint64_t seq;
+	uint8_t hash[32];
+	parley_err *err;
+};
+
+static parley_code mine_step(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct mine_ctx *m = ctx;
+	parley_entry e;
+	(void)ms;
+	if (parley_entry_parse(data, len, &e, m->err))
+		return parley_wrap(m->err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)index);
+	if (memcmp(e.h.sender, m->keyid, 4) == 0) {
+		m->seq = e.h.seq;
+		parley_entry_hash(data, len, m->hash);
+	}
+	return PARLEY_OK;
+}
+
+/* This party's last entry in the replica: its sequence number (0: none) and hash. */
+static parley_code chain_of_replica(parley_node *n, struct node_channel *c, uint64_t *seq, uint8_t hash[32],
+	parley_err *err)
+{
+	struct mine_ctx m = { n->key->pub.keyid, 0, { 0 }, err };
+	parley_code rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, mine_step, &m, err);
+	*seq = m.seq;
+	memcpy(hash, m.hash, 32);
+	return rc;
+}
+
+parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
+	parley_err *err)
+{
+	parley_entry_hdr h;
+	uint8_t pks[PARLEY_ENTRY_MAX_RECIP][32];
+	parley_buf entry = PARLEY_BUF_INIT, b = PARLEY_BUF_INIT;
+	uint64_t *seqs = NULL, seq = 0;
+	uint8_t prev[32] = { 0 };
+	size_t count = 0;
+	char dir[1400], path[1500];
+	parley_code rc;
+
+	if (node_is_auditor(n, c)) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "%s is a read-only auditor of this channel: it cannot write entries",
+			n->key->pub.name);
+		goto out;
+	}
+	/* our chain: the replica's last entry of ours, then what already waits here */
+	if ((rc = chain_of_replica(n, c, &seq, prev, err)) || (rc = outbox_list(n, c, &seqs, &count, err)))
+		goto out;
+	if (count) {
+		parley_entry e;
+		if ((rc = outbox_read(n, c, seqs[count - 1], &b, &e, err)))
+			goto out;
+		if (seqs[count - 1] > seq) {
+			seq = seqs[count - 1];
+			parley_entry_hash(b.data, b.len, prev);
+		}
+	}
+	if ((rc = parley_compose_header(c->charter, &n->key->pub, c->id, p, &h, pks, err)))
+		goto out;
+	h.seq = seq + 1;
+	if (seq)
+		memcpy(h.prev, prev, 32);
+	h.created_ms = parley_now_ms();
+	if ((rc = node_admit_now(n, c, &h, err))) {
+		parley_wrap(err, rc, "not queued");
+		goto out;
+	}
+	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
+		     err)) ||
+		(rc = outbox_dir(n, c, dir, sizeof(dir), true, err)) ||
+		(rc = entry_path(n, c, h.seq, path, sizeof(path), err)) ||
+		(rc = parley_file_write(path, entry.data, entry.len, 0600, true, err)))
+		goto out;
+	sync_dir(dir);
+	*index = PARLEY_INDEX_QUEUED;
+out:
+	parley_buf_release(&entry);
+	parley_buf_release(&b);
+	free(seqs);
+	return rc;
+}
+
+parley_code node_outbox_flush(parley_node *n, struct node_channel *c, struct chain *mine, parley_client *cl,
+	uint64_t *sent, parley_err *err)
+{
+	uint64_t *seqs = NULL;
+	size_t count = 0;
+	parley_buf b = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	char target[128];
+	parley_code rc;
+
+	if (sent)
+		*sent = 0;
+	if ((rc = outbox_list(n, c, &seqs, &count, err)) || !count)
+		goto out;
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries", c->hex);
+	for (size_t i = 0; i < count; i++) {
+		parley_entry e;
+		uint8_t hash[32];
+		long status = 0;
+
+		if ((rc = outbox_read(n, c, seqs[i], &b, &e, err))) {
+			outbox_refuse(n, c, seqs, count, i);
+			goto out;
+		}
+		parley_entry_hash(b.data, b.len, hash);
+		if (e.h.seq <= mine->seq) {
+			/* integrated already: sent by a node that stopped before it could delete the file */
+			if (e.h.seq == mine->seq && sodium_memcmp(hash, mine->hash, 32) != 0) {
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"outbox entry %llu: the log has another entry of this party with that sequence number "
+					"(moved to outbox/refused)",
+					(unsigned long long)e.h.seq);
+				outbox_refuse(n, c, seqs, count, i);
+				goto out;
+			}
+			outbox_remove(n, c, seqs[i]);
+			continue;
+		}
+		if (e.h.seq != mine->seq + 1 || (mine->seq && sodium_memcmp(e.h.prev, mine->hash, 32) != 0)) {
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"outbox entry %llu does not continue this party's chain at %llu (moved to outbox/refused)",
+				(unsigned long long)e.h.seq, (unsigned long long)mine->seq);
+			outbox_refuse(n, c, seqs, count, i);
+			goto out;
+		}
+		if ((rc = parley_client_do(cl, "POST", target, "application/octet-stream", b.data, b.len, &status, &resp,
+			     err)))
+			goto out;
+		if (status == 409) {
+			/* the relay has this sequence number: a send whose answer was lost. The next sync's
+			 * fetch brings it into the replica, where it is recognised above. */
+			rc = parley_client_problem(status, &resp, err);
+			parley_wrap(err, rc, "outbox entry %llu", (unsigned long long)e.h.seq);
+			goto out;
+		}
+		if (status != 201) {
+			rc = parley_client_problem(status, &resp, err);
+			if (status >= 400 && status < 500 && status != 429) {
+				parley_wrap(err, rc, "outbox entry %llu refused by the relay (moved with the later ones to outbox/refused)",
+					(unsigned long long)e.h.seq);
+				outbox_refuse(n, c, seqs, count, i);
+			}
+			goto out;
+		}
+		mine->seq = e.h.seq;
+		memcpy(mine->hash, hash, 32);
+		outbox_remove(n, c, seqs[i]);
+		if (sent)
+			(*sent)++;
+	}
+out:
+	parley_buf_release(&b);
+	parley_buf_release(&resp);
+	free(seqs);
+	return rc;
+}
