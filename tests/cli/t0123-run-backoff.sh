@@ -48,7 +48,7 @@ kill -TERM $BPID; wait $BPID
 BPID=$!
 for _ in $(seq 1 200); do grep -q "node running" brun2.log && break; sleep 0.05; done
 p 0 --home a notify --to cert-b --category election-infrastructure --text "ring"
-for _ in $(seq 1 200); do grep -q 'webhook failed' brun2.log && grep -q 'hook failed' brun2.log && break; sleep 0.05; done
+for _ in $(seq 1 200); do grep -q 'msg="webhook failed' brun2.log && grep -q 'msg="hook failed"' brun2.log && break; sleep 0.05; done
 grep -q 'msg="hook failed"' brun2.log || fail "a failed hook is not logged: $(cat brun2.log)"
 grep -q 'msg="webhook failed: will retry"' brun2.log || fail "a failed webhook is not logged"
 kill -0 $BPID || fail "the node died of a failing hook"
