@@ -1,5 +1,7 @@
 #!/bin/sh
-# demo.sh - a two-party hotline on 127.0.0.1, start to finish, using only the real parley commands.
+# demo.sh - a hotline on 127.0.0.1, start to finish, using only the real parley commands: two parties
+# run standing nodes ('parley run': receipts, pings and deadlines without anyone typing), a third uses
+# plain commands.
 # Usage: examples/demo.sh [path/to/parley]     (make demo builds it and runs this)
 set -eu
 PARLEY=${1:-build/parley}
@@ -8,9 +10,9 @@ case "$PARLEY" in /*) ;; *) PARLEY="$(pwd)/$PARLEY" ;; esac
 EXAMPLES=$(cd "$(dirname "$0")" && pwd)
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/parley-demo.XXXXXX")
-RELAY_PID=
+RELAY_PID= A_PID= B_PID=
 cleanup() {
-	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
+	for pid in $A_PID $B_PID $RELAY_PID; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
 	rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
@@ -18,10 +20,18 @@ cd "$DIR"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ parley %s\n' "$*"; "$PARLEY" "$@"; }
+# wait_for WHAT CMD...: poll (up to 20 s) until CMD succeeds
+wait_for() {
+	what=$1; shift
+	for _ in $(seq 1 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "demo: timed out waiting for $what" >&2
+	exit 1
+}
 
 say "1. Each party, and the relay's operator, creates an identity (demo: no passphrase)"
 run keygen --name cert-a --out keys --no-passphrase 2>/dev/null
 run keygen --name cert-b --out keys --no-passphrase 2>/dev/null
+run keygen --name cert-c --out keys --no-passphrase 2>/dev/null
 run keygen --name relay --out keys --no-passphrase 2>/dev/null
 
 say "2. A relay that nobody needs to trust starts on 127.0.0.1"
@@ -34,12 +44,13 @@ echo "relay listening at $URL"
 
 say "3. CERT-A drafts the charter: parties, scope, deadlines, the relay; both sign it"
 run charter new --title "CERT-A / CERT-B election-security hotline" \
-	--party keys/cert-a.pub --party keys/cert-b.pub \
+	--party keys/cert-a.pub --party keys/cert-b.pub --party keys/cert-c.pub \
 	--scope election-infrastructure --describe election-infrastructure="attacks on voter rolls, tallying and result publication" \
 	--deadline acknowledge=3 --deadline respond=3600 \
 	--relay "$URL" --relay-key keys/relay.pub --out charter.json
 run charter sign --key keys/cert-a.key charter.json
 run charter sign --key keys/cert-b.key charter.json
+run charter sign --key keys/cert-c.key charter.json
 run charter verify charter.json
 sed 's/"acknowledge": 3,/"acknowledge": 300,/' charter.json > tampered.json
 run charter verify tampered.json || echo "(exit $?: a changed deadline is caught)"
@@ -47,23 +58,40 @@ run charter verify tampered.json || echo "(exit $?: a changed deadline is caught
 say "4. Each party's node joins the channel"
 run --home a join charter.json --key keys/cert-a.key
 run --home b join charter.json --key keys/cert-b.key
+run --home c join charter.json --key keys/cert-c.key
+
+say "4b. CERT-A and CERT-B start standing nodes; CERT-B's hook rings for what arrives (CERT-C has none)"
+cat > ring.sh <<'HOOK'
+#!/bin/sh
+# a hook: the event is one JSON object on standard input
+cat >> "$(dirname "$0")/b-events.jsonl"
+HOOK
+chmod +x ring.sh
+printf '$ parley --home a run 2>a.log &\n$ parley --home b run --hook ./ring.sh 2>b.log &\n'
+"$PARLEY" --home a run 2>a.log &
+A_PID=$!
+"$PARLEY" --home b run --hook "$DIR/ring.sh" 2>b.log &
+B_PID=$!
+wait_for "the nodes' sockets" test -S a/node.sock -a -S b/node.sock
+echo "both nodes running; from now on, commands on homes a and b go through their nodes (no passphrase)"
 
 say "5. CERT-A notifies CERT-B: a summary and a small STIX bundle, signed and sealed"
 run --home a notify --to cert-b --category election-infrastructure \
 	--text "Scanning of the voter-roll portal from 198.51.100.23 since 06:00 UTC" \
 	--stix "$EXAMPLES/notification-bundle.json"
 
-say "6. CERT-B syncs: verifies checkpoint, consistency, signatures, chain, scope; decrypts; sends a receipt; cosigns"
-run --home b sync
+say "6. CERT-B's node got it by long-poll: verified checkpoint, consistency, signatures, chain, scope; decrypted; receipt sent; cosigned"
+wait_for "CERT-B's hook" grep -q '"event":"notification"' b-events.jsonl
+echo "CERT-B's hook received:"
+head -n 1 b-events.jsonl
 run --home b inbox
 run --home b show 0
 
-say "7. CERT-A syncs: the receipt is on the record"
-run --home a sync
+say "7. CERT-A's node saw the receipt arrive: it is on the record, with nobody at CERT-B typing anything"
+wait_for "CERT-B's receipt" sh -c '"$0" --home a inbox | grep -q "cert-b .*receipt"' "$PARLEY"
 run --home a inbox
 
-say "8. CERT-B syncs again (and cosigns the same checkpoint); both re-verify their replicas from scratch"
-run --home b sync
+say "8. Both re-verify their replicas from scratch"
 run --home a verify
 run --home b verify
 
@@ -83,10 +111,9 @@ printf '$ parley --home a notify --to cert-b --category election-infrastructure 
 SECOND=$("$PARLEY" --home a notify --to cert-b --category election-infrastructure \
 	--text "Defacement attempt on the results page" | tail -n 1)
 echo "notification sent to cert-b: log index $SECOND"
-run --home b sync
-echo "(CERT-B's node received it and sent a receipt; nobody acknowledges it. Waiting 4 s...)"
-sleep 4
-run --home a sync
+echo "(CERT-B's node received it and sent a receipt; nobody acknowledges it. CERT-A's node appends the"
+echo " deadline-missed entry by itself when the deadline passes...)"
+wait_for "the deadline-missed entry" sh -c '"$0" --home a inbox | grep -q "cert-a .*deadline-missed"' "$PARLEY"
 run --home a status
 
 say "13. CERT-A produces a proof that any third party checks offline"
@@ -94,9 +121,8 @@ printf '$ parley --home a prove %s > proof.json\n' "$SECOND"
 "$PARLEY" --home a prove "$SECOND" > proof.json
 echo "(proof.json: $(wc -c < proof.json) bytes)"
 run check-proof proof.json
-echo "(The relay's log shows no answer, but CERT-B has not yet signed a view of the log past the"
-echo " deadline, so the proof blames no one. Once CERT-B's node syncs, its own signed entries cover it.)"
-run --home b sync
+echo "(A proof blames CERT-B only once CERT-B's node has signed a view of the log past the deadline;"
+echo " its standing node cosigned the deadline-missed entry as soon as it arrived.)"
 printf '$ parley --home a prove %s > proof.json && parley check-proof proof.json\n' "$SECOND"
 "$PARLEY" --home a prove "$SECOND" > proof.json
 "$PARLEY" check-proof proof.json | grep -E "^(delivered|acknowledge|respond|verdict)" || true
@@ -104,12 +130,11 @@ printf '$ parley --home a prove 0 --reveal > answered.json && parley check-proof
 "$PARLEY" --home a prove 0 --reveal > answered.json
 "$PARLEY" check-proof answered.json | grep -A1 -E "^(acknowledge|respond|verdict|content)" || true
 
-say "14. A ping: a timed liveness test, answered by CERT-B's node on its next sync"
+say "14. A ping: a timed liveness test, answered by CERT-B's node at once"
 printf '$ parley --home a ping cert-b\n'
 PING=$("$PARLEY" --home a ping cert-b | tail -n 1)
 echo "ping sent to cert-b: log index $PING"
-run --home b sync
-run --home a sync
+wait_for "the ping's answer" sh -c '"$0" --home a status | grep -q "^$1 .*answered"' "$PARLEY" "$PING"
 run --home a thread "$PING"
 
 say "15. Which indicators do both CERTs have? Private set intersection: neither reveals the rest"
@@ -117,6 +142,21 @@ printf '$ parley --home a psi request --to cert-b --set cert-a-indicators.txt\n'
 REQ=$("$PARLEY" --home a psi request --to cert-b --set "$EXAMPLES/cert-a-indicators.txt" | tail -n 1)
 echo "request logged at index $REQ"
 run --home b psi respond "$REQ" --set "$EXAMPLES/cert-b-indicators.txt"
+wait_for "the PSI answer" "$PARLEY" --home a psi result "$REQ"
 run --home a psi result "$REQ"
+
+say "16. CERT-C runs no node: plain commands interoperate with the standing ones"
+printf '$ parley --home c notify --to cert-a,cert-b --category election-infrastructure --text "Same scanner seen at our portal"\n'
+THIRD=$("$PARLEY" --home c notify --to cert-a,cert-b --category election-infrastructure \
+	--text "Same scanner seen at our portal" | tail -n 1)
+echo "notification sent to cert-a and cert-b: log index $THIRD"
+wait_for "both nodes' receipts" sh -c '"$0" --home c sync >/dev/null && [ "$("$0" --home c inbox | grep -c "receipt .*re $1\$")" = 2 ]' "$PARLEY" "$THIRD"
+run --home c inbox
+run --home c ping cert-a
+wait_for "CERT-A's node answering CERT-C's ping" sh -c '"$0" --home c sync >/dev/null && "$0" --home c inbox | grep -q "cert-a .*ping-response"' "$PARLEY"
+run --home c status
+
+say "17. The standing nodes' logs (logfmt)"
+grep -E 'msg="(synced|event)"' b.log | head -n 6
 
 say "demo complete (relay log: $(wc -l < relay.log) lines; everything is removed on exit)"
