@@ -91,10 +91,12 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry, store, relay, node, psi\n"
+					"sections: entry, store, relay, node, daemon, psi\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
 					"PARLEY_BENCH_NODE_N sets the entries of the node section (default 5000)\n"
+					"PARLEY_BENCH_DAEMON_N sets the notifications of the daemon section (default 200);\n"
+					"  PARLEY names the parley binary it runs (default ../parley beside parley-bench)\n"
 					"PARLEY_BENCH_PSI_SIZES sets the PSI set sizes (default 10000,100000,1000000)\n"
 					"PARLEY_BENCH_SECONDS sets the time per measurement (default 0.5)\n");
 			return 2;
@@ -119,6 +121,8 @@ int main(int argc, char **argv)
 		bench_relay();
 	if (!only || strcmp(only, "node") == 0)
 		bench_node();
+	if (!only || strcmp(only, "daemon") == 0)
+		bench_daemon();
 	if (!only || strcmp(only, "psi") == 0)
 		bench_psi();
 	if (json_path && json_dump_file(results, json_path, JSON_INDENT(2)) != 0) {
