@@ -205,7 +205,7 @@ void bench_daemon(void)
 {
 	char dir[] = "/tmp/parley-bench-daemon.XXXXXX", dbpath[256], path[300], cpath[300], ha[300], hb[300], base[64],
 	     hex[65], hex2[65], la[300], lb[300];
-	parley_seckey *ka, *kb, *kc, *kd, *kr;
+	parley_seckey *ka = NULL, *kb = NULL, *kc = NULL, *kd = NULL, *kr = NULL;
 	parley_err err = { 0 };
 	parley_relay_config cfg;
 	parley_relay *relay;
