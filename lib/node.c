@@ -647,6 +647,7 @@ parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_
 	json_decref(j);
 	mine->seq = h.seq;
 	parley_entry_hash(entry.data, entry.len, mine->hash);
+	node_outbox_tip(n, c, mine->seq, mine->hash); /* an entry queued before the next sync continues from here */
 out:
 	parley_buf_release(&entry);
 	parley_buf_release(&resp);

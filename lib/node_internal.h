@@ -77,6 +77,8 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 /* Sign an entry continuing our chain (replica, then outbox) and keep it in the outbox; *index = PARLEY_INDEX_QUEUED. */
 parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
 	parley_err *err) PARLEY_WUR;
+/* Remember this party's last entry the relay took (seq, hash): what an entry queued next continues. */
+void node_outbox_tip(parley_node *n, struct node_channel *c, uint64_t seq, const uint8_t hash[32]);
 /*
  * Send the outbox in order after a sync's fetch (mine: our chain in the replica, advanced
  * over what is sent); entries already integrated are recognised and deleted, not sent.

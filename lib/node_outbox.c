@@ -220,6 +220,60 @@ static parley_code chain_of_replica(parley_node *n, struct node_channel *c, uint
 	return rc;
 }
 
+/* HOME/outbox/CHANNELHEX.tip: this party's last entry the relay took (seq, hash), saved after each append. */
+static bool tip_path(const parley_node *n, const struct node_channel *c, char *out, size_t max)
+{
+	return (size_t)snprintf(out, max, "%s/outbox/%s.tip", n->home, c->hex) < max;
+}
+
+void node_outbox_tip(parley_node *n, struct node_channel *c, uint64_t seq, const uint8_t hash[32])
+{
+	char path[1400], top[1200];
+	uint8_t b[40];
+	if (!tip_path(n, c, path, sizeof(path)) || (size_t)snprintf(top, sizeof(top), "%s/outbox", n->home) >= sizeof(top))
+		return;
+	if (mkdir(top, 0700) != 0 && errno != EEXIST)
+		return;
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(seq >> (56 - 8 * i));
+	memcpy(b + 8, hash, 32);
+	/* no fsync: it must survive the process, not the machine (the replica is the record) */
+	int fd;
+	char tmp[1500];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return;
+	if (write(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	close(fd);
+	(void)rename(tmp, path);
+}
+
+/* The tip saved by node_outbox_tip, when it is past *seq. */
+static void tip_load(const parley_node *n, const struct node_channel *c, uint64_t *seq, uint8_t hash[32])
+{
+	char path[1400];
+	uint8_t b[41];
+	uint64_t s = 0;
+	int fd;
+	ssize_t r;
+	if (!tip_path(n, c, path, sizeof(path)) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	r = read(fd, b, sizeof(b));
+	close(fd);
+	if (r != 40)
+		return;
+	for (int i = 0; i < 8; i++)
+		s = s << 8 | b[i];
+	if (s > *seq) {
+		*seq = s;
+		memcpy(hash, b + 8, 32);
+	}
+}
+
 parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
 	parley_err *err)
 {
@@ -240,6 +294,8 @@ parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parl
 	/* our chain: the replica's last entry of ours, then what already waits here */
 	if ((rc = chain_of_replica(n, c, &seq, prev, err)) || (rc = outbox_list(n, c, &seqs, &count, err)))
 		goto out;
+	/* entries of ours the relay took that the replica has not fetched yet (a receipt, a post just made) */
+	tip_load(n, c, &seq, prev);
 	if (count) {
 		parley_entry e;
 		if ((rc = outbox_read(n, c, seqs[count - 1], &b, &e, err)))
@@ -339,6 +395,7 @@ parley_code node_outbox_flush(parley_node *n, struct node_channel *c, struct cha
 		}
 		mine->seq = e.h.seq;
 		memcpy(mine->hash, hash, 32);
+		node_outbox_tip(n, c, mine->seq, mine->hash);
 		outbox_remove(n, c, seqs[i]);
 		if (sent)
 			(*sent)++;
