@@ -73,6 +73,8 @@ int cmd_run(int argc, char **argv); /* the standing node (cmd_run.c) */
 int cli_forward(const cli_cmd *cmd, int argc, char **argv);
 /* In a command the running node runs for a client: its unlocked key (else NULL). */
 extern const parley_seckey *cli_node_key;
+/* the node's TAXII 2.1 listener and MISP bridge (cmd_taxii.c) */
+int cmd_taxii(int argc, char **argv); /* taxii --listen, taxii token, taxii set-default */
 
 /*
  * The global options, given anywhere before or after the command's name

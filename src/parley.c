@@ -57,6 +57,7 @@ const cli_cmd cli_commands[] = {
 	{ "tree", cmd_tree, RO, "parley-lowlevel", "RFC 9162 Merkle root and proofs over leaves on stdin (low level)" },
 	{ "note", cmd_note, K, "parley-lowlevel", "sign and verify C2SP signed notes (checkpoints, low level)" },
 	{ "api", cmd_api, K, "parley-lowlevel", "send one signed HTTP request to a relay (low level)" },
+	{ "taxii", cmd_taxii, H | K, "parley-taxii", "serve the node over TAXII 2.1 and a MISP feed to local tools" },
 	{ "help", cmd_help, RO, "parley", "this list, or the manual of one command" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
