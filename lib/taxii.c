@@ -224,10 +224,15 @@ parley_code parley_taxii_set_default(const char *home, const uint8_t channel[32]
 		json_object_set_new(ch, "category", json_string(category));
 	else if (category)
 		json_object_del(ch, "category");
-	if (thread != UINT64_MAX && thread)
-		json_object_set_new(ch, "thread", json_integer((json_int_t)thread));
-	else if (thread == 0)
+	if (thread == PARLEY_TAXII_THREAD_NONE)
 		json_object_del(ch, "thread");
+	else if (thread != PARLEY_TAXII_THREAD_KEEP) {
+		if (thread > (uint64_t)INT64_MAX) {
+			json_decref(cfg);
+			return parley_fail(err, PARLEY_E_USAGE, "thread %" PRIu64 ": not a log index", thread);
+		}
+		json_object_set_new(ch, "thread", json_integer((json_int_t)thread));
+	}
 	char *s = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(cfg);
 	if (!s)
@@ -238,7 +243,7 @@ parley_code parley_taxii_set_default(const char *home, const uint8_t channel[32]
 	return rc;
 }
 
-/* A channel's defaults: category (copied, "" when none) and thread (0 when none). */
+/* A channel's defaults: category (copied, "" when none) and thread (PARLEY_TAXII_THREAD_NONE when none). */
 static void channel_defaults(const char *home, const uint8_t channel[32], char cat[PARLEY_NAME_MAX + 1],
 	uint64_t *thread)
 {
@@ -246,14 +251,14 @@ static void channel_defaults(const char *home, const uint8_t channel[32], char c
 	char hex[65];
 
 	cat[0] = 0;
-	*thread = 0;
+	*thread = PARLEY_TAXII_THREAD_NONE;
 	if (config_load(home, &cfg, NULL))
 		return;
 	parley_hex(hex, channel, 32);
 	ch = json_object_get(json_object_get(cfg, "defaults"), hex);
 	if (json_is_string(json_object_get(ch, "category")))
 		snprintf(cat, PARLEY_NAME_MAX + 1, "%s", json_string_value(json_object_get(ch, "category")));
-	if (json_is_integer(json_object_get(ch, "thread")) && json_integer_value(json_object_get(ch, "thread")) > 0)
+	if (json_is_integer(json_object_get(ch, "thread")) && json_integer_value(json_object_get(ch, "thread")) >= 0)
 		*thread = (uint64_t)json_integer_value(json_object_get(ch, "thread"));
 	json_decref(cfg);
 }
@@ -513,7 +518,7 @@ struct job {
 	uint8_t chan[32];
 	json_t *bundle;
 	char category[PARLEY_NAME_MAX + 1];
-	uint64_t thread;
+	uint64_t thread;          /* PARLEY_TAXII_THREAD_NONE: a new notification */
 	int tlp;
 };
 
@@ -1047,13 +1052,13 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 	bool q0;
 	size_t i;
 	char defcat[PARLEY_NAME_MAX + 1];
-	uint64_t thread = 0;
+	uint64_t thread = PARLEY_TAXII_THREAD_NONE;
 
 	if (!ct || !media_matches(ct, strlen(ct), "application/taxii+json", false, &q0))
 		return taxii_error(conn, 415, "unsupported media type", "send the envelope as %s", PARLEY_TAXII_MEDIA);
 	if (!can_write(t, c))
 		return taxii_error(conn, 403, "forbidden", "this node's party is an auditor of the channel: it cannot write");
-	if (th && (!parse_u64(th, UINT64_MAX - 1, &thread) || thread == 0))
+	if (th && !parse_u64(th, (uint64_t)INT64_MAX, &thread))
 		return taxii_error(conn, 400, "bad request", "X-Parley-Thread: not the index of a thread's opening entry");
 	if (parley_taxii_envelope_parse((const char *)rq->body.data, rq->body.len, &bundle, &err))
 		return err.code == PARLEY_E_LIMIT ? taxii_error(conn, 413, "too large", "%s", err.msg)
@@ -1137,7 +1142,7 @@ static void post_job(parley_taxii *t, struct job *jb, int *state, char reason[51
 	}
 	if (parley_payload_encode(NULL, jb->bundle, &pl, &err))
 		goto fail;
-	if (jb->thread) {
+	if (jb->thread != PARLEY_TAXII_THREAD_NONE) {
 		const parley_thread *th = NULL;
 		const parley_party *me = parley_charter_party(ch, t->name), *pp;
 		if (parley_node_sync(n, jb->chan, &rep, &err) ||

@@ -31,7 +31,7 @@ static const char taxii_usage[] =
 	"usage: parley [--home DIR] taxii --listen ADDR:PORT [--tls-cert CERT.pem --tls-key KEY.pem]\n"
 	"                                 [--sync-interval SECONDS] [--port-file F]\n"
 	"       parley [--home DIR] taxii token [--rotate]\n"
-	"       parley [--home DIR] taxii set-default [--category CAT] [--thread N] [--channel ID]\n"
+	"       parley [--home DIR] taxii set-default [--category CAT] [--thread N|none] [--channel ID]\n"
 	"\n"
 	"Serve this node's channels over TAXII 2.1 (API root /taxii2/parley/, one\n"
 	"collection per channel) and their MISP feed under /misp/, until SIGINT or\n"
@@ -48,7 +48,7 @@ static const char taxii_usage[] =
 	"  token --rotate       replace it with a new one (clients must be given it)\n"
 	"  set-default          the channel's category for objects that name none\n"
 	"                       (--category '' clears it) and the thread they answer\n"
-	"                       (--thread 0 clears it)\n"
+	"                       (--thread none clears it)\n"
 	"The category of POSTed objects: an object's \"x_parley_category\", else a label\n"
 	"\"parley:category=CAT\" or a label that is a category of the charter, else the\n"
 	"channel's default, else the charter's first category.\n";
@@ -86,7 +86,7 @@ static int taxii_set_default(int argc, char **argv, const char *home)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cat = NULL, *chan = NULL;
-	uint64_t thread = UINT64_MAX;
+	uint64_t thread = PARLEY_TAXII_THREAD_KEEP;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
@@ -99,8 +99,11 @@ static int taxii_set_default(int argc, char **argv, const char *home)
 		case 'C': cat = optarg; break;
 		case 'c': chan = optarg; break;
 		case 't':
-			if (!cli_parse_u64(optarg, 0, UINT64_MAX - 1, &thread))
-				return cli_usage_error("taxii set-default", "--thread takes the index of a thread's opening entry");
+			if (strcmp(optarg, "none") == 0)
+				thread = PARLEY_TAXII_THREAD_NONE;
+			else if (!cli_parse_u64(optarg, 0, (uint64_t)INT64_MAX, &thread))
+				return cli_usage_error("taxii set-default",
+					"--thread takes the index of a thread's opening entry, or none");
 			break;
 		case 'h': return cli_help(taxii_usage);
 		default: return cli_usage_error("taxii set-default", "unknown option");
@@ -108,7 +111,7 @@ static int taxii_set_default(int argc, char **argv, const char *home)
 	}
 	if (optind != argc)
 		return cli_usage_error("taxii set-default", "unexpected argument '%s'", argv[optind]);
-	if (!cat && thread == UINT64_MAX)
+	if (!cat && thread == PARLEY_TAXII_THREAD_KEEP)
 		return cli_usage_error("taxii set-default", "give --category and/or --thread");
 	if ((ret = cli_open_node(&key, &node)))
 		return ret;

@@ -60,8 +60,11 @@ parley_code parley_taxii_token(const char *home, bool rotate, char tok[65], parl
 /*
  * A channel's defaults for objects POSTed to its collection (HOME/taxii.json):
  * the category when the objects name none (NULL: unchanged, "" clears), and the
- * thread to answer (0 clears; UINT64_MAX: unchanged).
+ * thread to answer (the index of its opening entry; PARLEY_TAXII_THREAD_NONE clears,
+ * PARLEY_TAXII_THREAD_KEEP leaves it).
  */
+#define PARLEY_TAXII_THREAD_KEEP UINT64_MAX
+#define PARLEY_TAXII_THREAD_NONE (UINT64_MAX - 1)
 parley_code parley_taxii_set_default(const char *home, const uint8_t channel[32], const char *category,
 	uint64_t thread, parley_err *err) PARLEY_WUR;
 
