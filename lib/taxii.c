@@ -756,6 +756,34 @@ static enum MHD_Result taxii_error(struct MHD_Connection *conn, unsigned status,
 	return send_json(conn, status, j, NULL);
 }
 
+/* 422 for objects the STIX validator refuses: the first problem described, every problem (at most 100) in details. */
+static enum MHD_Result stix_refused(struct MHD_Connection *conn, const parley_stix_report *rep)
+{
+	json_t *probs = json_array(), *j;
+	char desc[700];
+	const parley_stix_problem *first = NULL;
+
+	for (size_t i = 0; i < rep->n && json_array_size(probs) < 100; i++) {
+		const parley_stix_problem *p = &rep->problems[i];
+		if (p->is_warning)
+			continue;
+		if (!first)
+			first = p;
+		json_array_append_new(probs, json_pack("{s:s, s:s, s:s}", "id", p->id, "property", p->property,
+						     "message", p->message));
+	}
+	if (first && strncmp(first->message, "STIX ", 5) == 0)
+		snprintf(desc, sizeof(desc), "%s (%zu problem%s)", first->message, rep->errors, rep->errors == 1 ? "" : "s");
+	else if (first)
+		snprintf(desc, sizeof(desc), "STIX %s%s%s: %s (%zu problem%s)", first->id, first->property[0] ? ": " : "",
+			first->property, first->message, rep->errors, rep->errors == 1 ? "" : "s");
+	else
+		snprintf(desc, sizeof(desc), "the objects are not valid STIX 2.1");
+	j = json_pack("{s:s, s:s, s:s, s:{s:o}}", "title", "unprocessable", "description", desc, "http_status", "422",
+		"details", "problems", probs);
+	return send_json(conn, 422, j, NULL);
+}
+
 /* HTTP Basic with user "parley" and the home's token, compared in constant time. */
 static bool authorized(parley_taxii *t, struct MHD_Connection *conn)
 {
@@ -1063,9 +1091,19 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 	if (parley_taxii_envelope_parse((const char *)rq->body.data, rq->body.len, &bundle, &err))
 		return err.code == PARLEY_E_LIMIT ? taxii_error(conn, 413, "too large", "%s", err.msg)
 						  : taxii_error(conn, 400, "bad request", "%s", err.msg);
-	if (parley_stix_validate(bundle, &err)) {
-		json_decref(bundle);
-		return taxii_error(conn, 422, "unprocessable", "%s", err.msg);
+	{
+		/* the validator of notify --stix, on the envelope's objects, every problem reported */
+		parley_stix_report rep;
+		parley_stix_report_init(&rep);
+		parley_code vrc = parley_stix_check_objects(json_object_get(bundle, "objects"), 0, &rep);
+		if (vrc) {
+			enum MHD_Result ret = vrc == PARLEY_E_NOMEM ? taxii_error(conn, 500, "internal error", "out of memory")
+								    : stix_refused(conn, &rep);
+			parley_stix_report_release(&rep);
+			json_decref(bundle);
+			return ret;
+		}
+		parley_stix_report_release(&rep);
 	}
 	if (!(jb = calloc(1, sizeof(*jb)))) {
 		json_decref(bundle);
