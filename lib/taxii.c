@@ -481,6 +481,29 @@ const char *parley_taxii_category_of(const json_t *bundle, const parley_charter 
 	return NULL;
 }
 
+/* The entry's TLP from the objects' TLP markings (the most restrictive), or -1 (the charter's default). */
+static int tlp_of_objects(const json_t *bundle)
+{
+	static const struct {
+		const char *id;
+		int tlp;
+	} marks[] = {
+		{ "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", PARLEY_TLP_CLEAR },
+		{ "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", PARLEY_TLP_GREEN },
+		{ "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", PARLEY_TLP_AMBER },
+		{ "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", PARLEY_TLP_RED },
+	};
+	int best = -1;
+	size_t i, j;
+	json_t *o, *m;
+	json_array_foreach(json_object_get(bundle, "objects"), i, o) json_array_foreach(json_object_get(o, "object_marking_refs"), j, m) {
+		for (size_t k = 0; json_string_value(m) && k < sizeof(marks) / sizeof(marks[0]); k++)
+			if (strcmp(json_string_value(m), marks[k].id) == 0 && marks[k].tlp > best)
+				best = marks[k].tlp;
+	}
+	return best;
+}
+
 /* ---- the collections: the STIX objects of each channel, in log order ---- */
 
 struct rec {
@@ -1084,7 +1107,10 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 
 	if (!ct || !media_matches(ct, strlen(ct), "application/taxii+json", false, &q0))
 		return taxii_error(conn, 415, "unsupported media type", "send the envelope as %s", PARLEY_TAXII_MEDIA);
-	if (!can_write(t, c))
+	pthread_mutex_lock(t->lock);
+	bool writer = can_write(t, c);
+	pthread_mutex_unlock(t->lock);
+	if (!writer)
 		return taxii_error(conn, 403, "forbidden", "this node's party is an auditor of the channel: it cannot write");
 	if (th && !parse_u64(th, (uint64_t)INT64_MAX, &thread))
 		return taxii_error(conn, 400, "bad request", "X-Parley-Thread: not the index of a thread's opening entry");
@@ -1111,7 +1137,7 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 	}
 	memcpy(jb->chan, c->chan, 32);
 	jb->bundle = bundle;
-	jb->tlp = -1;
+	jb->tlp = tlp_of_objects(bundle);
 	channel_defaults(t->home, c->chan, defcat, &jb->thread);
 	if (th)
 		jb->thread = thread;

@@ -75,6 +75,14 @@ int cli_forward(const cli_cmd *cmd, int argc, char **argv);
 extern const parley_seckey *cli_node_key;
 /* the node's TAXII 2.1 listener and MISP bridge (cmd_taxii.c) */
 int cmd_taxii(int argc, char **argv); /* taxii --listen, taxii token, taxii set-default */
+int cmd_export(int argc, char **argv); /* export --misp-feed DIR */
+/*
+ * notify --misp / reply --misp: read a MISP event file, convert it to a STIX 2.1
+ * bundle (*stix, a new reference) and validate it; attributes kept as notes are
+ * listed on standard error. EXIT_OK or the exit status (the reason printed).
+ */
+struct json_t;
+int cli_load_misp(const char *path, struct json_t **stix);
 
 /*
  * The global options, given anywhere before or after the command's name

@@ -351,6 +351,7 @@ void cli_print_preview(struct parley_node *node, const uint8_t id[32], const par
 static const char notify_usage[] =
 	"usage: parley [--home DIR] notify --to NAME[,NAME...] --category CAT [--tlp LEVEL] [--type T]\n"
 	"                                  (--text TEXT | --file F | --stix FILE [--text TEXT | --file F])\n"
+	"                                  [--misp EVENT.json instead of --stix]\n"
 	"                                  [--dry-run] [--channel ID]\n"
 	"\n"
 	"Send a notification (an incident report) to the named parties: sync, then\n"
@@ -365,6 +366,9 @@ static const char notify_usage[] =
 	"              consultation-request instead of a notification\n"
 	"  --text -    read the text from standard input\n"
 	"  --file F    read the text from file F (at most 65536 bytes of UTF-8)\n"
+	"  --misp F    a MISP event (core format) converted to a STIX 2.1 bundle as\n"
+	"              MISP's own export does (README \"MISP\"); attributes with no\n"
+	"              STIX mapping are kept as notes and listed on standard error\n"
 	"  --dry-run   print the entry that would be sent (header and content),\n"
 	"              from the local replica, and send nothing (no sync either)\n";
 
@@ -377,13 +381,14 @@ int cmd_notify(int argc, char **argv)
 		{ "text", required_argument, NULL, 'x' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "stix", required_argument, NULL, 's' },
+		{ "misp", required_argument, NULL, 'M' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "type", required_argument, NULL, 'T' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *chan = NULL, *cat = NULL, *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL;
+	const char *chan = NULL, *cat = NULL, *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL, *mispf = NULL;
 	uint8_t type = PARLEY_T_NOTIFICATION;
 	char *to = NULL;
 	int tlp = -1, c, ret;
@@ -410,6 +415,7 @@ int cmd_notify(int argc, char **argv)
 		case 'x': textarg = optarg; break;
 		case 'f': textf = optarg; break;
 		case 's': stixf = optarg; break;
+		case 'M': mispf = optarg; break;
 		case 'c': chan = optarg; break;
 		case 'n': dry = true; break;
 		case 'T':
@@ -423,8 +429,10 @@ int cmd_notify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("notify", "unexpected argument '%s'", argv[optind]);
-	if (!to || !cat || (!textarg && !textf && !stixf))
-		return cli_usage_error("notify", "--to, --category and --text, --file or --stix are required");
+	if (!to || !cat || (!textarg && !textf && !stixf && !mispf))
+		return cli_usage_error("notify", "--to, --category and --text, --file, --stix or --misp are required");
+	if (stixf && mispf)
+		return cli_usage_error("notify", "give --stix or --misp, not both");
 	for (char *s = to; s; nnames++) {
 		char *comma = strchr(s, ',');
 		if (nnames == PARLEY_ENTRY_MAX_RECIP - 1)
@@ -445,6 +453,8 @@ int cmd_notify(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (mispf && (ret = cli_load_misp(mispf, &stix)))
+		goto out;
 	if (parley_payload_encode(text, stix, &pl, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -713,7 +723,8 @@ static int thread_at(parley_node *node, const uint8_t id[32], uint64_t n, parley
 
 static const char answer_usage[] =
 	"usage: parley [--home DIR] ack N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
-	"       parley [--home DIR] reply N (--text TEXT | --file F | --stix FILE [--text TEXT | --file F])\n"
+	"       parley [--home DIR] reply N (--text TEXT | --file F | --stix FILE | --misp EVENT.json\n"
+	"                                    [--text TEXT | --file F])\n"
 	"                                   [--dry-run] [--channel ID]\n"
 	"       parley [--home DIR] escalate N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
 	"       parley [--home DIR] close N [--text TEXT | --file F] [--dry-run] [--channel ID]\n"
@@ -739,12 +750,13 @@ int cmd_answer(int argc, char **argv)
 		{ "text", required_argument, NULL, 'x' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "stix", required_argument, NULL, 's' },
+		{ "misp", required_argument, NULL, 'M' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = argv[0], *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL, *chan = NULL;
+	const char *cmd = argv[0], *textarg = NULL, *textf = NULL, *text = NULL, *stixf = NULL, *chan = NULL, *mispf = NULL;
 	uint8_t type = strcmp(cmd, "ack") == 0 ? PARLEY_T_ACK : strcmp(cmd, "reply") == 0 ? PARLEY_T_RESPONSE
 		: strcmp(cmd, "escalate") == 0 ? PARLEY_T_ESCALATION : PARLEY_T_CLOSE;
 	parley_seckey *key = NULL;
@@ -764,6 +776,7 @@ int cmd_answer(int argc, char **argv)
 		case 'x': textarg = optarg; break;
 		case 'f': textf = optarg; break;
 		case 's': stixf = optarg; break;
+		case 'M': mispf = optarg; break;
 		case 'c': chan = optarg; break;
 		case 'n': dry = true; break;
 		case 'h': return cli_help(answer_usage);
@@ -772,10 +785,12 @@ int cmd_answer(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !cli_parse_u64(argv[optind], 0, UINT64_MAX, &n))
 		return cli_usage_error(cmd, "expected the index of the entry that opened the thread");
-	if (type == PARLEY_T_RESPONSE && !textarg && !textf && !stixf)
-		return cli_usage_error(cmd, "a reply needs --text, --file or --stix");
-	if (stixf && type != PARLEY_T_RESPONSE)
+	if (type == PARLEY_T_RESPONSE && !textarg && !textf && !stixf && !mispf)
+		return cli_usage_error(cmd, "a reply needs --text, --file, --stix or --misp");
+	if ((stixf || mispf) && type != PARLEY_T_RESPONSE)
 		return cli_usage_error(cmd, "only a reply carries a STIX bundle");
+	if (stixf && mispf)
+		return cli_usage_error(cmd, "give --stix or --misp, not both");
 	if ((ret = read_text(cmd, textarg, textf, &tb, &text)))
 		goto out;
 	if (stixf && (parley_file_read(stixf, PARLEY_ENTRY_MAX_PAYLOAD, &sb, &err) ||
@@ -785,6 +800,8 @@ int cmd_answer(int argc, char **argv)
 		ret = cli_fail(&err);
 		goto out;
 	}
+	if (mispf && (ret = cli_load_misp(mispf, &stix)))
+		goto out;
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	if (!dry) {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "parley/misp.h"
+#include "parley/stix.h"
 #include "parley/node.h"
 #include "parley/taxii.h"
 #include "banned.h"
@@ -52,8 +53,6 @@ static const char taxii_usage[] =
 	"The category of POSTed objects: an object's \"x_parley_category\", else a label\n"
 	"\"parley:category=CAT\" or a label that is a category of the charter, else the\n"
 	"channel's default, else the charter's first category.\n";
-
-static volatile sig_atomic_t stop_flag;
 
 static int taxii_token(int argc, char **argv, const char *home)
 {
@@ -257,4 +256,91 @@ int cmd_taxii(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "set-default") == 0)
 		return taxii_set_default(argc - 1, argv + 1, home);
 	return taxii_listen(argc, argv, home);
+}
+
+int cli_load_misp(const char *path, json_t **stix)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_err err = { 0 };
+	json_t *unknown = NULL, *u;
+	size_t i;
+
+	*stix = NULL;
+	if (parley_file_read(path, PARLEY_MISP_EVENT_MAX, &b, &err) ||
+		parley_misp_parse((const char *)b.data, b.len, stix, &unknown, &err) || parley_stix_validate(*stix, &err)) {
+		parley_buf_release(&b);
+		json_decref(*stix);
+		json_decref(unknown);
+		*stix = NULL;
+		parley_wrap(&err, err.code, "%s", path);
+		return cli_fail(&err);
+	}
+	parley_buf_release(&b);
+	json_array_foreach(unknown, i, u)
+		fprintf(stderr, "parley: %s: no STIX mapping, kept as a note: %s\n", path, json_string_value(u));
+	if (json_array_size(unknown))
+		fprintf(stderr, "parley: %s: %zu attribute%s or object%s kept as notes (README \"MISP\")\n", path,
+			json_array_size(unknown), json_array_size(unknown) == 1 ? "" : "s", json_array_size(unknown) == 1 ? "" : "s");
+	json_decref(unknown);
+	return EXIT_OK;
+}
+
+static const char export_usage[] =
+	"usage: parley [--home DIR] export --misp-feed DIR [--channel ID]\n"
+	"\n"
+	"Write what this node can read of its channels (received and sent) as a MISP\n"
+	"feed in DIR: one UUID.json event per thread with STIX content (its uuid\n"
+	"derived from the channel and the thread, so that a re-run updates it),\n"
+	"manifest.json and hashes.csv. Incremental: events are rewritten only when\n"
+	"they changed; events already in DIR stay; nothing is listed twice. Without\n"
+	"--channel, every joined channel. Run 'parley sync' first. In MISP: Sync\n"
+	"Actions -> Feeds -> Add feed, source format 'MISP Feed', URL the directory\n"
+	"(input source 'local') or http(s)://NODE:PORT/misp of 'parley taxii'.\n";
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "misp-feed", required_argument, NULL, 'm' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *chan = NULL;
+	parley_seckey *key = NULL;
+	parley_node *node = NULL;
+	parley_err err = { 0 };
+	parley_misp_feed_report rep;
+	uint8_t id[32];
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': dir = optarg; break;
+		case 'c': chan = optarg; break;
+		case 'h': return cli_help(export_usage);
+		default: return cli_usage_error("export", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
+	if (!dir)
+		return cli_usage_error("export", "--misp-feed DIR is required");
+	if ((ret = cli_open_node(&key, &node)))
+		return ret;
+	if (chan && parley_node_channel(node, chan, id, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	if (parley_misp_feed_write(node, chan ? id : NULL, dir, &rep, &err)) {
+		ret = cli_fail(&err);
+		goto out;
+	}
+	printf("MISP feed in %s: %llu event%s (%llu new, %llu updated, %llu unchanged)\n", dir,
+		(unsigned long long)rep.events, rep.events == 1 ? "" : "s", (unsigned long long)rep.added,
+		(unsigned long long)rep.updated, (unsigned long long)rep.unchanged);
+out:
+	parley_node_close(node);
+	parley_seckey_free(key);
+	return ret;
 }

@@ -58,6 +58,7 @@ const cli_cmd cli_commands[] = {
 	{ "note", cmd_note, K, "parley-lowlevel", "sign and verify C2SP signed notes (checkpoints, low level)" },
 	{ "api", cmd_api, K, "parley-lowlevel", "send one signed HTTP request to a relay (low level)" },
 	{ "taxii", cmd_taxii, H | K, "parley-taxii", "serve the node over TAXII 2.1 and a MISP feed to local tools" },
+	{ "export", cmd_export, H | K, "parley-taxii", "write what the node received as a MISP feed" },
 	{ "help", cmd_help, RO, "parley", "this list, or the manual of one command" },
 	{ NULL, NULL, 0, NULL, NULL },
 };

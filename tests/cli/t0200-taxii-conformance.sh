@@ -163,6 +163,7 @@ has_out "cert-a"
 has_out "notification"
 has_out "ip-theft"
 has_out "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+has_out "^tlp: *amber$"
 
 # a second envelope: a newer version of the indicator and a new object (category by default)
 p 0 --home a taxii set-default --category election-infrastructure

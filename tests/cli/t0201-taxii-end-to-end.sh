@@ -44,7 +44,7 @@ COL=/taxii2/parley/collections/$CHANNEL
 
 cat > env.json <<'EOF'
 {"objects": [
- {"type":"indicator","spec_version":"2.1","id":"indicator--0a0b0c0d-1111-4222-8333-444455556666","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","name":"C2 server","pattern":"[domain-name:value = 'c2.example.org']","pattern_type":"stix","valid_from":"2026-03-01T10:00:00Z","labels":["parley:category=ip-theft"],"object_marking_refs":["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]},
+ {"type":"indicator","spec_version":"2.1","id":"indicator--0a0b0c0d-1111-4222-8333-444455556666","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","name":"C2 server","pattern":"[domain-name:value = 'c2.example.org']","pattern_type":"stix","valid_from":"2026-03-01T10:00:00Z","labels":["parley:category=ip-theft"],"object_marking_refs":["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"]},
  {"type":"domain-name","spec_version":"2.1","id":"domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7","value":"c2.example.org"},
  {"type":"note","spec_version":"2.1","id":"note--0a0b0c0d-1111-4222-8333-444455556677","created":"2026-03-01T10:00:00.000Z","modified":"2026-03-01T10:00:00.000Z","content":"seen on 3 hosts \u00e9t\u00e9","object_refs":["indicator--0a0b0c0d-1111-4222-8333-444455556666"]}
 ]}
@@ -82,6 +82,7 @@ p 0 --home b show "$N"
 has_out "cert-a"
 has_out "notification"
 has_out "c2.example.org"
+has_out "^tlp: *red$"
 p 0 --home b verify
 
 # the auditor reads the entry's header only (it is sealed to the parties), and cannot write
