@@ -131,8 +131,8 @@ tx 422 POST "$COL/objects/" -H "Content-Type: $TAXII" \
 	--data-binary '{"objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = ","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]}'
 j .http_status 422
 grep -q "indicator--8e2e2d2b" body || fail "422 does not name the object"
-j '.details.problems | length > 0' true
-j '.details.problems[0].message | test("pattern")' true
+j '.details.problems[0].id' indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f
+j '.details.problems[0].property' pattern
 tx 422 POST "$COL/objects/" -H "Content-Type: $TAXII" \
 	--data-binary "{\"objects\":[$(echo "$MAL" | sed 's/"name":"x"/"name":"x","x_parley_category":"not-in-scope"/')]}"
 grep -q "not-in-scope" body || fail "an unknown category is not named: $(cat body)"
