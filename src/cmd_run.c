@@ -72,7 +72,8 @@ static bool sock_path(char *out, size_t max, const char *home)
 /* The commands that work on a home go to its running node; not join (it reads a key file), not run. */
 static bool forwardable(const cli_cmd *cmd)
 {
-	return cmd && (cmd->flags & CLI_HOME) && strcmp(cmd->name, "join") != 0 && cmd->run != cmd_run;
+	/* taxii runs its own long-lived listener: never inside the running node */
+	return cmd && (cmd->flags & CLI_HOME) && strcmp(cmd->name, "join") != 0 && cmd->run != cmd_run && cmd->run != cmd_taxii;
 }
 
 static bool write_all(int fd, const void *p, size_t n)
