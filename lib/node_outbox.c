@@ -100,7 +100,8 @@ static parley_code outbox_list(const parley_node *n, const struct node_channel *
 		v[k++] = (uint64_t)s;
 	}
 	closedir(dp);
-	qsort(v, k, sizeof(*v), cmp_u64);
+	if (k) /* qsort must not get NULL, even for no elements */
+		qsort(v, k, sizeof(*v), cmp_u64);
 	*seqs = v;
 	*count = k;
 	return PARLEY_OK;
