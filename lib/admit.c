@@ -59,35 +59,49 @@ static parley_code look(parley_admit_lookup lookup, void *ctx, uint64_t index, u
 parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_hdr *h, uint64_t index,
 	uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err)
 {
+	return parley_admit_validity_end(ch, UINT64_MAX, h, index, integrated_ms, lookup, ctx, err);
+}
+
+parley_code parley_admit_validity_end(const parley_charter *ch, uint64_t end_ms, const parley_entry_hdr *h,
+	uint64_t index, uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err)
+{
 	int64_t from, until;
-	char t1[21], t2[21];
+	char t1[21], t2s[21];
 	parley_entry_hdr oh;
-	uint64_t op, oms;
+	uint64_t op, oms, until_ms;
 	parley_code rc;
 
 	parley_charter_validity(ch, &from, &until);
 	if (integrated_ms < (uint64_t)from * 1000) {
 		fmt_ms(t1, integrated_ms);
-		parley_time_fmt(t2, from);
-		return parley_fail(err, PARLEY_E_VERIFY, "integrated at %s, before the charter is valid (from %s)", t1, t2);
+		parley_time_fmt(t2s, from);
+		return parley_fail(err, PARLEY_E_VERIFY, "integrated at %s, before the charter is valid (from %s)", t1, t2s);
 	}
-	if (integrated_ms < (uint64_t)until * 1000)
+	/* a handover ends the channel like its expiry, only sooner: the same wind-down follows */
+	until_ms = (uint64_t)until * 1000;
+	const char *ended = "the charter expired at";
+	if (end_ms < until_ms) {
+		until_ms = end_ms;
+		ended = "the channel was handed over to its successor at";
+	}
+	if (integrated_ms < until_ms)
 		return PARLEY_OK;
 
 	/* the wind-down: only what finishes a thread opened before the end */
-	parley_time_fmt(t2, until);
+	fmt_ms(t2s, until_ms);
+	const char *t2 = t2s;
 	if (!winds_down(h->type))
 		return parley_fail(err, PARLEY_E_VERIFY,
-			"the charter expired at %s: the channel is winding down and takes no new %s (no new threads)", t2,
+			"%s %s: the channel is winding down and takes no new %s (no new threads)", ended, t2,
 			tname(h->type));
 	if (h->type == TYPE_UNREADABLE) {
 		if (h->nrefs == 0)
 			return parley_fail(err, PARLEY_E_VERIFY,
-				"the charter expired at %s: an unreadable report names no entry", t2);
+				"%s %s: an unreadable report names no entry", ended, t2);
 		op = h->thread ? h->thread : h->refs[0];
 	} else if (!parley_workflow_thread_of(h, index, &op)) {
 		return parley_fail(err, PARLEY_E_VERIFY,
-			"the charter expired at %s: a %s that belongs to no thread is not admitted", t2,
+			"%s %s: a %s that belongs to no thread is not admitted", ended, t2,
 			tname(h->type));
 	}
 	if ((rc = look(lookup, ctx, index, op, &oh, &oms, err)))
@@ -97,7 +111,7 @@ parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_h
 		if ((h->type != PARLEY_T_RECEIPT && h->type != TYPE_UNREADABLE) ||
 			!parley_workflow_thread_of(&oh, op, &op2) || op2 == op)
 			return parley_fail(err, PARLEY_E_VERIFY,
-				"the charter expired at %s: entry %llu, which this %s names, is in no thread", t2,
+				"%s %s: entry %llu, which this %s names, is in no thread", ended, t2,
 				(unsigned long long)op, tname(h->type));
 		op = op2;
 		if ((rc = look(lookup, ctx, index, op, &oh, &oms, err)))
@@ -105,15 +119,15 @@ parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_h
 		if (!opens(oh.type))
 			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu does not open a thread", (unsigned long long)op);
 	}
-	if (oms >= (uint64_t)until * 1000)
-		return parley_fail(err, PARLEY_E_VERIFY, "thread %llu was opened after the charter expired at %s",
-			(unsigned long long)op, t2);
+	if (oms >= until_ms)
+		return parley_fail(err, PARLEY_E_VERIFY, "thread %llu was opened after %s %s",
+			(unsigned long long)op, ended, t2);
 
 	parley_deadline d = parley_charter_deadline(ch, oh.type);
 	int64_t last = d.acknowledge > d.respond ? d.acknowledge : d.respond;
 	if (last <= 0)
 		return parley_fail(err, PARLEY_E_VERIFY,
-			"the charter expired at %s and thread %llu (a %s) has no deadline to wind down to", t2,
+			"%s %s and thread %llu (a %s) has no deadline to wind down to", ended, t2,
 			(unsigned long long)op, tname(oh.type));
 	uint64_t end = oms + (uint64_t)last * 1000;
 	if (h->type == PARLEY_T_DEADLINE_MISSED)
@@ -121,7 +135,7 @@ parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_h
 	if (integrated_ms > end) {
 		fmt_ms(t1, end);
 		return parley_fail(err, PARLEY_E_VERIFY,
-			"the charter expired at %s and thread %llu wound down at %s (its last deadline%s)", t2,
+			"%s %s and thread %llu wound down at %s (its last deadline%s)", ended, t2,
 			(unsigned long long)op, t1, h->type == PARLEY_T_DEADLINE_MISSED ? " and the time to record it" : "");
 	}
 	return PARLEY_OK;

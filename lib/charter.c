@@ -34,6 +34,8 @@ struct parley_charter {
 	int tlp;
 	int64_t valid_from, valid_until;
 	int64_t max_bytes_per_day; /* 0 = no quota */
+	bool has_pred;
+	uint8_t pred[32]; /* the charter this one succeeds (docs/protocol.md, "Succession") */
 };
 
 /* ---- shape checks ---- */
@@ -261,6 +263,9 @@ static parley_code parse_scope(parley_charter *c, const json_t *s, parley_err *e
 		unsigned t = json_is_string(v) ? parley_type_from_name(json_string_value(v)) : 0;
 		if (!t)
 			return parley_fail(err, PARLEY_E_FORMAT, "charter.scope.types[%zu]: not a message type", i);
+		if (t == PARLEY_T_HANDOVER)
+			return parley_fail(err, PARLEY_E_FORMAT,
+				"charter.scope.types[%zu]: handover is allowed on every channel and is not listed", i);
 		if (c->types & (1u << t))
 			return parley_fail(err, PARLEY_E_FORMAT, "charter.scope.types: '%s' is listed twice",
 				parley_type_name(t));
@@ -306,7 +311,7 @@ static parley_code parse_deadlines(parley_charter *c, const json_t *d, parley_er
 static parley_code parse_body(parley_charter *c, parley_err *err)
 {
 	static const char *const allowed[] = { "parley", "title", "parties", "relay", "scope",
-		"deadlines", "escalation", "psi", "tlp", "valid_from", "valid_until", "max_bytes_per_day", NULL };
+		"deadlines", "escalation", "psi", "tlp", "valid_from", "valid_until", "max_bytes_per_day", "predecessor", NULL };
 	static const char *const required[] = { "parley", "title", "parties", "scope", "deadlines",
 		"escalation", "psi", "tlp", "valid_from", "valid_until", NULL };
 	static const char *const psi_allowed[] = { "max_set", "min_set", "requests_per_day", NULL };
@@ -371,6 +376,17 @@ static parley_code parse_body(parley_charter *c, parley_err *err)
 	if (json_object_get(b, "max_bytes_per_day") &&
 		get_int(b, "max_bytes_per_day", "charter", 1, PARLEY_QUOTA_MAX, &c->max_bytes_per_day, err))
 		return PARLEY_E_FORMAT;
+	if ((v = json_object_get(b, "predecessor"))) {
+		/* 64 lower-case hex digits: one spelling, so that one body has one id */
+		s = json_string_value(v);
+		bool ok = s && strlen(s) == 64;
+		for (i = 0; ok && i < 64; i++)
+			ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+		if (!ok || parley_unhex(c->pred, 32, s, 64))
+			return parley_fail(err, PARLEY_E_FORMAT,
+				"charter.predecessor: must be a charter id (64 lower-case hex digits)");
+		c->has_pred = true;
+	}
 	return PARLEY_OK;
 }
 
@@ -568,6 +584,11 @@ parley_code parley_charter_new(const parley_charter_spec *sp, parley_charter **o
 	json_object_set_new(b, "valid_until", json_string(until));
 	if (sp->max_bytes_per_day)
 		json_object_set_new(b, "max_bytes_per_day", json_integer((json_int_t)sp->max_bytes_per_day));
+	if (sp->predecessor) {
+		char hex[65];
+		parley_hex(hex, sp->predecessor, 32);
+		json_object_set_new(b, "predecessor", json_string(hex));
+	}
 
 	if (!(c = charter_alloc())) {
 		json_decref(b);
@@ -851,8 +872,15 @@ bool parley_charter_allows_category(const parley_charter *c, const char *categor
 	return false;
 }
 
+const uint8_t *parley_charter_predecessor(const parley_charter *c)
+{
+	return c->has_pred ? c->pred : NULL;
+}
+
 bool parley_charter_allows_type(const parley_charter *c, unsigned type)
 {
+	if (type == PARLEY_T_HANDOVER)
+		return true; /* every channel can hand over to a successor (docs/protocol.md, "Succession") */
 	if (type == PARLEY_T_UNREADABLE && (c->types & (1u << PARLEY_T_RECEIPT)))
 		return true; /* the other automatic report on an entry received: it comes with receipts */
 	return type >= 1 && type <= PARLEY_TYPE_MAX && (c->types & (1u << type));

@@ -206,7 +206,9 @@ parley_code parley_compose_header(const parley_charter *ch, const parley_pubkey 
 	for (size_t i = 0; i < p->nrefs; i++)
 		h->refs[i] = p->refs[i];
 	const char *cat = p->category ? p->category : parley_charter_category_at(ch, 0);
-	if (!cat || !parley_charter_allows_category(ch, cat))
+	/* a handover's category is its successor's id (docs/protocol.md, "Succession") */
+	if (!cat || (p->type == PARLEY_T_HANDOVER ? parley_name_check(cat, NULL) != PARLEY_OK
+						  : !parley_charter_allows_category(ch, cat)))
 		return parley_fail(err, PARLEY_E_USAGE, "category '%s' is not in the charter's scope", cat ? cat : "");
 	if (!parley_charter_allows_type(ch, p->type))
 		return parley_fail(err, PARLEY_E_USAGE, "type %s is not allowed by the charter", parley_type_name(p->type));

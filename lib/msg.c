@@ -22,6 +22,7 @@ static const char *const type_names[PARLEY_TYPE_MAX + 1] = {
 	"psi-response",
 	"psi-refusal",
 	"unreadable",
+	"handover",
 };
 
 const char *parley_type_name(unsigned type)

@@ -150,7 +150,7 @@ static struct chain *chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]
  */
 static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
 	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
-	parley_admit_lookup look, void *lctx, parley_err *err)
+	parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook, parley_err *err)
 {
 	const parley_party *p;
 	struct chain *c;
@@ -186,7 +186,7 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 	if (!parley_charter_allows_type(ch, e->h.type))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: type %s is outside the charter's scope",
 			(unsigned long long)index, p->key.name, parley_type_name(e->h.type));
-	if (!parley_charter_allows_category(ch, e->h.category))
+	if (e->h.type != PARLEY_T_HANDOVER && !parley_charter_allows_category(ch, e->h.category))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: category '%s' is outside the charter's scope",
 			(unsigned long long)index, p->key.name, e->h.category);
 	for (unsigned i = 0; i < e->h.nrecip; i++) {
@@ -198,7 +198,8 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 			return parley_fail(err, PARLEY_E_VERIFY, "entry %llu from %s: addressed to %s, a read-only auditor",
 				(unsigned long long)index, p->key.name, r->key.name);
 	}
-	parley_code rc = parley_admit_validity(ch, &e->h, index, integrated_ms, look, lctx, err);
+	parley_succession next = *succ;
+	parley_code rc = parley_admit_entry(ch, &next, &e->h, index, integrated_ms, look, lctx, node_charter_lookup, clook, err);
 	if (rc)
 		return parley_wrap(err, rc, "entry %llu from %s (%s)", (unsigned long long)index, p->key.name,
 			parley_type_name(e->h.type));
@@ -216,6 +217,7 @@ static parley_code check_entry(const parley_charter *ch, const uint8_t id[32], s
 	c->seq = e->h.seq;
 	parley_entry_hash(data, len, c->hash);
 	*last_ms = integrated_ms;
+	*succ = next;
 	return PARLEY_OK;
 }
 
@@ -246,8 +248,9 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
 	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
+	struct node_charter_look cl = { s->node, NULL };
 	rc = check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
-		parley_admit_store_lookup, &look, s->err);
+		parley_admit_store_lookup, &look, &s->succ, &cl, s->err);
 	parley_buf_release(&look.buf);
 	if (rc)
 		return rc;
@@ -372,6 +375,8 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 	if ((rc = path_in(path, sizeof(path), home, "replica.db", err)) || (rc = parley_store_open(path, &st, err)))
 		goto out;
 	rc = parley_store_channel_add(st, parley_charter_id(ch), text.data, text.len, err);
+	if (rc == PARLEY_E_USAGE) /* held already in another form (a successor fetched during a sync): the same id */
+		rc = PARLEY_OK;
 	parley_store_close(st);
 	if (rc)
 		goto out;
@@ -558,7 +563,8 @@ static parley_code scan_chain(void *ctx, uint64_t index, uint64_t ms, const uint
 	parley_entry_hash(data, len, c->hash);
 	s->last_ms = ms;
 	parley_quota_count(&c->quota, ms, len);
-	return PARLEY_OK;
+	struct node_charter_look cl = { s->node, NULL };
+	return parley_succession_follow(s->ch, &s->succ, &e.h, index, ms, node_charter_lookup, &cl, s->err);
 }
 
 /*
@@ -572,6 +578,8 @@ static parley_code load_chains(parley_node *n, struct node_channel *c, struct sc
 	sc->ch = c->charter;
 	sc->id = c->id;
 	sc->store = n->store;
+	sc->node = n;
+	parley_succession_init(&sc->succ);
 	sc->err = err;
 	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, full ? scan_check : scan_chain, sc, err);
 }
@@ -585,16 +593,15 @@ bool node_is_auditor(const parley_node *n, const struct node_channel *c)
 parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err)
 {
 	parley_admit_store look = { n->store, c->id, PARLEY_BUF_INIT };
+	struct node_charter_look cl = { n, NULL };
+	parley_succession st;
 	uint64_t size = UINT64_MAX, now = parley_now_ms();
-	int64_t from, until;
-	parley_code rc = PARLEY_OK;
+	parley_code rc;
 
-	/* the index matters only in the wind-down, where it bounds the lookups */
-	parley_charter_validity(c->charter, &from, &until);
-	if (now >= (uint64_t)until * 1000)
-		rc = parley_store_size(n->store, c->id, &size, err);
-	if (!rc)
-		rc = parley_admit_validity(c->charter, h, size, now, parley_admit_store_lookup, &look, err);
+	/* the size is the index a handover would take (and bounds the wind-down's lookups) */
+	if (!(rc = parley_store_size(n->store, c->id, &size, err)) && !(rc = node_succession(n, c, &st, err)))
+		rc = parley_admit_entry(c->charter, &st, h, size, now, parley_admit_store_lookup, &look, node_charter_lookup,
+			&cl, err);
 	parley_buf_release(&look.buf);
 	return rc;
 }
@@ -838,8 +845,9 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 			x->len = len;
 			bytes = len > max_bytes - bytes ? max_bytes : bytes + len;
 			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
+			struct node_charter_look clk = { sc->node, cl };
 			rc = check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
-				fetch_lookup, &look, err);
+				fetch_lookup, &look, &sc->succ, &clk, err);
 			parley_buf_release(&look.st.buf);
 			if (rc || (rc = quota_step(c->charter, sc->chains, &sc->nchains, &x->e, k, x->ms, len, err)))
 				break;
@@ -1173,7 +1181,7 @@ static parley_code answer_owed(parley_node *n, struct node_channel *c, struct sc
 		uint64_t ms;
 		/* the automatic reports are not answered themselves; PSI has its own answers */
 		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE ||
-			parley_type_is_psi(h->type))
+			h->type == PARLEY_T_HANDOVER || parley_type_is_psi(h->type))
 			continue;
 		bool for_me = false;
 		for (unsigned k = 0; k < h->nrecip; k++)

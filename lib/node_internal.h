@@ -5,6 +5,7 @@
 #include "parley/charter.h"
 #include "parley/client.h"
 #include "parley/node.h"
+#include "parley/succession.h"
 
 #define NODE_MAX_CHANNELS 64
 
@@ -23,6 +24,10 @@ struct node_channel {
 	char ca[1100]; /* CA file for an https relay, or empty */
 	char halted[1400]; /* why this node stopped trusting the relay, or empty */
 	parley_charter *charter;
+	/* the succession as the replica holds it (node_succession), for a replica of succ_size entries */
+	parley_succession succ;
+	uint64_t succ_size;
+	bool succ_known;
 };
 
 struct parley_node {
@@ -45,6 +50,8 @@ struct scan_ctx {
 	size_t nchains;
 	uint64_t count;
 	uint64_t last_ms; /* integration time of the last entry scanned (they never go back) */
+	parley_succession succ; /* the handovers scanned so far (docs/protocol.md, "Succession") */
+	parley_node *node;      /* whose store holds successor charters */
 	parley_err *err;
 };
 
@@ -60,6 +67,21 @@ parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *
  * (parley_admit_validity against the replica). PARLEY_E_VERIFY naming the rule.
  */
 parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err) PARLEY_WUR;
+/*
+ * The succession state of the replica of channel c (cached until the replica grows).
+ * Lookups of successor charters go to the replica's store.
+ */
+parley_code node_succession(parley_node *n, struct node_channel *c, parley_succession *out, parley_err *err) PARLEY_WUR;
+/*
+ * A parley_charter_lookup for a node (ctx: struct node_charter_look): the replica's
+ * store, then, during a sync, the relay (GET .../charter), whose answer is kept in the
+ * store once its id is checked.
+ */
+struct node_charter_look {
+	parley_node *n;
+	parley_client *cl; /* NULL: the store only */
+};
+parley_code node_charter_lookup(void *ctx, const uint8_t id[32], parley_charter **out, parley_err *err) PARLEY_WUR;
 /* Whether this node's key is a read-only auditor of the channel (it never writes). */
 bool node_is_auditor(const parley_node *n, const struct node_channel *c);
 /* Sign, seal and append one entry, continuing our chain in sc (refused for an auditor). */

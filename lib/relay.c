@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "parley/admit.h"
+#include "parley/succession.h"
 #include "parley/auth.h"
 #include "parley/charter.h"
 #include "parley/entry.h"
@@ -53,6 +54,7 @@ struct channel {
 	struct sender senders[PARLEY_MAX_PARTIES];
 	size_t nsenders;
 	uint64_t size, last_ms;
+	parley_succession succ; /* handovers so far: whether (and when) the channel ended */
 	/* the greatest from kept (or queued to keep) per member, under rd_mu; loaded from the store on first use */
 	pthread_mutex_t rd_mu;
 	struct {
@@ -422,15 +424,19 @@ out:
 
 struct load_ctx {
 	struct channel *ch;
+	parley_store *s;
+	parley_err *err;
 };
 
 static parley_code load_entry(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
-	struct channel *ch = ((struct load_ctx *)ctx)->ch;
+	struct load_ctx *lc = ctx;
+	struct channel *ch = lc->ch;
 	parley_entry e;
-	(void)index;
 	if (parley_entry_parse(data, len, &e, NULL))
 		return PARLEY_E_FORMAT;
+	if (parley_succession_follow(ch->charter, &ch->succ, &e.h, index, ms, parley_charter_store_lookup, lc->s, lc->err))
+		return PARLEY_E_VERIFY;
 	size_t i;
 	for (i = 0; i < ch->nsenders; i++)
 		if (memcmp(ch->senders[i].keyid, e.h.sender, 4) == 0)
@@ -456,13 +462,14 @@ static parley_code load_entry(void *ctx, uint64_t index, uint64_t ms, const uint
  */
 static parley_code channel_catch_up(parley_relay *r, struct channel *ch, uint64_t size, parley_err *err)
 {
-	struct load_ctx ctx = { ch };
+	struct load_ctx ctx = { ch, r->w, err };
 	parley_code rc;
 
 	if (!ch->loaded) {
 		ch->nsenders = 0;
 		ch->last_ms = 0;
 		ch->size = 0;
+		parley_succession_init(&ch->succ);
 	}
 	if (size < ch->size)
 		return parley_fail(err, PARLEY_E_VERIFY, "the log shrank under the relay (%llu entries, %llu before)",
@@ -507,6 +514,7 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	parley_store_item sitems[BATCH_MAX];
 	struct pending *accepted[BATCH_MAX];
 	struct sender saved[PARLEY_MAX_PARTIES];
+	parley_succession saved_succ;
 	size_t nsaved, na = 0;
 	parley_err err = { 0 };
 	uint64_t now, first = 0;
@@ -521,19 +529,25 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	}
 	memcpy(saved, ch->senders, sizeof(saved));
 	nsaved = ch->nsenders;
+	saved_succ = ch->succ;
 	now = parley_now_ms();
 	if (now < ch->last_ms)
 		now = ch->last_ms; /* integration times never go backwards within a log */
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = items[i];
-		/* validity is decided at the integration time; a thread's opener is read from the log */
+		/*
+		 * validity and succession are decided at the integration time; a thread's opener is
+		 * read from the log, a handover's successor from the channels this relay holds
+		 */
 		parley_admit_store look = { r->w, ch->id, PARLEY_BUF_INIT };
-		parley_code arc = parley_admit_validity(ch->charter, &p->e.h, ch->size + na, now,
-			parley_admit_store_lookup, &look, &err);
+		parley_succession succ = ch->succ;
+		parley_code arc = parley_admit_entry(ch->charter, &succ, &p->e.h, ch->size + na, now,
+			parley_admit_store_lookup, &look, parley_charter_store_lookup, r->w, &err);
 		parley_buf_release(&look.buf);
 		if (arc) {
 			if (arc == PARLEY_E_VERIFY)
-				finish(p, 403, "charter-not-valid", "%s", err.msg);
+				finish(p, 403, p->e.h.type == PARLEY_T_HANDOVER ? "handover-refused" : "charter-not-valid", "%s",
+					err.msg);
 			else
 				finish(p, 500, "store-error", "%s", err.msg);
 			continue;
@@ -561,6 +575,7 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 			continue;
 		}
 		parley_quota_count(&s->quota, now, p->len);
+		ch->succ = succ;
 		s->seq = p->e.h.seq;
 		parley_entry_hash(p->data, p->len, s->hash);
 		sitems[na].data = p->data;
@@ -576,6 +591,7 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		/* the state before the batch; whatever the store holds now is read under the next lock */
 		memcpy(ch->senders, saved, sizeof(saved));
 		ch->nsenders = nsaved;
+		ch->succ = saved_succ;
 		for (size_t i = 0; i < na; i++)
 			finish(accepted[i], 500, "store-error", "the entry could not be stored: %s", err.msg);
 		logf_(r, "level=error msg=\"append failed: %s\" channel=%.16s", err.msg, ch->idhex);
@@ -1054,7 +1070,12 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 		ret = problem(c, rq, 422, "no-relay", "the charter names no relay");
 		goto out;
 	}
-	if (memcmp(rk->sign_pk, r->cfg.key->pub.sign_pk, 32) != 0) {
+	/*
+	 * A successor that moves to another relay is kept here too (never written to), so
+	 * that this relay can check the handovers that name it on its predecessor.
+	 */
+	const uint8_t *pred = parley_charter_predecessor(charter);
+	if (memcmp(rk->sign_pk, r->cfg.key->pub.sign_pk, 32) != 0 && !(pred && channel_get(r, pred, NULL))) {
 		ret = problem(c, rq, 422, "wrong-relay", "the charter names another relay (%s)", rk->name);
 		goto out;
 	}
@@ -1124,7 +1145,8 @@ static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, s
 	if (!parley_charter_allows_type(charter, p.e.h.type))
 		return problem(c, rq, 422, "type-out-of-scope", "message type %s is not in the charter's scope",
 			parley_type_name(p.e.h.type));
-	if (!parley_charter_allows_category(charter, p.e.h.category))
+	/* a handover's category names its successor (the handover rule checks it in the committer) */
+	if (p.e.h.type != PARLEY_T_HANDOVER && !parley_charter_allows_category(charter, p.e.h.category))
 		return problem(c, rq, 422, "category-out-of-scope", "category '%s' is not in the charter's scope",
 			p.e.h.category);
 	for (unsigned i = 0; i < p.e.h.nrecip; i++) {
@@ -1538,7 +1560,20 @@ static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct r
 			return problem(c, rq, 404, "not-found", "channel ids are lower-case hex");
 	if (!(ch = channel_get(r, id, NULL)))
 		return problem(c, rq, 404, "no-such-channel", "no channel %.16s... on this relay", url + 13);
-	if (authenticate(r, c, rq, method, url, ch->charter, &who, &ret))
+	/*
+	 * A successor's charter is also readable by the members of its predecessor: their
+	 * nodes check the handovers that name it (docs/protocol.md, "Succession").
+	 */
+	const parley_charter *auth_charter = ch->charter;
+	if (strcmp(rest, "/charter") == 0 && get && parley_charter_predecessor(ch->charter)) {
+		uint8_t kid[4];
+		const char *kh = header(c, PARLEY_H_KEY);
+		struct channel *pc;
+		if (kh && !parley_unhex(kid, 4, kh, strlen(kh)) && !parley_charter_party_by_keyid(ch->charter, kid) &&
+			(pc = channel_get(r, parley_charter_predecessor(ch->charter), NULL)))
+			auth_charter = pc->charter;
+	}
+	if (authenticate(r, c, rq, method, url, auth_charter, &who, &ret))
 		return ret;
 	if (strcmp(rest, "/entries") == 0 && post)
 		return route_append(r, c, rq, ch, who);

@@ -92,6 +92,11 @@ int cli_load_misp(const char *path, struct json_t **stix);
 extern bool cli_quiet; /* --quiet: only errors, warnings and the data asked for */
 extern bool cli_local; /* --local: times in the viewer's time zone rather than UTC */
 extern bool cli_color; /* colour: --color=always, or auto (the default) on a terminal without NO_COLOR */
+/* succession and backups (cmd_succession.c, cmd_backup.c) */
+int cmd_handover(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_relay_backup(int argc, char **argv);
 
 /* --home given before the command, or NULL. */
 extern const char *cli_home_dir;
@@ -99,6 +104,12 @@ extern const char *cli_home_dir;
 struct parley_node;
 /* Open the node of the home directory, loading (and if need be decrypting) its key. */
 int cli_open_node(parley_seckey **key, struct parley_node **node);
+
+/* "succession:" lines for status (cmd_succession.c). */
+void cli_print_succession(struct parley_node *node, const uint8_t id[32]);
+
+/* resume --fork (cmd_backup.c): accept a relay restored from an old backup. */
+int cli_resume_fork(struct parley_node *node, const uint8_t id[32]);
 
 /* --dry-run of a posting command: print the header an entry would carry and its content (decoded from payload,
  * or the description `content` when not NULL). Nothing is sent. */

@@ -44,6 +44,10 @@ static const char usage_text[] =
 	"  --valid-days N          validity from its start (default 365)\n"
 	"  --valid-seconds N       validity in seconds instead (short charters for tests and demos)\n"
 	"  --valid-from TIME       start of validity, YYYY-MM-DDTHH:MM:SSZ (default now)\n"
+	"  --succeeds OLD.json     a successor of the charter in OLD.json: it names OLD's id as its\n"
+	"                          predecessor and may change anything else (parties, keys, scope,\n"
+	"                          deadlines, relay, validity); it takes over once every party signed\n"
+	"                          it and every continuing party ran 'parley handover' on the old channel\n"
 	"  --out FILE              write to FILE instead of standard output\n"
 	"\n"
 	"sign: adds (or replaces) the signature of the key's owner, in place.\n"
@@ -153,10 +157,13 @@ static int charter_new(int argc, char **argv)
 		{ "valid-seconds", required_argument, NULL, 'S' },
 		{ "valid-from", required_argument, NULL, 'F' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "succeeds", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	parley_charter_spec sp;
+	parley_charter *old = NULL;
+	uint8_t pred[32];
 	parley_party parties[PARLEY_MAX_PARTIES];
 	parley_pubkey relay;
 	char *cats[MAX_LIST], *levels[MAX_LIST], *scratch[8] = { NULL };
@@ -293,6 +300,16 @@ static int charter_new(int argc, char **argv)
 			}
 			break;
 		case 'o': out = optarg; break;
+		case 'U':
+			/* the predecessor's id is the hash of its body: its signatures need not be complete to name it */
+			parley_charter_free(old);
+			old = NULL;
+			if ((ret = cli_load_charter(optarg, &old)))
+				goto out;
+			memcpy(pred, parley_charter_id(old), 32);
+			sp.predecessor = pred;
+			ret = EXIT_USAGE;
+			break;
 		case 'h': ret = cli_help(usage_text); goto out;
 		default: ret = cli_usage_error("charter new", "unknown option"); goto out;
 		}
@@ -343,6 +360,7 @@ out:
 	for (size_t i = 0; i < nscratch; i++)
 		free(scratch[i]);
 	parley_charter_free(ch);
+	parley_charter_free(old);
 	parley_buf_release(&b);
 	return ret;
 }
@@ -499,6 +517,11 @@ static int charter_show(int argc, char **argv)
 	parley_time_fmt(from, a);
 	parley_time_fmt(until, b2);
 	printf("valid:      %s to %s\n", from, until);
+	if (parley_charter_predecessor(ch)) {
+		char ph[65];
+		parley_hex(ph, parley_charter_predecessor(ch), 32);
+		printf("succeeds:   %s\n", ph);
+	}
 	printf("signatures: %zu of %zu valid\n", parley_charter_count_valid_sigs(ch),
 		parley_charter_nparties(ch));
 	if (parley_charter_verify(ch, &err))

@@ -1034,6 +1034,8 @@ int cmd_status(int argc, char **argv)
 	if ((ret = cli_open_node(&key, &node)) || (ret = pick_channel(node, chan, id)))
 		goto out;
 	warn_validity(node, id);
+	if (!as_json)
+		cli_print_succession(node, id);
 	if (parley_node_workflow(node, id, now, &wf, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -1313,12 +1315,21 @@ out:
 }
 
 static const char resume_usage[] =
-	"usage: parley [--home DIR] resume [--channel ID]\n"
+	"usage: parley [--home DIR] resume [--fork] [--channel ID]\n"
 	"\n"
 	"After a relay was caught misbehaving (a rollback, a fork, a rewritten history),\n"
 	"this node refuses it for that channel and keeps the evidence in DIR. When an\n"
 	"operator has investigated, 'resume' lets the node talk to the relay again.\n"
-	"The evidence file stays; every later check still applies.\n";
+	"The evidence file stays; every later check still applies.\n"
+	"\n"
+	"--fork: the relay's operator announced that it restored the relay from an old\n"
+	"backup (a fork by design, README \"Backing up\"). The node finds the longest\n"
+	"prefix of its replica that the relay's current log extends (checked with the\n"
+	"relay's signed checkpoint and consistency proofs), copies the whole replica to\n"
+	"DIR/replica-before-fork-*.db (the abandoned history stays available), cuts the\n"
+	"channel back to that prefix and resumes; the next sync fetches the rest.\n"
+	"Prints how many entries the relay lost, and how many of them were this party's\n"
+	"(to be sent again if they still matter).\n";
 
 int cmd_resume(int argc, char **argv)
 {
@@ -1326,11 +1337,21 @@ int cmd_resume(int argc, char **argv)
 	parley_node *node;
 	parley_err err = { 0 };
 	uint8_t id[32];
+	bool fork = false;
+	int n = 0;
+	for (int i = 0; i < argc; i++) /* --fork, then the usual --channel parsing */
+		if (i == 0 || strcmp(argv[i], "--fork") != 0)
+			argv[n++] = argv[i];
+		else
+			fork = true;
+	argc = n;
 	int ret = channel_command(argc, argv, resume_usage, &key, &node, id);
 
 	if (ret)
 		return ret == HELP_SHOWN ? EXIT_OK : ret;
-	if (!parley_node_halted(node, id))
+	if (fork)
+		ret = cli_resume_fork(node, id);
+	else if (!parley_node_halted(node, id))
 		printf("the relay of this channel is trusted already\n");
 	else if (parley_node_resume(node, id, &err))
 		ret = cli_fail(&err);

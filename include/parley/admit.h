@@ -49,6 +49,15 @@ parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_h
 	uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err) PARLEY_WUR;
 
 /*
+ * parley_admit_validity for a channel that ended at end_ms (the integration time of
+ * the handover that completed its succession, docs/protocol.md "Succession"), or
+ * UINT64_MAX: the wind-down starts at the earlier of valid_until and end_ms, and
+ * threads opened before it run to their last deadline, as after an expiry.
+ */
+parley_code parley_admit_validity_end(const parley_charter *ch, uint64_t end_ms, const parley_entry_hdr *h,
+	uint64_t index, uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err) PARLEY_WUR;
+
+/*
  * A parley_admit_lookup over a store: ctx is a parley_admit_store. The entry is
  * read by its index (one indexed read); buf holds it afterwards and is the
  * caller's to release (parley_buf_release).

@@ -55,6 +55,7 @@ typedef struct parley_charter_spec {
 	int tlp;                       /* -1 = default (amber) */
 	int64_t valid_from, valid_until; /* seconds; 0 = now, now + 365 days */
 	int64_t max_bytes_per_day;     /* each member's daily byte quota; 0 = none (the field is left out) */
+	const uint8_t *predecessor;    /* 32 bytes: the id of the charter this one succeeds; NULL = none */
 } parley_charter_spec;
 
 /* Defaults: acknowledge within 2 hours, respond within 48 hours (the Vienna Document's). */
@@ -138,6 +139,11 @@ const char *parley_charter_level_at(const parley_charter *c, size_t i);
 void parley_charter_psi_limits(const parley_charter *c, int64_t *max_set, int64_t *min_set,
 	int64_t *per_day);
 int parley_charter_tlp(const parley_charter *c);
+/*
+ * The id (32 bytes) of the charter this one succeeds (its "predecessor" field,
+ * docs/protocol.md "Succession"), or NULL for a charter that succeeds none.
+ */
+const uint8_t *parley_charter_predecessor(const parley_charter *c);
 /* Validity window in seconds since the epoch: valid for from <= t < until. */
 void parley_charter_validity(const parley_charter *c, int64_t *from, int64_t *until);
 /*

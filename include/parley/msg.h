@@ -22,9 +22,10 @@ enum parley_type {
 	PARLEY_T_PSI_REQUEST = 13,
 	PARLEY_T_PSI_RESPONSE = 14,
 	PARLEY_T_PSI_REFUSAL = 15,
-	PARLEY_T_UNREADABLE = 16         /* automatic: a node could not open an entry sealed to it */
+	PARLEY_T_UNREADABLE = 16,        /* automatic: a node could not open an entry sealed to it */
+	PARLEY_T_HANDOVER = 17           /* a party hands the channel over to a successor charter */
 };
-#define PARLEY_TYPE_MAX 16
+#define PARLEY_TYPE_MAX 17
 /*
  * The types a new charter lists when none are given: bits 1..15. unreadable
  * comes with receipt (parley_charter_allows_type), so it is not listed and

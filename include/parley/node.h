@@ -236,4 +236,57 @@ parley_code parley_node_resume(parley_node *n, const uint8_t id[32], parley_err 
 /* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
 
+/* ---- succession (docs/protocol.md, "Succession") ---- */
+
+/* A joined channel's place in a chain of charters. */
+typedef struct parley_node_succession {
+	bool has_pred;        /* the charter names a predecessor */
+	uint8_t pred[32];
+	bool pred_joined;     /* this home follows the predecessor too */
+	bool named;           /* a handover in this channel's log names a successor */
+	uint8_t successor[32];
+	bool succ_joined;     /* this home follows the successor too */
+	size_t ncont, ndone;  /* continuing parties, and how many handed over */
+	bool ended;           /* all did: new threads open on the successor */
+	uint64_t end_ms;      /* the last handover's integration time (ended) */
+	uint64_t end_size;    /* the log's size right after it (ended) */
+} parley_node_succession;
+
+/* Where channel id stands in its chain of charters, as the local replica holds it (no network). */
+parley_code parley_node_succession_get(parley_node *n, const uint8_t id[32], parley_node_succession *out,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * Hand channel id over to the successor charter in successor_path: it must name id
+ * as its predecessor, be signed by all its parties and list this party. The
+ * successor is given to the channel's relay (POST /v1/channels: it opens it, or
+ * keeps a copy when it names another relay) and to the local store, then a
+ * handover entry naming it is posted (after a sync) to every other party.
+ * *index is the handover's log index.
+ */
+parley_code parley_node_handover(parley_node *n, const uint8_t id[32], const char *successor_path, uint64_t *index,
+	parley_err *err) PARLEY_WUR;
+
+/* ---- a relay restored from an old backup (README, "Backing up") ---- */
+
+typedef struct parley_node_fork {
+	uint64_t ours;     /* entries in the replica before */
+	uint64_t relays;   /* entries in the relay's current checkpoint */
+	uint64_t shared;   /* the longest prefix of ours that the relay's log extends */
+	uint64_t lost;     /* ours - shared: the abandoned history's entries */
+	uint64_t lost_own; /* of which this party wrote */
+	char archive[1200]; /* where the replica was copied before it was cut ("" when nothing was lost) */
+} parley_node_fork;
+
+/*
+ * Accept a relay restored from an old backup: find the longest prefix of the
+ * replica's channel id that the relay's current signed checkpoint extends
+ * (consistency proofs, a binary search), copy the replica to
+ * HOME/replica-before-fork-ID-MS.db, cut the channel back to that prefix
+ * (parley_replica_truncate) and resume (parley_node_resume). The next sync
+ * fetches and verifies the relay's log from there. The evidence files stay.
+ */
+parley_code parley_node_accept_fork(parley_node *n, const uint8_t id[32], parley_node_fork *out,
+	parley_err *err) PARLEY_WUR;
+
 #endif
