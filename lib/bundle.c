@@ -81,7 +81,9 @@ static parley_code check_one(const parley_charter *ch, const parley_checkpoint *
 		return parley_fail(err, PARLEY_E_VERIFY,
 			"%s: entry %llu was created more than %llu s away from its integration time", what,
 			(unsigned long long)x->index, (unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
-	if (!parley_charter_allows_type(ch, x->e.h.type) || !parley_charter_allows_category(ch, x->e.h.category))
+	/* a handover's category names its successor (docs/protocol.md §4.1.4) */
+	if (!parley_charter_allows_type(ch, x->e.h.type) ||
+		(x->e.h.type != PARLEY_T_HANDOVER && !parley_charter_allows_category(ch, x->e.h.category)))
 		return parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu is outside the charter's scope", what,
 			(unsigned long long)x->index);
 	for (unsigned k = 0; k < x->e.h.nrecip; k++) {

@@ -489,10 +489,12 @@ parley_code parley_node_channel(parley_node *n, const char *prefix, uint8_t id[3
 	if (n->nch == 0)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "this node has joined no channel");
 	if (!prefix) {
-		if (n->nch > 1)
+		/* channels that succeed each other are one dialogue: its latest charter by default */
+		if (n->nch > 1 && !(hit = node_chain_head(n)))
 			return parley_fail(err, PARLEY_E_USAGE, "this node has joined %zu channels: name one with --channel",
 				n->nch);
-		hit = &n->ch[0];
+		if (!hit)
+			hit = &n->ch[0];
 	} else {
 		for (size_t i = 0; i < n->nch; i++)
 			if (strncmp(n->ch[i].hex, prefix, strlen(prefix)) == 0) {
@@ -599,9 +601,10 @@ parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_
 	parley_code rc;
 
 	/* the size is the index a handover would take (and bounds the wind-down's lookups) */
-	if (!(rc = parley_store_size(n->store, c->id, &size, err)) && !(rc = node_succession(n, c, &st, err)))
-		rc = parley_admit_entry(c->charter, &st, h, size, now, parley_admit_store_lookup, &look, node_charter_lookup,
-			&cl, err);
+	if (!(rc = parley_store_size(n->store, c->id, &size, err)) && !(rc = node_succession(n, c, &st, err)) &&
+		!(rc = parley_admit_entry(c->charter, &st, h, size, now, parley_admit_store_lookup, &look, node_charter_lookup,
+			  &cl, err)))
+		rc = node_successor_check(n, c, h, err);
 	parley_buf_release(&look.buf);
 	return rc;
 }

@@ -73,6 +73,14 @@ parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_
  */
 parley_code node_succession(parley_node *n, struct node_channel *c, parley_succession *out, parley_err *err) PARLEY_WUR;
 /*
+ * When the joined channels are one chain of charters (each but one the predecessor
+ * of another, all linked), its latest: the default channel. NULL otherwise.
+ */
+struct node_channel *node_chain_head(parley_node *n);
+/* parley_admit_successor_active when this home follows c's predecessor too (else PARLEY_OK). */
+parley_code node_successor_check(parley_node *n, struct node_channel *c, const parley_entry_hdr *h,
+	parley_err *err) PARLEY_WUR;
+/*
  * A parley_charter_lookup for a node (ctx: struct node_charter_look): the replica's
  * store, then, during a sync, the relay (GET .../charter), whose answer is kept in the
  * store once its id is checked.

@@ -95,6 +95,46 @@ parley_code node_succession(parley_node *n, struct node_channel *c, parley_succe
 	return PARLEY_OK;
 }
 
+struct node_channel *node_chain_head(parley_node *n)
+{
+	struct node_channel *head = NULL;
+	size_t len = 0;
+
+	/* the head: the channel no joined channel names as predecessor (exactly one) */
+	for (size_t i = 0; i < n->nch; i++) {
+		bool succeeded = false;
+		for (size_t j = 0; j < n->nch && !succeeded; j++) {
+			const uint8_t *p = parley_charter_predecessor(n->ch[j].charter);
+			succeeded = j != i && p && memcmp(p, n->ch[i].id, 32) == 0;
+		}
+		if (succeeded)
+			continue;
+		if (head)
+			return NULL;
+		head = &n->ch[i];
+	}
+	/* and every channel lies on the head's chain of predecessors */
+	for (struct node_channel *c = head; c && len <= n->nch; len++) {
+		const uint8_t *p = parley_charter_predecessor(c->charter);
+		c = p ? node_find_channel(n, p) : NULL;
+	}
+	return head && len == n->nch ? head : NULL;
+}
+
+parley_code node_successor_check(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err)
+{
+	const uint8_t *pred = parley_charter_predecessor(c->charter);
+	struct node_channel *pc;
+	parley_succession st;
+	parley_code rc;
+
+	if (!pred || !(pc = node_find_channel(n, pred)))
+		return PARLEY_OK; /* not followed here: the relay that hosts both decides */
+	if ((rc = node_succession(n, pc, &st, err)))
+		return rc;
+	return parley_admit_successor_active(c->charter, &st, h, err);
+}
+
 parley_code parley_node_succession_get(parley_node *n, const uint8_t id[32], parley_node_succession *out,
 	parley_err *err)
 {

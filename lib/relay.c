@@ -530,6 +530,11 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	memcpy(saved, ch->senders, sizeof(saved));
 	nsaved = ch->nsenders;
 	saved_succ = ch->succ;
+	/* a successor whose predecessor is hosted here opens no thread before the predecessor ended */
+	struct channel *pred = NULL;
+	if (parley_charter_predecessor(ch->charter) &&
+		(pred = channel_get(r, parley_charter_predecessor(ch->charter), r->w)) && channel_load_state(r, pred, &err))
+		pred = NULL;
 	now = parley_now_ms();
 	if (now < ch->last_ms)
 		now = ch->last_ms; /* integration times never go backwards within a log */
@@ -544,6 +549,10 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		parley_code arc = parley_admit_entry(ch->charter, &succ, &p->e.h, ch->size + na, now,
 			parley_admit_store_lookup, &look, parley_charter_store_lookup, r->w, &err);
 		parley_buf_release(&look.buf);
+		if (!arc && pred && parley_admit_successor_active(ch->charter, &pred->succ, &p->e.h, &err)) {
+			finish(p, 403, "successor-not-active", "%s", err.msg);
+			continue;
+		}
 		if (arc) {
 			if (arc == PARLEY_E_VERIFY)
 				finish(p, 403, p->e.h.type == PARLEY_T_HANDOVER ? "handover-refused" : "charter-not-valid", "%s",

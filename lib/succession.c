@@ -172,3 +172,25 @@ parley_code parley_succession_follow(const parley_charter *old, parley_successio
 		return PARLEY_OK;
 	return handover(old, st, h, index, ms, clook, cctx, err);
 }
+
+parley_code parley_admit_successor_active(const parley_charter *succ, const parley_succession *pred,
+	const parley_entry_hdr *h, parley_err *err)
+{
+	char hex[65];
+	size_t ndone = 0;
+
+	if (!(parley_type_opens_thread(h->type) || h->type == PARLEY_T_PING || h->type == PARLEY_T_PSI_REQUEST))
+		return PARLEY_OK;
+	if (parley_succession_ended(pred) && memcmp(pred->successor, parley_charter_id(succ), 32) == 0)
+		return PARLEY_OK;
+	parley_hex(hex, parley_charter_predecessor(succ) ? parley_charter_predecessor(succ) : pred->successor, 32);
+	if (parley_succession_ended(pred))
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"this charter is not active: its predecessor %.16s was handed over to another successor", hex);
+	for (size_t i = 0; i < pred->ncont; i++)
+		ndone += pred->done[i];
+	return parley_fail(err, PARLEY_E_VERIFY,
+		"this charter is not active yet: %zu of %zu continuing parties have handed over its predecessor %.16s "
+		"(no new threads until all have; 'parley handover')",
+		ndone, pred->named ? pred->ncont : (size_t)0, hex);
+}

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "parley/node.h"
+#include "parley/workflow.h"
 #include "banned.h"
 
 static const char handover_usage[] =
@@ -20,7 +21,8 @@ static const char handover_usage[] =
 	"then on it takes no new threads (relay and nodes refuse them); threads opened\n"
 	"before run on it until they close or their last deadline passes. New threads\n"
 	"open on the successor ('parley join SUCCESSOR.json'). A party whose key changes\n"
-	"hands over with its old key, from the home that holds it.\n"
+	"hands over with its old key, from the home that holds it. Without --channel, the\n"
+	"channel the successor names as its predecessor.\n"
 	"Prints the handover's log index, and how many continuing parties have handed over.\n";
 
 /* "succession:" lines for status: where this channel stands in its chain of charters. */
@@ -33,9 +35,21 @@ void cli_print_succession(struct parley_node *node, const uint8_t id[32])
 	if (parley_node_succession_get(node, id, &s, &err))
 		return;
 	if (s.has_pred) {
+		parley_thread *ts = NULL;
+		size_t nt = 0, open = 0;
 		parley_hex(a, s.pred, 32);
 		printf("succession: this channel succeeds %.16s...%s\n", a,
 			s.pred_joined ? " (followed here too: its open threads run there until they end)" : "");
+		/* one dialogue: what is still open on the predecessor is shown with the successor */
+		if (s.pred_joined && parley_node_threads(node, s.pred, parley_now_ms(), &ts, &nt, &err) == PARLEY_OK) {
+			for (size_t i = 0; i < nt; i++)
+				if (!ts[i].closed_ms && ts[i].type != PARLEY_T_PING)
+					printf("%s%llu", open++ ? ", " : "succession: threads still open on the predecessor: ",
+						(unsigned long long)ts[i].opener);
+			if (open)
+				printf(" (parley status --channel %.16s)\n", a);
+		}
+		free(ts);
 	}
 	if (s.ended) {
 		parley_hex(a, s.successor, 32);
@@ -63,6 +77,7 @@ int cmd_handover(int argc, char **argv)
 	parley_err err = { 0 };
 	uint8_t id[32];
 	uint64_t index = 0;
+	char predhex[65];
 	int c, ret;
 
 	optind = 0;
@@ -78,6 +93,16 @@ int cmd_handover(int argc, char **argv)
 	if ((ret = cli_open_node(&key, &node)))
 		goto out;
 	parley_sync_report rep;
+	if (!chan) { /* the channel the successor succeeds, when this home follows it */
+		parley_charter *succ = NULL;
+		const uint8_t *pred;
+		if (!cli_load_charter(argv[optind], &succ) && (pred = parley_charter_predecessor(succ)) &&
+			parley_node_charter(node, pred)) {
+			parley_hex(predhex, pred, 32);
+			chan = predhex;
+		}
+		parley_charter_free(succ);
+	}
 	if (parley_node_channel(node, chan, id, &err) || parley_node_handover(node, id, argv[optind], &index, &err) ||
 		parley_node_sync(node, id, &rep, &err) || parley_node_succession_get(node, id, &s, &err)) {
 		ret = cli_fail(&err);

@@ -75,6 +75,19 @@ parley_code parley_admit_entry(const parley_charter *old, parley_succession *st,
 parley_code parley_succession_follow(const parley_charter *old, parley_succession *st, const parley_entry_hdr *h,
 	uint64_t index, uint64_t ms, parley_charter_lookup clook, void *cctx, parley_err *err) PARLEY_WUR;
 
+/*
+ * Whether the successor `succ` takes the entry h, given its predecessor's state
+ * pred (the predecessor's log as the caller holds it): until every continuing
+ * party handed the predecessor over (or when pred names another successor),
+ * nothing opens a thread on the successor (notifications, requests, pings, PSI
+ * requests): PARLEY_E_VERIFY "not active yet". This is a rule of the relay that
+ * hosts both channels and of a sending node that follows both, not of the log:
+ * a party that joined only the successor cannot check it, so nodes do not apply
+ * it when they verify what they synced.
+ */
+parley_code parley_admit_successor_active(const parley_charter *succ, const parley_succession *pred,
+	const parley_entry_hdr *h, parley_err *err) PARLEY_WUR;
+
 /* The successor's id from a handover's category: PARLEY_E_FORMAT when it is not 64 lower-case hex digits. */
 parley_code parley_handover_successor(const parley_entry_hdr *h, uint8_t id[32], parley_err *err) PARLEY_WUR;
 

@@ -82,13 +82,25 @@ has_out "not a party of successor"
 # before cert-b hands over, the old channel still takes new threads
 p 0 --home x notify --to cert-a --category ip-theft --text "still open"
 [ "$(tail -n 1 out)" = 2 ] || fail "thread 2"
+# the successor is not active before every continuing party handed over: the relay
+# (which hosts both) refuses a new thread on it, and a node that follows both does not send one
+p 0 --home c join s.json --key keys/cert-c.key
+p 1 --home c notify --to cert-a --category ip-theft --text "too early"
+has_err "403.*this charter is not active yet: 1 of 2 continuing parties have handed over its predecessor"
+p 0 --home a join s.json --key keys/cert-a.key
+p 1 --home a notify --channel "$NEW" --to cert-c --category ip-theft --text "too early"
+has_err "not sent: this charter is not active yet: 1 of 2"
+p 0 --home a status
+has_out "succession: this channel succeeds $(echo "$OLD" | cut -c1-16)... (followed here too"
+has_out "succession: threads still open on the predecessor: 0"
+
 p 0 --home b sync
 p 0 --home b handover s.json
 has_out "handover appended at index"
 has_out "the channel has ended: every continuing party handed over (log size 5)"
 
 # after the handover: no new thread on the old channel (CLI, then relay), open threads go on
-p 1 --home a notify --to cert-b --category ip-theft --text "after the handover"
+p 1 --home a notify --channel "$OLD" --to cert-b --category ip-theft --text "after the handover"
 has_err "not sent: the channel was handed over to its successor at .*no new threads"
 # cert-x's entry 2 (its first) from the relay, to continue its chain
 p 0 api --relay "$RELAY_URL" --key keys/cert-x.key GET "/v1/channels/$OLD/entries?from=2&limit=1"
@@ -103,15 +115,17 @@ p 1 --home x ping cert-a
 has_err "not sent"
 p 0 --home b ack 0
 p 0 --home b reply 0 --text "answered on the old channel"
-p 0 --home a sync
-p 0 --home a thread 0
+p 0 --home a sync --channel "$OLD"
+p 0 --home a thread 0 --channel "$OLD"
 has_out "answered on the old channel"
 
 # every node verifies the old log, handovers included (x fetched the successor from the relay)
-for h in a b x; do
+for h in b x; do
 	p 0 --home $h sync
 	p 0 --home $h verify
 done
+p 0 --home a sync --channel "$OLD"
+p 0 --home a verify --channel "$OLD"
 p 0 --home x status
 has_out "succession: handed over to $(echo "$NEW" | cut -c1-16)... at .* (log size 5): new threads open there (join it"
 
@@ -119,13 +133,12 @@ has_out "succession: handed over to $(echo "$NEW" | cut -c1-16)... at .* (log si
 p 1 --home b join s.json --key keys/cert-b.key
 has_err "not a member"
 p 0 --home b2 join s.json --key newkeys/cert-b.key
-p 0 --home a join s.json --key keys/cert-a.key
-p 0 --home c join s.json --key keys/cert-c.key
 "$PARLEY" entry new --unchecked --key keys/cert-b.key --charter c.json --to cert-a --type notification \
 	--category ip-theft --text "old key" --out oldkey.bin || fail "entry new"
 p 1 api --relay "$RELAY_URL" --key keys/cert-b.key --data oldkey.bin POST "/v1/channels/$NEW/entries"
 has_out "^40[13]"
-p 0 --home a notify --channel "$NEW" --to cert-b,cert-c --category ip-theft --text "on the successor"
+# the latest charter is the default channel of a home that follows the chain
+p 0 --home a notify --to cert-b,cert-c --category ip-theft --text "on the successor"
 [ "$(tail -n 1 out)" = 0 ] || fail "successor thread 0"
 p 0 --home b2 sync
 has_out "1 received"
