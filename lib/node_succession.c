@@ -85,8 +85,15 @@ parley_code node_succession(parley_node *n, struct node_channel *c, parley_succe
 		*out = c->succ;
 		return PARLEY_OK;
 	}
-	parley_succession_init(&f.st);
-	if ((rc = parley_store_entries(n->store, c->id, 0, size, follow_one, &f, err)))
+	/* the replica only grows (a fork's cut resets succ_known): follow what was added since */
+	uint64_t from = 0;
+	if (c->succ_known && c->succ_size < size) {
+		f.st = c->succ;
+		from = c->succ_size;
+	} else {
+		parley_succession_init(&f.st);
+	}
+	if ((rc = parley_store_entries(n->store, c->id, from, size - from, follow_one, &f, err)))
 		return rc;
 	c->succ = f.st;
 	c->succ_size = size;

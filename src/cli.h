@@ -105,6 +105,8 @@ struct parley_node;
 /* Open the node of the home directory, loading (and if need be decrypting) its key. */
 int cli_open_node(parley_seckey **key, struct parley_node **node);
 
+/* After a sync: sync every joined predecessor of channel id too (its open threads run there). */
+int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32]);
 /* "succession:" lines for status (cmd_succession.c). */
 void cli_print_succession(struct parley_node *node, const uint8_t id[32]);
 

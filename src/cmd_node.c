@@ -235,7 +235,9 @@ static const char sync_usage[] =
 	"a split view) the node keeps evidence in its home and refuses the relay for\n"
 	"the channel until 'parley resume'. Warns on standard error 30, 7 and 1 days\n"
 	"before the charter expires; after that the channel winds down (no new threads;\n"
-	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n";
+	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n"
+	"A channel that succeeds another (parley handover) is synced with every\n"
+	"predecessor this home follows: threads opened there are answered there.\n";
 
 int cmd_sync(int argc, char **argv)
 {
@@ -269,6 +271,7 @@ int cmd_sync(int argc, char **argv)
 			printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
 		if (rep.psi_answered)
 			printf("answered %llu PSI request(s) by the standing policy\n", (unsigned long long)rep.psi_answered);
+		ret = cli_sync_predecessors(node, id);
 	}
 	parley_node_close(node);
 	parley_seckey_free(key);

@@ -63,6 +63,32 @@ void cli_print_succession(struct parley_node *node, const uint8_t id[32])
 	}
 }
 
+int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32])
+{
+	const parley_charter *ch = parley_node_charter(node, id);
+	parley_sync_report rep;
+	parley_err err = { 0 };
+	char hex[17];
+	int ret = EXIT_OK;
+
+	/* the threads still open on a predecessor are answered there: it is synced with its successor */
+	for (size_t hops = 0; ch && parley_charter_predecessor(ch) && hops < 64; hops++) {
+		const uint8_t *pred = parley_charter_predecessor(ch);
+		if (!(ch = parley_node_charter(node, pred)))
+			break;
+		parley_hex(hex, pred, 8);
+		if (parley_node_sync(node, pred, &rep, &err)) {
+			fprintf(stderr, "parley: predecessor %s...: %s\n", hex, err.msg);
+			ret = EXIT_FAIL;
+			continue;
+		}
+		printf("predecessor %s...: verified log of %llu entries (%llu new); %llu received, %llu receipts sent\n", hex,
+			(unsigned long long)rep.new_size, (unsigned long long)(rep.new_size - rep.old_size),
+			(unsigned long long)rep.received, (unsigned long long)rep.receipts);
+	}
+	return ret;
+}
+
 int cmd_handover(int argc, char **argv)
 {
 	static const struct option opts[] = {
