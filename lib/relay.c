@@ -533,8 +533,11 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	/* a successor whose predecessor is hosted here opens no thread before the predecessor ended */
 	struct channel *pred = NULL;
 	if (parley_charter_predecessor(ch->charter) &&
-		(pred = channel_get(r, parley_charter_predecessor(ch->charter), r->w)) && channel_load_state(r, pred, &err))
-		pred = NULL;
+		(pred = channel_get(r, parley_charter_predecessor(ch->charter), r->w))) {
+		uint64_t psize;
+		if (parley_store_size(r->w, pred->id, &psize, &err) || channel_catch_up(r, pred, psize, &err))
+			pred = NULL;
+	}
 	now = parley_now_ms();
 	if (now < ch->last_ms)
 		now = ch->last_ms; /* integration times never go backwards within a log */
