@@ -1,13 +1,30 @@
-/* node_internal.h - what the node's source files share (not a public API). */
+/*
+ * node_internal.h - the internal API the node's modules share (not a public API).
+ *
+ *   node.c        the handle: open/close, channels, posting, reading, re-verification
+ *   home.c        the home's files (node.json, charters/ID.*), its lock (parley/home.h)
+ *   node_verify.c what a node checks about each entry and checkpoint (the chains)
+ *   node_sync.c   the sync pipeline: fetch, verify and store pages, catch the relay
+ *   node_duties.c what a party owes after a sync: receipts, ping answers, deadlines
+ *   node_prove.c  proof bundles
+ *   node_psi.c    private set intersection (through node_session only)
+ *
+ * Every relay request goes through parley/remote.h.
+ */
 #ifndef PARLEY_NODE_INTERNAL_H
 #define PARLEY_NODE_INTERNAL_H
 
+#include <jansson.h>
+
+#include "parley/admit.h"
 #include "parley/charter.h"
 #include "parley/client.h"
+#include "parley/home.h"
 #include "parley/node.h"
 #include "parley/succession.h"
+#include "parley/note.h"
 
-#define NODE_MAX_CHANNELS 64
+#define NODE_MAX_CHANNELS PARLEY_HOME_MAX_CHANNELS
 
 /* A sender's chain as verified so far: its last sequence number and entry hash. */
 struct chain {
@@ -39,6 +56,7 @@ struct parley_node {
 	size_t nch;
 	size_t page_entries, page_bytes; /* bounds of one sync page */
 	bool outbox; /* queue posts in the outbox when the relay cannot be reached (node_outbox.c) */
+	parley_lock lock; /* the home's lock, once a write took it (or it was adopted) */
 };
 
 /* The state of a scan of the replica: every sender's chain, entries counted. */
@@ -55,13 +73,45 @@ struct scan_ctx {
 	parley_err *err;
 };
 
+/*
+ * A channel being worked on: its relay client, and every sender's chain as the
+ * sync that opened it left them (so our next entry continues our chain).
+ */
+struct node_session {
+	parley_node *n;
+	struct node_channel *c;
+	parley_client cl;
+	struct scan_ctx *sc;
+	parley_sync_report rep; /* what the opening sync did */
+};
+
+/* ---- home.c: node.json (internal: jansson) ---- */
+
+/* Load HOME/node.json after checking the home (parley_home_check); *out to json_decref. */
+parley_code home_config_load(const char *home, json_t **out, parley_err *err) PARLEY_WUR;
+/* Write HOME/node.json (mode 0600). */
+parley_code home_config_save(const char *home, json_t *cfg, parley_err *err) PARLEY_WUR;
+
+/* ---- node.c ---- */
+
 /* The joined channel with this id, or NULL. */
 struct node_channel *node_find_channel(parley_node *n, const uint8_t id[32]);
+/* The node's key, home directory and standing PSI policy set file ("" when none). */
+const parley_seckey *node_key(const parley_node *n);
+const char *node_home(const parley_node *n);
+const char *node_psi_policy_path(const parley_node *n);
 /* A client for a channel's relay (its CA too); release with parley_client_release. */
 parley_code node_client(parley_node *n, const struct node_channel *c, parley_client *cl, parley_err *err) PARLEY_WUR;
-/* A verified sync that leaves sc holding every sender's chain, ours included. */
-parley_code node_do_sync(parley_node *n, struct node_channel *c, parley_client *cl, struct scan_ctx *sc,
-	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+/*
+ * Open a session on a joined channel: the home's lock (parley_node_lock), its relay client, then a verified sync
+ * (node_do_sync) that leaves s->sc holding every sender's chain, ours included.
+ * PARLEY_E_NOTFOUND "channel not joined". Close it with node_session_close,
+ * also after a failure.
+ */
+parley_code node_session_open(parley_node *n, const uint8_t id[32], struct node_session *s, parley_err *err) PARLEY_WUR;
+void node_session_close(struct node_session *s);
+/* Sign, seal and append one entry, continuing our chain in s->sc (refused for an auditor). */
+parley_code node_session_post(struct node_session *s, const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
 /*
  * Whether an entry with header h would be admitted now under the charter's validity
  * (parley_admit_validity against the replica). PARLEY_E_VERIFY naming the rule.
@@ -92,14 +142,42 @@ struct node_charter_look {
 parley_code node_charter_lookup(void *ctx, const uint8_t id[32], parley_charter **out, parley_err *err) PARLEY_WUR;
 /* Whether this node's key is a read-only auditor of the channel (it never writes). */
 bool node_is_auditor(const parley_node *n, const struct node_channel *c);
-/* Sign, seal and append one entry, continuing our chain in sc (refused for an auditor). */
-parley_code node_post_entry(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
-	const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
 
-/* The standing PSI policy: answer complete requests addressed here with the policy's set. */
-parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
-	parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+/* ---- node_verify.c ---- */
 
+/* The chain of keyid in chains (added when new); NULL when PARLEY_MAX_PARTIES are there already. */
+struct chain *node_chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]);
+/*
+ * Everything a node checks about one entry at log index `index`, against the
+ * charter and the senders' chains so far (which it advances on success), and
+ * the charter's daily byte quota; look finds earlier entries (a thread's
+ * opener, for the charter's wind-down). PARLEY_E_VERIFY naming the entry.
+ */
+parley_code node_check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
+	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
+	parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook,
+	parley_err *err) PARLEY_WUR;
+/*
+ * Every sender's chain in the replica into sc: re-verified from scratch (full,
+ * for 'parley verify'), or followed (for a sync: the entries were verified when
+ * they were stored, and the tree check guards them since).
+ */
+parley_code node_load_chains(parley_node *n, struct node_channel *c, struct scan_ctx *sc, bool full,
+	parley_err *err) PARLEY_WUR;
+/* Verify a checkpoint note from the relay: relay signature, origin, and any party cosignatures present. */
+parley_code node_check_checkpoint(const struct node_channel *c, const char *text, size_t n, parley_checkpoint *cp,
+	parley_err *err) PARLEY_WUR;
+
+/* ---- node_sync.c ---- */
+
+/*
+ * A verified sync of s->c: fetch, verify and store new pages, answer what is
+ * owed (node_duties), cosign; leaves s->sc holding every sender's chain and
+ * s->rep what happened.
+ */
+parley_code node_do_sync(struct node_session *s, parley_err *err) PARLEY_WUR;
+/* The checkpoint a paged sync killed half-way stored its pages against (HOME/charters/HEX.paging). */
+parley_code node_paging_load(parley_node *n, const struct node_channel *c, parley_buf *note, parley_checkpoint *cp);
 /* Record relay misbehaviour: an evidence file in the home, and the channel halted. */
 void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
 	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err);
@@ -116,5 +194,26 @@ void node_outbox_tip(parley_node *n, struct node_channel *c, uint64_t seq, const
  */
 parley_code node_outbox_flush(parley_node *n, struct node_channel *c, struct chain *mine, parley_client *cl,
 	uint64_t *sent, parley_err *err) PARLEY_WUR;
+/* ---- node_duties.c ---- */
+
+/* Every header of a replica, in index order (v to free). */
+struct hdr_ctx {
+	parley_wf_entry *v;
+	size_t n, cap;
+};
+/* A parley_store_entries callback that appends each entry's header to a struct hdr_ctx. */
+parley_code node_collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len);
+parley_code node_headers(parley_node *n, const uint8_t id[32], struct hdr_ctx *hc, parley_err *err) PARLEY_WUR;
+/*
+ * What this party owes once a sync verified the checkpoint note: receipts,
+ * unreadable reports, ping answers, PSI answers by policy, deadline-missed
+ * records; counted in s->rep. Not for an auditor (it writes nothing).
+ */
+parley_code node_duties(struct node_session *s, const parley_buf *note, parley_err *err) PARLEY_WUR;
+
+/* ---- node_psi.c ---- */
+
+/* The standing PSI policy: answer complete requests addressed here with the policy's set. */
+parley_code node_psi_auto(struct node_session *s, parley_err *err) PARLEY_WUR;
 
 #endif

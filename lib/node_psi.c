@@ -62,7 +62,7 @@ static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8
 		g->have_request = true;
 	}
 	bool mine = index == g->request || (e.h.thread == g->request && index > g->request && !psi_first(&e.h));
-	if (!mine || parley_entry_recipient_index(&e, g->n->key->pub.keyid) < 0)
+	if (!mine || parley_entry_recipient_index(&e, node_key(g->n)->pub.keyid) < 0)
 		return PARLEY_OK;
 	if (g->np == g->cap) {
 		size_t ncap = g->cap ? g->cap * 2 : 16;
@@ -75,7 +75,7 @@ static parley_code gather_cb(void *ctx, uint64_t index, uint64_t ms, const uint8
 	struct psi_part *p = &g->parts[g->np];
 	memset(p, 0, sizeof(*p));
 	parley_buf_init(&p->payload, 0);
-	if (parley_entry_open(&e, g->n->key, &p->payload, NULL, g->err)) {
+	if (parley_entry_open(&e, node_key(g->n), &p->payload, NULL, g->err)) {
 		parley_buf_release(&p->payload);
 		return parley_wrap(g->err, PARLEY_E_DECRYPT, "PSI entry %llu", (unsigned long long)index);
 	}
@@ -164,7 +164,7 @@ static parley_code day_count(parley_node *n, const uint8_t id[32], const uint8_t
 	d.t = t;
 	d.skip = skip;
 	*count = 0;
-	if ((rc = parley_store_entries(n->store, id, 0, UINT64_MAX, day_cb, &d, err)) == PARLEY_E_NOMEM)
+	if ((rc = parley_store_entries(parley_node_store(n), id, 0, UINT64_MAX, day_cb, &d, err)) == PARLEY_E_NOMEM)
 		rc = parley_fail(err, rc, "out of memory");
 	for (size_t i = 0; !rc && i < d.n; i++)
 		*count += d.v[i].answered;
@@ -182,7 +182,7 @@ static void gather_release(struct gather *g)
 static parley_code set_path(parley_node *n, uint64_t request, char *out, size_t max, bool mk, parley_err *err)
 {
 	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/psi", n->home);
+	snprintf(dir, sizeof(dir), "%s/psi", node_home(n));
 	if (mk && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return parley_fail(err, PARLEY_E_IO, "%s: %s", dir, strerror(errno));
 	if ((size_t)snprintf(out, max, "%s/%llu.set", dir, (unsigned long long)request) >= max)
@@ -200,8 +200,8 @@ static parley_code check_size(const parley_charter *ch, uint64_t n, const char *
 	return PARLEY_OK;
 }
 
-static parley_code respond_core(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *clp,
-	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err);
+static parley_code respond_core(parley_node *n, struct node_channel *c, struct node_session *s, uint64_t request,
+	const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err);
 
 /* What would make the responder refuse a request, or should never be sent: checked before anything is. */
 static parley_code request_checks(parley_node *n, struct node_channel *c, const char *to, const parley_iset *set,
@@ -217,7 +217,7 @@ static parley_code request_checks(parley_node *n, struct node_channel *c, const 
 		(rc = check_size(c->charter, set->n, "your", err)))
 		return rc;
 	parley_charter_psi_limits(c->charter, &max, &min, &per_day);
-	if ((rc = day_count(n, c->id, n->key->pub.keyid, parley_now_ms(), UINT64_MAX, &answered, err)))
+	if ((rc = day_count(n, c->id, node_key(n)->pub.keyid, parley_now_ms(), UINT64_MAX, &answered, err)))
 		return rc;
 	if (answered >= (uint64_t)per_day)
 		return parley_fail(err, PARLEY_E_LIMIT,
@@ -254,7 +254,7 @@ parley_code parley_node_psi_respond_preview(parley_node *n, const uint8_t id[32]
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	rc = respond_core(n, c, NULL, NULL, request, set, &o, out, err);
+	rc = respond_core(n, c, NULL, request, set, &o, out, err);
 	parley_iset_release(&o.common);
 	return rc;
 }
@@ -263,28 +263,26 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
 	int mode, const char *category, uint64_t *index, parley_err *err)
 {
 	struct node_channel *c = node_find_channel(n, id);
-	struct scan_ctx *sc = NULL;
-	parley_client cl;
-	parley_sync_report rep;
+	struct node_session ss;
 	uint8_t r[32], session[16], *blinded = NULL;
 	parley_buf msg = PARLEY_BUF_INIT, file = PARLEY_BUF_INIT;
 	char path[1200];
 	parley_code rc;
 
-	memset(&cl, 0, sizeof(cl));
+	memset(&ss, 0, sizeof(ss));
 	if (!c)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
 	if ((rc = request_checks(n, c, to, set, category, NULL, err)))
 		return rc;
-	if (!(blinded = malloc(set->n * 32)) || !(sc = malloc(sizeof(*sc)))) {
+	if (!(blinded = malloc(set->n * 32))) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
 	}
 	randombytes_buf(session, sizeof(session));
-	parley_psi_blind_scalar(r, n->key->seed, session);
+	parley_psi_blind_scalar(r, node_key(n)->seed, session);
 	if ((rc = parley_psi_blind_all(set, r, blinded, err)))
 		goto out;
-	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)))
+	if ((rc = node_session_open(n, id, &ss, err)))
 		goto out;
 	uint32_t chunks = (uint32_t)((set->n + PARLEY_PSI_CHUNK - 1) / PARLEY_PSI_CHUNK);
 	uint64_t first = 0;
@@ -299,7 +297,7 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
 			goto out;
 		parley_post p = { PARLEY_T_PSI_REQUEST, i ? first : 0, i ? &first : NULL, i ? 1u : 0u, category, -1, names, 1,
 			msg.data, msg.len };
-		if ((rc = node_post_entry(n, c, sc, &cl, &p, &idx, err)))
+		if ((rc = node_session_post(&ss, &p, &idx, err)))
 			goto out;
 		if (i == 0)
 			first = idx;
@@ -313,9 +311,8 @@ parley_code parley_node_psi_request(parley_node *n, const uint8_t id[32], const 
 	*index = first;
 out:
 	sodium_memzero(r, sizeof(r));
-	parley_client_release(&cl);
+	node_session_close(&ss);
 	free(blinded);
-	free(sc);
 	parley_buf_release(&msg);
 	parley_buf_release(&file);
 	return rc;
@@ -351,8 +348,7 @@ static parley_code complete(struct psi_part *parts, size_t np, uint8_t type, uin
 	return PARLEY_OK;
 }
 
-static parley_code refuse(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
-	uint64_t request, const char *requester, const char *category, const char *reason, parley_err *err)
+static parley_code refuse(struct node_session *s, uint64_t request, const char *requester, const char *category, const char *reason, parley_err *err)
 {
 	parley_buf pl = PARLEY_BUF_INIT;
 	uint64_t idx;
@@ -360,16 +356,16 @@ static parley_code refuse(parley_node *n, struct node_channel *c, struct scan_ct
 	parley_code rc = parley_payload_encode(reason, NULL, &pl, err);
 	if (!rc) {
 		parley_post p = { PARLEY_T_PSI_REFUSAL, request, &request, 1, category, -1, to, 1, pl.data, pl.len };
-		rc = node_post_entry(n, c, sc, cl, &p, &idx, err);
+		rc = node_session_post(s, &p, &idx, err);
 	}
 	parley_buf_release(&pl);
 	return rc;
 }
 
-/* Answer request `request` with set, on an open client after a sync (sc holds our chain); or, with pv, say what
- * would be sent and send nothing (sc and clp unused). */
-static parley_code respond_core(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *clp,
-	uint64_t request, const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err)
+/* Answer request `request` with set, in an open session (after its sync); or, with pv, say what
+ * would be sent and send nothing (s unused, may be NULL). */
+static parley_code respond_core(parley_node *n, struct node_channel *c, struct node_session *s, uint64_t request,
+	const parley_iset *set, parley_psi_outcome *out, parley_psi_preview *pv, parley_err *err)
 {
 	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
 	uint8_t k[32], *elems = NULL;
@@ -381,20 +377,20 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 
 	memset(out, 0, sizeof(*out));
 	crypto_core_ristretto255_scalar_random(k); /* a fresh key for every session */
-	if ((rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
+	if ((rc = parley_store_entries(parley_node_store(n), id, request, UINT64_MAX, gather_cb, &g, err)))
 		goto out;
 	if (!g.have_request || g.np == 0 || g.parts[0].index != request || g.parts[0].type != PARLEY_T_PSI_REQUEST ||
 		g.parts[0].thread != 0) {
 		rc = parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu is not a PSI request addressed to %s",
-			(unsigned long long)request, n->key->pub.name);
+			(unsigned long long)request, node_key(n)->pub.name);
 		goto out;
 	}
-	if (memcmp(g.requester, n->key->pub.keyid, 4) == 0) {
+	if (memcmp(g.requester, node_key(n)->pub.keyid, 4) == 0) {
 		rc = parley_fail(err, PARLEY_E_USAGE, "request %llu is this party's own", (unsigned long long)request);
 		goto out;
 	}
 	for (size_t i = 0; i < g.np; i++)
-		if (memcmp(g.parts[i].sender, n->key->pub.keyid, 4) == 0) {
+		if (memcmp(g.parts[i].sender, node_key(n)->pub.keyid, 4) == 0) {
 			rc = parley_fail(err, PARLEY_E_USAGE, "request %llu was already answered (entry %llu)",
 				(unsigned long long)request, (unsigned long long)g.parts[i].index);
 			goto out;
@@ -406,7 +402,7 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 		parley_buf raw = PARLEY_BUF_INIT;
 		parley_entry e;
 		uint64_t ms;
-		if ((rc = parley_store_entry(n->store, id, request, &raw, &ms, err)) ||
+		if ((rc = parley_store_entry(parley_node_store(n), id, request, &raw, &ms, err)) ||
 			(rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
 			parley_buf_release(&raw);
 			goto out;
@@ -451,7 +447,7 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 		goto out;
 	}
 	if (reason[0]) {
-		if ((rc = refuse(n, c, sc, clp, request, rq->key.name, category, reason, err)))
+		if ((rc = refuse(s, request, rq->key.name, category, reason, err)))
 			goto out;
 		out->refused = true;
 		snprintf(out->reason, sizeof(out->reason), "%s", reason);
@@ -534,7 +530,7 @@ static parley_code respond_core(parley_node *n, struct node_channel *c, struct s
 		if (rc)
 			goto out;
 		parley_post p = { PARLEY_T_PSI_RESPONSE, request, &request, 1, category, -1, to, 1, msg.data, msg.len };
-		if ((rc = node_post_entry(n, c, sc, clp, &p, &idx, err)))
+		if ((rc = node_session_post(s, &p, &idx, err)))
 			goto out;
 	}
 	out->their_size = na;
@@ -551,22 +547,13 @@ out:
 parley_code parley_node_psi_respond(parley_node *n, const uint8_t id[32], uint64_t request, const parley_iset *set,
 	parley_psi_outcome *out, parley_err *err)
 {
-	struct node_channel *c = node_find_channel(n, id);
-	struct scan_ctx *sc;
-	parley_client cl;
-	parley_sync_report rep;
+	struct node_session s;
 	parley_code rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&cl, 0, sizeof(cl));
-	if (!c)
-		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	if (!(sc = malloc(sizeof(*sc))))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if (!(rc = node_client(n, c, &cl, err)) && !(rc = node_do_sync(n, c, &cl, sc, &rep, err)))
-		rc = respond_core(n, c, sc, &cl, request, set, out, NULL, err);
-	parley_client_release(&cl);
-	free(sc);
+	if (!(rc = node_session_open(n, id, &s, err)))
+		rc = respond_core(n, s.c, &s, request, set, out, NULL, err);
+	node_session_close(&s);
 	return rc;
 }
 
@@ -604,17 +591,18 @@ static parley_code find_requests(void *ctx, uint64_t index, uint64_t ms, const u
 	return PARLEY_OK;
 }
 
-parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_client *cl,
-	parley_sync_report *rep, parley_err *err)
+parley_code node_psi_auto(struct node_session *s, parley_err *err)
 {
-	struct pending_req p = { NULL, 0, 0, n->key->pub.keyid };
+	parley_node *n = s->n;
+	struct node_channel *c = s->c;
+	struct pending_req p = { NULL, 0, 0, node_key(n)->pub.keyid };
 	parley_iset set = { 0 };
 	parley_buf problems = PARLEY_BUF_INIT;
 	parley_code rc;
 
-	if (!n->psi_policy[0])
+	if (!node_psi_policy_path(n)[0])
 		return PARLEY_OK;
-	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, find_requests, &p, err)))
+	if ((rc = parley_store_entries(parley_node_store(n), c->id, 0, UINT64_MAX, find_requests, &p, err)))
 		goto out;
 	for (size_t i = 0; i < p.n; i++) {
 		parley_psi_outcome o;
@@ -624,11 +612,11 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 		parley_entry_hdr ah = { .type = PARLEY_T_PSI_RESPONSE, .thread = p.v[i] };
 		if (node_admit_now(n, c, &ah, NULL)) /* the charter expired: no answer would be admitted */
 			continue;
-		if (!set.n && (rc = parley_iset_load(n->psi_policy, &set, &problems, err))) {
+		if (!set.n && (rc = parley_iset_load(node_psi_policy_path(n), &set, &problems, err))) {
 			parley_wrap(err, rc, "the standing PSI policy's set");
 			goto out;
 		}
-		rc = respond_core(n, c, sc, cl, p.v[i], &set, &o, NULL, &e2);
+		rc = respond_core(n, c, s, p.v[i], &set, &o, NULL, &e2);
 		parley_iset_release(&o.common);
 		if (rc == PARLEY_E_NOTFOUND) { /* not complete yet: next sync */
 			rc = PARLEY_OK;
@@ -638,7 +626,7 @@ parley_code node_psi_auto(parley_node *n, struct node_channel *c, struct scan_ct
 			parley_fail(err, rc, "answering PSI request %llu by policy: %s", (unsigned long long)p.v[i], e2.msg);
 			goto out;
 		}
-		rep->psi_answered++;
+		s->rep.psi_answered++;
 	}
 out:
 	free(p.v);
@@ -651,10 +639,8 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 	parley_err *err)
 {
 	struct node_channel *c = node_find_channel(n, id);
-	struct scan_ctx *sc = NULL;
 	struct gather g = { n, request, NULL, 0, 0, 0, { 0 }, 0, false, err };
-	parley_client cl;
-	parley_sync_report rep;
+	struct node_session ss;
 	parley_iset set = { 0 };
 	parley_buf problems = PARLEY_BUF_INIT;
 	uint8_t r[32], *elems = NULL, responder[4];
@@ -663,17 +649,15 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 	parley_code rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&cl, 0, sizeof(cl));
+	memset(&ss, 0, sizeof(ss));
 	if (!c)
 		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
-	if (!(sc = malloc(sizeof(*sc))))
-		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-	if ((rc = node_client(n, c, &cl, err)) || (rc = node_do_sync(n, c, &cl, sc, &rep, err)) ||
-		(rc = parley_store_entries(n->store, id, request, UINT64_MAX, gather_cb, &g, err)))
+	if ((rc = node_session_open(n, id, &ss, err)) ||
+		(rc = parley_store_entries(parley_node_store(n), id, request, UINT64_MAX, gather_cb, &g, err)))
 		goto out;
-	if (!g.have_request || g.np == 0 || g.parts[0].index != request || memcmp(g.requester, n->key->pub.keyid, 4) != 0) {
+	if (!g.have_request || g.np == 0 || g.parts[0].index != request || memcmp(g.requester, node_key(n)->pub.keyid, 4) != 0) {
 		rc = parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu is not a PSI request by %s", (unsigned long long)request,
-			n->key->pub.name);
+			node_key(n)->pub.name);
 		goto out;
 	}
 	const parley_psi_msg *first = &g.parts[0].m;
@@ -747,7 +731,7 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 		rc = parley_fail(err, PARLEY_E_VERIFY, "the responder's tags are too short (%u bits)", bits);
 		goto out;
 	}
-	parley_psi_blind_scalar(r, n->key->seed, first->session);
+	parley_psi_blind_scalar(r, node_key(n)->seed, first->session);
 	rc = parley_psi_final_tags(&set, elems, ne, r, first->mode, bits, mine, err);
 	sodium_memzero(r, sizeof(r));
 	if (rc)
@@ -764,13 +748,12 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 	}
 	out->their_size = nt;
 out:
-	parley_client_release(&cl);
+	node_session_close(&ss);
 	gather_release(&g);
 	parley_iset_release(&set);
 	parley_buf_release(&problems);
 	free(elems);
 	free(mine);
 	free(theirs);
-	free(sc);
 	return rc;
 }

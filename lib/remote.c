@@ -1,10 +1,13 @@
-/* remote.c - the typed relay client: the routes the proof tools ask, their URLs, statuses and JSON shapes. */
+/* remote.c - the typed relay client: every route of docs/api.md, its URL, statuses and JSON shapes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "parley/entry.h"
 #include "parley/jcs.h"
+#include "parley/merkle.h"
 #include "parley/remote.h"
 #include "banned.h"
 
@@ -127,5 +130,265 @@ parley_code parley_remote_checkpoint_cosigned(parley_client *cl, const char *cha
 		(unsigned long long)min_size);
 	if ((rc = get(cl, target, note, err)))
 		parley_buf_reset(note);
+	return rc;
+}
+
+/* ---- the routes a node uses to join, sync and post ---- */
+
+/* Send one request; a status other than `want` is the relay's problem (parley_client_problem). */
+static parley_code call(parley_client *cl, const char *method, const char *target, const char *ctype,
+	const uint8_t *body, size_t n, long want, parley_buf *resp, parley_err *err)
+{
+	long status = 0;
+	parley_code rc;
+
+	if ((rc = parley_client_do(cl, method, target, ctype, body, n, &status, resp, err)))
+		return rc;
+	return status == want ? PARLEY_OK : parley_client_problem(status, resp, err);
+}
+
+parley_code parley_remote_health(parley_client *cl, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	parley_code rc = call(cl, "GET", "/v1/health", NULL, NULL, 0, 200, &resp, err);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_remote_metrics(parley_client *cl, parley_buf *out, parley_err *err)
+{
+	parley_buf_reset(out);
+	return call(cl, "GET", "/v1/metrics", NULL, NULL, 0, 200, out, err);
+}
+
+parley_code parley_remote_open(parley_client *cl, const uint8_t *charter, size_t n, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	parley_code rc = call(cl, "POST", "/v1/channels", "application/json", charter, n, 201, &resp, err);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_remote_charter(parley_client *cl, const char *channel_hex, parley_buf *out, parley_err *err)
+{
+	char target[200];
+	parley_code rc;
+
+	parley_buf_reset(out);
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	snprintf(target, sizeof(target), "/v1/channels/%s/charter", channel_hex);
+	return call(cl, "GET", target, NULL, NULL, 0, 200, out, err);
+}
+
+parley_code parley_remote_append(parley_client *cl, const char *channel_hex, const uint8_t *entry, size_t n,
+	uint64_t *index, uint64_t *integrated_ms, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	char target[128];
+	json_t *j = NULL;
+	uint64_t ms = 0;
+	parley_code rc;
+
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries", channel_hex);
+	if ((rc = call(cl, "POST", target, "application/octet-stream", entry, n, 201, &resp, err)))
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	if (!get_u64(j, "index", index)) {
+		rc = parley_fail(err, PARLEY_E_IO, "the relay's answer has no index");
+		goto out;
+	}
+	(void)get_u64(j, "integrated_ms", &ms);
+	if (integrated_ms)
+		*integrated_ms = ms;
+out:
+	json_decref(j);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+void parley_remote_page_release(parley_remote_page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].data);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
+	unsigned wait_s, parley_remote_page *out, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	char target[200];
+	json_t *j = NULL, *arr, *v;
+	long status = 0;
+	size_t i;
+	parley_code rc;
+
+	parley_remote_page_release(out);
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	if (limit == 0 || limit > PARLEY_REMOTE_PAGE_MAX || wait_s > PARLEY_REMOTE_WAIT_MAX)
+		return parley_fail(err, PARLEY_E_USAGE, "entries: limit must be 1 to %d and wait at most %d s",
+			PARLEY_REMOTE_PAGE_MAX, PARLEY_REMOTE_WAIT_MAX);
+	if (wait_s)
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu&wait=%u", channel_hex,
+			(unsigned long long)from, (unsigned long long)limit, wait_s);
+	else
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", channel_hex,
+			(unsigned long long)from, (unsigned long long)limit);
+	if (wait_s) { /* a long poll refused for the waiting limits is the caller's to pace, not retried here */
+		int keep = cl->no_retry;
+		cl->no_retry = 1;
+		rc = parley_client_do(cl, "GET", target, NULL, NULL, 0, &status, &resp, err);
+		cl->no_retry = keep;
+		if (!rc && status == 429) {
+			rc = parley_client_problem(status, &resp, err);
+			rc = recode(err, PARLEY_E_LIMIT, "long poll");
+			goto out;
+		}
+		if (!rc && status != 200)
+			rc = parley_client_problem(status, &resp, err);
+	} else {
+		rc = call(cl, "GET", target, NULL, NULL, 0, 200, &resp, err);
+	}
+	if (rc)
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	arr = json_object_get(j, "entries");
+	if (!json_is_array(arr)) /* no page: an empty one, which a sync takes as entries not returned */
+		goto out;
+	(void)get_u64(j, "size", &out->size);
+	if (!(out->v = calloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof(*out->v)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of entries");
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		json_t *ji = json_object_get(v, "index"), *jm = json_object_get(v, "integrated_ms"), *je = json_object_get(v, "entry");
+		parley_remote_entry *x = &out->v[i];
+		uint64_t k = from + i;
+		if (!json_is_integer(ji) || json_integer_value(ji) < 0 || (uint64_t)json_integer_value(ji) != k) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "the relay returned entry %lld where %llu was due",
+				json_is_integer(ji) ? (long long)json_integer_value(ji) : -1LL, (unsigned long long)k);
+			goto out;
+		}
+		const char *b64 = json_string_value(je);
+		size_t blen = b64 ? strlen(b64) : 0, len = 0;
+		if (!json_is_integer(jm) || json_integer_value(jm) < 0 || !b64 || blen > 2 * PARLEY_ENTRY_MAX_BYTES ||
+			!(x->data = malloc(blen / 4 * 3 + 3)) || parley_unb64(x->data, blen / 4 * 3 + 3, &len, b64, blen)) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer", (unsigned long long)k);
+			out->n = i + 1; /* frees x->data */
+			goto out;
+		}
+		x->index = k;
+		x->integrated_ms = (uint64_t)json_integer_value(jm);
+		x->len = len;
+		out->n = i + 1;
+	}
+out:
+	json_decref(j);
+	parley_buf_release(&resp);
+	if (rc)
+		parley_remote_page_release(out);
+	return rc;
+}
+
+parley_code parley_remote_checkpoint(parley_client *cl, const char *channel_hex, uint64_t size, parley_buf *note,
+	parley_err *err)
+{
+	char target[200];
+	parley_code rc;
+
+	parley_buf_reset(note);
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	if (size == PARLEY_REMOTE_LATEST)
+		snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint", channel_hex);
+	else
+		snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", channel_hex, (unsigned long long)size);
+	if ((rc = call(cl, "GET", target, NULL, NULL, 0, 200, note, err)))
+		parley_buf_reset(note);
+	return rc;
+}
+
+static parley_code get_proof(parley_client *cl, const char *target, uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	json_t *j = NULL, *arr, *v;
+	size_t i;
+	parley_code rc;
+
+	*n = 0;
+	if ((rc = call(cl, "GET", target, NULL, NULL, 0, 200, &resp, err)))
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	arr = json_object_get(j, "hashes");
+	if (!json_is_array(arr) || json_array_size(arr) > PARLEY_MERKLE_MAX_PROOF) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "malformed proof from the relay");
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		if (!s || parley_unhex(proof[i], 32, s, strlen(s))) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "malformed proof from the relay");
+			goto out;
+		}
+	}
+	*n = json_array_size(arr);
+out:
+	json_decref(j);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_remote_proof_inclusion(parley_client *cl, const char *channel_hex, uint64_t index, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	char target[200];
+	parley_code rc;
+
+	*n = 0;
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	snprintf(target, sizeof(target), "/v1/channels/%s/proof/inclusion?index=%llu&size=%llu", channel_hex,
+		(unsigned long long)index, (unsigned long long)size);
+	return get_proof(cl, target, proof, n, err);
+}
+
+parley_code parley_remote_proof_consistency(parley_client *cl, const char *channel_hex, uint64_t old, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err)
+{
+	char target[200];
+	parley_code rc;
+
+	*n = 0;
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	snprintf(target, sizeof(target), "/v1/channels/%s/proof/consistency?old=%llu&size=%llu", channel_hex,
+		(unsigned long long)old, (unsigned long long)size);
+	return get_proof(cl, target, proof, n, err);
+}
+
+parley_code parley_remote_cosign(parley_client *cl, const char *channel_hex, uint64_t size, const char *line,
+	parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	char target[200], *s;
+	json_t *body;
+	parley_code rc;
+
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	body = json_pack("{s:I, s:s}", "size", (json_int_t)size, "line", line);
+	s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!s)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	snprintf(target, sizeof(target), "/v1/channels/%s/cosignatures", channel_hex);
+	rc = call(cl, "POST", target, "application/json", (const uint8_t *)s, strlen(s), 201, &resp, err);
+	free(s);
+	parley_buf_release(&resp);
 	return rc;
 }

@@ -100,6 +100,9 @@ int cmd_relay_backup(int argc, char **argv);
 
 /* --home given before the command, or NULL. */
 extern const char *cli_home_dir;
+/* The home: --home, else $PARLEY_HOME, else ~/.parley (written into buf when built). */
+const char *cli_home(char *buf, size_t max);
+int cmd_channels(int argc, char **argv);
 
 struct parley_node;
 /* Open the node of the home directory, loading (and if need be decrypting) its key. */

@@ -19,7 +19,7 @@
 
 const char *cli_home_dir;
 
-static const char *home_dir(char *buf, size_t max)
+const char *cli_home(char *buf, size_t max)
 {
 	const char *h;
 	if (cli_home_dir)
@@ -34,7 +34,7 @@ static const char *home_dir(char *buf, size_t max)
 int cli_open_node(parley_seckey **key, parley_node **node)
 {
 	char buf[1024], name[PARLEY_NAME_MAX + 1], keypath[1200];
-	const char *home = home_dir(buf, sizeof(buf));
+	const char *home = cli_home(buf, sizeof(buf));
 	parley_err err = { 0 };
 	int ret;
 
@@ -120,7 +120,7 @@ int cmd_join(int argc, char **argv)
 		return cli_usage_error("join", "expected CHARTER.json --key NAME.key");
 	if ((ret = cli_load_seckey(keypath, &key)))
 		return ret;
-	const char *home = home_dir(buf, sizeof(buf));
+	const char *home = cli_home(buf, sizeof(buf));
 	if (parley_node_join(home, argv[optind], keypath, key, relay, ca, hex, &err))
 		ret = cli_fail(&err);
 	else
@@ -221,8 +221,10 @@ static void warn_validity(parley_node *node, const uint8_t id[32])
 }
 
 static const char sync_usage[] =
-	"usage: parley [--home DIR] sync [--channel ID]\n"
+	"usage: parley [--home DIR] sync [--channel ID|TITLE]\n"
 	"\n"
+	"Without --channel, every channel of the home in turn (each one's result after\n"
+	"a 'channel ID (TITLE):' line when there are several; exit 1 if any failed).\n"
 	"Fetch the relay's latest checkpoint and the new entries; verify the checkpoint's\n"
 	"signature and its consistency with the last verified one, every entry's\n"
 	"signature, sequence, chain and scope, and that the entries hash to the signed\n"
@@ -239,17 +241,13 @@ static const char sync_usage[] =
 	"A channel that succeeds another (parley handover) is synced with every\n"
 	"predecessor this home follows: threads opened there are answered there.\n";
 
-int cmd_sync(int argc, char **argv)
+/* Sync one channel and say what happened. */
+static int sync_one(parley_node *node, const uint8_t id[32])
 {
-	parley_seckey *key;
-	parley_node *node;
 	parley_sync_report rep;
 	parley_err err = { 0 };
-	uint8_t id[32];
-	int ret = channel_command(argc, argv, sync_usage, &key, &node, id);
+	int ret = EXIT_OK;
 
-	if (ret)
-		return ret == HELP_SHOWN ? EXIT_OK : ret;
 	warn_validity(node, id);
 	if (parley_node_sync(node, id, &rep, &err)) {
 		ret = cli_fail(&err);
@@ -273,6 +271,42 @@ int cmd_sync(int argc, char **argv)
 			printf("answered %llu PSI request(s) by the standing policy\n", (unsigned long long)rep.psi_answered);
 		ret = cli_sync_predecessors(node, id);
 	}
+	return ret;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	parley_seckey *key;
+	parley_node *node;
+	uint8_t id[32];
+	int ret;
+
+	/* without arguments, every channel of the home */
+	if (argc == 1) {
+		if ((ret = cli_open_node(&key, &node)))
+			return ret;
+		size_t n = parley_node_nchannels(node);
+		if (n <= 1) {
+			ret = pick_channel(node, NULL, id);
+			if (!ret)
+				ret = sync_one(node, id);
+		}
+		for (size_t i = 0; n > 1 && i < n; i++) {
+			const uint8_t *cid = parley_node_channel_at(node, i);
+			char hex[65];
+			parley_hex(hex, cid, 32);
+			printf("channel %.16s (%s):\n", hex, parley_charter_title(parley_node_charter(node, cid)));
+			fflush(stdout);
+			if (sync_one(node, cid))
+				ret = EXIT_FAIL;
+		}
+		parley_node_close(node);
+		parley_seckey_free(key);
+		return ret;
+	}
+	if ((ret = channel_command(argc, argv, sync_usage, &key, &node, id)))
+		return ret == HELP_SHOWN ? EXIT_OK : ret;
+	ret = sync_one(node, id);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;

@@ -33,6 +33,7 @@ const cli_cmd cli_commands[] = {
 	{ "serve", cmd_serve, K, "parley-serve", "run the relay (HTTP server)" },
 	{ "join", cmd_join, H | K, "parley-node", "make a home directory this party's node for a channel" },
 	{ "sync", cmd_sync, H | K, "parley-node", "fetch, verify and store new entries; receipts; cosign" },
+	{ "channels", cmd_channels, H | RO, "parley-node", "the channels this home joined: id, title, parties, relay, state" },
 	{ "verify", cmd_verify, H | K | RO, "parley-node", "re-verify the whole local replica" },
 	{ "resume", cmd_resume, H | K, "parley-node", "trust a relay again after investigating its misbehaviour" },
 	{ "notify", cmd_notify, H | K, "parley-thread", "send a notification (incident report)" },

@@ -7,8 +7,10 @@
  * checkpoint it accepts is signed by the charter's relay and consistent with
  * the last one it verified. A failure names what failed and stores nothing.
  *
- * Home layout: node.json (name, key file, channels and their relay URLs),
- * NAME.key (the party's key file, mode 0600), charters/ID.json, replica.db.
+ * The home's files and lock are described in parley/home.h. Every operation
+ * that writes the replica or a channel's state (sync, post, PSI, resume) takes
+ * the home's lock first and holds it until parley_node_close: a second writer
+ * fails with PARLEY_E_BUSY "home HOME is in use by process PID".
  */
 #ifndef PARLEY_NODE_H
 #define PARLEY_NODE_H
@@ -19,6 +21,7 @@
 #include "parley/crypto.h"
 #include "parley/entry.h"
 #include "parley/err.h"
+#include "parley/home.h"
 #include "parley/store.h"
 #include "parley/psi.h"
 #include "parley/workflow.h"
@@ -40,11 +43,29 @@ parley_code parley_node_join(const char *home, const char *charter_path, const c
 	const parley_seckey *key, const char *relay_url, const char *ca_path, char channel_hex[65],
 	parley_err *err) PARLEY_WUR;
 
-/* Open a home with its (already decrypted) key. */
+/* Open a home with its (already decrypted) key. Reading takes no lock. */
 parley_code parley_node_open(const char *home, const parley_seckey *key, parley_node **out, parley_err *err) PARLEY_WUR;
+/* Close the node, releasing the home's lock if it holds it. */
 void parley_node_close(parley_node *n);
 
-/* The channel to act on: the given id prefix (hex) or, when NULL, the only one. */
+/*
+ * Take the home's lock now (a standing node does, for its whole life), held
+ * until parley_node_close; PARLEY_OK at once when this node holds it already.
+ * PARLEY_E_BUSY "home HOME is in use by process PID" when another holds it.
+ */
+parley_code parley_node_lock(parley_node *n, parley_err *err) PARLEY_WUR;
+/* Hand the node a lock taken with parley_home_lock before it was opened (lk no longer holds it). */
+void parley_node_adopt_lock(parley_node *n, parley_lock *lk);
+/* The lock this node holds (for parley_home_lock_pass to a forked child), or NULL. */
+parley_lock *parley_node_home_lock(parley_node *n);
+
+/*
+ * The channel to act on: sel is a prefix of its id (hex, either case) or its
+ * charter's title (ignoring case); NULL names the only channel. PARLEY_E_USAGE
+ * when sel names several, or is NULL and the node joined several, and
+ * PARLEY_E_NOTFOUND when it names none: the message lists the channels
+ * (id prefix and title) to choose from.
+ */
 parley_code parley_node_channel(parley_node *n, const char *prefix, uint8_t id[32], parley_err *err) PARLEY_WUR;
 const parley_charter *parley_node_charter(parley_node *n, const uint8_t id[32]);
 parley_store *parley_node_store(parley_node *n);

@@ -1,6 +1,6 @@
 /*
- * remote.h - a typed relay client: one function per route of docs/api.md that
- * the proof tools need, over parley_client (signed requests). Each returns
+ * remote.h - a typed relay client: one function per route of docs/api.md,
+ * over parley_client (signed requests). Each returns
  * PARLEY_OK with the typed answer, PARLEY_E_NOTFOUND when the relay answers
  * 404, PARLEY_E_IO when it cannot be reached or answers garbage, and
  * PARLEY_E_VERIFY for another refusal (err carries the relay's detail).
@@ -43,6 +43,94 @@ parley_code parley_remote_checkpoint_cosigned(parley_client *cl, const char *cha
  * PARLEY_E_FORMAT for anything else. Checks shapes only, not the signature.
  */
 parley_code parley_signed_read_parse_json(const char *json, size_t n, parley_signed_read *out,
+	parley_err *err) PARLEY_WUR;
+
+/* ---- the routes a node uses to join, sync and post ---- */
+
+/*
+ * The routes below fail with the code parley_client_problem gives for a status
+ * other than the route's success (PARLEY_E_VERIFY for any 4xx, 404 included,
+ * PARLEY_E_IO for the rest), PARLEY_E_IO for an unreachable relay. What a node holds the relay to
+ * (entries in order, proofs that parse) is PARLEY_E_VERIFY, as a wrong answer
+ * from the relay is its misbehaviour: the messages are the ones a sync reports.
+ */
+
+/* GET /v1/health: PARLEY_OK when the relay answers 200. */
+parley_code parley_remote_health(parley_client *cl, parley_err *err) PARLEY_WUR;
+
+/* GET /v1/metrics: the Prometheus text into out (reset first). */
+parley_code parley_remote_metrics(parley_client *cl, parley_buf *out, parley_err *err) PARLEY_WUR;
+
+/* POST /v1/channels: open the channel of a charter file (idempotent; 201 is PARLEY_OK). */
+parley_code parley_remote_open(parley_client *cl, const uint8_t *charter, size_t n, parley_err *err) PARLEY_WUR;
+
+/* GET /v1/channels/{id}/charter: the charter in the relay's canonical form, into out (reset first). */
+parley_code parley_remote_charter(parley_client *cl, const char *channel_hex, parley_buf *out, parley_err *err) PARLEY_WUR;
+
+/*
+ * POST /v1/channels/{id}/entries: append one entry. 201 gives *index (and
+ * *integrated_ms, which may be NULL); PARLEY_E_IO when the answer has no index.
+ */
+parley_code parley_remote_append(parley_client *cl, const char *channel_hex, const uint8_t *entry, size_t n,
+	uint64_t *index, uint64_t *integrated_ms, parley_err *err) PARLEY_WUR;
+
+/* One entry of a page, base64-decoded (data is malloc'd). */
+typedef struct parley_remote_entry {
+	uint64_t index, integrated_ms;
+	uint8_t *data;
+	size_t len;
+} parley_remote_entry;
+
+/* A page of /entries: the log's size as the relay answered it, and the entries in order. */
+typedef struct parley_remote_page {
+	uint64_t size;
+	parley_remote_entry *v;
+	size_t n;
+} parley_remote_page;
+#define PARLEY_REMOTE_PAGE_INIT { 0, NULL, 0 }
+
+/* The most entries one page holds (docs/api.md), and the longest long-poll wait a relay grants. */
+#define PARLEY_REMOTE_PAGE_MAX 500
+#define PARLEY_REMOTE_WAIT_MAX 60
+
+/*
+ * GET /v1/channels/{id}/entries?from=N&limit=M[&wait=S]: at most limit (1 to
+ * PARLEY_REMOTE_PAGE_MAX) entries from index `from` into *out (released first).
+ * With wait_s > 0 (at most PARLEY_REMOTE_WAIT_MAX) it is a long poll: the relay
+ * answers as soon as an entry at `from` or later exists, or with an empty page
+ * after wait_s seconds. Each entry must carry the index due at its place
+ * ("the relay returned entry I where K was due") and a well-formed time and
+ * base64 entry ("entry K: malformed in the relay's answer"), both
+ * PARLEY_E_VERIFY; entries are otherwise unchecked (the caller verifies them).
+ * A 429 of a long poll (too many waiting) is PARLEY_E_LIMIT, not retried.
+ */
+parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
+	unsigned wait_s, parley_remote_page *out, parley_err *err) PARLEY_WUR;
+void parley_remote_page_release(parley_remote_page *p);
+
+/*
+ * GET /v1/channels/{id}/checkpoint[?size=S]: the relay's latest checkpoint note
+ * (size PARLEY_REMOTE_LATEST) or the one of exactly that size, into note
+ * (reset first). Unverified: check it with parley_checkpoint_check.
+ */
+#define PARLEY_REMOTE_LATEST UINT64_MAX
+parley_code parley_remote_checkpoint(parley_client *cl, const char *channel_hex, uint64_t size, parley_buf *note,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * GET /v1/channels/{id}/proof/inclusion?index=I&size=S and
+ * GET /v1/channels/{id}/proof/consistency?old=M&size=N: the proof's hashes
+ * into proof (room for PARLEY_MERKLE_MAX_PROOF) and *n. PARLEY_E_VERIFY
+ * "malformed proof from the relay" when the answer is not such a list.
+ * Unverified: check it with parley_merkle_verify_*.
+ */
+parley_code parley_remote_proof_inclusion(parley_client *cl, const char *channel_hex, uint64_t index, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err) PARLEY_WUR;
+parley_code parley_remote_proof_consistency(parley_client *cl, const char *channel_hex, uint64_t old, uint64_t size,
+	uint8_t proof[][32], size_t *n, parley_err *err) PARLEY_WUR;
+
+/* POST /v1/channels/{id}/cosignatures: our cosignature line over the checkpoint of that size (201 is PARLEY_OK). */
+parley_code parley_remote_cosign(parley_client *cl, const char *channel_hex, uint64_t size, const char *line,
 	parley_err *err) PARLEY_WUR;
 
 #endif

@@ -1,0 +1,369 @@
+/* node_duties.c - what a party owes once a sync verified the log: receipts, ping answers, deadline records; the workflow. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "parley/payload.h"
+#include "parley/note.h"
+#include "parley/proof.h"
+#include "node_internal.h"
+#include "banned.h"
+
+parley_code node_collect_hdr(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct hdr_ctx *c = ctx;
+	parley_entry e;
+	if (parley_entry_parse(data, len, &e, NULL))
+		return PARLEY_E_FORMAT;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		parley_wf_entry *p = realloc(c->v, ncap * sizeof(*p));
+		if (!p)
+			return PARLEY_E_NOMEM;
+		c->v = p;
+		c->cap = ncap;
+	}
+	c->v[c->n].index = index;
+	c->v[c->n].ms = ms;
+	c->v[c->n].h = e.h;
+	c->n++;
+	return PARLEY_OK;
+}
+
+parley_code node_headers(parley_node *n, const uint8_t id[32], struct hdr_ctx *hc, parley_err *err)
+{
+	parley_code rc = parley_store_entries(n->store, id, 0, UINT64_MAX, node_collect_hdr, hc, err);
+	if (rc == PARLEY_E_FORMAT || rc == PARLEY_E_NOMEM)
+		rc = parley_fail(err, rc, rc == PARLEY_E_NOMEM ? "out of memory" : "replica: an entry does not parse");
+	return rc;
+}
+
+parley_code parley_node_workflow(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
+	parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	struct hdr_ctx hc = { NULL, 0, 0 };
+	parley_wf_input in = PARLEY_WF_INPUT_INIT;
+	parley_buf note = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = node_headers(n, id, &hc, err)))
+		goto out;
+	/* the cosignatures on the last verified checkpoint: each is its signer's view of the log */
+	if (parley_store_checkpoint_get(n->store, id, 0, &note, NULL, NULL) == PARLEY_OK) {
+		parley_checkpoint cp;
+		bool cos[PARLEY_MAX_PARTIES] = { false };
+		if (parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &cp, cos, in.cosigned_ms,
+			    NULL) == PARLEY_OK &&
+			cp.size <= hc.n)
+			for (size_t i = 0; i < parley_charter_nparties(c->charter) && i < PARLEY_MAX_PARTIES; i++)
+				if (cos[i])
+					in.cosigned_size[i] = cp.size;
+	}
+	in.ch = c->charter;
+	in.v = hc.v;
+	in.n = hc.n;
+	in.whole_log = true;
+	in.now_ms = now_ms;
+	rc = parley_workflow_eval(&in, out, err);
+out:
+	free(hc.v);
+	parley_buf_release(&note);
+	return rc;
+}
+
+parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
+	size_t *nout, parley_err *err)
+{
+	parley_workflow wf;
+	parley_code rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = parley_node_workflow(n, id, now_ms, &wf, err)))
+		return rc;
+	*out = wf.threads;
+	*nout = wf.nthreads;
+	wf.threads = NULL;
+	parley_workflow_release(&wf);
+	for (size_t i = 0; i < *nout; i++) /* the obligations stay with the workflow */
+		(*out)[i].nobl = (*out)[i].ndlv = 0;
+	return PARLEY_OK;
+}
+
+/* Names of a thread's participants other than ourselves, for addressing an answer. */
+static size_t participants(const parley_charter *ch, const parley_thread *t, const uint8_t me[4], const char **names)
+{
+	size_t k = 0;
+	const parley_party *p;
+	if (memcmp(t->requester, me, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->requester)))
+		names[k++] = p->key.name;
+	for (unsigned i = 0; i < t->nrecip; i++)
+		if (memcmp(t->recip[i], me, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->recip[i])))
+			names[k++] = p->key.name;
+	return k;
+}
+
+/* Whether an entry of this type answering ref in thread would be admitted now (the charter's wind-down). */
+static bool admissible_now(parley_node *n, struct node_channel *c, uint8_t type, uint64_t thread, uint64_t ref)
+{
+	parley_entry_hdr h = { .type = type, .thread = thread, .nrefs = 1 };
+	h.refs[0] = ref;
+	return node_admit_now(n, c, &h, NULL) == PARLEY_OK;
+}
+
+/*
+ * On every sync: record the deadlines the other side let pass in the threads we
+ * opened. The workflow engine says which obligations are overdue by our clock;
+ * one entry per thread records every deadline that passed unrecorded (its
+ * integration time is then a witness for everyone).
+ */
+static parley_code record_deadlines(struct node_session *s, parley_err *err)
+{
+	parley_node *n = s->n;
+	struct node_channel *c = s->c;
+	parley_workflow wf;
+	uint64_t now = parley_now_ms();
+	parley_code rc;
+
+	if (!parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
+		return PARLEY_OK;
+	if ((rc = parley_node_workflow(n, c->id, now, &wf, err)))
+		return rc;
+	for (size_t i = 0; i < wf.nthreads && !rc; i++) {
+		const parley_thread *t = &wf.threads[i];
+		bool ack = false, resp = false;
+		char who[PARLEY_ENTRY_MAX_RECIP * (PARLEY_NAME_MAX + 2) + 1] = "";
+		size_t wl = 0;
+		if (memcmp(t->requester, n->key->pub.keyid, 4) != 0 || t->closed_ms)
+			continue;
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *o = &wf.obl[k];
+			if (!o->overdue || o->recorded)
+				continue;
+			if (o->kind == PARLEY_OBL_ACKNOWLEDGE)
+				ack = true;
+			else
+				resp = true;
+			const char *nm = parley_charter_party_by_keyid(c->charter, o->party)->key.name;
+			if (!strstr(who, nm) && wl + strlen(nm) + 3 < sizeof(who))
+				wl += (size_t)snprintf(who + wl, sizeof(who) - wl, "%s%s", wl ? ", " : "", nm);
+		}
+		if ((!ack && !resp) || !admissible_now(n, c, PARLEY_T_DEADLINE_MISSED, t->opener, t->opener))
+			continue;
+		const char *what = ack && resp ? "acknowledge and respond" : ack ? "acknowledge" : "respond";
+		uint64_t secs = ((resp ? t->respond_deadline_ms : t->ack_deadline_ms) - t->opened_ms) / 1000;
+		const char *names[PARLEY_ENTRY_MAX_RECIP];
+		size_t nn = participants(c->charter, t, n->key->pub.keyid, names);
+		char text[PARLEY_ENTRY_MAX_RECIP * (PARLEY_NAME_MAX + 2) + 160];
+		parley_buf pl = PARLEY_BUF_INIT;
+		uint64_t ref = t->opener, idx;
+		snprintf(text, sizeof(text), "deadline to %s within %llu s missed for entry %llu by %s", what,
+			(unsigned long long)secs, (unsigned long long)t->opener, who);
+		if ((rc = parley_payload_encode(text, NULL, &pl, err)))
+			break;
+		parley_post p = { PARLEY_T_DEADLINE_MISSED, t->opener, &ref, 1, t->category, -1, names, nn, pl.data, pl.len };
+		rc = node_session_post(s, &p, &idx, err);
+		parley_buf_release(&pl);
+		if (!rc)
+			s->rep.deadlines_missed++;
+	}
+	parley_workflow_release(&wf);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
+}
+
+/*
+ * The answered mark: every entry of the replica below it is answered (a receipt, a
+ * ping answer, or an unreadable report for one that does not open), so a sync scans
+ * from there. Answers always come after what they answer, so the scan still sees
+ * every answer to what is above.
+ * A sync killed before it moves the mark scans again from the old one.
+ */
+static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint64_t size)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	char path[1200];
+	uint64_t w = 0;
+	if (parley_home_channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK &&
+		parley_file_read(path, 32, &b, NULL) == PARLEY_OK && b.len)
+		w = strtoull((const char *)b.data, NULL, 10);
+	parley_buf_release(&b);
+	return w <= size ? w : 0;
+}
+
+static void answered_mark_set(parley_node *n, const struct node_channel *c, uint64_t w)
+{
+	char path[1200], text[32];
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w);
+	if (parley_home_channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK)
+		(void)!parley_file_write(path, text, strlen(text), 0600, false, NULL); /* losing it costs a longer scan */
+}
+
+/*
+ * Post the receipts, ping-responses and unreadable reports this party owes for
+ * entries of the replica; note is the checkpoint this sync verified, which every
+ * receipt carries. An entry addressed here either opens (a receipt) or does not
+ * (one unreadable report to its sender, and no receipt or answer); our own
+ * receipts and reports since the answered mark say which are still owed.
+ */
+static parley_code answer_owed(struct node_session *s, const parley_buf *note, parley_err *err)
+{
+	parley_node *n = s->n;
+	struct node_channel *c = s->c;
+	parley_sync_report *rep = &s->rep;
+	struct hdr_ctx hc = { NULL, 0, 0 };
+	uint64_t *receipted = NULL, *answered = NULL, *reported = NULL;
+	size_t nr = 0, na = 0, nu = 0;
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
+	const uint8_t *me = n->key->pub.keyid;
+	parley_code rc;
+
+	uint64_t size, from;
+	if ((rc = parley_store_size(n->store, c->id, &size, err)))
+		goto out;
+	from = answered_mark(n, c, size);
+	if ((rc = parley_store_entries(n->store, c->id, from, UINT64_MAX, node_collect_hdr, &hc, err)))
+		goto out;
+	/* every receipt carries the checkpoint this node verified last: its reader compares views */
+	{
+		json_t *o = json_pack("{s:s%}", "checkpoint", (const char *)note->data, note->len);
+		char *js = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (js) /* else the receipts go without a view, as a writer may send them */
+			rc = parley_buf_addstr(&rpl, js);
+		free(js);
+		json_decref(o);
+		if (rc) {
+			rc = parley_fail(err, rc, "out of memory");
+			goto out;
+		}
+	}
+	receipted = malloc((hc.n + 1) * sizeof(*receipted));
+	answered = malloc((hc.n + 1) * sizeof(*answered));
+	reported = malloc((hc.n + 1) * sizeof(*reported));
+	if (!receipted || !answered || !reported) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < hc.n; i++) {
+		const parley_entry_hdr *h = &hc.v[i].h;
+		if (memcmp(h->sender, me, 4) != 0 || !h->nrefs)
+			continue;
+		if (h->type == PARLEY_T_RECEIPT)
+			receipted[nr++] = h->refs[0];
+		else if (h->type == PARLEY_T_PING_RESPONSE)
+			answered[na++] = h->refs[0];
+		else if (h->type == PARLEY_T_UNREADABLE)
+			reported[nu++] = h->refs[0];
+	}
+	qsort(receipted, nr, sizeof(*receipted), cmp_u64);
+	qsort(answered, na, sizeof(*answered), cmp_u64);
+	qsort(reported, nu, sizeof(*reported), cmp_u64);
+	for (size_t i = 0; i < hc.n; i++) {
+		const parley_entry_hdr *h = &hc.v[i].h;
+		uint64_t idx = hc.v[i].index, ref = idx, out_idx;
+		parley_entry e;
+		uint64_t ms;
+		/* the automatic reports are not answered themselves; PSI has its own answers */
+		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE ||
+			h->type == PARLEY_T_HANDOVER || parley_type_is_psi(h->type))
+			continue;
+		bool for_me = false;
+		for (unsigned k = 0; k < h->nrecip; k++)
+			if (memcmp(h->recip[k], me, 4) == 0)
+				for_me = true;
+		if (!for_me || has_u64(reported, nu, idx))
+			continue;
+		bool owe_receipt = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
+		bool owe_answer = h->type == PARLEY_T_PING && !has_u64(answered, na, idx) &&
+			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
+		/* not yet receipted: it opens (a receipt is owed) or not (a report is) */
+		bool may_report = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
+		/* after the charter expired, only what the wind-down admits is owed (receipts and reports alike) */
+		if ((owe_receipt || may_report) &&
+			!admissible_now(n, c, PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, idx))
+			owe_receipt = may_report = false;
+		if (owe_answer && !admissible_now(n, c, PARLEY_T_PING_RESPONSE, idx, idx))
+			owe_answer = false;
+		if (!owe_receipt && !owe_answer && !may_report)
+			continue;
+		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
+			goto out;
+		const parley_party *snd = parley_charter_party_by_keyid(c->charter, h->sender);
+		const char *to[1] = { snd->key.name };
+		uint64_t thread = parley_type_opens_thread(h->type) ? idx : h->thread;
+		parley_err oerr = { 0 };
+		if (parley_entry_open(&e, n->key, &pl, NULL, &oerr)) {
+			/* the sender's word is that it sealed the content key to us: say on the record that it does not open */
+			if (!may_report)
+				continue;
+			char text[sizeof(oerr.msg) + PARLEY_NAME_MAX + 80];
+			snprintf(text, sizeof(text), "entry %llu from %s could not be opened by %s's node (%s)",
+				(unsigned long long)idx, snd->key.name, n->key->pub.name, oerr.msg);
+			if ((rc = parley_payload_encode(text, NULL, &upl, err)))
+				goto out;
+			parley_post p = { PARLEY_T_UNREADABLE, thread, &ref, 1, h->category, h->tlp, to, 1, upl.data, upl.len };
+			if ((rc = node_session_post(s, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "reporting entry %llu unreadable", (unsigned long long)idx);
+				goto out;
+			}
+			rep->unreadable_reported++;
+			continue;
+		}
+		/* a receipt says: received and decrypted */
+		if (owe_receipt) {
+			parley_post p = { PARLEY_T_RECEIPT, thread, &ref, 1, h->category, h->tlp, to, 1,
+				rpl.len ? rpl.data : NULL, rpl.len };
+			if ((rc = node_session_post(s, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "sending a receipt for entry %llu", (unsigned long long)idx);
+				goto out;
+			}
+			rep->receipts++;
+		}
+		if (owe_answer) { /* a ping is answered at once, on the record */
+			parley_post p = { PARLEY_T_PING_RESPONSE, idx, &ref, 1, h->category, h->tlp, to, 1, NULL, 0 };
+			if ((rc = node_session_post(s, &p, &out_idx, err))) {
+				parley_wrap(err, rc, "answering ping %llu", (unsigned long long)idx);
+				goto out;
+			}
+			rep->pings_answered++;
+		}
+	}
+	answered_mark_set(n, c, size);
+	rc = PARLEY_OK;
+out:
+	free(hc.v);
+	free(receipted);
+	free(answered);
+	free(reported);
+	parley_buf_release(&raw);
+	parley_buf_release(&pl);
+	parley_buf_release(&rpl);
+	parley_buf_release(&upl);
+	return rc;
+}
+
+
+parley_code node_duties(struct node_session *s, const parley_buf *note, parley_err *err)
+{
+	parley_code rc;
+	if ((rc = answer_owed(s, note, err)) || (rc = node_psi_auto(s, err)))
+		return rc;
+	return record_deadlines(s, err);
+}

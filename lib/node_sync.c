@@ -1,0 +1,577 @@
+/* node_sync.c - the sync pipeline: fetch, verify and store pages against the relay's signed tree; catch the relay. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "parley/evidence.h"
+#include "parley/merkle.h"
+#include "parley/note.h"
+#include "parley/payload.h"
+#include "parley/proof.h"
+#include "parley/remote.h"
+#include "node_internal.h"
+#include "banned.h"
+
+/* ---- sync ---- */
+
+struct src_ctx {
+	parley_store *s;
+	const uint8_t *id;
+};
+
+static parley_code src_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32], parley_err *err)
+{
+	struct src_ctx *c = ctx;
+	return parley_store_node_get(c->s, c->id, level, index, out, err);
+}
+
+struct fetched {
+	uint64_t index, ms;
+	uint8_t *data;
+	size_t len;
+	parley_entry e;
+};
+
+static void fetched_free(struct fetched *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(f[i].data);
+	free(f);
+}
+
+/*
+ * The root that the relay's tree of cp->size has at size m, a power of two, with the
+ * consistency proof from it: the relay's leaf m - 1 and its inclusion proof in that tree
+ * give the perfect subtree [0, m) (its first log2(m) hashes are that leaf's left
+ * siblings) and the path above it, which is the RFC 9162 consistency proof from m.
+ * Everything is checked against the signed root; a relay that does not serve it gives
+ * nothing.
+ */
+static parley_code prefix_by_inclusion(parley_client *cl, const struct node_channel *c, uint64_t m,
+	const parley_checkpoint *cp, uint8_t root[32], uint8_t proof[][32], size_t *np, parley_err *err)
+{
+	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
+	uint8_t path[PARLEY_MERKLE_MAX_PROOF][32], leaf[32];
+	size_t n = 0, levels = (size_t)__builtin_ctzll(m);
+	parley_code rc;
+
+	if (m == 0 || (m & (m - 1)) || m >= cp->size)
+		return parley_fail(err, PARLEY_E_USAGE, "no inclusion route to the root at size %llu", (unsigned long long)m);
+	if ((rc = parley_remote_entries(cl, c->hex, m - 1, 1, 0, &pg, err)))
+		goto out;
+	if (pg.n == 0) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer", (unsigned long long)(m - 1));
+		goto out;
+	}
+	parley_store_leaf_hash(leaf, pg.v[0].data, pg.v[0].len, pg.v[0].integrated_ms);
+	if ((rc = parley_remote_proof_inclusion(cl, c->hex, m - 1, cp->size, path, &n, err)) ||
+		(rc = parley_merkle_verify_inclusion(leaf, m - 1, cp->size, (const uint8_t(*)[32])path, n, cp->root, err)))
+		goto out;
+	if (n < levels) {
+		rc = parley_fail(err, PARLEY_E_VERIFY, "inclusion proof: too short");
+		goto out;
+	}
+	memcpy(root, leaf, 32);
+	for (size_t i = 0; i < levels; i++)
+		parley_merkle_node_hash(root, path[i], root);
+	*np = n - levels;
+	memcpy(proof, path + levels, *np * 32);
+	rc = parley_merkle_verify_consistency(m, cp->size, root, cp->root, (const uint8_t(*)[32])proof, *np, err);
+out:
+	parley_remote_page_release(&pg);
+	return rc;
+}
+
+/* Earlier entries for a fetch: those of this fetch, then the replica. */
+struct fetch_look {
+	const struct fetched *f;
+	uint64_t from, upto; /* f holds [from, upto) so far */
+	parley_admit_store st;
+};
+
+static parley_code fetch_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *ms, parley_err *err)
+{
+	struct fetch_look *l = ctx;
+	if (index >= l->from && index < l->upto) {
+		*h = l->f[index - l->from].e.h;
+		*ms = l->f[index - l->from].ms;
+		return PARLEY_OK;
+	}
+	return parley_admit_store_lookup(&l->st, index, h, ms, err);
+}
+
+/*
+ * Fetch one page of entries from index `from` (before `to`) from the relay, checking each as
+ * it comes: at most max_entries and max_bytes of entry data (a single larger entry makes a
+ * page alone). *got is how many; entries the relay sent past the page are dropped and
+ * fetched with the next page.
+ */
+static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
+	size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got, parley_err *err)
+{
+	size_t cap = to - from < max_entries ? (size_t)(to - from) : max_entries;
+	struct fetched *f = calloc(cap ? cap : 1, sizeof(*f));
+	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
+	size_t bytes = 0;
+	uint64_t k = from, end = from + cap;
+	parley_code rc = PARLEY_OK;
+
+	*got = 0;
+	if (!f)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", cap);
+	while (k < end && bytes < max_bytes) {
+		uint64_t ask = end - k < PARLEY_REMOTE_PAGE_MAX ? end - k : PARLEY_REMOTE_PAGE_MAX;
+		if ((rc = parley_remote_entries(cl, c->hex, k, ask, 0, &pg, err)))
+			break;
+		if (pg.n == 0) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
+				(unsigned long long)k, (unsigned long long)to);
+			break;
+		}
+		for (size_t i = 0; i < pg.n; i++) {
+			struct fetched *x = &f[k - from];
+			size_t len = pg.v[i].len;
+			if (k >= end || bytes >= max_bytes)
+				break;
+			if (k > from && len > max_bytes - bytes) { /* the next page's first entry */
+				bytes = max_bytes;
+				break;
+			}
+			x->data = pg.v[i].data; /* the page gives it up */
+			pg.v[i].data = NULL;
+			x->index = k;
+			x->ms = pg.v[i].integrated_ms;
+			x->len = len;
+			bytes = len > max_bytes - bytes ? max_bytes : bytes + len;
+			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
+			struct node_charter_look clk = { sc->node, cl };
+			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
+				fetch_lookup, &look, &sc->succ, &clk, err);
+			parley_buf_release(&look.st.buf);
+			if (rc)
+				break;
+			k++;
+		}
+		if (rc)
+			break;
+	}
+	parley_remote_page_release(&pg);
+	if (rc) {
+		fetched_free(f, cap);
+		return rc;
+	}
+	*out = f;
+	*got = (size_t)(k - from);
+	return PARLEY_OK;
+}
+
+/*
+ * HOME/charters/HEX.paging holds the signed checkpoint a sync stores entries against,
+ * written before its first page is stored and removed once the checkpoint is. The entries
+ * stored beyond the last verified checkpoint are a prefix of its tree, so a resumed sync
+ * holds the relay to it (rollback, fork and consistency checks) as to a verified one.
+ */
+parley_code node_paging_load(parley_node *n, const struct node_channel *c, parley_buf *note, parley_checkpoint *cp)
+{
+	char path[1200];
+	parley_code rc;
+	if ((rc = parley_home_channel_file(path, sizeof(path), n->home, c->hex, "paging", NULL)) ||
+		(rc = parley_file_read(path, 64 * 1024, note, NULL)))
+		return rc;
+	return parley_checkpoint_check(c->charter, (const char *)note->data, note->len, cp, NULL, NULL);
+}
+
+static parley_code paging_save(parley_node *n, const struct node_channel *c, const parley_buf *note, parley_err *err)
+{
+	char path[1200];
+	parley_code rc;
+	if ((rc = parley_home_channel_file(path, sizeof(path), n->home, c->hex, "paging", err)))
+		return rc;
+	return parley_file_write(path, note->data, note->len, 0600, false, err);
+}
+
+static void paging_clear(parley_node *n, const struct node_channel *c)
+{
+	char path[1200];
+	if (parley_home_channel_file(path, sizeof(path), n->home, c->hex, "paging", NULL) == PARLEY_OK)
+		(void)unlink(path);
+}
+
+void parley_node_set_sync_page(parley_node *n, size_t entries, size_t bytes)
+{
+	if (entries)
+		n->page_entries = entries;
+	if (bytes)
+		n->page_bytes = bytes;
+}
+
+/*
+ * The relay was caught: keep portable evidence (both signed checkpoints, and the
+ * proof it served) and stop trusting it for this channel until an operator acts.
+ * The file states whether it is a proof ("standing": "proof", what check-evidence
+ * accepts: two signed trees that contradict each other) or a suspicion (what this
+ * node saw, which the checkpoints alone do not prove: a rollback, a proof that does
+ * not verify); the node halts on both, as it cannot go on, but says which it is.
+ */
+void node_halt(parley_node *n, struct node_channel *c, const char *kind, const parley_buf *old_note,
+	const parley_buf *new_note, const uint8_t (*proof)[32], size_t np, const uint8_t *prefix_root, parley_err *err)
+{
+	char path[1200], marker[1200], rel[160];
+	parley_buf charter = PARLEY_BUF_INIT, rep = PARLEY_BUF_INIT;
+	json_t *cj = NULL, *doc, *pr = json_array();
+	uint64_t now = parley_now_ms();
+	bool proven = false;
+
+	for (size_t i = 0; i < np; i++) {
+		char hex[65];
+		parley_hex(hex, proof[i], 32);
+		json_array_append_new(pr, json_string(hex));
+	}
+	if (parley_store_channel_charter(n->store, c->id, &charter, NULL) == PARLEY_OK)
+		cj = json_loadb((const char *)charter.data, charter.len, 0, NULL);
+	doc = json_pack("{s:i, s:s, s:o?, s:[s%, s%], s:o, s:s}", "parley_evidence", 1, "kind", kind, "charter", cj,
+		"checkpoints", old_note->data ? (const char *)old_note->data : "", old_note->len,
+		(const char *)new_note->data, new_note->len, "consistency_proof", pr, "detail", err ? err->msg : kind);
+	parley_buf_release(&charter);
+	if (doc && prefix_root) {
+		char hex[65];
+		parley_hex(hex, prefix_root, 32);
+		json_object_set_new(doc, "prefix_root", json_string(hex));
+	}
+	/* the label is what an offline check of this very file finds */
+	char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	proven = s && parley_evidence_check(s, strlen(s), &rep, NULL) == PARLEY_OK;
+	parley_buf_release(&rep);
+	free(s);
+	if (doc)
+		json_object_set_new(doc, "standing", json_string(proven ? "proof" : "suspicion"));
+	snprintf(rel, sizeof(rel), "evidence-%.16s-%llu.json", c->hex, (unsigned long long)now);
+	s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+	json_decref(doc);
+	if (s && parley_home_path(path, sizeof(path), n->home, rel, NULL) == PARLEY_OK &&
+		parley_file_write(path, s, strlen(s), 0644, false, NULL) == PARLEY_OK) {
+		snprintf(c->halted, sizeof(c->halted), "%s, %s at %llu ms; %s in %s", kind,
+			proven ? "proven" : "suspected but not proven", (unsigned long long)now,
+			proven ? "proof" : "observation", path);
+		if (parley_home_channel_file(marker, sizeof(marker), n->home, c->hex, "halted", NULL) == PARLEY_OK &&
+			parley_file_write(marker, c->halted, strlen(c->halted), 0600, false, NULL) == PARLEY_OK && err) {
+			if (proven)
+				parley_wrap(err, err->code, "RELAY MISBEHAVIOUR, PROVEN; this node now refuses the relay for "
+					"this channel (proof: %s)", path);
+			else
+				parley_wrap(err, err->code, "SUSPECTED RELAY MISBEHAVIOUR (a suspicion, not a proof); this node "
+					"now refuses the relay for this channel (observation: %s)", path);
+		}
+	}
+	free(s);
+}
+
+/*
+ * A receipt carries the checkpoint its writer's node verified before writing it, so
+ * it is integrated after that tree: our verified log, which holds the receipt, must
+ * have the same root at that size. If not, the relay showed the two of us different
+ * histories (G4), and both checkpoints carry its signature.
+ */
+static parley_code compare_views(parley_node *n, struct node_channel *c, const parley_buf *note,
+	const parley_checkpoint *cp, uint64_t index, const parley_entry *e, const parley_buf *pl, parley_err *err)
+{
+	parley_payload p;
+	parley_checkpoint theirs;
+	uint8_t mine[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t np = 0;
+	parley_code rc = PARLEY_OK;
+	const parley_party *who = parley_charter_party_by_keyid(c->charter, e->h.sender);
+
+	/* a receipt without a view is allowed, and one whose checkpoint lacks the relay's signature
+	 * or postdates the receipt is only its writer's word: neither helps */
+	if (parley_payload_decode(pl->data, pl->len, &p, NULL) || !p.checkpoint)
+		goto out;
+	parley_buf tb = { .data = (uint8_t *)p.checkpoint, .len = strlen(p.checkpoint) };
+	if (parley_checkpoint_check(c->charter, p.checkpoint, tb.len, &theirs, NULL, NULL) != PARLEY_OK ||
+		theirs.size > index || theirs.size == 0)
+		goto out;
+	if ((rc = parley_store_root(n->store, c->id, theirs.size, mine, err)) || sodium_memcmp(mine, theirs.root, 32) == 0)
+		goto out;
+	if (theirs.size < cp->size &&
+		(rc = parley_store_consistency(n->store, c->id, theirs.size, cp->size, proof, &np, err)))
+		goto out;
+	rc = parley_fail(err, PARLEY_E_VERIFY,
+		"the receipt at %llu from %s holds a checkpoint of size %llu signed by the relay whose root is not the one "
+		"this node verified at that size: the relay shows different histories to different parties (split view)",
+		(unsigned long long)index, who ? who->key.name : "?", (unsigned long long)theirs.size);
+	node_halt(n, c, "split view", &tb, note, (const uint8_t(*)[32])proof, np, mine, err);
+out:
+	parley_payload_release(&p);
+	return rc;
+}
+
+/* Verify and store one fetched page [k, k + got): its root at k + got must be in the signed tree. */
+static parley_code store_page(parley_node *n, struct node_channel *c, parley_client *cl, parley_merkle_frontier *fr,
+	const parley_checkpoint *cp, uint64_t k, const struct fetched *f, size_t got, parley_err *err)
+{
+	uint8_t root[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
+	uint64_t end = k + got;
+	size_t np = 0;
+	parley_store_item *items;
+	parley_code rc;
+
+	for (size_t i = 0; i < got; i++) {
+		uint8_t h[32];
+		parley_store_leaf_hash(h, f[i].data, f[i].len, f[i].ms);
+		if (parley_merkle_frontier_append(fr, h, NULL, NULL))
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	}
+	parley_merkle_frontier_root(fr, root);
+	/* the last page ends at the signed size; an earlier one is a prefix of the signed tree
+	 * exactly when a consistency proof from its size leads to the signed root (RFC 9162) */
+	if (end < cp->size) {
+		if ((rc = parley_remote_proof_consistency(cl, c->hex, end, cp->size, proof, &np, err)))
+			return rc;
+	}
+	if (end < cp->size ? parley_merkle_verify_consistency(end, cp->size, root, cp->root, (const uint8_t(*)[32])proof,
+				    np, NULL) != PARLEY_OK :
+			     sodium_memcmp(root, cp->root, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"entries %llu..%llu from the relay do not match the root its checkpoint signs (altered, dropped or reordered entries)",
+			(unsigned long long)k, (unsigned long long)end - 1);
+	if (!(items = calloc(got, sizeof(*items))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < got; i++) {
+		items[i].data = f[i].data;
+		items[i].len = f[i].len;
+		items[i].integrated_ms = f[i].ms;
+	}
+	rc = parley_store_append(n->store, c->id, items, got, NULL, NULL, err);
+	free(items);
+	return rc;
+}
+
+/*
+ * What is new and addressed to us must decrypt; receipts show us their writer's view.
+ * Read back from the replica once every page is stored (a split-view proof reaches the
+ * verified size), from the last verified checkpoint on: a sync killed between pages
+ * looks at the pages it stored when it resumes.
+ */
+static parley_code look_at_new(parley_node *n, struct node_channel *c, const parley_buf *note,
+	const parley_checkpoint *cp, uint64_t from, parley_sync_report *rep, parley_err *err)
+{
+	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	parley_code rc = PARLEY_OK;
+
+	for (uint64_t i = from; i < cp->size && !rc; i++) {
+		parley_entry e;
+		uint64_t ms;
+		if ((rc = parley_store_entry(n->store, c->id, i, &raw, &ms, err)))
+			break;
+		if ((rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
+			rc = parley_wrap(err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
+			break;
+		}
+		if (parley_entry_recipient_index(&e, n->key->pub.keyid) < 0 || memcmp(e.h.sender, n->key->pub.keyid, 4) == 0)
+			continue;
+		parley_buf_reset(&pl);
+		bool opened = parley_entry_open(&e, n->key, &pl, NULL, NULL) == PARLEY_OK;
+		if (e.h.type != PARLEY_T_RECEIPT) {
+			if (!opened)
+				rep->undecryptable++;
+			else if (e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
+				rep->received++;
+		} else if (opened) {
+			rc = compare_views(n, c, note, cp, i, &e, &pl, err);
+		}
+	}
+	parley_buf_release(&raw);
+	parley_buf_release(&pl);
+	return rc;
+}
+
+parley_code node_do_sync(struct node_session *s, parley_err *err)
+{
+	parley_node *n = s->n;
+	struct node_channel *c = s->c;
+	parley_client *cl = &s->cl;
+	struct scan_ctx *sc = s->sc;
+	parley_sync_report *rep = &s->rep;
+	parley_buf note = PARLEY_BUF_INIT, stored = PARLEY_BUF_INIT, line = PARLEY_BUF_INIT;
+	parley_buf pnote = PARLEY_BUF_INIT;
+	parley_checkpoint cp, vcp, pcp;
+	uint64_t L, V = 0, V0, vsize = 0;
+	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
+	size_t np;
+	struct fetched *f = NULL;
+	size_t got = 0;
+	parley_code rc;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&vcp, 0, sizeof(vcp));
+	if (c->halted[0])
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"this node stopped trusting the relay of channel %.16s: %s (run 'parley resume' after investigating)",
+			c->hex, c->halted);
+	if ((rc = node_load_chains(n, c, sc, false, err)))
+		return parley_wrap(err, rc, "the local replica does not verify");
+	if ((rc = parley_store_size(n->store, c->id, &L, err)))
+		return rc;
+	rep->old_size = rep->new_size = L;
+	/* the last checkpoint this node verified */
+	rc = parley_store_checkpoint_get(n->store, c->id, 0, &stored, &vsize, err);
+	if (rc == PARLEY_OK) {
+		if ((rc = node_check_checkpoint(c, (const char *)stored.data, stored.len, &vcp, err)))
+			goto out;
+		V = vcp.size;
+	} else if (rc != PARLEY_E_NOTFOUND) {
+		goto out;
+	}
+	V0 = V;
+	/* a paged sync killed half-way: the checkpoint its stored pages are a prefix of binds the relay */
+	if (node_paging_load(n, c, &pnote, &pcp) == PARLEY_OK && pcp.size > V && pcp.size >= L) {
+		parley_buf tmp = stored;
+		stored = pnote;
+		pnote = tmp;
+		vcp = pcp;
+		V = pcp.size;
+	}
+
+	if ((rc = parley_remote_checkpoint(cl, c->hex, PARLEY_REMOTE_LATEST, &note, err)) || (rc = node_check_checkpoint(c, (const char *)note.data, note.len, &cp, err)))
+		goto out;
+	if (cp.size < V || cp.size < L) {
+		/* a shorter log is a proof only when its root is not the one our verified tree has at its size
+		 * (our replica gives that root and the consistency proof to the tree the relay signed before) */
+		uint8_t mine[32];
+		bool split = cp.size >= 1 && cp.size < V &&
+			parley_store_root(n->store, c->id, cp.size, mine, NULL) == PARLEY_OK &&
+			sodium_memcmp(mine, cp.root, 32) != 0 &&
+			parley_store_consistency(n->store, c->id, cp.size, V, proof, &np, NULL) == PARLEY_OK;
+		if (split)
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"the relay's checkpoint has %llu entries, fewer than the %llu this node verified, and a root "
+				"that is not the verified tree's at that size: it shows different histories (split view)",
+				(unsigned long long)cp.size, (unsigned long long)V);
+		else
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"the relay's checkpoint has %llu entries, fewer than the %llu this node verified: the relay "
+				"rolled its log back",
+				(unsigned long long)cp.size, (unsigned long long)(V > L ? V : L));
+		node_halt(n, c, split ? "split view" : "rollback", &stored, &note, split ? (const uint8_t(*)[32])proof : NULL,
+			split ? np : 0, split ? mine : NULL, err);
+		goto out;
+	}
+	if (V && cp.size == V && sodium_memcmp(cp.root, vcp.root, 32) != 0) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"the relay signed two different roots for size %llu: it shows different histories (split view)",
+			(unsigned long long)V);
+		node_halt(n, c, "fork", &stored, &note, NULL, 0, NULL, err);
+		goto out;
+	}
+	if (V && cp.size > V) {
+		if ((rc = parley_remote_proof_consistency(cl, c->hex, V, cp.size, proof, &np, err)))
+			goto out;
+		if (parley_merkle_verify_consistency(V, cp.size, vcp.root, cp.root, (const uint8_t(*)[32])proof, np, NULL)) {
+			/* the proof may still lead to the new root from another root at size V (it carries that root
+			 * when V is not a power of two): then the relay's own proof shows its trees disagree */
+			uint8_t theirs[32], ip[PARLEY_MERKLE_MAX_PROOF][32];
+			size_t nip = 0;
+			bool split = parley_merkle_consistency_old_root(V, cp.size, cp.root, (const uint8_t(*)[32])proof, np,
+					     theirs, NULL) == PARLEY_OK &&
+				sodium_memcmp(theirs, vcp.root, 32) != 0, by_inclusion = false, same = false;
+			/* at a power of two the proof does not carry that root: the relay's entry V - 1 and its
+			 * inclusion proof give it, with a proof that verifies (two requests, made only here) */
+			if (!split && (V & (V - 1)) == 0 &&
+				prefix_by_inclusion(cl, c, V, &cp, theirs, ip, &nip, NULL) == PARLEY_OK) {
+				split = by_inclusion = sodium_memcmp(theirs, vcp.root, 32) != 0;
+				same = !split;
+			}
+			if (split)
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
+					"%llu: its own %s proof gives another root at that size (history was rewritten)",
+					(unsigned long long)cp.size, (unsigned long long)V, by_inclusion ? "inclusion" : "consistency");
+			else
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"the relay's checkpoint of size %llu is not a consistent extension of the verified size "
+					"%llu: the consistency proof it served does not verify (%s)",
+					(unsigned long long)cp.size, (unsigned long long)V,
+					same ? "yet its inclusion proof shows the verified tree at that size: the proof alone is wrong"
+					     : "history may have been rewritten");
+			node_halt(n, c, split ? "split view" : "inconsistent", &stored, &note,
+				(const uint8_t(*)[32])(by_inclusion ? ip : proof), by_inclusion ? nip : np, split ? theirs : NULL, err);
+			goto out;
+		}
+	}
+
+	/* fetch, verify and store page by page: memory stays bounded and each stored page is kept */
+	if (cp.size > L) {
+		struct src_ctx sx = { n->store, c->id };
+		parley_merkle_src src = { &sx, src_node };
+		parley_merkle_frontier fr;
+		uint64_t k = L;
+		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)))
+			goto out;
+		while (k < cp.size) {
+			if ((rc = fetch(cl, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
+				goto out;
+			rep->fetched += got;
+			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
+			if (k == L && (rc = paging_save(n, c, &note, err)))
+				goto out;
+			if ((rc = store_page(n, c, cl, &fr, &cp, k, f, got, err)))
+				goto out;
+			fetched_free(f, got);
+			f = NULL;
+			k += got;
+			rep->pages++;
+		}
+	}
+	if ((rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
+		goto out;
+	paging_clear(n, c);
+	rep->new_size = cp.size;
+
+	if ((rc = look_at_new(n, c, &note, &cp, V0 < L ? V0 : L, rep, err)))
+		goto out;
+	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still.
+	 * An auditor writes nothing (the relay refuses it): it only verifies and cosigns. */
+	if (!node_is_auditor(n, c)) {
+		/* first what waits in the outbox (composed while the relay was unreachable), in order */
+		struct chain *mine = node_chain_of(sc->chains, &sc->nchains, n->key->pub.keyid);
+		if (mine && (rc = node_outbox_flush(n, c, mine, cl, &rep->outbox_sent, err)))
+			goto out;
+		if ((rc = node_duties(s, &note, err)))
+			goto out;
+	}
+
+	/* cosign what we verified */
+	{
+		const char *blank = strstr((const char *)note.data, "\n\n");
+		size_t tl = (size_t)(blank - (const char *)note.data) + 1;
+		if ((rc = parley_note_cosign_line((const char *)note.data, tl, n->key, (uint64_t)time(NULL), &line, err)) ||
+			(rc = parley_remote_cosign(cl, c->hex, cp.size, (const char *)line.data, err)))
+			goto out;
+		if ((rc = parley_store_cosig_put(n->store, c->id, cp.size, n->key->pub.name, (const char *)line.data, err)))
+			goto out;
+		rep->cosigned = true;
+	}
+	rc = PARLEY_OK;
+out:
+	if (f)
+		fetched_free(f, got);
+	parley_buf_release(&note);
+	parley_buf_release(&pnote);
+	parley_buf_release(&stored);
+	parley_buf_release(&line);
+	return rc;
+}
+
+parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err)
+{
+	struct node_session s;
+	parley_code rc = node_session_open(n, id, &s, err);
+
+	memcpy(rep, &s.rep, sizeof(*rep));
+	node_session_close(&s);
+	return rc;
+}
