@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 
 #include <jansson.h>
@@ -37,6 +38,8 @@
 #define NONCES_MAX 1000000
 #define READERS_MAX 8 /* reading store connections, each used by one thread at a time */
 #define READS_QUEUED_MAX 65536 /* signed reads waiting for the committer; more are dropped (and logged) */
+#define POLL_WAIT_MAX 60 /* seconds a long poll (GET entries with wait) may wait at most */
+#define POLL_SLICE 0.25 /* a waiting long poll looks at its client's socket this often (s) */
 
 struct sender {
 	uint8_t keyid[4];
@@ -66,6 +69,7 @@ struct channel {
 	uint64_t cp_size;
 	uint64_t cp_time;
 	bool has_cp;
+	uint64_t gen; /* appends committed so far, under the relay's wmu: what long polls wait on */
 	struct channel *next;
 };
 
@@ -145,6 +149,19 @@ struct parley_relay {
 	pthread_t reaper;
 	bool reaper_started, reaper_stop;
 	_Atomic unsigned long reaped, refused;
+	/*
+	 * Long polls: the requests waiting for a channel's next entry, counted in all and per
+	 * party key (slots of poll_max, free when n is 0), under wmu; the committer broadcasts
+	 * wcv (monotonic clock) after each append, parley_relay_stop with wstop set.
+	 */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	unsigned nwait;
+	struct poll_key {
+		uint8_t pk[32];
+		unsigned n;
+	} *wkeys;
+	bool wstop;
 };
 
 /*
@@ -172,6 +189,7 @@ struct keyuse {
 
 struct request {
 	parley_buf body;
+	unsigned retry_after; /* seconds, for a Retry-After header (0: none) */
 	bool too_big;
 	double start;
 	unsigned status;
@@ -239,6 +257,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct request *rq, uns
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (rq->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", rq->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	rq->status = status;
@@ -612,6 +635,12 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	ch->size = first + na;
 	ch->last_ms = now;
 	atomic_fetch_add(&r->appended, na);
+	/* durable now: wake the long polls (each looks whether its channel moved) */
+	pthread_mutex_lock(&r->wmu);
+	ch->gen++;
+	if (r->nwait)
+		pthread_cond_broadcast(&r->wcv);
+	pthread_mutex_unlock(&r->wmu);
 	for (size_t i = 0; i < na; i++) {
 		accepted[i]->status = 201;
 		accepted[i]->index = first + i;
@@ -1264,29 +1293,151 @@ out:
 	pthread_mutex_unlock(&ch->rd_mu);
 }
 
+/*
+ * A long poll takes a waiting slot: at most poll_max in all and poll_max_per_key for one
+ * party key, so waiting requests never hold more than a bounded share of the connection
+ * threads. False when none is free.
+ */
+static bool poll_enter(parley_relay *r, const uint8_t pk[32])
+{
+	struct poll_key *mine = NULL, *free_slot = NULL;
+	bool ok = false;
+
+	pthread_mutex_lock(&r->wmu);
+	for (unsigned i = 0; i < r->cfg.poll_max && !mine; i++) {
+		if (r->wkeys[i].n && memcmp(r->wkeys[i].pk, pk, 32) == 0)
+			mine = &r->wkeys[i];
+		else if (!r->wkeys[i].n && !free_slot)
+			free_slot = &r->wkeys[i];
+	}
+	if (r->nwait < r->cfg.poll_max && !r->wstop && (mine ? mine->n < r->cfg.poll_max_per_key : free_slot != NULL)) {
+		if (!mine) {
+			mine = free_slot;
+			memcpy(mine->pk, pk, 32);
+		}
+		mine->n++;
+		r->nwait++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&r->wmu);
+	return ok;
+}
+
+static void poll_leave(parley_relay *r, const uint8_t pk[32])
+{
+	pthread_mutex_lock(&r->wmu);
+	for (unsigned i = 0; i < r->cfg.poll_max; i++)
+		if (r->wkeys[i].n && memcmp(r->wkeys[i].pk, pk, 32) == 0) {
+			r->wkeys[i].n--;
+			r->nwait--;
+			break;
+		}
+	pthread_mutex_unlock(&r->wmu);
+}
+
+static uint64_t poll_gen(parley_relay *r, struct channel *ch)
+{
+	pthread_mutex_lock(&r->wmu);
+	uint64_t g = ch->gen;
+	pthread_mutex_unlock(&r->wmu);
+	return g;
+}
+
+/* Whether the client of c closed its end (or reset it): a waiting request it gave up on. */
+static bool client_gone(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char b;
+	if (!ci)
+		return false;
+	ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+enum poll_end { POLL_MOVED, POLL_EXPIRED, POLL_GONE };
+
+/*
+ * Wait until the channel's committed appends move past gen, the deadline (monotonic)
+ * passes or the relay stops; every POLL_SLICE, look whether the client went away.
+ */
+static enum poll_end poll_wait(parley_relay *r, struct MHD_Connection *c, struct channel *ch, uint64_t gen,
+	double deadline)
+{
+	enum poll_end end = POLL_EXPIRED;
+
+	pthread_mutex_lock(&r->wmu);
+	for (;;) {
+		double now = mono(), until;
+		struct timespec ts;
+		if (ch->gen != gen) {
+			end = POLL_MOVED;
+			break;
+		}
+		if (r->wstop || now >= deadline)
+			break;
+		until = now + (deadline - now < POLL_SLICE ? deadline - now : POLL_SLICE);
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		if (pthread_cond_timedwait(&r->wcv, &r->wmu, &ts) == ETIMEDOUT && ch->gen == gen) {
+			pthread_mutex_unlock(&r->wmu);
+			bool gone = client_gone(c);
+			pthread_mutex_lock(&r->wmu);
+			if (gone) {
+				end = POLL_GONE;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&r->wmu);
+	return end;
+}
+
 static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, struct request *rq,
 	struct channel *ch, const parley_party *who)
 {
-	uint64_t from = 0, limit = r->cfg.page_max, size;
-	struct page pg = { json_array(), 0 };
+	uint64_t from = 0, limit = r->cfg.page_max, size = 0, wait = 0;
+	struct page pg = { NULL, 0 };
 	parley_err err = { 0 };
-	parley_code rc;
+	parley_code rc = PARLEY_OK;
+	enum poll_end end = POLL_MOVED;
 
-	if (!query_u64(c, "from", &from, false) || !query_u64(c, "limit", &limit, false) || limit == 0) {
-		json_decref(pg.arr);
-		return problem(c, rq, 400, "bad-query", "from and limit must be whole numbers (limit >= 1)");
-	}
+	if (!query_u64(c, "from", &from, false) || !query_u64(c, "limit", &limit, false) || limit == 0 ||
+		!query_u64(c, "wait", &wait, false))
+		return problem(c, rq, 400, "bad-query", "from, limit and wait must be whole numbers (limit >= 1)");
 	if (limit > r->cfg.page_max)
 		limit = r->cfg.page_max;
-	/* on this thread's own reading connection: no lock shared with other readers or the committer */
-	parley_store *rd = reader_get(r, &err);
-	rc = rd ? parley_store_size(rd, ch->id, &size, &err) : PARLEY_E_IO;
-	if (!rc) {
-		rc = parley_store_entries(rd, ch->id, from, limit, page_entry, &pg, &err);
-		if (rc == PARLEY_E_LIMIT)
-			rc = PARLEY_OK;
+	if (wait > POLL_WAIT_MAX)
+		wait = POLL_WAIT_MAX;
+	if (wait && !poll_enter(r, who->key.sign_pk)) {
+		rq->retry_after = 1;
+		return problem(c, rq, 429, "too-many-waiting",
+			"too many requests are waiting for entries (%u in all, %u per key): poll without wait, or retry later",
+			r->cfg.poll_max, r->cfg.poll_max_per_key);
 	}
-	reader_put(r, rd);
+	double deadline = mono() + (double)wait;
+	for (;;) {
+		/* the generation before the size: an append committed after it wakes the wait below */
+		uint64_t gen = wait ? poll_gen(r, ch) : 0;
+		/* on this thread's own reading connection: no lock shared with other readers or the committer */
+		parley_store *rd = reader_get(r, &err);
+		rc = rd ? parley_store_size(rd, ch->id, &size, &err) : PARLEY_E_IO;
+		if (!rc && (size > from || !wait || end != POLL_MOVED)) {
+			if (!(pg.arr = json_array()))
+				rc = parley_fail(&err, PARLEY_E_NOMEM, "out of memory");
+			else if ((rc = parley_store_entries(rd, ch->id, from, limit, page_entry, &pg, &err)) == PARLEY_E_LIMIT)
+				rc = PARLEY_OK;
+		}
+		reader_put(r, rd);
+		if (rc || pg.arr)
+			break;
+		end = poll_wait(r, c, ch, gen, deadline);
+		if (end == POLL_GONE)
+			break;
+	}
+	if (wait)
+		poll_leave(r, who->key.sign_pk);
+	if (end == POLL_GONE) /* nobody to answer: close the connection */
+		return MHD_NO;
 	if (rc) {
 		json_decref(pg.arr);
 		return problem(c, rq, 500, "store-error", "%s", err.msg);
@@ -1525,6 +1676,15 @@ static enum MHD_Result route_metrics(parley_relay *r, struct MHD_Connection *c, 
 				"# TYPE parley_connections_refused_total counter\nparley_connections_refused_total %lu\n",
 		    atomic_load(&r->reaped), atomic_load(&r->refused)))
 		return MHD_NO;
+	pthread_mutex_lock(&r->wmu);
+	unsigned waiting = r->nwait;
+	pthread_mutex_unlock(&r->wmu);
+	if (parley_buf_addf(&b, "# HELP parley_long_polls_waiting Requests waiting for a channel's next entry (wait=).\n"
+				"# TYPE parley_long_polls_waiting gauge\nparley_long_polls_waiting %u\n",
+		    waiting)) {
+		parley_buf_release(&b);
+		return MHD_NO;
+	}
 	if (parley_buf_addstr(&b, "# HELP parley_request_duration_seconds Time to answer a request.\n"
 				  "# TYPE parley_request_duration_seconds histogram\n"))
 		return MHD_NO;
@@ -1839,7 +1999,19 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 		r->cfg.open_max_per_key = 1000;
 	if (!r->cfg.open_bytes_per_key)
 		r->cfg.open_bytes_per_key = (size_t)16 << 20;
+	if (!r->cfg.poll_max)
+		r->cfg.poll_max = 64;
+	if (!r->cfg.poll_max_per_key)
+		r->cfg.poll_max_per_key = 4;
 	r->lockfd = -1;
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as mono(): deadlines immune to clock steps */
+		pthread_cond_init(&r->wcv, &ca);
+		pthread_condattr_destroy(&ca);
+		pthread_mutex_init(&r->wmu, NULL);
+	}
 	pthread_mutex_init(&r->poolmu, NULL);
 	pthread_cond_init(&r->poolcv, NULL);
 	pthread_mutex_init(&r->chmu, NULL);
@@ -1848,6 +2020,10 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	pthread_mutex_init(&r->connmu, NULL);
 	pthread_cond_init(&r->conncv, NULL);
 	pthread_cond_init(&r->qcv, NULL);
+	if (!(r->wkeys = calloc(r->cfg.poll_max, sizeof(*r->wkeys)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((rc = store_lock(r, err)) || (rc = parley_store_open(cfg->db, &r->w, err)))
 		goto fail;
 	if (parley_nonce_cache_new(NONCES_MAX, &r->nonces) || parley_ratelimit_new(r->cfg.rate, &r->rl) ||
@@ -1916,6 +2092,10 @@ void parley_relay_stop(parley_relay *r)
 		pthread_mutex_unlock(&r->connmu);
 		pthread_join(r->reaper, NULL);
 	}
+	pthread_mutex_lock(&r->wmu); /* long polls answer now (an empty page) */
+	r->wstop = true;
+	pthread_cond_broadcast(&r->wcv);
+	pthread_mutex_unlock(&r->wmu);
 	if (r->mhd)
 		MHD_stop_daemon(r->mhd); /* waits for the connection threads: in-flight appends finish */
 	if (r->committer_started) {
@@ -1940,6 +2120,7 @@ void parley_relay_stop(parley_relay *r)
 	parley_ratelimit_free(r->open_rl);
 	free(r->allow);
 	free(r->use);
+	free(r->wkeys);
 	if (r->mhd)
 		logf_(r, "level=info msg=\"relay stopped\"");
 	pthread_cond_destroy(&r->qcv);
@@ -1950,5 +2131,7 @@ void parley_relay_stop(parley_relay *r)
 	pthread_mutex_destroy(&r->logmu);
 	pthread_mutex_destroy(&r->connmu);
 	pthread_cond_destroy(&r->conncv);
+	pthread_mutex_destroy(&r->wmu);
+	pthread_cond_destroy(&r->wcv);
 	free(r);
 }

@@ -48,6 +48,8 @@ static const char usage_text[] =
 	"                         address (default 30)\n"
 	"  --open-max-per-key N   channels one party key may be in, opened since the relay\n"
 	"                         started (default 1000; and 16 MiB of charters)\n"
+	"  --poll-max N           long polls (GET entries with wait=) waiting at once (default 64)\n"
+	"  --poll-max-per-key N   of which by one party key (default 4); 429 beyond\n"
 	"\n"
 	"One relay per SQLite store: a second 'parley serve' on the same --db refuses to\n"
 	"start (the lock file PATH.lock holds the running relay's PID). Several relays\n"
@@ -75,6 +77,8 @@ int cmd_serve(int argc, char **argv)
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "open-rate", required_argument, NULL, 'R' },
 		{ "open-max-per-key", required_argument, NULL, 'M' },
+		{ "poll-max", required_argument, NULL, 'W' },
+		{ "poll-max-per-key", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +146,12 @@ int cmd_serve(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 1000000, &v))
 				return cli_usage_error("serve", "--open-max-per-key takes 1 to 1000000");
 			cfg.open_max_per_key = (unsigned)v;
+			break;
+		case 'W':
+		case 'w':
+			if (!cli_parse_u64(optarg, 1, 100000, &v))
+				return cli_usage_error("serve", "--poll-max and --poll-max-per-key take 1 to 100000");
+			*(c == 'W' ? &cfg.poll_max : &cfg.poll_max_per_key) = (unsigned)v;
 			break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("serve", "unknown option");

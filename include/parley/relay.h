@@ -40,6 +40,9 @@ typedef struct parley_relay_config {
 	unsigned open_rate;        /* POST /v1/channels per minute per source address; default 30, burst as many */
 	unsigned open_max_per_key; /* new channels one party key may be in (since the start); default 1000 */
 	size_t open_bytes_per_key; /* charter bytes of those channels; default 16 MiB */
+	/* long polls (GET entries with wait, docs/api.md): waiting at once in all, and per party key */
+	unsigned poll_max;         /* default 64 */
+	unsigned poll_max_per_key; /* default 4 */
 } parley_relay_config;
 
 typedef struct parley_relay parley_relay;
