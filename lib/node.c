@@ -372,6 +372,15 @@ parley_code node_client(parley_node *n, const struct node_channel *c, parley_cli
 	return rc;
 }
 
+parley_code parley_node_client(parley_node *n, const uint8_t id[32], parley_client *cl, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	memset(cl, 0, sizeof(*cl));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	return node_client(n, c, cl, err);
+}
+
 parley_code node_session_open(parley_node *n, const uint8_t id[32], struct node_session *s, parley_err *err)
 {
 	parley_code rc;

@@ -575,3 +575,29 @@ parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_r
 	node_session_close(&s);
 	return rc;
 }
+
+parley_code parley_node_wait(parley_node *n, const uint8_t id[32], unsigned wait_s, bool *arrived, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
+	parley_client cl;
+	uint64_t size;
+	parley_code rc;
+
+	*arrived = false;
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (c->halted[0])
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"this node stopped trusting the relay of channel %.16s: %s (run 'parley resume' after investigating)",
+			c->hex, c->halted);
+	if ((rc = parley_store_size(n->store, c->id, &size, err)) || (rc = node_client(n, c, &cl, err)))
+		return rc;
+	rc = parley_remote_entries(&cl, c->hex, size, 1,
+		wait_s < PARLEY_REMOTE_WAIT_MAX ? wait_s : PARLEY_REMOTE_WAIT_MAX, &pg, err);
+	if (!rc)
+		*arrived = pg.n > 0 || pg.size > size;
+	parley_remote_page_release(&pg);
+	parley_client_release(&cl);
+	return rc;
+}

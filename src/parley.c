@@ -84,7 +84,7 @@ const cli_cmd *cli_command(const char *name)
 static const char global_options[] =
 	"global options (before or after the command's name):\n"
 	"  --home DIR       the node's home (default $PARLEY_HOME, else ~/.parley)\n"
-	"  --channel ID     the channel (a prefix of its id) when the home has several\n"
+	"  --channel ID     the channel (a prefix of its id, or its title) when the home has several\n"
 	"  --json           one JSON document on stdout (docs/cli-json.md)\n"
 	"  --quiet, -q      only errors, warnings and the data asked for\n"
 	"  --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set), always, never\n"
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 			if (!val && i + 1 >= argc) {
 				free(av);
 				fprintf(stderr, "parley: %s needs %s\n", home ? "--home" : "--channel",
-					home ? "a directory" : "a channel id (or a prefix of it)");
+					home ? "a directory" : "a channel id (a prefix of it) or title");
 				return EXIT_USAGE;
 			}
 			if (!val)

@@ -2,7 +2,8 @@
  * test_relay_poll.c - long polls on a real 'parley serve' (GET entries with wait=): an entry
  * appended while a request waits answers it at once; a wait that expires answers an empty
  * page after about its time; the per-key and total limits answer 429 with Retry-After; a
- * waiting client that disconnects frees its slot; a stopping relay answers its waiters.
+ * waiting client that disconnects frees its slot; a node's parley_node_wait says when its
+ * replica is behind the relay.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -18,6 +19,7 @@
 
 #include "parley/client.h"
 #include "parley/entry.h"
+#include "parley/node.h"
 #include "parley/remote.h"
 #include "relaytest.h"
 
@@ -268,6 +270,44 @@ int main(void)
 		rt_die("a second waiting poll was not woken", p.msg);
 	reap(d);
 	wait_gauge(0, "a killed poller's slot was not freed");
+
+	/* 7. a node waits for its relay: at once when the replica is behind, after the wait when not */
+	{
+		parley_buf fb = PARLEY_BUF_INIT;
+		parley_err err = { 0 };
+		parley_node *node = NULL;
+		parley_sync_report rep;
+		char home[128], cpath[160], kpath[160], hex[65];
+		bool arrived = true;
+		snprintf(home, sizeof(home), "%s/home-1", T.dir);
+		snprintf(cpath, sizeof(cpath), "%s/charter.json", T.dir);
+		snprintf(kpath, sizeof(kpath), "%s/party-01.key", T.dir);
+		if (parley_charter_write(T.charter, &fb, &err) || parley_file_write(cpath, fb.data, fb.len, 0644, false, &err))
+			rt_die("charter file", err.msg);
+		parley_buf_reset(&fb);
+		if (parley_seckey_encode(T.keys[1], NULL, 0, NULL, &fb, &err) ||
+			parley_file_write(kpath, fb.data, fb.len, 0600, true, &err) ||
+			parley_node_join(home, cpath, kpath, T.keys[1], NULL, NULL, hex, &err) ||
+			parley_node_open(home, T.keys[1], &node, &err))
+			rt_die("node", err.msg);
+		parley_buf_release(&fb);
+		const uint8_t *id = parley_charter_id(T.charter);
+		double w0 = now_s();
+		if (parley_node_wait(node, id, 30, &arrived, &err) || !arrived || now_s() - w0 > 10)
+			rt_die("parley_node_wait on a replica behind the relay", err.msg);
+		if (parley_node_sync(node, id, &rep, &err) || rep.new_size != 2 || rep.old_size != 0)
+			rt_die("sync", err.msg);
+		/* its receipts for the two went to the relay: entries past the replica, which a wait sees */
+		if (parley_node_wait(node, id, 30, &arrived, &err) || !arrived)
+			rt_die("parley_node_wait after the node's own receipts", err.msg);
+		if (parley_node_sync(node, id, &rep, &err) || rep.new_size != 4)
+			rt_die("second sync", err.msg);
+		w0 = now_s();
+		if (parley_node_wait(node, id, 1, &arrived, &err) || arrived || now_s() - w0 < 0.9)
+			rt_die("parley_node_wait on a replica up to date", arrived ? "arrived" : err.msg);
+		printf("node: wait at once when behind, %.2f s when up to date\n", now_s() - w0);
+		parley_node_close(node);
+	}
 
 	rt_teardown(&T);
 	printf("ok\n");

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "parley/charter.h"
+#include "parley/client.h"
 #include "parley/crypto.h"
 #include "parley/entry.h"
 #include "parley/err.h"
@@ -103,6 +104,28 @@ void parley_node_set_sync_page(parley_node *n, size_t entries, size_t bytes);
  * so a repeated or interrupted sync never sends anything twice.
  */
 parley_code parley_node_sync(parley_node *n, const uint8_t id[32], parley_sync_report *rep, parley_err *err) PARLEY_WUR;
+
+/*
+ * A standing node's push: wait (a long poll of GET entries with wait=, at most
+ * wait_s seconds, capped at PARLEY_REMOTE_WAIT_MAX) until the channel's relay has
+ * an entry past this replica. *arrived says whether it has; then parley_node_sync
+ * fetches and verifies (nothing the relay says here is trusted or stored). Takes
+ * no lock. Like every call on a parley_node it is for one thread at a time; to
+ * wait on several channels at once from other threads, give each a client of
+ * its own (parley_node_client) and call parley_remote_entries with wait_s from
+ * the replica's size. PARLEY_E_LIMIT when the relay
+ * refuses more waiting requests (429: poll later or sync plainly), PARLEY_E_IO
+ * when it cannot be reached, PARLEY_E_VERIFY for a halted channel.
+ */
+parley_code parley_node_wait(parley_node *n, const uint8_t id[32], unsigned wait_s, bool *arrived,
+	parley_err *err) PARLEY_WUR;
+
+/*
+ * A signed client for the channel's relay (its URL and CA as joined), for the
+ * routes of parley/remote.h; release with parley_client_release. It borrows the
+ * node's key: close the client before the node.
+ */
+parley_code parley_node_client(parley_node *n, const uint8_t id[32], parley_client *cl, parley_err *err) PARLEY_WUR;
 
 /* What to post. recipients are party names; the sender is added as a recipient. */
 typedef struct parley_post {
