@@ -217,46 +217,14 @@ void parley_remote_page_release(parley_remote_page *p)
 	memset(p, 0, sizeof(*p));
 }
 
-parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
-	unsigned wait_s, parley_remote_page *out, parley_err *err)
+parley_code parley_remote_page_parse(const char *json, size_t n, uint64_t from, parley_remote_page *out, parley_err *err)
 {
-	parley_buf resp = PARLEY_BUF_INIT;
-	char target[200];
 	json_t *j = NULL, *arr, *v;
-	long status = 0;
 	size_t i;
-	parley_code rc;
+	parley_code rc = PARLEY_OK;
 
 	parley_remote_page_release(out);
-	if ((rc = check_channel(channel_hex, err)))
-		return rc;
-	if (limit == 0 || limit > PARLEY_REMOTE_PAGE_MAX || wait_s > PARLEY_REMOTE_WAIT_MAX)
-		return parley_fail(err, PARLEY_E_USAGE, "entries: limit must be 1 to %d and wait at most %d s",
-			PARLEY_REMOTE_PAGE_MAX, PARLEY_REMOTE_WAIT_MAX);
-	if (wait_s)
-		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu&wait=%u", channel_hex,
-			(unsigned long long)from, (unsigned long long)limit, wait_s);
-	else
-		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", channel_hex,
-			(unsigned long long)from, (unsigned long long)limit);
-	if (wait_s) { /* a long poll refused for the waiting limits is the caller's to pace, not retried here */
-		int keep = cl->no_retry;
-		cl->no_retry = 1;
-		rc = parley_client_do(cl, "GET", target, NULL, NULL, 0, &status, &resp, err);
-		cl->no_retry = keep;
-		if (!rc && status == 429) {
-			rc = parley_client_problem(status, &resp, err);
-			rc = recode(err, PARLEY_E_LIMIT, "long poll");
-			goto out;
-		}
-		if (!rc && status != 200)
-			rc = parley_client_problem(status, &resp, err);
-	} else {
-		rc = call(cl, "GET", target, NULL, NULL, 0, 200, &resp, err);
-	}
-	if (rc)
-		goto out;
-	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	j = json_loadb(json, n, 0, NULL);
 	arr = json_object_get(j, "entries");
 	if (!json_is_array(arr)) /* no page: an empty one, which a sync takes as entries not returned */
 		goto out;
@@ -289,6 +257,50 @@ parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, ui
 	}
 out:
 	json_decref(j);
+	if (rc)
+		parley_remote_page_release(out);
+	return rc;
+}
+
+parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
+	unsigned wait_s, parley_remote_page *out, parley_err *err)
+{
+	parley_buf resp = PARLEY_BUF_INIT;
+	char target[200];
+	long status = 0;
+	parley_code rc;
+
+	parley_remote_page_release(out);
+	if ((rc = check_channel(channel_hex, err)))
+		return rc;
+	if (limit == 0 || limit > PARLEY_REMOTE_PAGE_MAX || wait_s > PARLEY_REMOTE_WAIT_MAX)
+		return parley_fail(err, PARLEY_E_USAGE, "entries: limit must be 1 to %d and wait at most %d s",
+			PARLEY_REMOTE_PAGE_MAX, PARLEY_REMOTE_WAIT_MAX);
+	if (wait_s)
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu&wait=%u", channel_hex,
+			(unsigned long long)from, (unsigned long long)limit, wait_s);
+	else
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", channel_hex,
+			(unsigned long long)from, (unsigned long long)limit);
+	if (wait_s) { /* a long poll refused for the waiting limits is the caller's to pace, not retried here */
+		int keep = cl->no_retry;
+		cl->no_retry = 1;
+		rc = parley_client_do(cl, "GET", target, NULL, NULL, 0, &status, &resp, err);
+		cl->no_retry = keep;
+		if (!rc && status == 429) {
+			rc = parley_client_problem(status, &resp, err);
+			rc = recode(err, PARLEY_E_LIMIT, "long poll");
+			goto out;
+		}
+		if (!rc && status != 200)
+			rc = parley_client_problem(status, &resp, err);
+	} else {
+		rc = call(cl, "GET", target, NULL, NULL, 0, 200, &resp, err);
+	}
+	if (rc)
+		goto out;
+	rc = parley_remote_page_parse((const char *)resp.data, resp.len, from, out, err);
+out:
 	parley_buf_release(&resp);
 	if (rc)
 		parley_remote_page_release(out);

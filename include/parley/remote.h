@@ -107,6 +107,14 @@ typedef struct parley_remote_page {
 parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
 	unsigned wait_s, parley_remote_page *out, parley_err *err) PARLEY_WUR;
 void parley_remote_page_release(parley_remote_page *p);
+/*
+ * The JSON of an /entries answer (n bytes, not NUL-terminated) for a request
+ * from index `from`, into *out (released first), checked as
+ * parley_remote_entries says. An answer without an "entries" array is an
+ * empty page.
+ */
+parley_code parley_remote_page_parse(const char *json, size_t n, uint64_t from, parley_remote_page *out,
+	parley_err *err) PARLEY_WUR;
 
 /*
  * GET /v1/channels/{id}/checkpoint[?size=S]: the relay's latest checkpoint note

@@ -1,0 +1,27 @@
+/*
+ * fuzz_page.c - libFuzzer harness for a page of entries as a relay answers GET
+ * /entries (a sync's and a standing node's input): parley_remote_page_parse
+ * must refuse or return entries in order from `from`, each with its bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parley/remote.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
+	uint64_t from = size ? data[0] : 0;
+
+	if (parley_remote_page_parse((const char *)data, size, from, &pg, NULL) == PARLEY_OK) {
+		for (size_t i = 0; i < pg.n; i++)
+			if (pg.v[i].index != from + i || (pg.v[i].len && !pg.v[i].data))
+				abort();
+	} else if (pg.n || pg.v) {
+		abort(); /* a refused page holds nothing */
+	}
+	parley_remote_page_release(&pg);
+	return 0;
+}
