@@ -72,7 +72,8 @@ const parley_charter *parley_node_charter(parley_node *n, const uint8_t id[32]);
 parley_store *parley_node_store(parley_node *n);
 
 typedef struct parley_sync_report {
-	uint64_t old_size, new_size; /* replica size before and after */
+	uint64_t old_size, new_size; /* replica size before and after: entries [old_size, new_size) arrived in
+	                                this sync, verified (read each with parley_node_entry_get to react) */
 	uint64_t received;           /* new entries addressed to this party, decrypted */
 	uint64_t receipts;           /* receipts appended */
 	uint64_t undecryptable;      /* new entries addressed to this party but not opening */
