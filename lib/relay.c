@@ -1364,10 +1364,11 @@ static enum poll_end poll_wait(parley_relay *r, struct MHD_Connection *c, struct
 	double deadline)
 {
 	enum poll_end end = POLL_EXPIRED;
+	double look = mono() + POLL_SLICE; /* when to look at the client's socket next, whatever wakes us */
 
 	pthread_mutex_lock(&r->wmu);
 	for (;;) {
-		double now = mono(), until;
+		double now = mono(), until = deadline < look ? deadline : look;
 		struct timespec ts;
 		if (ch->gen != gen) {
 			end = POLL_MOVED;
@@ -1375,10 +1376,7 @@ static enum poll_end poll_wait(parley_relay *r, struct MHD_Connection *c, struct
 		}
 		if (r->wstop || now >= deadline)
 			break;
-		until = now + (deadline - now < POLL_SLICE ? deadline - now : POLL_SLICE);
-		ts.tv_sec = (time_t)until;
-		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-		if (pthread_cond_timedwait(&r->wcv, &r->wmu, &ts) == ETIMEDOUT && ch->gen == gen) {
+		if (now >= look) {
 			pthread_mutex_unlock(&r->wmu);
 			bool gone = client_gone(c);
 			pthread_mutex_lock(&r->wmu);
@@ -1386,7 +1384,14 @@ static enum poll_end poll_wait(parley_relay *r, struct MHD_Connection *c, struct
 				end = POLL_GONE;
 				break;
 			}
+			look = now + POLL_SLICE;
+			continue;
 		}
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		if (ts.tv_nsec > 999999999L)
+			ts.tv_nsec = 999999999L;
+		pthread_cond_timedwait(&r->wcv, &r->wmu, &ts);
 	}
 	pthread_mutex_unlock(&r->wmu);
 	return end;
