@@ -7,6 +7,7 @@
  *   node_sync.c   the sync pipeline: fetch, verify and store pages, catch the relay
  *   node_duties.c what a party owes after a sync: receipts, ping answers, deadlines
  *   node_prove.c  proof bundles
+ *   node_report.c timeliness reports and report bundles
  *   node_psi.c    private set intersection (through node_session only)
  *
  * Every relay request goes through parley/remote.h.

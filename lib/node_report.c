@@ -31,10 +31,7 @@ parley_code parley_node_checkpoint(parley_node *n, const uint8_t id[32], bool as
 		return parley_wrap(err, rc, "the stored checkpoint");
 	/* the same checkpoint as the relay serves it now, with every cosignature it collected since */
 	if (ask_relay && node_client(n, c, &cl, NULL) == PARLEY_OK) {
-		char target[200];
-		long status = 0;
-		snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint?size=%llu", c->hex, (unsigned long long)cp.size);
-		if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &fresh, NULL) == PARLEY_OK && status == 200 &&
+		if (parley_remote_checkpoint(&cl, c->hex, cp.size, &fresh, NULL) == PARLEY_OK &&
 			parley_checkpoint_check(c->charter, (const char *)fresh.data, fresh.len, &cp2, NULL, NULL) == PARLEY_OK &&
 			cp2.size == cp.size && memcmp(cp2.root, cp.root, 32) == 0) {
 			parley_buf_reset(note);
