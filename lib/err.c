@@ -23,6 +23,7 @@ const char *parley_strerror(parley_code code)
 	case PARLEY_E_NOTFOUND: return "not found";
 	case PARLEY_E_CRYPTO: return "crypto library failure";
 	case PARLEY_E_BUSY: return "in use by another process";
+	case PARLEY_E_PENDING: return "not yet";
 	}
 	return "unknown error";
 }

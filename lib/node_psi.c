@@ -685,7 +685,7 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 			      err)) ||
 		(rc = complete(g.parts, g.np, PARLEY_T_PSI_RESPONSE, PARLEY_PSI_TAGS, responder, first, &nt, &tch, err))) {
 		if (!have || rc == PARLEY_E_NOTFOUND)
-			rc = parley_fail(err, PARLEY_E_NOTFOUND, "no complete answer to request %llu yet: sync again later",
+			rc = parley_fail(err, PARLEY_E_PENDING, "no complete answer to request %llu yet: sync again later",
 				(unsigned long long)request);
 		goto out;
 	}

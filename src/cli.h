@@ -15,6 +15,7 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1  /* a user's mistake, bad input, or a verification failure */
 #define EXIT_USAGE 2 /* the command line itself is wrong */
+#define EXIT_PENDING 3 /* not yet: something asked for is still pending (never for a wrong argument) */
 
 /* What a command needs and does: the flags of its row in the command table (src/parley.c). */
 enum {

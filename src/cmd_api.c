@@ -23,7 +23,10 @@ static const char usage_text[] =
 	"  --nonce HEX       use this nonce (32 hex digits) instead of a random one\n"
 	"  --ca CA.pem       trust this CA certificate for an https relay\n"
 	"\n"
-	"--time and --nonce exist to show the relay refusing stale and replayed requests.\n";
+	"--time and --nonce exist to show the relay refusing stale and replayed requests.\n"
+	"\n"
+	"Example:\n"
+	"  parley api --relay http://127.0.0.1:8443 --key keys/cert-a.key GET /v1/health\n";
 
 int cmd_api(int argc, char **argv)
 {

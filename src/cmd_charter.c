@@ -56,7 +56,12 @@ static const char usage_text[] =
 	"  naming what is wrong (an expired or not yet valid charter with its dates).\n"
 	"  --any-time checks the signatures only.\n"
 	"show: a readable summary, with the state of each signature and of its validity.\n"
-	"set-relay: names the relay; only before anyone has signed.\n";
+	"set-relay: names the relay; only before anyone has signed.\n"
+	"\n"
+	"Example:\n"
+	"  parley charter new --title 'election hotline' --party a.pub --party b.pub \\\n"
+	"      --scope election-infrastructure --relay https://relay.example:8443 --relay-key r.pub --out c.json\n"
+	"  parley charter sign --key a.key c.json && parley charter verify c.json\n";
 
 #define MAX_LIST 64
 
@@ -399,8 +404,9 @@ static int charter_sign(int argc, char **argv)
 	}
 	if ((ret = write_out(argv[optind], &b)))
 		goto out;
-	fprintf(stderr, "parley: signed by %s (%zu of %zu signatures valid)\n", key->pub.name,
-		parley_charter_count_valid_sigs(ch), parley_charter_nparties(ch));
+	if (!cli_quiet)
+		printf("signed by %s (%zu of %zu signatures valid)\n", key->pub.name, parley_charter_count_valid_sigs(ch),
+			parley_charter_nparties(ch));
 out:
 	parley_seckey_free(key);
 	parley_charter_free(ch);

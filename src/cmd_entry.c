@@ -35,7 +35,10 @@ static const char usage_text[] =
 	"\n"
 	"inspect: prints the header. With --charter, names the sender and checks the\n"
 	"signature and scope; with a recipient's --key, decrypts and prints the content.\n"
-	"Exit 1 when the entry does not parse, verify or open.\n";
+	"Exit 1 when the entry does not parse, verify or open.\n"
+	"\n"
+	"Example:\n"
+	"  parley entry inspect e.bin --charter c.json --key keys/cert-b.key\n";
 
 static int resolve_recipients(const parley_charter *ch, char *list, bool unchecked, parley_entry_hdr *h,
 	uint8_t (*pks)[PARLEY_PK_LEN])

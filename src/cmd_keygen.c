@@ -26,7 +26,10 @@ static const char usage_text[] =
 	"  --no-passphrase   store the secret key unencrypted (tests and demos only)\n"
 	"  --kdf LEVEL       Argon2id cost: interactive, moderate (default), sensitive\n"
 	"\n"
-	"Existing files are never overwritten. Prints the verifier key.\n";
+	"Existing files are never overwritten. Prints the verifier key.\n"
+	"\n"
+	"Example:\n"
+	"  parley keygen --name cert-a --out keys\n";
 
 int cmd_keygen(int argc, char **argv)
 {

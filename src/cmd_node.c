@@ -89,7 +89,10 @@ static const char join_usage[] =
 	"channel of a signed charter: copy the key file into it, keep the charter,\n"
 	"open the channel on the charter's relay (idempotent) and create the local\n"
 	"replica. --relay reaches the relay at another URL; its key must still be the\n"
-	"charter's. --ca trusts this CA certificate for an https relay (kept in DIR).\n";
+	"charter's. --ca trusts this CA certificate for an https relay (kept in DIR).\n"
+	"\n"
+	"Example:\n"
+	"  parley --home ~/.parley-cert-a join c.json --key keys/cert-a.key\n";
 
 int cmd_join(int argc, char **argv)
 {
@@ -239,7 +242,10 @@ static const char sync_usage[] =
 	"before the charter expires; after that the channel winds down (no new threads;\n"
 	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n"
 	"A channel that succeeds another (parley handover) is synced with every\n"
-	"predecessor this home follows: threads opened there are answered there.\n";
+	"predecessor this home follows: threads opened there are answered there.\n"
+	"\n"
+	"Example:\n"
+	"  parley sync && parley inbox\n";
 
 /* Sync one channel and say what happened. */
 static int sync_one(parley_node *node, const uint8_t id[32])
@@ -407,7 +413,10 @@ static const char notify_usage[] =
 	"              MISP's own export does (README \"MISP\"); attributes with no\n"
 	"              STIX mapping are kept as notes and listed on standard error\n"
 	"  --dry-run   print the entry that would be sent (header and content),\n"
-	"              from the local replica, and send nothing (no sync either)\n";
+	"              from the local replica, and send nothing (no sync either)\n"
+	"\n"
+	"Example:\n"
+	"  parley notify --to cert-b --category election-infrastructure --text 'phishing wave at 09:00'\n";
 
 int cmd_notify(int argc, char **argv)
 {
@@ -583,13 +592,19 @@ static const char inbox_usage[] =
 	"\n"
 	"One line per entry of the local replica: index, time the relay integrated it,\n"
 	"sender, type, category, and the start of the text (decrypted where this party\n"
-	"is a recipient). Run 'parley sync' first to fetch new entries.\n";
+	"is a recipient). Run 'parley sync' first to fetch new entries.\n"
+	"\n"
+	"Example:\n"
+	"  parley sync && parley inbox\n";
 
 static const char show_usage[] =
 	"usage: parley [--home DIR] show N [--channel ID]\n"
 	"\n"
 	"One entry of the local replica in full: its header and, where this party is a\n"
-	"recipient, its decrypted content.\n";
+	"recipient, its decrypted content.\n"
+	"\n"
+	"Example:\n"
+	"  parley show 12\n";
 
 static int list_or_show(int argc, char **argv, bool show)
 {
@@ -698,7 +713,10 @@ static const char verify_usage[] =
 	"\n"
 	"Re-verify the whole local replica from scratch: the charter's signatures, the\n"
 	"tree against every entry, every entry's signature, sequence, chain and scope,\n"
-	"and the last relay checkpoint's signature and root. Exit 1 on any problem.\n";
+	"and the last relay checkpoint's signature and root. Exit 1 on any problem.\n"
+	"\n"
+	"Example:\n"
+	"  parley verify --channel 3fa9\n";
 
 int cmd_verify(int argc, char **argv)
 {
@@ -779,7 +797,10 @@ static const char answer_usage[] =
 	"  --text -    read the text from standard input\n"
 	"  --file F    read the text from file F (at most 65536 bytes of UTF-8)\n"
 	"  --dry-run   print the entry that would be sent (header and content),\n"
-	"              from the local replica, and send nothing (no sync either)\n";
+	"              from the local replica, and send nothing (no sync either)\n"
+	"\n"
+	"Example:\n"
+	"  parley ack 12 && parley reply 12 --text 'blocked at our border'\n";
 
 int cmd_answer(int argc, char **argv)
 {
@@ -924,7 +945,10 @@ static const char ping_usage[] =
 	"('parley thread N' or 'parley status'). Prints the ping's log index last.\n"
 	"NAME is another party of the charter: a ping to oneself or to an auditor is\n"
 	"refused before anything is sent.\n"
-	"  --dry-run   print the entry that would be sent and send nothing (no sync)\n";
+	"  --dry-run   print the entry that would be sent and send nothing (no sync)\n"
+	"\n"
+	"Example:\n"
+	"  parley ping cert-b\n";
 
 int cmd_ping(int argc, char **argv)
 {
@@ -1028,7 +1052,10 @@ static const char status_usage[] =
 	"escalated, overdue, answered, closed) and the time left to its next deadline\n"
 	"or how long it is overdue, most urgent first. Deadlines run from the relay's\n"
 	"integration times; 'now' is this machine's clock. Run 'parley sync' first.\n"
-	"Warns on standard error 30, 7 and 1 days before the charter expires.\n";
+	"Warns on standard error 30, 7 and 1 days before the charter expires.\n"
+	"\n"
+	"Example:\n"
+	"  parley sync && parley status\n";
 
 static void iso_ms(char out[32], uint64_t ms)
 {
@@ -1192,7 +1219,10 @@ static const char thread_usage[] =
 	"usage: parley [--home DIR] thread N [--channel ID]\n"
 	"\n"
 	"The thread opened by entry N: its state and deadlines, then every entry in it\n"
-	"with the relay's integration time and, where addressed here, its text.\n";
+	"with the relay's integration time and, where addressed here, its text.\n"
+	"\n"
+	"Example:\n"
+	"  parley thread 12\n";
 
 int cmd_thread(int argc, char **argv)
 {
@@ -1307,7 +1337,10 @@ static const char prove_usage[] =
 	"kept; each entry with its inclusion proof. It syncs first when the relay\n"
 	"answers. --reveal adds N's content key, so that the checker sees the content,\n"
 	"that the log holds exactly it, and whether every recipient's key was sealed\n"
-	"right.\n";
+	"right.\n"
+	"\n"
+	"Example:\n"
+	"  parley prove 12 > proof.json && parley check-proof proof.json\n";
 
 int cmd_prove(int argc, char **argv)
 {
@@ -1366,7 +1399,10 @@ static const char resume_usage[] =
 	"DIR/replica-before-fork-*.db (the abandoned history stays available), cuts the\n"
 	"channel back to that prefix and resumes; the next sync fetches the rest.\n"
 	"Prints how many entries the relay lost, and how many of them were this party's\n"
-	"(to be sent again if they still matter).\n";
+	"(to be sent again if they still matter).\n"
+	"\n"
+	"Example:\n"
+	"  parley check-evidence ~/.parley/evidence-*.json && parley resume\n";
 
 int cmd_resume(int argc, char **argv)
 {

@@ -25,7 +25,10 @@ static const char usage_text[] =
 	"  0x01 (note signatures) or 0x04 (tlog-cosignature/v1).\n"
 	"sign: print the note with this key's signature added. FILE is a signed note,\n"
 	"  or bare text ending in a newline. --cosignature adds a tlog-cosignature/v1\n"
-	"  (timestamped) instead of a plain note signature.\n";
+	"  (timestamped) instead of a plain note signature.\n"
+	"\n"
+	"Example:\n"
+	"  parley note verify --key \"$(cat relay.vkey)\" checkpoint.txt\n";
 
 static int load_note_text(const char *path, parley_buf *b)
 {

@@ -92,7 +92,10 @@ static const char evidence_usage[] =
 	"(a rollback), a consistency proof that does not verify, a checkpoint of size\n"
 	"0 - is a suspicion, which an honest relay's own checkpoints could produce:\n"
 	"it is refused with \"not a proof: ...\" saying what it is.\n"
-	"Exit 0 and a report on standard output for a proof, 1 otherwise.\n";
+	"Exit 0 and a report on standard output for a proof, 1 otherwise.\n"
+	"\n"
+	"Example:\n"
+	"  parley check-evidence ~/.parley/evidence-3fa9.json\n";
 
 int cmd_check_evidence(int argc, char **argv)
 {

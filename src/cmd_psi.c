@@ -38,9 +38,15 @@ static const char usage_text[] =
 	"policy   a standing decision: on every sync, answer each complete request\n"
 	"         addressed here with FILE (read at that time); --off ends it\n"
 	"\n"
+	"--channel ID picks the channel when the home has several.\n"
+	"\n"
 	"--dry-run (request, respond) prints the first entry that would be appended\n"
 	"(its header), how many entries and elements, or the refusal respond would\n"
-	"log, from the local replica; nothing is sent, not even a sync.\n";
+	"log, from the local replica; nothing is sent, not even a sync.\n"
+	"\n"
+	"Example:\n"
+	"  parley psi request --to cert-b --set iocs.txt   # prints the request's index, say 40\n"
+	"  parley sync; parley psi result 40\n";
 
 static int load_set(const char *path, bool skip_invalid, parley_iset *set)
 {
@@ -56,7 +62,7 @@ static int load_set(const char *path, bool skip_invalid, parley_iset *set)
 		/* the first ten, then how many more: a file of junk must not flood the terminal */
 		const char *p = (const char *)problems.data, *nl;
 		size_t shown = 0, more = 0;
-		fprintf(stderr, "parley: %s: skipped:\n", path);
+		fprintf(stderr, "parley: warning: %s: skipped:\n", path);
 		for (; *p; p = nl + 1) {
 			if (!(nl = strchr(p, '\n')))
 				break;
@@ -212,8 +218,8 @@ int cmd_psi(int argc, char **argv)
 		parley_code rc = parley_node_psi_result(node, id, n, &o, &err);
 		if (rc) {
 			ret = cli_fail(&err);
-			if (rc == PARLEY_E_NOTFOUND)
-				ret = 3;
+			if (rc == PARLEY_E_PENDING)
+				ret = EXIT_PENDING;
 			goto out;
 		}
 		if (o.refused) {
@@ -225,7 +231,7 @@ int cmd_psi(int argc, char **argv)
 		else
 			for (size_t i = 0; i < o.common.n; i++)
 				printf("%s\n", o.common.items[i]);
-		fprintf(stderr, "parley: %llu in common (they have %llu indicators)\n", (unsigned long long)o.count,
+		fprintf(stderr, "%llu in common (they have %llu indicators)\n", (unsigned long long)o.count,
 			(unsigned long long)o.their_size);
 	}
 	ret = EXIT_OK;

@@ -58,7 +58,10 @@ static const char usage_text[] =
 	"(docs/scaling.md).\n"
 	"\n"
 	"Logs one structured line per event on standard error. SIGINT or SIGTERM stop\n"
-	"it gracefully: in-flight requests and appends finish, the store is closed.\n";
+	"it gracefully: in-flight requests and appends finish, the store is closed.\n"
+	"\n"
+	"Example:\n"
+	"  parley serve --key relay.key --db relay.db --listen 127.0.0.1:8443\n";
 
 int cmd_serve(int argc, char **argv)
 {
@@ -205,7 +208,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	int sig = 0;
 	sigwait(&set, &sig);
-	fprintf(stderr, "parley: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	fprintf(stderr, "%s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	ret = EXIT_OK;
 out:
 	parley_relay_stop(relay);

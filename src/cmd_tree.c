@@ -26,7 +26,10 @@ static const char usage_text[] =
 	"\n"
 	"Hashes are printed in lower-case hex, one per line. Bad input (a line that is\n"
 	"not hex, INDEX >= the number of leaves, OLDSIZE 0 or above it) is an error with\n"
-	"exit status 2.\n";
+	"exit status 2.\n"
+	"\n"
+	"Example:\n"
+	"  printf '00\\n01\\n02\\n' | parley tree inclusion 1\n";
 
 static int bad(const char *fmt, ...) PARLEY_PRINTF(1, 2);
 static int bad(const char *fmt, ...)

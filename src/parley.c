@@ -108,7 +108,7 @@ static int usage(FILE *f)
 	fputs("\nexit status: 0 success; 1 failure (bad input, refusal, verification failed);\n"
 	      "2 usage error; 3 not yet (something is still pending)\n"
 	      "\n"
-	      "example:\n"
+	      "Example:\n"
 	      "  parley --home ~/.parley-cert-a status --json\n"
 	      "'parley help COMMAND' shows the manual of one command.\n",
 		f);
@@ -200,7 +200,7 @@ static const char help_usage[] =
 	"--help text. --json prints the command table (name, flags, manual page,\n"
 	"summary) for scripts; docs/cli-json.md describes it.\n"
 	"\n"
-	"example:\n"
+	"Example:\n"
 	"  parley help sync\n";
 
 static void flags_json(unsigned flags)

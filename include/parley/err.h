@@ -32,7 +32,8 @@ typedef enum parley_code {
 	PARLEY_E_IO,         /* an operating-system or file error */
 	PARLEY_E_NOTFOUND,   /* the named thing does not exist */
 	PARLEY_E_CRYPTO,     /* the crypto library failed to initialise */
-	PARLEY_E_BUSY        /* another process holds what this needs (a home's lock) */
+	PARLEY_E_BUSY,       /* another process holds what this needs (a home's lock) */
+	PARLEY_E_PENDING     /* not yet: what was asked for is still pending (try again later) */
 } parley_code;
 
 /*

@@ -39,6 +39,9 @@ has_err "line 10: .not an indicator!. is not a domain name"
 R=$(tail -n 1 out)
 p 3 --home a psi result "$R"          # no answer yet
 has_err "no complete answer"
+p 1 --home a psi result 1            # not a PSI request: a wrong index is a failure, not "not yet"
+has_err "is not a PSI request"
+p 1 --home a psi result 999999       # beyond the log
 p 0 --home b psi respond "$R" --set b.txt
 has_out "answered request $R: 307 blinded indicators evaluated, 456 of ours sent as tags"
 p 1 --home b psi respond "$R" --set b.txt

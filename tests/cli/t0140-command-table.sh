@@ -55,6 +55,7 @@ for c in $cmds; do
 	grep -q "^  $c " toplevel || fail "'parley --help' does not list $c"
 	p 0 "$c" --help
 	has_out "usage: parley"
+	has_out "^Example:"
 	p 0 help "$c"
 	has_out "usage: parley"
 done
