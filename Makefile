@@ -22,7 +22,8 @@ help:
 	@echo "make bench      benchmarks; table on stdout, figures in $(BUILD)/bench.json"
 	@echo "make fuzz       build the libFuzzer harnesses with clang into $(FUZZ)/"
 	@echo "make torture    each fuzz harness for FUZZ_SECONDS (default 60), then a 64-client relay soak (SOAK_SECONDS)"
-	@echo "make install    install the parley command under PREFIX (default /usr/local)"
+	@echo "make install    install the command, man pages, bash/zsh completion and docs under PREFIX"
+	@echo "                (default /usr/local), staged under DESTDIR when given; make uninstall removes them"
 	@echo "make clean      remove build directories"
 
 deps:
@@ -87,12 +88,19 @@ fuzz: deps $(FUZZ)/build.ninja
 torture: fuzz all
 	BUILD=$(CURDIR)/$(BUILD) scripts/torture.sh $(FUZZ) $(FUZZ_SECONDS)
 
+# DESTDIR stages the files (packaging); PREFIX is where they will live
 install: all
 	meson configure $(BUILD) --prefix=$(PREFIX)
-	meson install -C $(BUILD)
+	ninja -C $(BUILD)
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild --quiet
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/parley
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/parley.1 $(DESTDIR)$(PREFIX)/share/man/man1/parley-*.1
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man7/parley-protocol.7
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/parley
+	rm -f $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_parley
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/parley
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) build-*

@@ -51,6 +51,7 @@ int cmd_report(int argc, char **argv);
 int cmd_check_report(int argc, char **argv);
 int cmd_check_evidence(int argc, char **argv);
 int cmd_psi(int argc, char **argv);
+int cmd_complete(int argc, char **argv); /* hidden: words for shell completion */
 /* a party's node (cmd_node.c) */
 int cmd_join(int argc, char **argv);
 int cmd_sync(int argc, char **argv);

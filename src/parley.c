@@ -65,6 +65,7 @@ const cli_cmd cli_commands[] = {
 	{ "taxii", cmd_taxii, H | K, "parley-taxii", "serve the node over TAXII 2.1 and a MISP feed to local tools" },
 	{ "export", cmd_export, H | K, "parley-taxii", "write what the node received as a MISP feed" },
 	{ "help", cmd_help, RO, "parley", "this list, or the manual of one command" },
+	{ "complete", cmd_complete, H | RO | CLI_HIDDEN, "parley", "words for shell completion: channels, parties, categories" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 #undef H
