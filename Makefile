@@ -6,9 +6,10 @@ TSAN ?= build-tsan
 # the tests that drive the relay's and the nodes' threads; run under ThreadSanitizer by check-tsan
 TSAN_TESTS ?= relay-open relay-poll t0006-relay t0012-slow-clients t0021-open-policy t0022-slow-deadline t0023-canonical-charter
 FUZZ ?= build-fuzz
+DEB ?= build-deb
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check test test-asan check-tsan demo bench fuzz torture install uninstall clean help
+.PHONY: all deps check test test-asan check-tsan demo bench fuzz torture install uninstall deb test-deb clean help
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -24,6 +25,8 @@ help:
 	@echo "make torture    each fuzz harness for FUZZ_SECONDS (default 60), then a 64-client relay soak (SOAK_SECONDS)"
 	@echo "make install    install the command, man pages, bash/zsh completion and docs under PREFIX"
 	@echo "                (default /usr/local), staged under DESTDIR when given; make uninstall removes them"
+	@echo "make deb        the Debian package (debhelper, debian/) in $(DEB)/, checked by lintian"
+	@echo "make test-deb   make deb, then install it with dpkg -i, run it, and purge it (root only)"
 	@echo "make clean      remove build directories"
 
 deps:
@@ -101,6 +104,17 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/parley
 	rm -f $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_parley
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/parley
+
+# The package is built from a copy of the tree (tracked and new files, not build
+# directories), so that dpkg-buildpackage writes its results into $(DEB)/ only.
+deb:
+	rm -rf $(DEB) && mkdir -p $(DEB)/src
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t $(DEB)/src
+	cd $(DEB)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --suppress-tags bad-distribution-in-changes-file $(DEB)/*.changes
+
+test-deb: deb
+	PARLEY_DEB_DIR=$(CURDIR)/$(DEB) tests/cli/t0143-deb.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) build-*

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
+#include "parley/util.h"
 #include "banned.h"
 
 #define PASS_MAX 1024
@@ -214,4 +216,20 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 bool cli_write_stdout(const void *p, size_t n)
 {
 	return fwrite(p, 1, n, stdout) == n && fflush(stdout) == 0;
+}
+
+void cli_time(char out[CLI_TIME_MAX], int64_t secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (cli_local && localtime_r(&t, &tm)) {
+		char z[8];
+		size_t n = strftime(out, CLI_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+		/* +hh:mm as ISO 8601 writes it (strftime's %z gives +hhmm) */
+		if (n && strftime(z, sizeof(z), "%z", &tm) == 5)
+			snprintf(out + n, CLI_TIME_MAX - n, "%.3s:%.2s", z, z + 3);
+		return;
+	}
+	parley_time_fmt(out, secs);
 }

@@ -148,6 +148,11 @@ int cli_load_charter(const char *path, parley_charter **out);
 /* Parse a decimal unsigned integer in [min, max]; false otherwise. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A time for people: ISO 8601 in UTC ("2026-11-30T07:45:12Z"), or with --local in this machine's
+ * zone with its offset ("2026-11-30T08:45:12+01:00"). JSON output keeps UTC with milliseconds. */
+#define CLI_TIME_MAX 32
+void cli_time(char out[CLI_TIME_MAX], int64_t secs);
+
 /* Write all of a buffer to stdout; false on error. */
 bool cli_write_stdout(const void *p, size_t n);
 

@@ -190,7 +190,7 @@ static void warn_validity(parley_node *node, const uint8_t id[32])
 {
 	const parley_charter *ch = parley_node_charter(node, id);
 	int64_t from, until, now = (int64_t)time(NULL), left;
-	char when[21], hex[17];
+	char when[CLI_TIME_MAX], hex[17];
 	static const int64_t days[] = { 1, 7, 30 };
 
 	if (!ch)
@@ -199,12 +199,12 @@ static void warn_validity(parley_node *node, const uint8_t id[32])
 	parley_hex(hex, id, 8);
 	left = until - now;
 	if (now < from) {
-		parley_time_fmt(when, from);
+		cli_time(when, from);
 		fprintf(stderr, "parley: WARNING: the charter of channel %s... is not yet valid (valid from %s)\n", hex,
 			when);
 		return;
 	}
-	parley_time_fmt(when, until);
+	cli_time(when, until);
 	if (left <= 0) {
 		fprintf(stderr,
 			"parley: WARNING: the charter of channel %s... expired at %s: the channel is winding down "
@@ -356,19 +356,27 @@ void cli_print_preview(struct parley_node *node, const uint8_t id[32], const par
 {
 	const parley_charter *ch = parley_node_charter(node, id);
 	const parley_party *me = parley_charter_party_by_keyid(ch, h->sender);
-	char hex[65], ts[21];
+	char hex[65], ts[CLI_TIME_MAX];
 	parley_payload p;
 
 	printf("dry run: nothing sent; the entry that would be appended:\n");
 	parley_hex(hex, h->channel, 32);
-	parley_time_fmt(ts, (int64_t)(h->created_ms / 1000));
+	cli_time(ts, (int64_t)(h->created_ms / 1000));
 	printf("channel:    %s\nsender:     %s (seq %llu in the local replica)\ncreated:    %s (this clock)\n", hex,
 		me ? me->key.name : "?", (unsigned long long)h->seq, ts);
-	printf("type:       %s\nthread:     %llu\ncategory:   %s\ntlp:        %s\nrefs:      ", parley_type_name(h->type),
-		(unsigned long long)h->thread, h->category, parley_tlp_name(h->tlp));
-	for (unsigned k = 0; k < h->nrefs; k++)
-		printf(" %llu", (unsigned long long)h->refs[k]);
-	printf("\nrecipients:");
+	printf("type:       %s\n", parley_type_name(h->type));
+	if (parley_type_opens_thread(h->type))
+		printf("thread:     (this entry opens it)\n");
+	else
+		printf("thread:     %llu\n", (unsigned long long)h->thread);
+	printf("category:   %s\ntlp:        %s\n", h->category, parley_tlp_name(h->tlp));
+	if (h->nrefs) {
+		printf("refs:      ");
+		for (unsigned k = 0; k < h->nrefs; k++)
+			printf(" %llu", (unsigned long long)h->refs[k]);
+		printf("\n");
+	}
+	printf("recipients:");
 	for (unsigned k = 0; k < h->nrecip; k++) {
 		const parley_party *r = parley_charter_party_by_keyid(ch, h->recip[k]);
 		printf(" %s", r ? r->key.name : "?");
@@ -538,6 +546,32 @@ out:
 	return ret;
 }
 
+/* What an entry without text is, by its type (receipts, PSI messages, pings, missed deadlines...). */
+static void type_label(const parley_node_entry *e, char *out, size_t max)
+{
+	unsigned long long r = e->e.h.nrefs ? (unsigned long long)e->e.h.refs[0] : 0, th = e->e.h.thread;
+	size_t n = e->payload.len;
+
+	switch (e->e.h.type) {
+	case PARLEY_T_RECEIPT: snprintf(out, max, "receipt for entry %llu", r); break;
+	case PARLEY_T_ACK: snprintf(out, max, "acknowledges thread %llu", th); break;
+	case PARLEY_T_ESCALATION: snprintf(out, max, "escalates thread %llu", th); break;
+	case PARLEY_T_CLOSE: snprintf(out, max, "closes thread %llu", th); break;
+	case PARLEY_T_PING: snprintf(out, max, "ping"); break;
+	case PARLEY_T_PING_RESPONSE: snprintf(out, max, "answers ping %llu", th); break;
+	case PARLEY_T_DEADLINE_MISSED: snprintf(out, max, "a deadline of thread %llu was missed", th); break;
+	case PARLEY_T_PSI_REQUEST: snprintf(out, max, "PSI request data (%zu bytes)", n); break;
+	case PARLEY_T_PSI_RESPONSE: snprintf(out, max, "PSI response data for request %llu (%zu bytes)", th, n); break;
+	case PARLEY_T_PSI_REFUSAL: snprintf(out, max, "PSI refusal of request %llu", th); break;
+	case PARLEY_T_UNREADABLE: snprintf(out, max, "entry %llu does not open", r); break;
+	default:
+		if (n)
+			snprintf(out, max, "(%zu bytes)", n);
+		else
+			out[0] = 0;
+	}
+}
+
 /* A one-line summary of an entry's content. */
 static void summary(const parley_node_entry *e, const parley_charter *ch, char *out, size_t max)
 {
@@ -562,12 +596,7 @@ static void summary(const parley_node_entry *e, const parley_charter *ch, char *
 		return;
 	}
 	if (e->payload.len == 0 || parley_payload_decode(e->payload.data, e->payload.len, &p, NULL)) {
-		if (e->e.h.nrefs)
-			snprintf(out, max, "re %llu", (unsigned long long)e->e.h.refs[0]);
-		else if (e->payload.len)
-			snprintf(out, max, "(%zu bytes)", e->payload.len);
-		else
-			out[0] = 0;
+		type_label(e, out, max);
 		return;
 	}
 	if (p.text) {
@@ -579,10 +608,8 @@ static void summary(const parley_node_entry *e, const parley_charter *ch, char *
 			memcpy(out + max - 4, "...", 4);
 	} else if (p.stix) {
 		snprintf(out, max, "[STIX bundle]");
-	} else if (e->e.h.nrefs) { /* a receipt: its checkpoint is no summary */
-		snprintf(out, max, "re %llu", (unsigned long long)e->e.h.refs[0]);
-	} else {
-		out[0] = 0;
+	} else { /* a receipt: its checkpoint is no summary */
+		type_label(e, out, max);
 	}
 	parley_payload_release(&p);
 }
@@ -647,27 +674,32 @@ static int list_or_show(int argc, char **argv, bool show)
 	}
 	for (uint64_t i = show ? n : 0; i < (show ? n + 1 : size); i++) {
 		parley_node_entry e;
-		char ts[21], text[72], hex[65];
+		char ts[CLI_TIME_MAX], text[72], hex[65];
 		if (parley_node_entry_get(node, id, i, &e, &err)) {
 			ret = cli_fail(&err);
 			goto out;
 		}
-		parley_time_fmt(ts, (int64_t)(e.integrated_ms / 1000));
+		cli_time(ts, (int64_t)(e.integrated_ms / 1000));
 		if (!show) {
 			summary(&e, ch, text, sizeof(text));
 			printf("%-5llu %s  %-12s %-16s %-24s %s\n", (unsigned long long)i, ts,
 				e.sender ? e.sender->key.name : "?", parley_type_name(e.e.h.type), e.e.h.category, text);
 		} else {
-			printf("index:      %llu\nintegrated: %s (%llu ms, relay clock)\n", (unsigned long long)i, ts,
-				(unsigned long long)e.integrated_ms);
+			printf("index:      %llu\nintegrated: %s (relay clock)\n", (unsigned long long)i, ts);
 			printf("sender:     %s (seq %llu)\ntype:       %s\n", e.sender ? e.sender->key.name : "?",
 				(unsigned long long)e.e.h.seq, parley_type_name(e.e.h.type));
-			printf("thread:     %llu\ncategory:   %s\ntlp:        %s\n", (unsigned long long)e.e.h.thread,
-				e.e.h.category, parley_tlp_name(e.e.h.tlp));
-			printf("refs:      ");
-			for (unsigned k = 0; k < e.e.h.nrefs; k++)
-				printf(" %llu", (unsigned long long)e.e.h.refs[k]);
-			printf("\nrecipients:");
+			if (parley_type_opens_thread(e.e.h.type))
+				printf("thread:     %llu (this entry opens it)\n", (unsigned long long)i);
+			else
+				printf("thread:     %llu\n", (unsigned long long)e.e.h.thread);
+			printf("category:   %s\ntlp:        %s\n", e.e.h.category, parley_tlp_name(e.e.h.tlp));
+			if (e.e.h.nrefs) {
+				printf("refs:      ");
+				for (unsigned k = 0; k < e.e.h.nrefs; k++)
+					printf(" %llu", (unsigned long long)e.e.h.refs[k]);
+				printf("\n");
+			}
+			printf("recipients:");
 			for (unsigned k = 0; k < e.e.h.nrecip; k++) {
 				const parley_party *r = parley_charter_party_by_keyid(ch, e.e.h.recip[k]);
 				printf(" %s", r ? r->key.name : "?");
@@ -682,6 +714,8 @@ static int list_or_show(int argc, char **argv, bool show)
 				printf("content:    DOES NOT DECRYPT\n");
 			} else {
 				parley_payload p;
+				char label[128];
+				type_label(&e, label, sizeof(label));
 				if (e.payload.len && !parley_payload_decode(e.payload.data, e.payload.len, &p, NULL)) {
 					if (p.text)
 						printf("text:\n%s\n", p.text);
@@ -690,9 +724,12 @@ static int list_or_show(int argc, char **argv, bool show)
 						printf("stix:\n%s\n", s ? s : "");
 						free(s);
 					}
+					if (!p.text && !p.stix)
+						printf("content:    %s%s\n", label,
+							p.checkpoint ? " (with the checkpoint its sender verified)" : "");
 					parley_payload_release(&p);
-				} else if (e.payload.len) {
-					printf("content:    %zu bytes, not a parley payload\n", e.payload.len);
+				} else if (label[0]) {
+					printf("content:    %s\n", label);
 				}
 			}
 		}
@@ -742,15 +779,18 @@ int cmd_verify(int argc, char **argv)
 
 static void fmt_duration(char *out, size_t max, uint64_t ms)
 {
+	/* for people: "2d 3h", "1h 12m", "3m 5s", "42 s", "1.1 s", "850 ms"; --json gives exact milliseconds */
 	uint64_t s = ms / 1000;
 	if (s >= 86400)
-		snprintf(out, max, "%llud%02lluh", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+		snprintf(out, max, "%llud %lluh", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
 	else if (s >= 3600)
-		snprintf(out, max, "%lluh%02llum", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
+		snprintf(out, max, "%lluh %llum", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
 	else if (s >= 60)
-		snprintf(out, max, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+		snprintf(out, max, "%llum %llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
 	else if (s >= 10)
-		snprintf(out, max, "%llus", (unsigned long long)s);
+		snprintf(out, max, "%llu s", (unsigned long long)s);
+	else if (ms >= 1000)
+		snprintf(out, max, "%llu.%llu s", (unsigned long long)s, (unsigned long long)(ms % 1000 / 100));
 	else
 		snprintf(out, max, "%llu ms", (unsigned long long)ms);
 }
@@ -1303,14 +1343,14 @@ int cmd_thread(int argc, char **argv)
 	for (uint64_t i = n; i < size; i++) {
 		parley_node_entry e;
 		uint64_t op;
-		char text[72], ts[21];
+		char text[72], ts[CLI_TIME_MAX];
 		if (parley_node_entry_get(node, id, i, &e, &err)) {
 			ret = cli_fail(&err);
 			goto out;
 		}
 		if (parley_workflow_thread_of(&e.e.h, i, &op) && op == n) {
 			summary(&e, ch, text, sizeof(text));
-			parley_time_fmt(ts, (int64_t)(e.integrated_ms / 1000));
+			cli_time(ts, (int64_t)(e.integrated_ms / 1000));
 			printf("%-5llu %s  %-12s %-16s %s\n", (unsigned long long)i, ts, e.sender ? e.sender->key.name : "?",
 				parley_type_name(e.e.h.type), text);
 		}

@@ -58,7 +58,7 @@ cp out b.inbox
 [ "$(awk '$3 == "cert-b" && $4 == "ping-response"' b.inbox | wc -l)" = 0 ] || fail "an unreadable ping was answered"
 has_out "^1 .* cert-a .* notification .* (DOES NOT DECRYPT)"
 R=$(awk '$3 == "cert-b" && $4 == "receipt" {print $1}' b.inbox)
-has_out "^$R .* cert-b .* receipt .* re 0$"
+has_out "^$R .* cert-b .* receipt .* receipt for entry 0$"
 p 0 --home b show "$R"
 has_out "^refs:       0$"
 U=$(awk '$3 == "cert-b" && $4 == "unreadable" && /entry 1 does/ {print $1}' b.inbox)
