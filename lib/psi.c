@@ -367,9 +367,14 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/*
+ * A host name (RFC 1123 labels, '_' allowed as DNS names carry it): at least two labels of 1 to 63
+ * letters, digits, '-' or '_', none starting or ending with '-', 253 bytes at most, and a top-level
+ * label that is not all digits (so 999.1.1.1, which no resolver treats as a name, is refused).
+ */
 static bool domain_ok(char *d)
 {
-	size_t n = strlen(d), label = 0;
+	size_t n = strlen(d), label = 0, digits = 0;
 	if (n && d[n - 1] == '.')
 		d[--n] = 0;
 	if (n == 0 || n > 253 || !strchr(d, '.'))
@@ -378,16 +383,17 @@ static bool domain_ok(char *d)
 	for (size_t i = 0; i < n; i++) {
 		char c = d[i];
 		if (c == '.') {
-			if (label == 0 || label > 63)
+			if (label == 0 || label > 63 || d[i - 1] == '-')
 				return false;
-			label = 0;
+			label = digits = 0;
 			continue;
 		}
-		if (!(isalnum((unsigned char)c) || c == '-' || c == '_'))
+		if (!(isalnum((unsigned char)c) || c == '-' || c == '_') || (c == '-' && label == 0))
 			return false;
 		label++;
+		digits += isdigit((unsigned char)c) != 0;
 	}
-	return label > 0 && label <= 63;
+	return label > 0 && label <= 63 && d[n - 1] != '-' && digits < label;
 }
 
 static bool all_hex(const char *s, size_t n)
@@ -474,6 +480,9 @@ parley_code parley_indicator_normalize(const char *in, char *out, size_t max, pa
 		*at = 0;
 		if (!domain_ok(at + 1))
 			return parley_fail(err, PARLEY_E_FORMAT, "'%s@%s' has no valid domain", v, at + 1);
+		/* the local part too is compared without case: Phish@ and phish@ reach one mailbox everywhere
+		 * that matters (RFC 5321 allows otherwise; docs/protocol.md section 8, README's table) */
+		lower(v);
 		snprintf(val, sizeof(val), "%s@%s", v, at + 1);
 	} else {
 		size_t want = strcmp(t, "file:sha256") == 0 ? 64 : strcmp(t, "file:sha1") == 0 ? 40 : 32;

@@ -144,7 +144,14 @@ static void test_normalize(void **state)
 	norm("ipv6-addr:2001:db8:0:0:0:0:2:1", "ipv6-addr:2001:db8::2:1");
 	norm("Evil.Example.", "domain-name:evil.example");
 	norm("HTTPS://Evil.Example/Login?x=Y", "url:https://evil.example/Login?x=Y");
-	norm("Alice@Mail.Example", "email-addr:Alice@mail.example");
+	norm("Alice@Mail.Example", "email-addr:alice@mail.example");
+	norm("999.1.1.1", NULL);             /* an all-numeric top-level label: not a host name */
+	norm("domain-name:example.123", NULL);
+	norm("-bad.example", NULL);
+	norm("bad-.example", NULL);
+	norm("x.example-", NULL);
+	norm("a-b.example", "domain-name:a-b.example");
+	norm("123.example", "domain-name:123.example");
 	norm("AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F",
 		"file:sha256:aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f");
 	norm("file:md5:D41D8CD98F00B204E9800998ECF8427E", "file:md5:d41d8cd98f00b204e9800998ecf8427e");
