@@ -17,8 +17,15 @@ GLOBAL = {'help', 'home', 'quiet', 'color', 'colour', 'local', 'version'}
 table = json.load(open('table.json'))['commands']
 problems = []
 
-def opts(text):
-    return {m for m in OPT.findall(text) if m not in GLOBAL}
+NAMES = {c['name'] for c in table}
+PREV = re.compile(r'([a-z][a-z-]*) --([a-z][a-z0-9-]*)')
+
+def opts(text, self=None):
+    """the options a text names, less the global ones and those it names as another command's
+    ('notify --stix' in the text of 'stix')"""
+    others = {o for w, o in PREV.findall(text) if w in NAMES and w != self}
+    mine = {o for w, o in PREV.findall(text) if w not in NAMES or w == self}
+    return {m for m in OPT.findall(text) if m not in GLOBAL and (m not in others or m in mine)}
 
 def man_sections(path):
     """'## parley a, b' headings of an scdoc page -> {command: text of the section}"""
@@ -67,7 +74,7 @@ readme = readme_synopses(os.path.join(src, 'README.md'))
 pages = {}
 for c in table:
     name, man = c['name'], c['man']
-    helpopts = opts(open('help-%s.txt' % name, encoding='utf-8').read())
+    helpopts = opts(open('help-%s.txt' % name, encoding='utf-8').read(), name)
     page = 'docs/man/%s.%s.scd' % (man, '1')
     path = os.path.join(src, page)
     secs = pages.setdefault(page, man_sections(path) if os.path.exists(path) else None)
@@ -76,7 +83,7 @@ for c in table:
     elif name not in secs:
         problems.append("%s: no section '## parley %s'" % (page, name))
     else:
-        manopts = opts(secs[name])
+        manopts = opts(secs[name], name)
         for o in sorted(helpopts - manopts):
             problems.append("%s, section 'parley %s': lacks --%s (in 'parley %s --help')" % (page, name, o, name))
         for o in sorted(manopts - helpopts):
@@ -91,7 +98,7 @@ for c in table:
     ropts = set()
     for o in table:
         if o['name'] in readme and open('help-%s.txt' % o['name'], encoding='utf-8').read() == text:
-            ropts |= opts(readme[o['name']])
+            ropts |= opts(readme[o['name']], o['name'])
     for o in sorted(helpopts - ropts):
         problems.append("README.md, synopsis of 'parley %s': lacks --%s (in 'parley %s --help')" % (name, o, name))
     for o in sorted(ropts - helpopts):
