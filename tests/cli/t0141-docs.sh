@@ -18,14 +18,17 @@ table = json.load(open('table.json'))['commands']
 problems = []
 
 NAMES = {c['name'] for c in table}
-PREV = re.compile(r'([a-z][a-z-]*) --([a-z][a-z0-9-]*)')
 
 def opts(text, self=None):
-    """the options a text names, less the global ones and those it names as another command's
-    ('notify --stix' in the text of 'stix')"""
-    others = {o for w, o in PREV.findall(text) if w in NAMES and w != self}
-    mine = {o for w, o in PREV.findall(text) if w not in NAMES or w == self}
-    return {m for m in OPT.findall(text) if m not in GLOBAL and (m not in others or m in mine)}
+    """the options a text names, less the global ones and those it only names as another
+    command's ('notify --stix' in the text of 'stix')"""
+    out = set()
+    for m in re.finditer(r'(?<![\w-])--([a-z][a-z0-9-]*)', text):
+        before = re.search(r'([a-z][a-z-]*)[*_]* +[*_]*$', text[:m.start()])
+        if m.group(1) in GLOBAL or (before and before.group(1) in NAMES and before.group(1) != self):
+            continue
+        out.add(m.group(1))
+    return out
 
 def man_sections(path):
     """'## parley a, b' headings of an scdoc page -> {command: text of the section}"""
