@@ -104,6 +104,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/parley
 	rm -f $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_parley
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/parley
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/parley-relay.service $(DESTDIR)$(PREFIX)/lib/systemd/system/parley-node@.service
 
 # The package is built from a copy of the tree (tracked and new files, not build
 # directories), so that dpkg-buildpackage writes its results into $(DEB)/ only.

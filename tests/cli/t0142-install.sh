@@ -11,7 +11,8 @@ DESTDIR=$T/stage meson install -C "$BUILDDIR" --no-rebuild --quiet >out 2>err ||
 S=$T/stage$prefix
 for f in bin/parley share/man/man1/parley.1 share/man/man1/parley-serve.1 share/man/man1/parley-psi.1 \
 	share/man/man7/parley-protocol.7 share/bash-completion/completions/parley share/zsh/vendor-completions/_parley \
-	share/doc/parley/README.md share/doc/parley/protocol.md share/doc/parley/examples/demo.sh; do
+	share/doc/parley/README.md share/doc/parley/protocol.md share/doc/parley/examples/demo.sh \
+	lib/systemd/system/parley-relay.service lib/systemd/system/parley-node@.service; do
 	[ -f "$S/$f" ] || fail "make install does not install $f"
 done
 run 0 "$S/bin/parley" --version
