@@ -1240,7 +1240,10 @@ static const char run_usage[] =
 	"                blocks the node)\n"
 	"\n"
 	"Logs are logfmt lines on standard error. SIGTERM or SIGINT: finish what is in\n"
-	"flight and stop. SIGHUP: read the home again (channels joined since).\n";
+	"flight and stop. SIGHUP: read the home again (channels joined since).\n"
+	"\n"
+	"Example:\n"
+	"  parley --home ~/hotline run --hook 'logger -t parley'\n";
 
 int cmd_run(int argc, char **argv)
 {
