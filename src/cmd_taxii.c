@@ -52,7 +52,10 @@ static const char taxii_usage[] =
 	"                       (--thread none clears it)\n"
 	"The category of POSTed objects: an object's \"x_parley_category\", else a label\n"
 	"\"parley:category=CAT\" or a label that is a category of the charter, else the\n"
-	"channel's default, else the charter's first category.\n";
+	"channel's default, else the charter's first category.\n"
+	"\n"
+	"Example:\n"
+	"  parley --home ~/hotline taxii --listen 127.0.0.1:9443 --tls-cert c.pem --tls-key k.pem\n";
 
 static int taxii_token(int argc, char **argv, const char *home)
 {
@@ -295,7 +298,10 @@ static const char export_usage[] =
 	"they changed; events already in DIR stay; nothing is listed twice. Without\n"
 	"--channel, every joined channel. Run 'parley sync' first. In MISP: Sync\n"
 	"Actions -> Feeds -> Add feed, source format 'MISP Feed', URL the directory\n"
-	"(input source 'local') or http(s)://NODE:PORT/misp of 'parley taxii'.\n";
+	"(input source 'local') or http(s)://NODE:PORT/misp of 'parley taxii'.\n"
+	"\n"
+	"Example:\n"
+	"  parley sync && parley export --misp-feed /srv/misp-feed\n";
 
 int cmd_export(int argc, char **argv)
 {

@@ -34,11 +34,11 @@ def man_sections(path):
     """'## parley a, b' headings of an scdoc page -> {command: text of the section}"""
     out, cur = {}, None
     for line in open(path, encoding='utf-8'):
-        m = re.match(r'^##\s+parley\s+(.*)$', line)
-        if m:
-            cur = [n.strip() for n in m.group(1).split(',')]
-            for n in cur:
-                out[n] = ''
+        m = re.match(r'^##\s+(?:parley\s+)?(.*)$', line)
+        if m:  # '## parley a, b' or '## parley taxii --listen': the first word of each part
+            cur = [n.split()[0] for n in m.group(1).split(',') if n.split()]
+            for n in cur:  # a command may have several sections; the heading counts too
+                out[n] = out.get(n, '') + m.group(1) + '\n'
             continue
         if line.startswith('#'):
             cur = None
