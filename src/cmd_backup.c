@@ -19,7 +19,10 @@ static const char backup_usage[] =
 	"'parley run' or a sync is writing, and every other file of the home (node.json,\n"
 	"charters, evidence, PSI policy). Secret key files are included only with\n"
 	"--with-keys, as they are on disk (still encrypted under their passphrase).\n"
-	"Restore with 'parley restore FILE --home NEWDIR'.\n";
+	"Restore with 'parley restore FILE --home NEWDIR'.\n\n"
+	"\n"
+	"Example:\n"
+	"  parley --home ~/hotline backup /srv/backup/hotline.db\n";
 
 static const char restore_usage[] =
 	"usage: parley restore FILE --home DIR [--no-sync]\n"
@@ -30,7 +33,10 @@ static const char restore_usage[] =
 	"synchronises it from the relay (unless --no-sync): the relay's log is a consistent\n"
 	"extension of the older state the backup holds, so an old backup simply catches\n"
 	"up; it is not taken for relay misbehaviour. Without the key, it says which file\n"
-	"to copy into DIR before 'parley --home DIR verify' and 'sync'.\n";
+	"to copy into DIR before 'parley --home DIR verify' and 'sync'.\n\n"
+	"\n"
+	"Example:\n"
+	"  parley restore /srv/backup/hotline.db --home ~/hotline\n";
 
 static const char relay_backup_usage[] =
 	"usage: parley relay-backup --db relay.db FILE\n"
@@ -41,7 +47,10 @@ static const char relay_backup_usage[] =
 	"start it again, and announce it to every party (README, \"Backing up\"): the\n"
 	"entries integrated after the backup are gone from the relay, so its log forks\n"
 	"from theirs; each party runs 'parley resume --fork' and syncs. A PostgreSQL\n"
-	"relay store is backed up with pg_dump and restored with pg_restore, the same way.\n";
+	"relay store is backed up with pg_dump and restored with pg_restore, the same way.\n\n"
+	"\n"
+	"Example:\n"
+	"  parley relay-backup --db /var/lib/parley-relay/relay.db relay-copy.db\n";
 
 static const char *home_of(char *buf, size_t max)
 {

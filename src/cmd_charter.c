@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"                          deadlines, relay, validity); it takes over once every party signed\n"
 	"                          it and every continuing party ran 'parley handover' on the old channel\n"
 	"  --out FILE              write to FILE instead of standard output\n"
+	"  --succeeds OLD.json     a successor of OLD's channel (parley handover; README)\n"
 	"\n"
 	"sign: adds (or replaces) the signature of the key's owner, in place.\n"
 	"verify: exit 0 only if every listed party signed the same canonical body\n"

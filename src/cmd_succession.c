@@ -23,7 +23,10 @@ static const char handover_usage[] =
 	"open on the successor ('parley join SUCCESSOR.json'). A party whose key changes\n"
 	"hands over with its old key, from the home that holds it. Without --channel, the\n"
 	"channel the successor names as its predecessor.\n"
-	"Prints the handover's log index, and how many continuing parties have handed over.\n";
+	"Prints the handover's log index, and how many continuing parties have handed over.\n\n"
+	"\n"
+	"Example:\n"
+	"  parley handover --channel 3fa9 new-charter.json\n";
 
 /* "succession:" lines for status: where this channel stands in its chain of charters. */
 void cli_print_succession(struct parley_node *node, const uint8_t id[32])

@@ -24,8 +24,10 @@ def opts(text, self=None):
     command's ('notify --stix' in the text of 'stix')"""
     out = set()
     for m in re.finditer(r'(?<![\w-])--([a-z][a-z0-9-]*)', text):
-        before = re.search(r'([a-z][a-z-]*)[*_]* +[*_]*$', text[:m.start()])
-        if m.group(1) in GLOBAL or (before and before.group(1) in NAMES and before.group(1) != self):
+        # 'notify --stix', or with a subcommand between: 'charter new --succeeds'
+        before = re.search(r'([a-z][a-z-]*)[*_]*\s+[*_]*(?:([a-z][a-z-]*)[*_]*\s+[*_]*)?$', text[:m.start()])
+        other = before and any(w in NAMES and w != self for w in before.groups() if w)
+        if m.group(1) in GLOBAL or other:
             continue
         out.add(m.group(1))
     return out
