@@ -25,7 +25,10 @@ static const char usage_text[] =
 	"Every command's --channel takes an id prefix from here or the title.\n"
 	"  --json   one JSON array: [{\"id\", \"title\", \"parties\": [{\"name\", \"role\"}],\n"
 	"           \"relay\", \"state\", \"halted\" (the reason, when halted),\n"
-	"           \"valid_from\", \"valid_until\" (RFC 3339, UTC)}]\n";
+	"           \"valid_from\", \"valid_until\" (RFC 3339, UTC)}]\n\n"
+	"\n"
+	"Example:\n"
+	"  parley --home ~/hotline channels --json\n";
 
 static const char *state_of(const parley_home_channel *c, int64_t now)
 {
