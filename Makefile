@@ -17,7 +17,8 @@ all: deps $(BUILD)/build.ninja
 help:
 	@echo "make            build into $(BUILD)/ (the command is $(BUILD)/parley)"
 	@echo "make check      install missing packages, build, run every test, then again under ASan+UBSan,"
-	@echo "                then the relay and node tests under ThreadSanitizer (when clang is present)"
+	@echo "                then the relay and node tests under ThreadSanitizer (when clang is present),"
+	@echo "                then, as root, the Debian package: built, linted, installed, run, purged"
 	@echo "make check-tsan the relay and node tests under ThreadSanitizer, in $(TSAN)/"
 	@echo "make demo       a two-party hotline on 127.0.0.1, start to finish"
 	@echo "make bench      benchmarks; table on stdout, figures in $(BUILD)/bench.json"
@@ -70,6 +71,9 @@ check: deps
 	$(MAKE) --no-print-directory test-asan || rc=1; \
 	if command -v clang >/dev/null 2>&1; then $(MAKE) --no-print-directory check-tsan || rc=1; \
 	else echo "make check: no clang, ThreadSanitizer run skipped"; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v dpkg-buildpackage >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory test-deb || rc=1; \
+	else echo "make check: not root or no dpkg-buildpackage, the package test (make test-deb) skipped"; fi; \
 	scripts/test-summary.sh $(BUILD) $(ASAN) $(TSAN); \
 	exit $$rc
 
