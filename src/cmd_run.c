@@ -1095,7 +1095,13 @@ static int listen_socket(struct daemon *d)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return cli_failf("socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		struct ucred peer;
+		socklen_t plen = sizeof(peer);
+		bool known = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0 && peer.pid > 0;
 		close(fd);
+		if (known)
+			return cli_failf("home %s is in use by process %ld: a node is already running (%s answers)",
+				d->home, (long)peer.pid, d->sock);
 		return cli_failf("home %s is in use: a node is already running (%s answers)", d->home, d->sock);
 	}
 	close(fd);

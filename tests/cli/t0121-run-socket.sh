@@ -47,7 +47,7 @@ for _ in $(seq 1 200); do [ -S b/node.sock ] && break; sleep 0.05; done
 [ -S b/node.sock ] || fail "no node.sock: $(cat brun.log)"
 # one node per home
 p 1 --home b run --passphrase-file pass
-has_err "in use"
+has_err "in use by process"
 
 # the same commands through the socket: no passphrase anywhere, same bytes, same status
 # (status is compared after the node is idle: its own receipt is already in both views)
