@@ -150,7 +150,7 @@ printf '$ parley --home c notify --to cert-a,cert-b --category election-infrastr
 THIRD=$("$PARLEY" --home c notify --to cert-a,cert-b --category election-infrastructure \
 	--text "Same scanner seen at our portal" | tail -n 1)
 echo "notification sent to cert-a and cert-b: log index $THIRD"
-wait_for "both nodes' receipts" sh -c '"$0" --home c sync >/dev/null && [ "$("$0" --home c inbox | grep -c "receipt .*re $1\$")" = 2 ]' "$PARLEY" "$THIRD"
+wait_for "both nodes' receipts" sh -c '"$0" --home c sync >/dev/null && [ "$("$0" --home c inbox | grep -c "receipt .*receipt for entry $1\$")" = 2 ]' "$PARLEY" "$THIRD"
 run --home c inbox
 run --home c ping cert-a
 wait_for "CERT-A's node answering CERT-C's ping" sh -c '"$0" --home c sync >/dev/null && "$0" --home c inbox | grep -q "cert-a .*ping-response"' "$PARLEY"

@@ -717,8 +717,9 @@ static void poll_start(struct daemon *d, struct chan *c)
 
 	if (!nc || parley_store_size(parley_node_store(d->node), c->id, &size, NULL))
 		return;
+	/* a relay not known to be up is asked without waiting: its answer is the news that it is back */
 	snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=1&wait=%d", c->hex,
-		(unsigned long long)size, POLL_WAIT_S);
+		(unsigned long long)size, c->up ? POLL_WAIT_S : 0);
 	{
 		size_t n = strlen(nc->relay);
 		while (n > 0 && nc->relay[n - 1] == '/')

@@ -50,10 +50,10 @@ PY
 # B's receipt is in the log without anyone typing on B's side
 for _ in $(seq 1 100); do
 	PARLEY_NO_NODE=1 "$PARLEY" --home a sync >/dev/null 2>&1
-	"$PARLEY" --home a inbox 2>/dev/null | grep -q "cert-b .*receipt .*re $idx" && break
+	"$PARLEY" --home a inbox 2>/dev/null | grep -q "cert-b .*receipt .*receipt for entry $idx$" && break
 	sleep 0.1
 done
-"$PARLEY" --home a inbox | grep -q "cert-b .*receipt .*re $idx" || fail "no receipt from B's node"
+"$PARLEY" --home a inbox | grep -q "cert-b .*receipt .*receipt for entry $idx$" || fail "no receipt from B's node"
 
 # a ping is answered by B's node alone
 p 0 --home a ping cert-b

@@ -11,7 +11,7 @@ has_out "demo complete"
 # CERT-C's notification has a receipt from each standing node, and CERT-A's node answered CERT-C's ping
 N=$(sed -n 's/^notification sent to cert-a and cert-b: log index \([0-9]*\)$/\1/p' out)
 [ -n "$N" ] || fail "no index for the third party's notification"
-grep -q "cert-b .*receipt .*re $N\$" out && grep -q "cert-a .*receipt .*re $N\$" out || fail "no receipts for the third party"
+grep -q "cert-b .*receipt .*receipt for entry $N\$" out && grep -q "cert-a .*receipt .*receipt for entry $N\$" out || fail "no receipts for the third party"
 has_out "^[0-9]* .*answered .*ping .*cert-c .*round trip"
 has_out "cert-a .*deadline-missed"
 has_err "in common"
