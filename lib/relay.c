@@ -1139,6 +1139,20 @@ static enum MHD_Result route_open(parley_relay *r, struct MHD_Connection *c, str
 			"ask its operator to add this charter");
 		goto out;
 	}
+	/*
+	 * An expired charter opens nothing new (join refuses it too): its channel could only
+	 * ever wind down. One already open stays readable, and re-opening it is harmless.
+	 */
+	int64_t vfrom, vuntil;
+	parley_charter_validity(charter, &vfrom, &vuntil);
+	if ((int64_t)(parley_now_ms() / 1000) >= vuntil && !channel_get(r, parley_charter_id(charter), NULL)) {
+		char until[21];
+		parley_time_fmt(until, vuntil);
+		ret = problem(c, rq, 422, "charter-expired",
+			"the charter expired at %s: a new channel cannot be opened under it (make a successor: "
+			"parley charter new --succeeds)", until);
+		goto out;
+	}
 	struct pending p;
 	memset(&p, 0, sizeof(p));
 	p.kind = JOB_OPEN;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A charter's validity window is checked where it matters: verify exits 1 outside it
 # naming the dates (--any-time checks signatures only), show says expired / not yet
-# valid, join refuses both, and status and sync warn 30, 7 and 1 days before the end.
+# valid, join refuses both (the relay refuses to open an expired one), and status and
+# sync warn 30, 7 and 1 days before the end.
 . "$(dirname "$0")/lib.sh"
 
 setup_channel
@@ -26,6 +27,11 @@ grep -q "verified" out && fail "show calls an expired charter verified"
 p 1 --home x join old.json --key keys/cert-a.key
 has_err "the charter expired at"
 [ -e x/node.json ] && fail "join wrote a node for an expired charter"
+# the relay refuses to open it too (a hostile member skipping join's check gets 422)
+p 1 api --relay "$RELAY_URL" --key keys/cert-a.key --data old.json --content-type application/json POST /v1/channels
+has_out "^422"
+has_out "charter-expired"
+has_out "the charter expired at 20..-..-..T..:..:..Z: a new channel cannot be opened under it"
 
 # not yet valid
 signed future.json --valid-from 2099-01-01T00:00:00Z --valid-days 30
