@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "parley/admit.h"
 #include "parley/bundle.h"
 #include "parley/merkle.h"
 #include "parley/proof.h"
@@ -116,6 +117,32 @@ static int cmp_entry(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The admission rules' lookup over a bundle's sorted entries: an entry the bundle lacks is "cannot tell". */
+struct bundle_look {
+	const parley_bundle_entry *v;
+	size_t n;
+};
+
+static parley_code bundle_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
+	parley_err *err)
+{
+	const struct bundle_look *b = ctx;
+	size_t lo = 0, hi = b->n;
+	(void)err;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->v[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == b->n || b->v[lo].index != index)
+		return PARLEY_E_PENDING;
+	*h = b->v[lo].e.h;
+	*integrated_ms = b->v[lo].ms;
+	return PARLEY_OK;
+}
+
 parley_code parley_bundle_entries(const parley_charter *ch, const parley_checkpoint *cp, const json_t *arr, size_t max,
 	const char *what, parley_bundle_entry **out, size_t *n, parley_err *err)
 {
@@ -143,6 +170,23 @@ parley_code parley_bundle_entries(const parley_charter *ch, const parley_checkpo
 				(unsigned long long)v[i].index);
 			goto fail;
 		}
+	/*
+	 * The charter's validity and wind-down (lib/admit.c), as the relay and every node
+	 * apply them: a relay holding its key, alone or with a sender, cannot put into a
+	 * bundle a thread opened after the charter expired (or anything before it began),
+	 * which no honest relay or node admits. An answer or receipt whose thread the
+	 * bundle does not hold is not judged here (the bundle cannot tell).
+	 */
+	struct bundle_look bl = { v, got };
+	for (i = 0; i < got; i++) {
+		parley_err aerr = { 0 };
+		parley_code arc = parley_admit_validity(ch, &v[i].e.h, v[i].index, v[i].ms, bundle_lookup, &bl, &aerr);
+		if (arc && arc != PARLEY_E_PENDING) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu is not admissible: %s", what,
+				(unsigned long long)v[i].index, aerr.msg);
+			goto fail;
+		}
+	}
 	*out = v;
 	*n = got;
 	return PARLEY_OK;

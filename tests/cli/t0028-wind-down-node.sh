@@ -2,7 +2,8 @@
 # Nodes apply the charter's validity rule themselves, whatever the relay admits: behind a
 # lying relay (tests/cli/fake_relay.py, signing with the relay's key) an entry integrated
 # after the charter expired that opens a thread is refused, one integrated before the
-# charter is valid is refused, and an answer in a thread opened before the end is verified.
+# charter is valid is refused, and an answer in a thread opened before the end is verified;
+# check-proof refuses a bundle holding such an entry, as the nodes do.
 . "$(dirname "$0")/lib.sh"
 
 mkparty cert-a; mkparty cert-b; mkparty relay
@@ -65,6 +66,31 @@ fresh_b
 p 1 --home b sync
 has_err "entry 1 from cert-a (notification): the charter expired at .*winding down and takes no new notification"
 [ "$("$PARLEY" --home b inbox | grep -c .)" -le 1 ] || fail "the refused entry was stored"
+
+# nor can the relay-key holder (with the sender) prove it happened: a bundle for it is refused
+bundle() { # OUT SUBJECT: a proof bundle of the served log, complete from SUBJECT to the end
+	python3 - "$1" "$2" <<'PY' || fail "bundle"
+import base64, json, os, subprocess, sys
+out, subject = sys.argv[1], int(sys.argv[2])
+log = json.load(open('served/log.json'))
+leaves = open('leaves.txt').read()
+ents = []
+for i, e in enumerate(log):
+    inc = subprocess.run([os.environ['PARLEY'], 'tree', 'inclusion', str(i)],
+                         input=leaves, capture_output=True, text=True, check=True).stdout.split()
+    ents.append({'index': i, 'integrated_ms': e['integrated_ms'], 'entry': e['entry'], 'inclusion': inc})
+doc = {'parley_proof': 2, 'subject': subject, 'charter': json.load(open('c.json')),
+       'checkpoint': open('served/checkpoint.note').read(), 'entries': ents,
+       'complete': {'from': subject, 'to': len(log) - 1}}
+json.dump(doc, open(out, 'w'))
+PY
+}
+bundle late.json 1
+p 1 check-proof late.json
+has_err "entry 1 is not admissible: the charter expired at .*winding down and takes no new notification"
+serve n1:0 n2:$MIN
+bundle intime.json 1
+p 0 check-proof intime.json
 
 # an answer in thread 0 after the end, within its deadlines (2 h to acknowledge, 48 h to respond): verified
 serve n1:0 r1:$((15 * MIN))
