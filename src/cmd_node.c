@@ -614,21 +614,137 @@ static void summary(const parley_node_entry *e, const parley_charter *ch, char *
 	parley_payload_release(&p);
 }
 
+static void iso_ms(char out[32], uint64_t ms)
+{
+	char ts[21];
+	parley_time_fmt(ts, (int64_t)(ms / 1000));
+	snprintf(out, 32, "%.19s.%03uZ", ts, (unsigned)(ms % 1000));
+}
+
+/* ---- --json (docs/cli-json.md) ---- */
+
+/* A JSON string of s; bytes that are not UTF-8 (never from a verified entry) become '?' rather than no member. */
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	char *c;
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	if (!(c = strdup(s)))
+		return NULL;
+	for (char *q = c; *q; q++)
+		if ((unsigned char)*q >= 0x80 || (unsigned char)*q < 0x20)
+			*q = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+static json_t *jtime(uint64_t ms)
+{
+	char b[32];
+	iso_ms(b, ms);
+	return json_string(b);
+}
+
+/* Set o.name = v (a new reference, may be NULL); *bad on failure. */
+static void jset(json_t *o, const char *name, json_t *v, bool *bad)
+{
+	if (!v || json_object_set_new(o, name, v))
+		*bad = true;
+}
+
+/* Print a JSON document and a newline on stdout; EXIT_OK, or EXIT_FAIL when it could not be built. */
+static int jprint(json_t *js, bool bad)
+{
+	char *s = !bad && js ? json_dumps(js, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	int ret = EXIT_OK;
+	if (!s || printf("%s\n", s) < 0)
+		ret = cli_failf("cannot write the JSON document (out of memory?)");
+	free(s);
+	json_decref(js);
+	return ret;
+}
+
+/*
+ * One entry of the replica as JSON (docs/cli-json.md, "parley show --json"): its header, its summary line, and
+ * where this party opens it, its text and STIX bundle. NULL when out of memory.
+ */
+static json_t *entry_json(const parley_node_entry *e, const parley_charter *ch, uint64_t i)
+{
+	json_t *o = json_object(), *a;
+	char text[72], hex[65];
+	uint8_t h[32];
+	uint64_t op = 0;
+	bool bad = !o, threaded = parley_workflow_thread_of(&e->e.h, i, &op);
+	parley_payload p = { 0 };
+	bool decoded = false;
+
+	if (bad)
+		return NULL;
+	jset(o, "index", json_integer((json_int_t)i), &bad);
+	jset(o, "integrated_at", jtime(e->integrated_ms), &bad);
+	jset(o, "sender", jstr(e->sender ? e->sender->key.name : NULL), &bad);
+	jset(o, "seq", json_integer((json_int_t)e->e.h.seq), &bad);
+	jset(o, "type", jstr(parley_type_name(e->e.h.type)), &bad);
+	jset(o, "thread", threaded ? json_integer((json_int_t)op) : json_null(), &bad);
+	jset(o, "opens_thread", json_boolean(threaded && op == i), &bad);
+	jset(o, "category", jstr(e->e.h.category), &bad);
+	jset(o, "tlp", jstr(parley_tlp_name(e->e.h.tlp)), &bad);
+	if ((a = json_array()))
+		for (unsigned k = 0; k < e->e.h.nrefs; k++)
+			bad |= json_array_append_new(a, json_integer((json_int_t)e->e.h.refs[k])) != 0;
+	jset(o, "refs", a, &bad);
+	if ((a = json_array()))
+		for (unsigned k = 0; k < e->e.h.nrecip; k++) {
+			const parley_party *r = parley_charter_party_by_keyid(ch, e->e.h.recip[k]);
+			bad |= json_array_append_new(a, jstr(r ? r->key.name : NULL)) != 0;
+		}
+	jset(o, "to", a, &bad);
+	parley_entry_hash(e->raw.data, e->raw.len, h);
+	parley_hex(hex, h, 32);
+	jset(o, "hash", json_string(hex), &bad);
+	jset(o, "addressed", json_boolean(e->for_me), &bad);
+	jset(o, "decrypted", json_boolean(e->for_me && e->opened), &bad);
+	summary(e, ch, text, sizeof(text));
+	jset(o, "summary", jstr(text), &bad);
+	if (e->for_me && e->opened)
+		decoded = e->payload.len && parley_payload_decode(e->payload.data, e->payload.len, &p, NULL) == PARLEY_OK;
+	jset(o, "payload_bytes", json_integer((json_int_t)e->payload.len), &bad);
+	jset(o, "text", jstr(decoded ? p.text : NULL), &bad);
+	jset(o, "stix", decoded && p.stix ? json_incref(p.stix) : json_null(), &bad);
+	jset(o, "with_checkpoint", json_boolean(decoded && p.checkpoint), &bad);
+	if (decoded)
+		parley_payload_release(&p);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static const char inbox_usage[] =
-	"usage: parley [--home DIR] inbox [--channel ID]\n"
+	"usage: parley [--home DIR] inbox [--json] [--channel ID]\n"
 	"\n"
 	"One line per entry of the local replica: index, time the relay integrated it,\n"
 	"sender, type, category, and the start of the text (decrypted where this party\n"
 	"is a recipient). Run 'parley sync' first to fetch new entries.\n"
+	"  --json   one JSON array, one object per entry as 'show --json' prints it\n"
+	"           (docs/cli-json.md)\n"
 	"\n"
 	"Example:\n"
-	"  parley sync && parley inbox\n";
+	"  parley sync && parley inbox\n"
+	"  parley inbox --json | jq -r '.[] | select(.type == \"notification\") | .index'\n";
 
 static const char show_usage[] =
-	"usage: parley [--home DIR] show N [--channel ID]\n"
+	"usage: parley [--home DIR] show N [--json] [--channel ID]\n"
 	"\n"
 	"One entry of the local replica in full: its header and, where this party is a\n"
 	"recipient, its decrypted content.\n"
+	"  --json   one JSON object: index, integrated_at, sender, type, thread, refs,\n"
+	"           to, hash, text, stix... (docs/cli-json.md)\n"
 	"\n"
 	"Example:\n"
 	"  parley show 12\n";
@@ -637,10 +753,12 @@ static int list_or_show(int argc, char **argv, bool show)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chan = NULL, *cmd = show ? "show" : "inbox";
+	bool as_json = false;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
@@ -652,6 +770,7 @@ static int list_or_show(int argc, char **argv, bool show)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': chan = optarg; break;
+		case 'j': as_json = true; break;
 		case 'h': return cli_help(show ? show_usage : inbox_usage);
 		default: return cli_usage_error(cmd, "unknown option");
 		}
@@ -672,6 +791,9 @@ static int list_or_show(int argc, char **argv, bool show)
 			(unsigned long long)size);
 		goto out;
 	}
+	/* inbox --json: an array written an entry at a time (one per line), not built whole in memory */
+	if (as_json && !show)
+		fputs("[", stdout);
 	for (uint64_t i = show ? n : 0; i < (show ? n + 1 : size); i++) {
 		parley_node_entry e;
 		char ts[CLI_TIME_MAX], text[72], hex[65];
@@ -680,6 +802,19 @@ static int list_or_show(int argc, char **argv, bool show)
 			goto out;
 		}
 		cli_time(ts, (int64_t)(e.integrated_ms / 1000));
+		if (as_json) {
+			json_t *o = entry_json(&e, ch, i);
+			char *js = o ? json_dumps(o, (show ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER) : NULL;
+			json_decref(o);
+			parley_node_entry_release(&e);
+			if (!js) {
+				ret = cli_failf("entry %llu: cannot build its JSON (out of memory?)", (unsigned long long)i);
+				goto out;
+			}
+			printf("%s%s", show ? "" : i == 0 ? "\n" : ",\n", js);
+			free(js);
+			continue;
+		}
 		if (!show) {
 			summary(&e, ch, text, sizeof(text));
 			printf("%-5llu %s  %-12s %-16s %-24s %s\n", (unsigned long long)i, ts,
@@ -688,7 +823,8 @@ static int list_or_show(int argc, char **argv, bool show)
 			printf("index:      %llu\nintegrated: %s (relay clock)\n", (unsigned long long)i, ts);
 			printf("sender:     %s (seq %llu)\ntype:       %s\n", e.sender ? e.sender->key.name : "?",
 				(unsigned long long)e.e.h.seq, parley_type_name(e.e.h.type));
-			if (parley_type_opens_thread(e.e.h.type))
+			uint64_t op;
+			if (parley_workflow_thread_of(&e.e.h, i, &op) && op == i) /* a ping opens its thread too */
 				printf("thread:     %llu (this entry opens it)\n", (unsigned long long)i);
 			else
 				printf("thread:     %llu\n", (unsigned long long)e.e.h.thread);
@@ -735,6 +871,8 @@ static int list_or_show(int argc, char **argv, bool show)
 		}
 		parley_node_entry_release(&e);
 	}
+	if (as_json)
+		fputs(show ? "\n" : size ? "\n]\n" : "]\n", stdout);
 	ret = EXIT_OK;
 out:
 	parley_node_close(node);
@@ -1085,6 +1223,79 @@ static int cmp_threads(const void *a, const void *b)
 	return x->opener < y->opener ? 1 : x->opener > y->opener ? -1 : 0;
 }
 
+/*
+ * A thread as JSON (docs/cli-json.md, "parley status --json" and "parley thread --json"): the opener, its state,
+ * deadlines and obligations judged at now. NULL when out of memory.
+ */
+static json_t *thread_json(const parley_workflow *wf, const parley_thread *t, const parley_charter *ch, uint64_t now)
+{
+	const parley_party *rq = parley_charter_party_by_keyid(ch, t->requester);
+	json_t *o = json_object(), *a;
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	jset(o, "thread", json_integer((json_int_t)t->opener), &bad);
+	jset(o, "state", jstr(parley_thread_state_name(t->state)), &bad);
+	jset(o, "type", jstr(parley_type_name(t->type)), &bad);
+	jset(o, "from", jstr(rq ? rq->key.name : "?"), &bad);
+	jset(o, "category", jstr(t->category), &bad);
+	if ((a = json_array()))
+		for (unsigned k = 0; k < t->nrecip; k++) {
+			const parley_party *p = parley_charter_party_by_keyid(ch, t->recip[k]);
+			bad |= json_array_append_new(a, jstr(p ? p->key.name : "?")) != 0;
+		}
+	jset(o, "to", a, &bad);
+	jset(o, "opened_at", jtime(t->opened_ms), &bad);
+	jset(o, "acknowledge_by", t->ack_deadline_ms ? jtime(t->ack_deadline_ms) : json_null(), &bad);
+	jset(o, "respond_by", t->respond_deadline_ms ? jtime(t->respond_deadline_ms) : json_null(), &bad);
+	jset(o, "acknowledged_at", t->ack_ms ? jtime(t->ack_ms) : json_null(), &bad);
+	jset(o, "answered_at", t->answered_ms ? jtime(t->answered_ms) : json_null(), &bad);
+	jset(o, "closed_at", t->closed_ms ? jtime(t->closed_ms) : json_null(), &bad);
+	jset(o, "escalations", json_integer(t->escalations), &bad);
+	jset(o, "round_trip_ms",
+		t->type == PARLEY_T_PING && t->answered_ms ? json_integer((json_int_t)(t->answered_ms - t->opened_ms)) : json_null(),
+		&bad);
+	if ((a = json_array()))
+		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
+			const parley_obligation *ob = &wf->obl[k];
+			const parley_party *p = parley_charter_party_by_keyid(ch, ob->party);
+			json_t *j = json_object();
+			bool jb = !j;
+			if (!j) {
+				bad = true;
+				break;
+			}
+			jset(j, "party", jstr(p ? p->key.name : "?"), &jb);
+			jset(j, "kind", jstr(parley_obl_kind_name(ob->kind)), &jb);
+			jset(j, "deadline", jtime(ob->deadline_ms), &jb);
+			jset(j, "outcome", jstr(ob->outcome ? parley_outcome_name(ob->outcome) : "pending"), &jb);
+			jset(j, "overdue", json_boolean(ob->overdue), &jb);
+			jset(j, "at", ob->has_entry ? jtime(ob->at_ms) : json_null(), &jb);
+			jset(j, "entry", ob->has_entry ? json_integer((json_int_t)ob->entry) : json_null(), &jb);
+			jset(j, "after_ms", ob->has_entry && ob->at_ms >= t->opened_ms ?
+				json_integer((json_int_t)(ob->at_ms - t->opened_ms)) : json_null(), &jb);
+			jset(j, "late_by_ms", ob->outcome == PARLEY_OUT_LATE ? json_integer((json_int_t)ob->late_by_ms) : json_null(),
+				&jb);
+			jset(j, "overdue_by_ms", ob->overdue && !ob->has_entry && now >= ob->deadline_ms ?
+				json_integer((json_int_t)(now - ob->deadline_ms)) : json_null(), &jb);
+			jset(j, "why", ob->why && ob->why != PARLEY_WHY_PENDING ? jstr(parley_obl_why_text(ob->why)) : json_null(),
+				&jb);
+			if (jb) {
+				json_decref(j);
+				bad = true;
+			} else {
+				bad |= json_array_append_new(a, j) != 0;
+			}
+		}
+	jset(o, "obligations", a, &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static const char status_usage[] =
 	"usage: parley [--home DIR] status [--json] [--channel ID]\n"
 	"\n"
@@ -1096,13 +1307,6 @@ static const char status_usage[] =
 	"\n"
 	"Example:\n"
 	"  parley sync && parley status\n";
-
-static void iso_ms(char out[32], uint64_t ms)
-{
-	char ts[21];
-	parley_time_fmt(ts, (int64_t)(ms / 1000));
-	snprintf(out, 32, "%.19s.%03uZ", ts, (unsigned)(ms % 1000));
-}
 
 int cmd_status(int argc, char **argv)
 {
@@ -1182,53 +1386,13 @@ int cmd_status(int argc, char **argv)
 				t->category, when);
 			continue;
 		}
-		char b1[32];
-		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "thread", (json_int_t)t->opener, "state",
-			parley_thread_state_name(t->state), "type", parley_type_name(t->type), "from",
-			rq ? rq->key.name : "?", "category", t->category);
-		json_t *to = json_array();
-		for (unsigned k = 0; k < t->nrecip; k++) {
-			const parley_party *p = parley_charter_party_by_keyid(ch, t->recip[k]);
-			json_array_append_new(to, json_string(p ? p->key.name : "?"));
+		json_t *o = thread_json(&wf, t, ch, now);
+		if (!o || json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000)) ||
+			json_array_append_new(arr, o)) {
+			json_decref(arr);
+			ret = cli_failf("cannot build the JSON document (out of memory?)");
+			goto out;
 		}
-		json_object_set_new(o, "to", to);
-		iso_ms(b1, t->opened_ms);
-		json_object_set_new(o, "opened_at", json_string(b1));
-#define TIME_FIELD(name, v)                                                                                    \
-	if (v) {                                                                                                \
-		iso_ms(b1, v);                                                                                  \
-		json_object_set_new(o, name, json_string(b1));                                                  \
-	} else {                                                                                                \
-		json_object_set_new(o, name, json_null());                                                      \
-	}
-		TIME_FIELD("acknowledge_by", t->ack_deadline_ms)
-		TIME_FIELD("respond_by", t->respond_deadline_ms)
-		TIME_FIELD("acknowledged_at", t->ack_ms)
-		TIME_FIELD("answered_at", t->answered_ms)
-		TIME_FIELD("closed_at", t->closed_ms)
-#undef TIME_FIELD
-		json_object_set_new(o, "escalations", json_integer(t->escalations));
-		json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000));
-		json_t *obl = json_array();
-		for (size_t k = t->obl_first; k < t->obl_first + t->nobl; k++) {
-			const parley_obligation *ob = &wf.obl[k];
-			const parley_party *p = parley_charter_party_by_keyid(ch, ob->party);
-			json_t *jo;
-			iso_ms(b1, ob->deadline_ms);
-			jo = json_pack("{s:s, s:s, s:s, s:s, s:b}", "party", p ? p->key.name : "?", "kind",
-				parley_obl_kind_name(ob->kind), "deadline", b1, "outcome", parley_outcome_name(ob->outcome),
-				"overdue", ob->overdue);
-			if (jo && ob->has_entry) {
-				iso_ms(b1, ob->at_ms);
-				json_object_set_new(jo, "at", json_string(b1));
-				json_object_set_new(jo, "entry", json_integer((json_int_t)ob->entry));
-			}
-			if (jo && ob->outcome == PARLEY_OUT_LATE)
-				json_object_set_new(jo, "late_by_ms", json_integer((json_int_t)ob->late_by_ms));
-			json_array_append_new(obl, jo);
-		}
-		json_object_set_new(o, "obligations", obl);
-		json_array_append_new(arr, o);
 	}
 	{
 		/* entries composed while the relay could not be reached, waiting to be sent */
@@ -1241,12 +1405,8 @@ int cmd_status(int argc, char **argv)
 				waiting == 1 ? "y" : "ies", b2);
 		}
 	}
-	if (as_json) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		printf("%s\n", s ? s : "[]");
-		free(s);
-		json_decref(arr);
-	}
+	if (as_json)
+		ret = jprint(arr, !arr);
 out:
 	free(ts);
 	parley_workflow_release(&wf);
@@ -1256,10 +1416,12 @@ out:
 }
 
 static const char thread_usage[] =
-	"usage: parley [--home DIR] thread N [--channel ID]\n"
+	"usage: parley [--home DIR] thread N [--json] [--channel ID]\n"
 	"\n"
 	"The thread opened by entry N: its state and deadlines, then every entry in it\n"
 	"with the relay's integration time and, where addressed here, its text.\n"
+	"  --json   one JSON object: the thread as in 'status --json' with its verdict\n"
+	"           and its entries as 'show --json' prints them (docs/cli-json.md)\n"
 	"\n"
 	"Example:\n"
 	"  parley thread 12\n";
@@ -1268,10 +1430,13 @@ int cmd_thread(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chan = NULL;
+	bool as_json = false;
+	json_t *js = NULL, *jentries = NULL;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_err err = { 0 };
@@ -1285,6 +1450,7 @@ int cmd_thread(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': chan = optarg; break;
+		case 'j': as_json = true; break;
 		case 'h': return cli_help(thread_usage);
 		default: return cli_usage_error("thread", "unknown option");
 		}
@@ -1304,6 +1470,31 @@ int cmd_thread(int argc, char **argv)
 	const parley_thread t = *tp;
 	const parley_charter *ch = parley_node_charter(node, id);
 	char b[32], d[24];
+	if (as_json) {
+		parley_verdict v = parley_workflow_verdict(&wf, &t);
+		parley_buf vt = PARLEY_BUF_INIT;
+		json_t *vp = json_array();
+		bool bad = !(js = thread_json(&wf, &t, ch, parley_now_ms())) || !vp;
+		for (unsigned k = 0; !bad && k < v.nparties; k++) {
+			const parley_party *p = parley_charter_party_by_keyid(ch, v.parties[k]);
+			bad |= json_array_append_new(vp, jstr(p ? p->key.name : "?")) != 0;
+		}
+		bad |= parley_verdict_text(ch, &wf, &t, &v, &vt) != PARLEY_OK;
+		if (!bad)
+			jset(js, "verdict",
+				json_pack("{s:s, s:s%, s:O}", "code", parley_verdict_code_name(v.code), "text",
+					vt.data ? (const char *)vt.data : "", vt.len, "parties", vp),
+				&bad);
+		json_decref(vp);
+		parley_buf_release(&vt);
+		if (!bad)
+			jset(js, "entries", (jentries = json_array()), &bad);
+		if (bad) {
+			ret = cli_failf("cannot build the JSON document (out of memory?)");
+			goto out;
+		}
+		goto entries;
+	}
 	printf("thread %llu: %s, %s\n", (unsigned long long)n, parley_type_name(t.type), parley_thread_state_name(t.state));
 	iso_ms(b, t.opened_ms);
 	printf("opened:        %s\n", b);
@@ -1336,6 +1527,7 @@ int cmd_thread(int argc, char **argv)
 		fmt_duration(d, sizeof(d), t.answered_ms - t.opened_ms);
 		printf("round trip:    %s (%llu ms, relay clock)\n", d, (unsigned long long)(t.answered_ms - t.opened_ms));
 	}
+entries:
 	if (parley_store_size(parley_node_store(node), id, &size, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -1348,7 +1540,14 @@ int cmd_thread(int argc, char **argv)
 			ret = cli_fail(&err);
 			goto out;
 		}
-		if (parley_workflow_thread_of(&e.e.h, i, &op) && op == n) {
+		if (parley_workflow_thread_of(&e.e.h, i, &op) && op == n && jentries) {
+			json_t *o = entry_json(&e, ch, i);
+			if (!o || json_array_append_new(jentries, o)) {
+				parley_node_entry_release(&e);
+				ret = cli_failf("entry %llu: cannot build its JSON (out of memory?)", (unsigned long long)i);
+				goto out;
+			}
+		} else if (parley_workflow_thread_of(&e.e.h, i, &op) && op == n) {
 			summary(&e, ch, text, sizeof(text));
 			cli_time(ts, (int64_t)(e.integrated_ms / 1000));
 			printf("%-5llu %s  %-12s %-16s %s\n", (unsigned long long)i, ts, e.sender ? e.sender->key.name : "?",
@@ -1356,7 +1555,12 @@ int cmd_thread(int argc, char **argv)
 		}
 		parley_node_entry_release(&e);
 	}
+	if (js) {
+		ret = jprint(js, false);
+		js = NULL;
+	}
 out:
+	json_decref(js);
 	parley_workflow_release(&wf);
 	parley_node_close(node);
 	parley_seckey_free(key);
