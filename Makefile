@@ -9,7 +9,7 @@ FUZZ ?= build-fuzz
 DEB ?= build-deb
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check test test-asan check-tsan demo bench fuzz torture install uninstall deb test-deb clean help
+.PHONY: all deps browser-deps check test test-asan check-tsan demo bench fuzz torture install uninstall deb test-deb clean help
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -19,6 +19,7 @@ help:
 	@echo "make check      install missing packages, build, run every test, then again under ASan+UBSan,"
 	@echo "                then the relay and node tests under ThreadSanitizer (when clang is present),"
 	@echo "                then, as root, the Debian package: built, linted, installed, run, purged"
+	@echo "make browser-deps  chromium and playwright-core for the console's browser test (make check does it)"
 	@echo "make check-tsan the relay and node tests under ThreadSanitizer, in $(TSAN)/"
 	@echo "make demo       a two-party hotline on 127.0.0.1, start to finish"
 	@echo "make bench      benchmarks; table on stdout, figures in $(BUILD)/bench.json"
@@ -65,7 +66,13 @@ check-tsan: deps $(TSAN)/build.ninja
 	fi; \
 	exit $$rc
 
-check: deps
+# the console's browser test (t0220): Debian's chromium, and the playwright-core driver from npm
+# under $(BUILD)/node_modules (the test skips, exit 77, without them; make check installs them)
+browser-deps: deps $(BUILD)/build.ninja
+	@scripts/deps.sh --browser
+	@scripts/playwright.sh $(BUILD)
+
+check: deps browser-deps
 	@rc=0; \
 	$(MAKE) --no-print-directory test || rc=1; \
 	$(MAKE) --no-print-directory test-asan || rc=1; \

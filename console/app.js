@@ -36,8 +36,10 @@ const ctx = {
 	go(hash) { if (location.hash !== hash) location.hash = hash; else route(); },
 };
 
+let generation = 0;
 async function route() {
 	if (!loggedIn) return;
+	const gen = ++generation;
 	let path = location.hash.replace(/^#/, '');
 	if (path === '/' || !path.startsWith('/')) path = '';
 	if (cleanup) { cleanup(); cleanup = null; }
@@ -49,6 +51,7 @@ async function route() {
 		}
 		const params = m.slice(1).map((x) => decodeURIComponent(x).toLowerCase());
 		const c = await fn(main, params, ctx);
+		if (gen !== generation) { if (typeof c === 'function') c(); return; } // left meanwhile
 		cleanup = typeof c === 'function' ? c : null;
 		const head = document.getElementById('page-heading');
 		if (head) {
@@ -91,7 +94,7 @@ async function poll() {
 function announceNew(data) {
 	const keys = new Set((data.threads || []).map((t) => t.channel + '/' + t.opener));
 	if (seen) {
-		const fresh = (data.threads || []).filter((t) => !seen.has(t.channel + '/' + t.opener));
+		const fresh = (data.threads || []).filter((t) => !seen.has(t.channel + '/' + t.opener) && t.requester !== data.party);
 		if (fresh.length === 1) ui.say('New ' + fresh[0].type + ' from ' + (fresh[0].requester || '?') + ': ' + (fresh[0].summary || ''));
 		else if (fresh.length > 1) ui.say(fresh.length + ' new threads.');
 	}

@@ -72,7 +72,9 @@ export async function view(main, params) {
 			dl([['Channel id', h('code', null, String(d.channel || chan))], ['Log size', String(d.size) + ' entries']]),
 			h('section', { 'aria-labelledby': 'h-cp' }, h('h3', { id: 'h-cp' }, 'Latest checkpoint'),
 				cp ? dl([['Size', String(cp.size)], ['Root', h('code', null, String(cp.root || ''))], ['Time', cp.time_ms ? both(cp.time_ms) : null],
-					['Cosigners', Array.isArray(cp.cosigners) && cp.cosigners.length ? cp.cosigners.join(', ') : 'none yet']]) : h('p', { class: 'muted' }, 'No checkpoint yet.')),
+					['Cosigners', Array.isArray(cp.cosigners) && cp.cosigners.length ? cp.cosigners.join(', ') : 'none yet'],
+					['Signed note', typeof cp.note === 'string' ? h('details', null, h('summary', null, 'the checkpoint as signed'), h('pre', { class: 'json' }, cp.note)) : null]])
+					: h('p', { class: 'muted' }, 'No checkpoint yet.')),
 			h('section', { 'aria-labelledby': 'h-ch' }, h('h3', { id: 'h-ch' }, 'Charter'), charterView(c)),
 			h('section', { 'aria-labelledby': 'h-rep' }, h('h3', { id: 'h-rep' }, 'Report'), reportView(d.report)),
 			h('p', null, h('a', { href: '#/psi/' + encodeURIComponent(chan) }, 'Private set intersection on this channel'), ' · ',

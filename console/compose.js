@@ -119,9 +119,9 @@ export async function view(main, params, ctx) {
 		const body = { to, category: cat.value, tlp: tlp.value, text: text.value, stix: stix || null, request };
 		try {
 			const r = await ui.busy(send, api.post('/api/channels/' + api.enc(chan) + '/notify', body));
-			const msg = (request ? 'Request' : 'Notification') + ' sent to ' + to.join(', ') + ': log entry #' + Number(r.index) + '.';
+			const msg = (request ? 'Request' : 'Notification') + ' sent to ' + to.join(', ') + ': ' + ui.recorded(r) + '.';
 			fill(result, h('p', { class: 'ok', role: 'status' }, msg, ' ',
-				h('a', { href: '#/thread/' + encodeURIComponent(chan) + '/' + Number(r.index) }, 'Open the thread')));
+				typeof r.index === 'number' ? h('a', { href: '#/thread/' + encodeURIComponent(chan) + '/' + r.index }, 'Open the thread') : null));
 			text.value = ''; file.value = ''; stix = undefined; fill(stixOut);
 		} catch (err) {
 			fill(result, ui.errorBox(err, 'Not sent'));

@@ -25,7 +25,7 @@ export async function view(main, params, ctx) {
 
 	const answerForm = (r) => {
 		const id = uid('psi-ans');
-		const f = h('input', { type: 'file', id, accept: '.txt,.json,text/plain,application/json' });
+		const f = h('input', { type: 'file', id, accept: '.txt,text/plain' });
 		const b = h('button', { type: 'button' }, 'Answer request #' + Number(r.request));
 		const out = h('span', { 'aria-live': 'polite' });
 		b.addEventListener('click', async () => {
@@ -34,7 +34,9 @@ export async function view(main, params, ctx) {
 			try {
 				const ind = await readFile(f.files[0]);
 				const res = await ui.busy(b, api.post(base + '/' + Number(r.request) + '/respond', { indicators: ind }));
-				fill(out, h('span', { class: 'ok' }, 'Answered: log entry #' + Number(res.index) + '.'));
+				fill(out, res && res.refused
+					? h('span', { class: 'warn' }, 'Refused, and the refusal logged: ' + String(res.reason || ''))
+					: h('span', { class: 'ok' }, 'Answered' + (res && typeof res.index === 'number' ? ': ' + ui.recorded(res) : '') + '.'));
 				load();
 			} catch (err) { fill(out, ui.errorBox(err, 'Answer refused')); }
 		});
@@ -47,11 +49,12 @@ export async function view(main, params, ctx) {
 			const reqs = d.requests || [];
 			fill(listBox, reqs.length ? table('PSI requests', ['Request', 'From', 'To', 'Mode', 'State', 'Result', 'Action'],
 				reqs.map((r) => [
-					'#' + Number(r.request), String(r.from), String(r.to), String(r.mode || ''), String(r.state || ''),
+					'#' + Number(r.request), String(r.from), String(r.to), String(r.mode || '—'),
+					r.reason ? String(r.state || '') + ': ' + String(r.reason) : String(r.state || ''),
 					r.result ? (Array.isArray(r.result.common) && r.result.common.length
 						? h('div', null, Number(r.result.count) + ' in common:', h('ul', { class: 'common' }, r.result.common.map((x) => h('li', null, h('code', null, String(x))))))
 						: Number(r.result.count) + ' in common') : '—',
-					r.to === me && !r.result && /pending|open|waiting|complete/.test(String(r.state)) ? answerForm(r) : '',
+					r.to === me && r.from !== me && !['answered', 'refused', 'failed'].includes(String(r.state)) ? answerForm(r) : '',
 				])) : h('p', { class: 'muted' }, 'No PSI request on this channel.'));
 		} catch (err) { fill(listBox, ui.errorBox(err, 'cannot list PSI requests')); }
 	};
@@ -61,13 +64,13 @@ export async function view(main, params, ctx) {
 	const mode = h('select', { id: modeId },
 		h('option', { value: 'intersection' }, 'the indicators in common'),
 		h('option', { value: 'cardinality' }, 'only how many are in common'));
-	const file = h('input', { type: 'file', id: fileId, accept: '.txt,.json,text/plain,application/json' });
+	const file = h('input', { type: 'file', id: fileId, accept: '.txt,text/plain' });
 	const start = h('button', { type: 'submit' }, 'Start PSI request');
 	const out = h('div', { 'aria-live': 'polite' });
 	const form = h('form', { class: 'compose' },
 		h('div', { class: 'field' }, h('label', { for: toId }, 'With'), to),
 		h('div', { class: 'field' }, h('label', { for: modeId }, 'Learn'), mode),
-		h('div', { class: 'field' }, h('label', { for: fileId }, 'Indicators file (one per line, or a STIX bundle)'), file),
+		h('div', { class: 'field' }, h('label', { for: fileId }, 'Indicators file (one per line)'), file),
 		h('div', { class: 'buttons' }, start), out);
 	form.addEventListener('submit', async (e) => {
 		e.preventDefault();
@@ -76,7 +79,7 @@ export async function view(main, params, ctx) {
 		try {
 			const ind = await readFile(file.files[0]);
 			const r = await ui.busy(start, api.post(base + '/request', { to: to.value, indicators: ind, mode: mode.value }));
-			fill(out, h('p', { class: 'ok', role: 'status' }, 'PSI request sent: log entry #' + Number(r.index) + '.'));
+			fill(out, h('p', { class: 'ok', role: 'status' }, 'PSI request sent: ' + ui.recorded(r) + '.'));
 			load();
 		} catch (err) { fill(out, ui.errorBox(err, 'Request refused')); }
 	});

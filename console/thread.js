@@ -7,6 +7,10 @@ import * as ui from './ui.js';
 import { utc, local, both } from './time.js';
 import { stixView } from './stix.js';
 
+// entry types as a reader names them
+const TYPE_NAME = { ack: 'acknowledgement' };
+const typeName = (t) => TYPE_NAME[t] || String(t);
+
 const ACTION_LABEL = { acknowledge: 'Acknowledge', reply: 'Reply', escalate: 'Escalate', close: 'Close' };
 
 function entryView(e, recipients) {
@@ -17,7 +21,7 @@ function entryView(e, recipients) {
 	if (e.stix) content.push(stixView(e.stix, 5));
 	if (!content.length && e.readable === false) content.push(h('p', { class: 'muted' }, 'Content not readable by this party (not a recipient).'));
 	return h('article', { class: 'entry entry-' + String(e.type).replace(/[^a-z-]/g, ''), id: 'entry-' + Number(e.index) },
-		h('h4', null, '#' + Number(e.index) + ' ' + String(e.type) + ' from ' + String(e.sender)),
+		h('h4', null, '#' + Number(e.index) + ' ' + typeName(e.type) + ' from ' + String(e.sender)),
 		dl([
 			['Integrated (UTC)', h('time', { datetime: new Date(e.integrated_ms).toISOString() }, utc(e.integrated_ms))],
 			['Integrated (local)', local(e.integrated_ms)],
@@ -29,7 +33,7 @@ function entryView(e, recipients) {
 
 function obligationsTable(obs) {
 	if (!obs || !obs.length) return h('p', { class: 'muted' }, 'No obligations on this thread.');
-	return table('Obligations', ['Party', 'Obligation', 'Deadline', 'Outcome', 'Done at'],
+	return table(null, ['Party', 'Obligation', 'Deadline', 'Outcome', 'Done at'],
 		obs.map((o) => [
 			String(o.party),
 			o.kind === 'ack' ? 'acknowledge' : String(o.kind),
@@ -86,7 +90,7 @@ export function view(main, params, ctx) {
 		try {
 			const r = await ui.busy(button, api.post(base + '/' + what, body));
 			const done = { acknowledge: 'Acknowledgement', reply: 'Reply', escalate: 'Escalation', close: 'Close' }[what];
-			const msg = done + ' recorded as log entry #' + Number(r.index) + '.';
+			const msg = done + ' recorded as ' + ui.recorded(r) + '.';
 			fill(result, h('p', { class: 'ok', role: 'status' }, msg));
 			if (what === 'reply' || what === 'escalate') { text.value = ''; file.value = ''; }
 			await load();
@@ -133,7 +137,7 @@ export function view(main, params, ctx) {
 		if (keep) for (const b of buttons.querySelectorAll('button')) if (b.textContent === keep) b.focus();
 	};
 
-	fill(main, ui.pageHeading('Thread #' + n), head, form, body);
+	fill(main, ui.pageHeading('Thread #' + n), h('div', { class: 'thread-top' }, head, form), body);
 	drawButtons(null);
 
 	let lastSig = null;
@@ -154,8 +158,9 @@ export function view(main, params, ctx) {
 			['Channel', ui.channelName(chan)],
 			['State', String(t.state)],
 			['Opened by', t.requester ? String(t.requester) : null],
-			['Type', opener ? String(opener.type) : null],
-			['Category', opener && opener.category ? String(opener.category) : null],
+			['Type', t.type ? typeName(t.type) : (opener ? typeName(opener.type) : null)],
+			['Category', t.category ? String(t.category) : (opener && opener.category ? String(opener.category) : null)],
+			['Escalations', typeof t.escalations === 'number' && t.escalations > 0 ? String(t.escalations) : null],
 			['TLP', opener && opener.tlp ? ui.tlp(opener.tlp) : null],
 		]));
 		drawButtons(t.actions);

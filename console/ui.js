@@ -89,3 +89,11 @@ export function busy(button, promise) {
 	button.setAttribute('aria-busy', 'true');
 	return promise.finally(() => { button.disabled = false; button.removeAttribute('aria-busy'); });
 }
+
+// what an action's answer says happened: {"index": N}, or {"index": null, "queued": true} when the
+// relay is down (the node keeps the signed entry in its outbox and sends it when the relay is back)
+export function recorded(r) {
+	if (r && typeof r.index === 'number') return 'log entry #' + r.index;
+	if (r && r.queued) return 'queued in the node\'s outbox (the relay is down; it is sent when the relay is back)';
+	return 'done';
+}
