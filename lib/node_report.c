@@ -11,6 +11,7 @@
 #include "parley/remote.h"
 #include "parley/proof.h"
 #include "parley/report.h"
+#include "parley/succession.h"
 #include "banned.h"
 
 parley_code parley_node_checkpoint(parley_node *n, const uint8_t id[32], bool ask_relay, parley_buf *note,
@@ -218,18 +219,27 @@ static parley_code fetch_cosigned(parley_node *n, const struct node_channel *c, 
 	return PARLEY_OK;
 }
 
-static parley_code make_bundle(parley_node *n, const uint8_t id[32], const parley_wf_input *in,
-	const parley_workflow *wf, const parley_report *rep, const parley_buf *note, const json_t *cosigned, parley_buf *out,
-	parley_err *err)
+/*
+ * One channel's part of a bundle: {charter, checkpoint, entries, complete, cosigned?}.
+ * hfirst..hlast (hfirst <= hlast) is a range the part must hold too: the handovers
+ * that show its end when another part follows (docs/protocol.md §7.2.1).
+ */
+static parley_code make_part(parley_node *n, const uint8_t id[32], const parley_wf_input *in,
+	const parley_workflow *wf, const parley_report *rep, const parley_buf *note, const json_t *cosigned,
+	uint64_t hfirst, uint64_t hlast, json_t **out, parley_err *err)
 {
 	parley_buf charter = PARLEY_BUF_INIT;
-	json_t *cj = NULL, *arr = NULL, *doc = NULL, *fig = NULL;
+	json_t *cj = NULL, *arr = NULL, *doc = NULL;
 	uint64_t rfrom, rto;
-	char *s = NULL;
 	parley_code rc;
 
+	*out = NULL;
 	bundle_range(in, wf, rep->from_ms, rep->to_ms, &rfrom, &rto);
-	if (!(arr = json_array()) || !(fig = parley_report_json(rep))) {
+	if (hfirst <= hlast) {
+		rfrom = hfirst < rfrom ? hfirst : rfrom;
+		rto = hlast > rto ? hlast : rto;
+	}
+	if (!(arr = json_array())) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -245,48 +255,45 @@ static parley_code make_bundle(parley_node *n, const uint8_t id[32], const parle
 	if ((rc = parley_store_channel_charter(n->store, id, &charter, err)) ||
 		(rc = parley_json_parse((const char *)charter.data, charter.len, PARLEY_CHARTER_MAX_BYTES, &cj, err)))
 		goto out;
-	doc = json_pack("{s:i, s:{s:I, s:o}, s:O, s:s%, s:O, s:{s:I, s:I}, s:O}", "parley_report", PARLEY_REPORT_VERSION,
-		"period", "from_ms", (json_int_t)rep->from_ms, "to_ms",
-		rep->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)rep->to_ms), "charter", cj,
-		"checkpoint", (const char *)note->data, note->len, "entries", arr, "complete", "from", (json_int_t)rfrom, "to",
-		(json_int_t)rto, "figures", fig);
+	doc = json_pack("{s:O, s:s%, s:O, s:{s:I, s:I}}", "charter", cj, "checkpoint", (const char *)note->data,
+		note->len, "entries", arr, "complete", "from", (json_int_t)rfrom, "to", (json_int_t)rto);
 	if (doc && json_array_size(cosigned) && json_object_set(doc, "cosigned", (json_t *)cosigned)) {
 		json_decref(doc);
 		doc = NULL;
 	}
-	if (!doc || !(s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
+	if (!doc)
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	parley_buf_reset(out);
-	if (parley_buf_addstr(out, s) || parley_buf_add_u8(out, '\n'))
-		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	*out = doc;
 out:
-	free(s);
-	json_decref(doc);
 	json_decref(cj);
 	json_decref(arr);
-	json_decref(fig);
 	parley_buf_release(&charter);
 	return rc;
 }
 
-parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t from_ms, uint64_t to_ms, bool ask_relay,
-	struct parley_report *rep, parley_buf *bundle, parley_err *err)
+/*
+ * The report of one channel c over [from_ms, to_ms), and its bundle part when
+ * part is not NULL. With next (the next channel of the chain in the report):
+ * its checkpoint must hold every handover to it (the part shows them).
+ */
+static parley_code report_part(parley_node *n, struct node_channel *c, uint64_t from_ms, uint64_t to_ms,
+	bool ask_relay, const uint8_t *next, parley_report *rep, json_t **part, parley_err *err)
 {
-	struct node_channel *c = node_find_channel(n, id);
+	const uint8_t *id = c->id;
 	parley_buf note = PARLEY_BUF_INIT;
 	struct hdrs hc = { NULL, 0, 0 };
 	parley_wf_input in = PARLEY_WF_INPUT_INIT;
 	parley_workflow wf = PARLEY_WORKFLOW_INIT;
 	parley_checkpoint cp;
+	parley_succession st;
 	bool cos[PARLEY_MAX_PARTIES] = { false };
 	json_t *cosigned = NULL;
+	uint64_t hfirst = 1, hlast = 0;
 	parley_code rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if (!c)
-		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (part)
+		*part = NULL;
 	if ((rc = parley_node_checkpoint(n, id, ask_relay, &note, err)) ||
 		(rc = parley_checkpoint_check_times(c->charter, (const char *)note.data, note.len, &cp, cos, in.cosigned_ms,
 			 err)))
@@ -304,6 +311,27 @@ parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t fr
 	if (hc.n < cp.size) {
 		rc = parley_fail(err, PARLEY_E_VERIFY, "the replica holds fewer entries than its checkpoint");
 		goto out;
+	}
+	/* followed by the next channel: the handovers up to the checkpoint end this one */
+	parley_succession_init(&st);
+	if (next) {
+		for (size_t i = 0; i < cp.size; i++) {
+			if (hc.v[i].h.type != PARLEY_T_HANDOVER)
+				continue;
+			if ((rc = parley_succession_follow(c->charter, &st, &hc.v[i].h, hc.v[i].index, hc.v[i].ms,
+				     parley_charter_store_lookup, n->store, err)))
+				goto out;
+			hfirst = hfirst > hlast ? hc.v[i].index : hfirst;
+			hlast = hc.v[i].index;
+		}
+		if (!parley_succession_ended(&st) || memcmp(st.successor, next, 32) != 0) {
+			char nhex[65];
+			parley_hex(nhex, next, 32);
+			rc = parley_fail(err, PARLEY_E_USAGE,
+				"channel %.16s: its verified checkpoint does not reach its handover to %.16s yet: run 'parley sync'",
+				c->hex, nhex);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < parley_charter_nparties(c->charter) && i < PARLEY_MAX_PARTIES; i++)
 		if (cos[i])
@@ -330,10 +358,166 @@ parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t fr
 	}
 	if ((rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, rep, err)))
 		goto out;
+	if (parley_charter_predecessor(c->charter)) {
+		rep->has_pred = true;
+		memcpy(rep->pred, parley_charter_predecessor(c->charter), 32);
+	}
+	if (next) {
+		rep->handed_over = true;
+		memcpy(rep->successor, st.successor, 32);
+		rep->end_ms = st.end_ms;
+		rep->end_size = st.end_size;
+	}
+	if (part)
+		rc = make_part(n, id, &in, &wf, rep, &note, cosigned, hfirst, hlast, part, err);
+out:
+	if (rc)
+		parley_report_release(rep);
+	parley_workflow_release(&wf);
+	json_decref(cosigned);
+	free(hc.v);
+	parley_buf_release(&note);
+	return rc;
+}
+
+/* Whether channel c has a verified checkpoint of at least one entry (a report can rest on it). */
+static bool has_checkpoint(parley_node *n, const struct node_channel *c)
+{
+	parley_buf note = PARLEY_BUF_INIT;
+	parley_checkpoint cp;
+	bool ok = parley_store_checkpoint_get(n->store, c->id, 0, &note, NULL, NULL) == PARLEY_OK &&
+		parley_checkpoint_check(c->charter, (const char *)note.data, note.len, &cp, NULL, NULL) == PARLEY_OK &&
+		cp.size > 0;
+	parley_buf_release(&note);
+	return ok;
+}
+
+/*
+ * The channels a report on c over [from_ms, to_ms) covers (docs/protocol.md
+ * §7.2.1): c's chain of charters as this home follows it, oldest first, each
+ * channel taking the threads opened from its predecessor's end to its own; those
+ * whose span meets the period and that have a checkpoint, contiguous, around c.
+ */
+static parley_code chain_of(parley_node *n, struct node_channel *c, uint64_t from_ms, uint64_t to_ms,
+	struct node_channel **sel, size_t *nsel, parley_err *err)
+{
+	struct node_channel *all[PARLEY_REPORT_MAX_PARTS], *back[PARLEY_REPORT_MAX_PARTS];
+	uint64_t end[PARLEY_REPORT_MAX_PARTS];
+	bool take[PARLEY_REPORT_MAX_PARTS];
+	size_t na = 0, nb = 0, me = 0;
+	parley_code rc;
+
+	for (struct node_channel *x = c; x && nb < PARLEY_REPORT_MAX_PARTS;) {
+		const uint8_t *p = parley_charter_predecessor(x->charter);
+		back[nb++] = x;
+		x = p ? node_find_channel(n, p) : NULL;
+	}
+	for (size_t i = nb; i > 0; i--)
+		all[na++] = back[i - 1];
+	me = na - 1;
+	for (;;) {
+		parley_succession st;
+		struct node_channel *y;
+		if ((rc = node_succession(n, all[na - 1], &st, err)))
+			return rc;
+		end[na - 1] = parley_succession_ended(&st) ? st.end_ms : PARLEY_REPORT_OPEN_END;
+		if (!parley_succession_ended(&st) || na == PARLEY_REPORT_MAX_PARTS ||
+			!(y = node_find_channel(n, st.successor)))
+			break;
+		all[na++] = y;
+	}
+	for (size_t i = 0; i + 1 < na; i++) { /* the predecessors' ends (walked back above) */
+		parley_succession st;
+		if ((rc = node_succession(n, all[i], &st, err)))
+			return rc;
+		end[i] = parley_succession_ended(&st) ? st.end_ms : PARLEY_REPORT_OPEN_END;
+	}
+	end[na - 1] = PARLEY_REPORT_OPEN_END; /* the last one followed here takes everything after */
+	for (size_t i = 0; i < na; i++) {
+		uint64_t start = i ? end[i - 1] : 0;
+		take[i] = start < to_ms && from_ms < end[i] && (all[i] == c || has_checkpoint(n, all[i]));
+	}
+	/* the contiguous run around c (or the first run when c's span is outside the period) */
+	size_t lo = me, hi = me;
+	if (!take[me]) {
+		for (lo = 0; lo < na && !take[lo]; lo++)
+			;
+		if (lo == na) {
+			sel[0] = c;
+			*nsel = 1;
+			return PARLEY_OK;
+		}
+		hi = lo;
+	}
+	while (lo > 0 && take[lo - 1])
+		lo--;
+	while (hi + 1 < na && take[hi + 1])
+		hi++;
+	*nsel = 0;
+	for (size_t i = lo; i <= hi; i++)
+		sel[(*nsel)++] = all[i];
+	return PARLEY_OK;
+}
+
+parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t from_ms, uint64_t to_ms, bool ask_relay,
+	struct parley_report *rep, parley_buf *bundle, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id), *sel[PARLEY_REPORT_MAX_PARTS];
+	json_t *pj[PARLEY_REPORT_MAX_PARTS] = { NULL }, *doc = NULL, *fig = NULL;
+	parley_report *parts = NULL;
+	size_t ns = 0;
+	char *s = NULL;
+	parley_code rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if ((rc = chain_of(n, c, from_ms, to_ms, sel, &ns, err)))
+		return rc;
+	if (!(parts = calloc(ns, sizeof(*parts))))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (size_t k = 0; k < ns; k++)
+		if ((rc = report_part(n, sel[k], from_ms, to_ms, ask_relay, k + 1 < ns ? sel[k + 1]->id : NULL, &parts[k],
+			     bundle ? &pj[k] : NULL, err))) {
+			if (ns > 1)
+				parley_wrap(err, rc, "channel %.16s", sel[k]->hex);
+			for (size_t j = 0; j < k; j++)
+				parley_report_release(&parts[j]);
+			free(parts);
+			goto out;
+		}
+	if ((rc = parley_report_merge(parts, ns, rep, err)))
+		goto out;
 	if (bundle) {
 		parley_report check;
-		if ((rc = make_bundle(n, id, &in, &wf, rep, &note, cosigned, bundle, err)))
+		if (!(fig = parley_report_json(rep)) ||
+			!(doc = json_pack("{s:i, s:{s:I, s:o}}", "parley_report", PARLEY_REPORT_VERSION, "period", "from_ms",
+				  (json_int_t)rep->from_ms, "to_ms",
+				  rep->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)rep->to_ms)))) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 			goto out;
+		}
+		if (ns == 1) {
+			if (json_object_update(doc, pj[0]))
+				rc = PARLEY_E_NOMEM;
+		} else {
+			json_t *chain = json_array();
+			for (size_t k = 0; chain && k < ns; k++)
+				if (json_array_append(chain, pj[k]))
+					rc = PARLEY_E_NOMEM;
+			if (!chain || json_object_set_new(doc, "chain", chain))
+				rc = PARLEY_E_NOMEM;
+		}
+		if (rc || json_object_set(doc, "figures", fig) ||
+			!(s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+		parley_buf_reset(bundle);
+		if (parley_buf_addstr(bundle, s) || parley_buf_add_u8(bundle, '\n')) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
 		/* what any checker will find, before anyone else sees it */
 		if ((rc = parley_report_check((const char *)bundle->data, bundle->len, &check, err))) {
 			parley_wrap(err, rc, "the report bundle does not check (a bug: please report it)");
@@ -344,9 +528,10 @@ parley_code parley_node_report(parley_node *n, const uint8_t id[32], uint64_t fr
 out:
 	if (rc)
 		parley_report_release(rep);
-	parley_workflow_release(&wf);
-	json_decref(cosigned);
-	free(hc.v);
-	parley_buf_release(&note);
+	for (size_t k = 0; k < ns; k++)
+		json_decref(pj[k]);
+	json_decref(doc);
+	json_decref(fig);
+	free(s);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* report.c - timeliness reports: figures per party and per direction, collected from the one obligation engine, then rendered. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "parley/jcs.h"
 #include "parley/proof.h"
 #include "parley/report.h"
+#include "parley/succession.h"
 #include "banned.h"
 
 /* ---- statistics ---- */
@@ -46,6 +48,9 @@ void parley_stats_compute(uint64_t *v, size_t n, parley_stats *out)
 
 void parley_report_release(parley_report *r)
 {
+	for (size_t i = 0; r->parts && i < r->nparts; i++)
+		parley_report_release(&r->parts[i]);
+	free(r->parts);
 	free(r->names);
 	free(r->cosigned);
 	free(r->attested);
@@ -347,6 +352,122 @@ out:
 	return PARLEY_OK;
 }
 
+/* ---- one dialogue over a chain of charters ---- */
+
+static void add_counts(parley_report_figures *d, const parley_report_figures *s)
+{
+	d->notifications += s->notifications;
+	d->requests += s->requests;
+	d->obligations += s->obligations;
+	for (size_t i = 0; i < 7; i++)
+		d->outcome[i] += s->outcome[i];
+	d->withdrawn += s->withdrawn;
+	d->pings += s->pings;
+	d->pings_answered += s->pings_answered;
+	d->escalations += s->escalations;
+	d->psi_requests += s->psi_requests;
+	d->psi_answered += s->psi_answered;
+	d->psi_refused += s->psi_refused;
+}
+
+static size_t name_pos(const parley_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparties; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+parley_code parley_report_merge(parley_report *parts, size_t n, parley_report *out, parley_err *err)
+{
+	parley_report r = PARLEY_REPORT_INIT;
+	size_t maxp = 0, maxi = 0;
+	const parley_report *last;
+	parley_code rc = PARLEY_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n > PARLEY_REPORT_MAX_PARTS) {
+		for (size_t k = 0; k < n; k++)
+			parley_report_release(&parts[k]);
+		free(parts);
+		return parley_fail(err, PARLEY_E_USAGE, "report: a chain of 1 to %d channels", PARLEY_REPORT_MAX_PARTS);
+	}
+	if (n == 1) {
+		*out = parts[0];
+		free(parts);
+		return PARLEY_OK;
+	}
+	last = &parts[n - 1];
+	for (size_t k = 0; k < n; k++) {
+		maxp += parts[k].nparties;
+		maxi += parts[k].nitems;
+	}
+	if (!(r.names = calloc(maxp ? maxp : 1, sizeof(*r.names))) || !(r.cosigned = calloc(maxp ? maxp : 1, sizeof(bool))) ||
+		!(r.attested = calloc(maxp ? maxp : 1, sizeof(uint64_t))) ||
+		!(r.party = calloc(maxp ? maxp : 1, sizeof(*r.party))) ||
+		!(r.dir = calloc(maxp ? maxp * maxp : 1, sizeof(*r.dir))) ||
+		!(r.items = calloc(maxi ? maxi : 1, sizeof(*r.items)))) {
+		rc = PARLEY_E_NOMEM;
+		goto out;
+	}
+	/* the parties by name, in the order they first appear */
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < parts[k].nparties; i++)
+			if (name_pos(&r, parts[k].names[i]) == SIZE_MAX)
+				snprintf(r.names[r.nparties++], sizeof(r.names[0]), "%s", parts[k].names[i]);
+	/* r.dir was sized for maxp columns: lay it out for r.nparties */
+	for (size_t k = 0; k < n; k++) {
+		const parley_report *p = &parts[k];
+		size_t map[PARLEY_MAX_PARTIES];
+		for (size_t i = 0; i < p->nparties && i < PARLEY_MAX_PARTIES; i++)
+			map[i] = name_pos(&r, p->names[i]);
+		for (size_t i = 0; i < p->nparties && i < PARLEY_MAX_PARTIES; i++) {
+			add_counts(&r.party[map[i]], &p->party[i]);
+			for (size_t j = 0; j < p->nparties && j < PARLEY_MAX_PARTIES; j++)
+				add_counts(&r.dir[map[i] * r.nparties + map[j]], &p->dir[i * p->nparties + j]);
+		}
+		for (size_t i = 0; i < p->nitems; i++) {
+			parley_report_item it = p->items[i];
+			if (it.from >= p->nparties || it.to >= p->nparties)
+				continue;
+			it.from = (uint16_t)map[it.from];
+			it.to = (uint16_t)map[it.to];
+			r.items[r.nitems++] = it;
+		}
+		if (p->first_ms && (!r.first_ms || p->first_ms < r.first_ms))
+			r.first_ms = p->first_ms;
+		if (p->last_ms > r.last_ms)
+			r.last_ms = p->last_ms;
+	}
+	for (uint8_t kind = PARLEY_RI_ACK; !rc && kind <= PARLEY_RI_PING; kind++)
+		if ((rc = stats_of(&r, kind, false)) == PARLEY_OK)
+			rc = stats_of(&r, kind, true);
+	if (rc)
+		goto out;
+	memcpy(r.channel, last->channel, sizeof(r.channel));
+	memcpy(r.title, last->title, sizeof(r.title));
+	r.from_ms = last->from_ms;
+	r.to_ms = last->to_ms;
+	r.size = last->size;
+	for (size_t i = 0; i < last->nparties; i++) {
+		size_t m = name_pos(&r, last->names[i]);
+		r.cosigned[m] = last->cosigned[i];
+		r.attested[m] = last->attested[i];
+	}
+	r.has_pred = parts[0].has_pred;
+	memcpy(r.pred, parts[0].pred, 32);
+	r.parts = parts;
+	r.nparts = n;
+	*out = r;
+	return PARLEY_OK;
+out:
+	parley_report_release(&r);
+	for (size_t k = 0; k < n; k++)
+		parley_report_release(&parts[k]);
+	free(parts);
+	return parley_fail(err, rc, "out of memory");
+}
+
 /* ---- dates ---- */
 
 parley_code parley_report_date(const char *s, bool end, uint64_t *ms, parley_err *err)
@@ -495,24 +616,15 @@ static parley_code table(parley_buf *out, const char *const *heads, const parley
 	return PARLEY_OK;
 }
 
-parley_code parley_report_text(const parley_report *r, parley_buf *out)
+/* The evidence line(s) of a report or of part k (1-based; 0: a report over one channel). */
+static parley_code evidence(parley_buf *out, const parley_report *r, size_t k)
 {
-	char a[32], b[32];
-	const char *heads[TEXT_COLUMNS];
-	const parley_report_figures *cols[TEXT_COLUMNS];
-	char dirname[TEXT_COLUMNS][2 * PARLEY_NAME_MAX + 8];
-	size_t n = 0, more = 0;
 	bool any = false;
-
-	ADD("report:     channel %s (%s)\n", r->channel, r->title);
-	iso(a, r->from_ms);
-	if (r->to_ms == PARLEY_REPORT_OPEN_END)
-		snprintf(b, sizeof(b), "the end of the log");
+	if (k)
+		ADD("part %zu:     channel %.16s... (%s): a checkpoint of %llu entries", k, r->channel, r->title,
+			(unsigned long long)r->size);
 	else
-		iso(b, r->to_ms);
-	ADD("period:     %s .. %s (threads, pings and PSI requests opened in it)\n",
-		r->from_ms ? a : "the start of the log", b);
-	ADD("evidence:   a checkpoint of %llu entries", (unsigned long long)r->size);
+		ADD("evidence:   a checkpoint of %llu entries", (unsigned long long)r->size);
 	for (size_t i = 0; i < r->nparties; i++)
 		if (r->cosigned[i]) {
 			ADD("%s %s", any ? "," : ", cosigned by", r->names[i]);
@@ -523,6 +635,44 @@ parley_code parley_report_text(const parley_report *r, parley_buf *out)
 		if (r->attested[i] && r->attested[i] != r->size)
 			ADD("            %s attests through its cosignature of the tree of %llu entries\n", r->names[i],
 				(unsigned long long)r->attested[i]);
+	if (r->handed_over) {
+		char h[65], t[32];
+		parley_hex(h, r->successor, 32);
+		iso(t, r->end_ms);
+		ADD("            handed over to %.16s... at %s (log size %llu); its open threads count here\n", h, t,
+			(unsigned long long)r->end_size);
+	}
+	return PARLEY_OK;
+}
+
+parley_code parley_report_text(const parley_report *r, parley_buf *out)
+{
+	char a[32], b[32];
+	const char *heads[TEXT_COLUMNS];
+	const parley_report_figures *cols[TEXT_COLUMNS];
+	char dirname[TEXT_COLUMNS][2 * PARLEY_NAME_MAX + 8];
+	size_t n = 0, more = 0;
+
+	ADD("report:     channel %s (%s)\n", r->channel, r->title);
+	iso(a, r->from_ms);
+	if (r->to_ms == PARLEY_REPORT_OPEN_END)
+		snprintf(b, sizeof(b), "the end of the log");
+	else
+		iso(b, r->to_ms);
+	ADD("period:     %s .. %s (threads, pings and PSI requests opened in it)\n",
+		r->from_ms ? a : "the start of the log", b);
+	if (r->nparts > 1)
+		ADD("chain:      %zu channels of one succession, as one dialogue (a party is the same party by name in each)\n",
+			r->nparts);
+	for (size_t k = 0; k < (r->nparts > 1 ? r->nparts : 1); k++)
+		if (evidence(out, r->nparts > 1 ? &r->parts[k] : r, r->nparts > 1 ? k + 1 : 0))
+			return PARLEY_E_NOMEM;
+	if (r->has_pred) {
+		char h[65];
+		parley_hex(h, r->pred, 32);
+		ADD("            %s succeeds %.16s..., whose log is not part of this report\n",
+			r->nparts > 1 ? "the first charter" : "this charter", h);
+	}
 	ADD("\nper party, as recipient:\n");
 	for (size_t i = 0; i < r->nparties && i < TEXT_COLUMNS; i++) {
 		heads[i] = r->names[i];
@@ -581,21 +731,58 @@ static json_t *figures_json(const parley_report_figures *f)
 		(json_int_t)f->psi_answered, "refused", (json_int_t)f->psi_refused);
 }
 
-json_t *parley_report_json(const parley_report *r)
+/* {size, cosigned_by, attested}: the checkpoint a report (or a part of one) rests on */
+static json_t *checkpoint_json(const parley_report *r)
 {
-	char a[32], b[32];
-	json_t *js, *parties = json_array(), *dirs = json_array(), *cos = json_array(), *att = json_array();
-	int bad = !parties || !dirs || !cos || !att;
-
+	json_t *cos = json_array(), *att = json_array();
+	int bad = !cos || !att;
 	for (size_t i = 0; !bad && i < r->nparties; i++) {
-		json_t *f = figures_json(&r->party[i]);
-		bad |= !f || json_object_set_new(f, "party", json_string(r->names[i])) ||
-			json_array_append_new(parties, f);
 		if (r->cosigned[i])
 			bad |= json_array_append_new(cos, json_string(r->names[i]));
 		if (r->attested[i])
 			bad |= json_array_append_new(att,
 				json_pack("{s:s, s:I}", "party", r->names[i], "size", (json_int_t)r->attested[i]));
+	}
+	json_t *js = bad ? NULL :
+			   json_pack("{s:I, s:O, s:O}", "size", (json_int_t)r->size, "cosigned_by", cos, "attested", att);
+	json_decref(cos);
+	json_decref(att);
+	return js;
+}
+
+/* A part of a chain: {channel, title, predecessor, checkpoint, handover} (docs/protocol.md §7.2.1). */
+static json_t *part_json(const parley_report *p)
+{
+	char hex[65], at[32];
+	json_t *pred, *ho;
+	if (p->has_pred) {
+		parley_hex(hex, p->pred, 32);
+		pred = json_string(hex);
+	} else {
+		pred = json_null();
+	}
+	if (p->handed_over) {
+		parley_hex(hex, p->successor, 32);
+		iso(at, p->end_ms);
+		ho = json_pack("{s:s, s:I, s:s, s:I}", "successor", hex, "size", (json_int_t)p->end_size, "at", at, "at_ms",
+			(json_int_t)p->end_ms);
+	} else {
+		ho = json_null();
+	}
+	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "channel", p->channel, "title", p->title, "predecessor", pred,
+		"checkpoint", checkpoint_json(p), "handover", ho);
+}
+
+json_t *parley_report_json(const parley_report *r)
+{
+	char a[32], b[32];
+	json_t *js, *parties = json_array(), *dirs = json_array(), *chain = NULL;
+	int bad = !parties || !dirs;
+
+	for (size_t i = 0; !bad && i < r->nparties; i++) {
+		json_t *f = figures_json(&r->party[i]);
+		bad |= !f || json_object_set_new(f, "party", json_string(r->names[i])) ||
+			json_array_append_new(parties, f);
 	}
 	for (size_t i = 0; !bad && i < r->nparties; i++)
 		for (size_t j = 0; !bad && j < r->nparties; j++) {
@@ -605,18 +792,31 @@ json_t *parley_report_json(const parley_report *r)
 			bad |= !f || json_object_set_new(f, "from", json_string(r->names[i])) ||
 				json_object_set_new(f, "to", json_string(r->names[j])) || json_array_append_new(dirs, f);
 		}
+	/* the chain of charters the figures come from: a report over a succession, or a successor's alone */
+	if (!bad && (r->nparts > 1 || r->has_pred)) {
+		bad |= !(chain = json_array());
+		for (size_t k = 0; !bad && k < (r->nparts > 1 ? r->nparts : 1); k++)
+			bad |= json_array_append_new(chain, part_json(r->nparts > 1 ? &r->parts[k] : r));
+	}
 	iso(a, r->from_ms);
 	iso(b, r->to_ms == PARLEY_REPORT_OPEN_END ? 0 : r->to_ms);
 	js = bad ? NULL :
-		   json_pack("{s:s, s:s, s:{s:s, s:o, s:I, s:o}, s:{s:I, s:O, s:O}, s:O, s:O}", "channel", r->channel, "title",
-			   r->title, "period", "from", a, "to", r->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_string(b),
-			   "from_ms", (json_int_t)r->from_ms, "to_ms",
+		   json_pack("{s:s, s:s, s:{s:s, s:o, s:I, s:o}, s:o}", "channel", r->channel, "title", r->title, "period",
+			   "from", a, "to", r->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_string(b), "from_ms",
+			   (json_int_t)r->from_ms, "to_ms",
 			   r->to_ms == PARLEY_REPORT_OPEN_END ? json_null() : json_integer((json_int_t)r->to_ms), "checkpoint",
-			   "size", (json_int_t)r->size, "cosigned_by", cos, "attested", att, "parties", parties, "directions", dirs);
+			   checkpoint_json(r));
+	if (js && chain && json_object_set(js, "chain", chain)) {
+		json_decref(js);
+		js = NULL;
+	}
+	if (js && (json_object_set(js, "parties", parties) || json_object_set(js, "directions", dirs))) {
+		json_decref(js);
+		js = NULL;
+	}
 	json_decref(parties);
 	json_decref(dirs);
-	json_decref(cos);
-	json_decref(att);
+	json_decref(chain);
 	return js;
 }
 
@@ -692,19 +892,169 @@ static parley_code compare_figures(const json_t *stated, const json_t *computed,
 	}
 }
 
-parley_code parley_report_check(const char *text, size_t n, parley_report *out, parley_err *err)
+/* Every member of o is one of known; `what` names o in the message. */
+static parley_code only_known(const json_t *o, const char *const *known, const char *what, parley_err *err)
 {
-	json_t *doc = NULL, *v, *per;
-	parley_charter *ch = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)o, k, v) {
+		size_t j = 0;
+		while (known[j] && strcmp(known[j], k) != 0)
+			j++;
+		if (!known[j])
+			return parley_fail(err, PARLEY_E_FORMAT, "%s: unknown field '%.40s'", what, k);
+	}
+	return PARLEY_OK;
+}
+
+/* The successor a part of a chain may name in its handovers: the next part's charter, and nothing else. */
+struct next_part {
+	const json_t *obj;
+	const uint8_t *id;
+};
+
+static parley_code next_lookup(void *ctx, const uint8_t id[32], parley_charter **out, parley_err *err)
+{
+	const struct next_part *np = ctx;
+	*out = NULL;
+	if (!np->obj || memcmp(id, np->id, 32) != 0)
+		return PARLEY_E_NOTFOUND;
+	return parley_bundle_charter(np->obj, "report", out, err);
+}
+
+/*
+ * One channel's part of a bundle (the bundle itself, or a member of its chain):
+ * everything checked, the figures of [from_ms, to_ms) computed into *out. With
+ * next (the next part of a chain, whose charter is nch): the entries must show
+ * every continuing party handing this channel over to it.
+ */
+static parley_code check_part(const json_t *doc, const char *what, const parley_charter *ch, const json_t *next,
+	const parley_charter *nch, uint64_t from_ms, uint64_t to_ms, parley_report *out, parley_err *err)
+{
 	parley_checkpoint cp;
 	bool cos[PARLEY_MAX_PARTIES] = { false };
 	parley_wf_input in = PARLEY_WF_INPUT_INIT;
 	parley_workflow wf = PARLEY_WORKFLOW_INIT;
 	parley_bundle_entry *pe = NULL;
 	parley_wf_entry *w = NULL;
+	parley_succession st;
 	size_t np = 0;
-	uint64_t cfrom, cto, from_ms, to_ms;
-	const char *k;
+	uint64_t cfrom, cto;
+	parley_code rc;
+
+	memset(out, 0, sizeof(*out));
+	const char *cptext = json_string_value(json_object_get(doc, "checkpoint"));
+	if (!cptext) {
+		rc = parley_fail(err, PARLEY_E_FORMAT, "%s: no checkpoint", what);
+		goto out;
+	}
+	if ((rc = parley_checkpoint_check_times(ch, cptext, strlen(cptext), &cp, cos, in.cosigned_ms, err))) {
+		parley_wrap(err, rc, "%s", what);
+		goto out;
+	}
+	for (size_t i = 0; i < parley_charter_nparties(ch) && i < PARLEY_MAX_PARTIES; i++)
+		if (cos[i])
+			in.cosigned_size[i] = cp.size;
+	/* further checkpoints a party cosigned after the deadlines (the same rule as proof bundles) */
+	if ((rc = parley_bundle_cosigned_check(ch, &cp, json_object_get(doc, "cosigned"), what, NULL, NULL, &in, err)))
+		goto out;
+	if ((rc = parley_bundle_complete_parse(json_object_get(doc, "complete"), what, &cfrom, &cto, err)) ||
+		(rc = parley_bundle_entries(ch, &cp, json_object_get(doc, "entries"), PARLEY_REPORT_MAX_ENTRIES, what, &pe,
+			 &np, err)) ||
+		(rc = parley_bundle_range_check(pe, np, cfrom, cto, what, err)))
+		goto out;
+	if (np != cto - cfrom + 1) {
+		rc = parley_fail(err, PARLEY_E_FORMAT, "%s: entries outside the complete range %llu..%llu", what,
+			(unsigned long long)cfrom, (unsigned long long)cto);
+		goto out;
+	}
+	/* the range covers the period: it starts before it (or at the log's start) and ends after it (or at the checkpoint) */
+	if (cfrom > 0 && pe[0].ms >= from_ms) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"%s: the range starts at entry %llu, inside the period: entries of the period may be left out", what,
+			(unsigned long long)cfrom);
+		goto out;
+	}
+	if (cto + 1 != cp.size && pe[np - 1].ms < to_ms) {
+		rc = parley_fail(err, PARLEY_E_VERIFY,
+			"%s: the range ends at entry %llu, before the period's end and before the checkpoint's last entry (%llu)",
+			what, (unsigned long long)cto, (unsigned long long)(cp.size - 1));
+		goto out;
+	}
+	/* a part followed by another: its handovers, every one in the range, name the next part (§4.1.4) */
+	parley_succession_init(&st);
+	if (next) {
+		struct next_part nx = { next, parley_charter_id(nch) };
+		char nhex[65];
+		parley_hex(nhex, parley_charter_id(nch), 32);
+		for (size_t i = 0; i < np; i++) {
+			uint8_t sid[32];
+			if (pe[i].e.h.type != PARLEY_T_HANDOVER)
+				continue;
+			if (parley_handover_successor(&pe[i].e.h, sid, NULL) || memcmp(sid, parley_charter_id(nch), 32) != 0) {
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"%s: entry %llu hands the channel over to %.16s, not to the next part of the chain (%.16s)",
+					what, (unsigned long long)pe[i].index, pe[i].e.h.category, nhex);
+				goto out;
+			}
+		}
+		for (size_t i = 0; i < np; i++)
+			if ((rc = parley_succession_follow(ch, &st, &pe[i].e.h, pe[i].index, pe[i].ms, next_lookup, &nx, err))) {
+				parley_wrap(err, rc, "%s: entry %llu", what, (unsigned long long)pe[i].index);
+				goto out;
+			}
+		if (!parley_succession_ended(&st) || memcmp(st.successor, parley_charter_id(nch), 32) != 0) {
+			size_t ndone = 0;
+			for (size_t i = 0; i < st.ncont; i++)
+				ndone += st.done[i];
+			rc = parley_fail(err, PARLEY_E_VERIFY,
+				"%s: its entries do not hand the channel over to the next part (%.16s): %zu of %zu continuing "
+				"parties hand over in the range",
+				what, nhex, ndone, st.named ? st.ncont : (size_t)0);
+			goto out;
+		}
+	}
+	if ((rc = parley_bundle_wf_entries(pe, np, &w, err)))
+		goto out;
+	in.ch = ch;
+	in.v = w;
+	in.n = np;
+	in.has_range = true;
+	in.range_from = cfrom;
+	in.range_to = cto;
+	if ((rc = parley_workflow_eval(&in, &wf, err)) ||
+		(rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, out, err)))
+		goto out;
+	if (parley_charter_predecessor(ch)) {
+		out->has_pred = true;
+		memcpy(out->pred, parley_charter_predecessor(ch), 32);
+	}
+	if (next) {
+		out->handed_over = true;
+		memcpy(out->successor, st.successor, 32);
+		out->end_ms = st.end_ms;
+		out->end_size = st.end_size;
+	}
+out:
+	if (rc)
+		parley_report_release(out);
+	parley_bundle_entries_free(pe, np);
+	free(w);
+	parley_workflow_release(&wf);
+	return rc;
+}
+
+parley_code parley_report_check(const char *text, size_t n, parley_report *out, parley_err *err)
+{
+	static const char *const single[] = { "parley_report", "period", "charter", "checkpoint", "cosigned", "entries",
+		"complete", "figures", NULL };
+	static const char *const chained[] = { "parley_report", "period", "chain", "figures", NULL };
+	static const char *const part_fields[] = { "charter", "checkpoint", "cosigned", "entries", "complete", NULL };
+	json_t *doc = NULL, *per, *chain;
+	parley_charter *ch[PARLEY_REPORT_MAX_PARTS] = { NULL };
+	parley_report *parts = NULL;
+	size_t nparts = 1;
+	uint64_t from_ms, to_ms;
 	json_t *computed = NULL;
 	parley_code rc;
 
@@ -718,34 +1068,17 @@ parley_code parley_report_check(const char *text, size_t n, parley_report *out, 
 		rc = parley_fail(err, PARLEY_E_FORMAT, "not a parley report bundle (version %d)", PARLEY_REPORT_VERSION);
 		goto out;
 	}
-	json_object_foreach(doc, k, v) {
-		static const char *const known[] = { "parley_report", "period", "charter", "checkpoint", "cosigned", "entries",
-			"complete", "figures", NULL };
-		size_t j = 0;
-		while (known[j] && strcmp(known[j], k) != 0)
-			j++;
-		if (!known[j]) {
-			rc = parley_fail(err, PARLEY_E_FORMAT, "report: unknown field '%.40s'", k);
+	chain = json_object_get(doc, "chain");
+	if ((rc = only_known(doc, chain ? chained : single, "report", err)))
+		goto out;
+	if (chain) {
+		if (!json_is_array(chain) || json_array_size(chain) < 2 || json_array_size(chain) > PARLEY_REPORT_MAX_PARTS) {
+			rc = parley_fail(err, PARLEY_E_FORMAT, "report: 'chain' must be a list of 2 to %d channels' parts",
+				PARLEY_REPORT_MAX_PARTS);
 			goto out;
 		}
+		nparts = json_array_size(chain);
 	}
-	if ((rc = parley_bundle_charter(doc, "report", &ch, err)))
-		goto out;
-	const char *cptext = json_string_value(json_object_get(doc, "checkpoint"));
-	if (!cptext) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "report: no checkpoint");
-		goto out;
-	}
-	if ((rc = parley_checkpoint_check_times(ch, cptext, strlen(cptext), &cp, cos, in.cosigned_ms, err))) {
-		parley_wrap(err, rc, "report");
-		goto out;
-	}
-	for (size_t i = 0; i < parley_charter_nparties(ch) && i < PARLEY_MAX_PARTIES; i++)
-		if (cos[i])
-			in.cosigned_size[i] = cp.size;
-	/* further checkpoints a party cosigned after the deadlines (the same rule as proof bundles) */
-	if ((rc = parley_bundle_cosigned_check(ch, &cp, json_object_get(doc, "cosigned"), "report", NULL, NULL, &in, err)))
-		goto out;
 	per = json_object_get(doc, "period");
 	{
 		json_t *f = json_object_get(per, "from_ms"), *t = json_object_get(per, "to_ms");
@@ -758,39 +1091,46 @@ parley_code parley_report_check(const char *text, size_t n, parley_report *out, 
 		from_ms = (uint64_t)json_integer_value(f);
 		to_ms = json_is_null(t) ? PARLEY_REPORT_OPEN_END : (uint64_t)json_integer_value(t);
 	}
-	if ((rc = parley_bundle_complete_parse(json_object_get(doc, "complete"), "report", &cfrom, &cto, err)) ||
-		(rc = parley_bundle_entries(ch, &cp, json_object_get(doc, "entries"), PARLEY_REPORT_MAX_ENTRIES, "report", &pe,
-			 &np, err)) ||
-		(rc = parley_bundle_range_check(pe, np, cfrom, cto, "report", err)))
-		goto out;
-	if (np != cto - cfrom + 1) {
-		rc = parley_fail(err, PARLEY_E_FORMAT, "report: entries outside the complete range %llu..%llu",
-			(unsigned long long)cfrom, (unsigned long long)cto);
+	/* every charter first: a part's handovers are checked against the next part's charter */
+	for (size_t k = 0; k < nparts; k++) {
+		const json_t *po = chain ? json_array_get(chain, k) : doc;
+		char what[48];
+		snprintf(what, sizeof(what), chain ? "report: chain part %zu" : "report", k + 1);
+		if (chain && (!json_is_object(po) || (rc = only_known(po, part_fields, what, err)))) {
+			if (!rc)
+				rc = parley_fail(err, PARLEY_E_FORMAT, "%s is not an object", what);
+			goto out;
+		}
+		if ((rc = parley_bundle_charter(po, what, &ch[k], err)))
+			goto out;
+		/* the chain: each part's charter names the one before as its predecessor */
+		if (k > 0) {
+			const uint8_t *pred = parley_charter_predecessor(ch[k]);
+			if (!pred || memcmp(pred, parley_charter_id(ch[k - 1]), 32) != 0) {
+				char a[65], b[65];
+				parley_hex(a, parley_charter_id(ch[k]), 32);
+				parley_hex(b, parley_charter_id(ch[k - 1]), 32);
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"%s: charter %.16s does not name part %zu's charter (%.16s) as its predecessor", what, a, k, b);
+				goto out;
+			}
+		}
+	}
+	if (!(parts = calloc(nparts, sizeof(*parts)))) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* the range covers the period: it starts before it (or at the log's start) and ends after it (or at the checkpoint) */
-	if (cfrom > 0 && pe[0].ms >= from_ms) {
-		rc = parley_fail(err, PARLEY_E_VERIFY,
-			"report: the range starts at entry %llu, inside the period: entries of the period may be left out",
-			(unsigned long long)cfrom);
-		goto out;
+	for (size_t k = 0; k < nparts; k++) {
+		const json_t *po = chain ? json_array_get(chain, k) : doc;
+		char what[48];
+		snprintf(what, sizeof(what), chain ? "report: chain part %zu" : "report", k + 1);
+		if ((rc = check_part(po, what, ch[k], k + 1 < nparts ? json_array_get(chain, k + 1) : NULL,
+			     k + 1 < nparts ? ch[k + 1] : NULL, from_ms, to_ms, &parts[k], err)))
+			goto out;
 	}
-	if (cto + 1 != cp.size && pe[np - 1].ms < to_ms) {
-		rc = parley_fail(err, PARLEY_E_VERIFY,
-			"report: the range ends at entry %llu, before the period's end and before the checkpoint's last entry (%llu)",
-			(unsigned long long)cto, (unsigned long long)(cp.size - 1));
-		goto out;
-	}
-	if ((rc = parley_bundle_wf_entries(pe, np, &w, err)))
-		goto out;
-	in.ch = ch;
-	in.v = w;
-	in.n = np;
-	in.has_range = true;
-	in.range_from = cfrom;
-	in.range_to = cto;
-	if ((rc = parley_workflow_eval(&in, &wf, err)) ||
-		(rc = parley_report_collect(&in, &wf, from_ms, to_ms, cp.size, cos, out, err)))
+	rc = parley_report_merge(parts, nparts, out, err);
+	parts = NULL; /* moved (or released) */
+	if (rc)
 		goto out;
 	if (!(computed = parley_report_json(out))) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
@@ -804,11 +1144,12 @@ parley_code parley_report_check(const char *text, size_t n, parley_report *out, 
 out:
 	if (rc)
 		parley_report_release(out);
+	for (size_t k = 0; parts && k < nparts; k++)
+		parley_report_release(&parts[k]);
+	free(parts);
+	for (size_t k = 0; k < PARLEY_REPORT_MAX_PARTS; k++)
+		parley_charter_free(ch[k]);
 	json_decref(computed);
 	json_decref(doc);
-	parley_charter_free(ch);
-	parley_bundle_entries_free(pe, np);
-	free(w);
-	parley_workflow_release(&wf);
 	return rc;
 }

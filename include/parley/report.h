@@ -90,10 +90,34 @@ typedef struct parley_report {
 	parley_report_figures *dir;    /* [from * nparties + to]: to's conduct in what from opened */
 	parley_report_item *items;
 	size_t nitems;
+	/* succession (docs/protocol.md §7.2.1) */
+	bool has_pred;             /* the (first) charter names a predecessor */
+	uint8_t pred[32];
+	bool handed_over;          /* a part of a chain: its log, as far as the report holds it, hands over to the next part */
+	uint8_t successor[32];     /* handed_over: the next part's charter id */
+	uint64_t end_ms, end_size; /* handed_over: the last handover's integration time, the log's size right after it */
+	struct parley_report *parts; /* a report over a chain of charters: each channel's own report, oldest first */
+	size_t nparts;             /* 0 for a report over one channel */
 } parley_report;
-#define PARLEY_REPORT_INIT { { 0 }, { 0 }, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+#define PARLEY_REPORT_INIT                                                                                         \
+	{ { 0 }, { 0 }, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, { 0 }, false, { 0 }, 0, 0, NULL, \
+		0 }
+#define PARLEY_REPORT_MAX_PARTS 16 /* channels of one chain in one report */
 
 void parley_report_release(parley_report *r);
+
+/*
+ * One dialogue over a chain of charters (docs/protocol.md §7.2.1): the reports
+ * parts[0..n-1] (n >= 1) of consecutive channels of one chain, oldest first,
+ * each over the same period, become one report whose figures are merged by
+ * party name (a party whose key was rotated is the same party; one that joined
+ * or left has figures only where it is a party: parties in the order they
+ * first appear). Counts add up; statistics are recomputed from every part's
+ * durations. The channel, title and checkpoint are the last part's. The parts
+ * are moved into *out (parts[] itself is freed: it must come from malloc);
+ * with n == 1 *out is parts[0] itself. On failure every part is released.
+ */
+parley_code parley_report_merge(parley_report *parts, size_t n, parley_report *out, parley_err *err) PARLEY_WUR;
 
 /*
  * Compute the figures for [from_ms, to_ms) from an evaluated workflow and the

@@ -9,6 +9,8 @@ byte of every consistency proof it passes back (a network attacker, or a relay's
 --pass URL forwards without changing anything. Forwarding, while DIR/hang holds a number N,
 a GET of entries from N on stalls (DIR/hung appears) until DIR/hang is removed: a test
 kills a node mid-sync there.
+A channel whose id names a subdirectory of DIR is served from there instead (several channels,
+e.g. a charter and its successor), with DIR/ID/charter.json as its charter when present.
 Usage: fake_relay.py DIR PORTFILE [--proxy URL | --pass URL]
 (listens on 127.0.0.1, a free port written to PORTFILE)"""
 import json, os, sys, time, urllib.error, urllib.parse, urllib.request
@@ -75,10 +77,17 @@ class Liar(BaseHTTPRequestHandler):
             return self.forward('GET')
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
+        parts = u.path.split('/')
+        d = DIR
+        if len(parts) > 3 and parts[1] == 'v1' and parts[2] == 'channels' and parts[3] and \
+                os.path.isdir(os.path.join(DIR, os.path.basename(parts[3]))):
+            d = os.path.join(DIR, os.path.basename(parts[3]))
+        if u.path.endswith('/charter') and os.path.exists(os.path.join(d, 'charter.json')):
+            return self.send(200, open(os.path.join(d, 'charter.json')).read())
         if u.path.endswith('/checkpoint'):
-            return self.send(200, open(os.path.join(DIR, 'checkpoint.note')).read(), 'text/plain')
+            return self.send(200, open(os.path.join(d, 'checkpoint.note')).read(), 'text/plain')
         if u.path.endswith('/entries'):
-            log = json.load(open(os.path.join(DIR, 'log.json')))
+            log = json.load(open(os.path.join(d, 'log.json')))
             start = int(q.get('from', ['0'])[0])
             page = [dict(e, index=start + i) for i, e in enumerate(log[start:start + 500])]
             return self.send(200, json.dumps({'size': len(log), 'entries': page}))
