@@ -194,3 +194,46 @@ parley_code parley_admit_successor_active(const parley_charter *succ, const parl
 		"(no new threads until all have; 'parley handover')",
 		ndone, pred->named ? pred->ncont : (size_t)0, hex);
 }
+
+struct scan {
+	const parley_charter *ch;
+	parley_store *s;
+	parley_succession *st;
+	uint64_t first;
+	parley_err *err;
+};
+
+static parley_code scan_one(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct scan *sc = ctx;
+	parley_entry e;
+	if (parley_entry_parse(data, len, &e, sc->err))
+		return parley_wrap(sc->err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)index);
+	if (e.h.type != PARLEY_T_HANDOVER)
+		return PARLEY_OK;
+	if (sc->first == UINT64_MAX)
+		sc->first = index;
+	return parley_succession_follow(sc->ch, sc->st, &e.h, index, ms, parley_charter_store_lookup, sc->s, sc->err);
+}
+
+parley_code parley_succession_scan(parley_store *s, const parley_charter *ch, parley_succession *st, uint64_t *first,
+	parley_err *err)
+{
+	struct scan sc = { ch, s, st, UINT64_MAX, err };
+	uint64_t size = 0;
+	parley_code rc;
+
+	parley_succession_init(st);
+	if (first)
+		*first = UINT64_MAX;
+	rc = parley_store_size(s, parley_charter_id(ch), &size, err);
+	if (rc == PARLEY_E_NOTFOUND)
+		return PARLEY_OK;
+	if (rc || size == 0)
+		return rc;
+	if ((rc = parley_store_entries(s, parley_charter_id(ch), 0, size, scan_one, &sc, err)))
+		return rc;
+	if (first)
+		*first = sc.first;
+	return PARLEY_OK;
+}

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "parley/charter.h"
 #include "parley/home.h"
+#include "parley/store.h"
+#include "parley/succession.h"
 #include "parley/util.h"
 #include "banned.h"
 
@@ -25,7 +28,11 @@ static const char usage_text[] =
 	"Every command's --channel takes an id prefix from here or the title.\n"
 	"  --json   one JSON array: [{\"id\", \"title\", \"parties\": [{\"name\", \"role\"}],\n"
 	"           \"relay\", \"state\", \"halted\" (the reason, when halted),\n"
-	"           \"valid_from\", \"valid_until\" (RFC 3339, UTC)}]\n\n"
+	"           \"valid_from\", \"valid_until\" (RFC 3339, UTC), \"succession\"\n"
+	"           (docs/cli-json.md: predecessor, successor, handovers, state)}]\n"
+	"A channel in a chain of charters ('parley handover') also shows what it\n"
+	"succeeds, what succeeds it, how far its handover went and whether it is active\n"
+	"('not active yet' until its predecessor is handed over, 'wound down' after).\n"
 	"\n"
 	"Example:\n"
 	"  parley --home ~/hotline channels --json\n";
@@ -41,6 +48,110 @@ static const char *state_of(const parley_home_channel *c, int64_t now)
 	if (now >= until)
 		return "winding down";
 	return "active";
+}
+
+/* Where a channel stands in its chain of charters, from its charter, the home's other charters and the replica. */
+struct succ_view {
+	bool any;                 /* nothing to say when false */
+	const uint8_t *pred;      /* the predecessor its charter names */
+	bool pred_joined;
+	parley_succession st;     /* its log's handovers (as the replica holds them) */
+	bool st_known;
+	const uint8_t *next;      /* the successor: named by a handover, or a joined charter naming this one */
+	bool next_joined;
+	const char *state;
+};
+
+static const parley_home_channel *find_joined(const parley_home_channel *v, size_t n, const uint8_t id[32])
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(v[i].id, id, 32) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static void succession_of(const parley_home_channel *v, size_t n, size_t i, const parley_succession *all,
+	const bool *known, struct succ_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->pred = parley_charter_predecessor(v[i].charter);
+	out->pred_joined = out->pred && find_joined(v, n, out->pred);
+	out->st = all[i];
+	out->st_known = known[i];
+	if (out->st.named) {
+		out->next = out->st.successor;
+	} else {
+		for (size_t j = 0; j < n; j++) {
+			const uint8_t *p = parley_charter_predecessor(v[j].charter);
+			if (j != i && p && memcmp(p, v[i].id, 32) == 0)
+				out->next = v[j].id;
+		}
+	}
+	out->next_joined = out->next && find_joined(v, n, out->next);
+	out->any = out->pred || out->next;
+	if (parley_succession_ended(&out->st))
+		out->state = "wound down";
+	else if (out->st.named)
+		out->state = "handing over";
+	else if (out->pred && out->pred_joined) {
+		const parley_home_channel *pc = find_joined(v, n, out->pred);
+		size_t k = (size_t)(pc - v);
+		out->state = known[k] && parley_succession_ended(&all[k]) && memcmp(all[k].successor, v[i].id, 32) == 0 ?
+				     "active" :
+				     "not active yet";
+	} else
+		out->state = "active";
+}
+
+static json_t *succession_json(const struct succ_view *sv)
+{
+	char a[65], b[65], t[21];
+	size_t ndone = 0;
+	if (!sv->any)
+		return json_null();
+	for (size_t k = 0; k < sv->st.ncont; k++)
+		ndone += sv->st.done[k];
+	if (sv->pred)
+		parley_hex(a, sv->pred, 32);
+	if (sv->next)
+		parley_hex(b, sv->next, 32);
+	bool ended = parley_succession_ended(&sv->st);
+	if (ended)
+		parley_time_fmt(t, (int64_t)(sv->st.end_ms / 1000));
+	return json_pack("{s:o, s:b, s:o, s:b, s:I, s:I, s:o, s:o, s:o, s:s}", "predecessor",
+		sv->pred ? json_string(a) : json_null(), "predecessor_joined", sv->pred_joined, "successor",
+		sv->next ? json_string(b) : json_null(), "successor_joined", sv->next_joined, "continuing_parties",
+		(json_int_t)(sv->st.named ? sv->st.ncont : 0), "handed_over", (json_int_t)ndone, "handover_index",
+		ended ? json_integer((json_int_t)sv->st.end_size - 1) : json_null(), "handover_size",
+		ended ? json_integer((json_int_t)sv->st.end_size) : json_null(), "handed_over_at",
+		ended ? json_string(t) : json_null(), "state", sv->state);
+}
+
+static void succession_print(const struct succ_view *sv)
+{
+	char a[65], t[21];
+	size_t ndone = 0;
+	if (!sv->any)
+		return;
+	for (size_t k = 0; k < sv->st.ncont; k++)
+		ndone += sv->st.done[k];
+	if (sv->pred) {
+		parley_hex(a, sv->pred, 32);
+		printf("  succeeds: %.16s...%s\n", a, sv->pred_joined ? "" : " (not joined here)");
+	}
+	if (sv->next) {
+		parley_hex(a, sv->next, 32);
+		if (parley_succession_ended(&sv->st)) {
+			parley_time_fmt(t, (int64_t)(sv->st.end_ms / 1000));
+			printf("  handed over to %.16s... at %s (log size %llu)%s\n", a, t, (unsigned long long)sv->st.end_size,
+				sv->next_joined ? "" : " (not joined here)");
+		} else if (sv->st.named) {
+			printf("  handing over to %.16s...: %zu of %zu continuing parties\n", a, ndone, sv->st.ncont);
+		} else {
+			printf("  succeeded by %.16s... (no handover in the replica yet)\n", a);
+		}
+	}
+	printf("  chain:    %s\n", sv->state);
 }
 
 int cmd_channels(int argc, char **argv)
@@ -71,9 +182,27 @@ int cmd_channels(int argc, char **argv)
 	if (parley_home_channels(cli_home(buf, sizeof(buf)), &v, &n, &err))
 		return cli_fail(&err);
 	json_t *arr = as_json ? json_array() : NULL;
-	if (as_json && !arr) {
+	parley_succession *all = calloc(n ? n : 1, sizeof(*all));
+	bool *known = calloc(n ? n : 1, sizeof(*known));
+	if ((as_json && !arr) || !all || !known) {
+		free(all);
+		free(known);
+		json_decref(arr);
 		parley_home_channels_free(v, n);
 		return cli_failf("out of memory");
+	}
+	{
+		/* the handovers in the replica, read without the key (a running node keeps writing it) */
+		char path[1200];
+		parley_store *st = NULL;
+		for (size_t i = 0; i < n; i++)
+			parley_succession_init(&all[i]);
+		if (parley_home_path(path, sizeof(path), cli_home(buf, sizeof(buf)), "replica.db", NULL) == PARLEY_OK &&
+			access(path, R_OK) == 0 && parley_store_open(path, &st, NULL) == PARLEY_OK) {
+			for (size_t i = 0; i < n; i++)
+				known[i] = parley_succession_scan(st, v[i].charter, &all[i], NULL, NULL) == PARLEY_OK;
+			parley_store_close(st);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const parley_home_channel *ch = &v[i];
@@ -94,6 +223,10 @@ int cmd_channels(int argc, char **argv)
 				state_of(ch, now), "valid_from", tf, "valid_until", tu);
 			if (o && ch->halted[0])
 				json_object_set_new(o, "halted", json_string(ch->halted));
+			struct succ_view sv;
+			succession_of(v, n, i, all, known, &sv);
+			if (o)
+				json_object_set_new(o, "succession", succession_json(&sv));
 			if (!o || json_array_append_new(arr, o)) {
 				ret = cli_failf("out of memory");
 				break;
@@ -110,6 +243,9 @@ int cmd_channels(int argc, char **argv)
 		if (ch->halted[0])
 			printf(" (%s)", ch->halted);
 		printf("\n  valid:    %s to %s\n", tf, tu);
+		struct succ_view sv;
+		succession_of(v, n, i, all, known, &sv);
+		succession_print(&sv);
 	}
 	if (as_json && ret == EXIT_OK) {
 		char *s = json_dumps(arr, JSON_INDENT(2));
@@ -122,6 +258,8 @@ int cmd_channels(int argc, char **argv)
 	if (!as_json && n == 0)
 		printf("no channel joined yet ('parley join')\n");
 	json_decref(arr);
+	free(all);
+	free(known);
 	parley_home_channels_free(v, n);
 	return ret;
 }

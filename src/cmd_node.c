@@ -1303,7 +1303,9 @@ static const char status_usage[] =
 	"escalated, overdue, answered, closed) and the time left to its next deadline\n"
 	"or how long it is overdue, most urgent first. Deadlines run from the relay's\n"
 	"integration times; 'now' is this machine's clock. Run 'parley sync' first.\n"
-	"Warns on standard error 30, 7 and 1 days before the charter expires.\n"
+	"Warns on standard error 30, 7 and 1 days before the charter expires. On a\n"
+	"successor charter, the threads still open on its predecessor follow (--json:\n"
+	"each thread has its \"channel\"; those have \"predecessor\": true).\n"
 	"\n"
 	"Example:\n"
 	"  parley sync && parley status\n";
@@ -1344,6 +1346,8 @@ int cmd_status(int argc, char **argv)
 	warn_validity(node, id);
 	if (!as_json)
 		cli_print_succession(node, id);
+	char hexid[65];
+	parley_hex(hexid, id, 32);
 	if (parley_node_workflow(node, id, now, &wf, &err)) {
 		ret = cli_fail(&err);
 		goto out;
@@ -1388,12 +1392,38 @@ int cmd_status(int argc, char **argv)
 		}
 		json_t *o = thread_json(&wf, t, ch, now);
 		if (!o || json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000)) ||
-			json_array_append_new(arr, o)) {
+			json_object_set_new(o, "channel", json_string(hexid)) || json_array_append_new(arr, o)) {
 			json_decref(arr);
 			ret = cli_failf("cannot build the JSON document (out of memory?)");
 			goto out;
 		}
 	}
+	/* one dialogue: the threads still open on a predecessor this home follows run there until they end */
+	const uint8_t *pred = parley_charter_predecessor(ch);
+	const parley_charter *pch = pred ? parley_node_charter(node, pred) : NULL;
+	parley_workflow pwf = PARLEY_WORKFLOW_INIT;
+	if (as_json && pch && parley_node_workflow(node, pred, now, &pwf, NULL) == PARLEY_OK) {
+		char phex[65];
+		parley_hex(phex, pred, 32);
+		for (size_t i = 0; i < pwf.nthreads; i++) {
+			const parley_thread *t = &pwf.threads[i];
+			const parley_obligation *next;
+			if (t->closed_ms || t->type == PARLEY_T_PING)
+				continue;
+			int64_t u = urgency(&pwf, t, now, &next);
+			json_t *o = thread_json(&pwf, t, pch, now);
+			if (!o ||
+				json_object_set_new(o, "seconds_to_deadline", u == INT64_MAX ? json_null() : json_integer(u / 1000)) ||
+				json_object_set_new(o, "channel", json_string(phex)) ||
+				json_object_set_new(o, "predecessor", json_true()) || json_array_append_new(arr, o)) {
+				json_decref(arr);
+				parley_workflow_release(&pwf);
+				ret = cli_failf("cannot build the JSON document (out of memory?)");
+				goto out;
+			}
+		}
+	}
+	parley_workflow_release(&pwf);
 	{
 		/* entries composed while the relay could not be reached, waiting to be sent */
 		size_t waiting = 0;

@@ -53,6 +53,13 @@ void cli_print_succession(struct parley_node *node, const uint8_t id[32])
 				printf(" (parley status --channel %.16s)\n", a);
 		}
 		free(ts);
+		parley_node_succession ps;
+		if (s.pred_joined && parley_node_succession_get(node, s.pred, &ps, &err) == PARLEY_OK &&
+			!(ps.ended && memcmp(ps.successor, id, 32) == 0))
+			printf("succession: this charter is not active yet: %zu of %zu continuing parties have handed its "
+			       "predecessor over (no new threads until all have)\n",
+				ps.named && memcmp(ps.successor, id, 32) == 0 ? ps.ndone : (size_t)0,
+				ps.named && memcmp(ps.successor, id, 32) == 0 ? ps.ncont : (size_t)0);
 	}
 	if (s.ended) {
 		parley_hex(a, s.successor, 32);

@@ -91,4 +91,13 @@ parley_code parley_admit_successor_active(const parley_charter *succ, const parl
 /* The successor's id from a handover's category: PARLEY_E_FORMAT when it is not 64 lower-case hex digits. */
 parley_code parley_handover_successor(const parley_entry_hdr *h, uint8_t id[32], parley_err *err) PARLEY_WUR;
 
+/*
+ * The state of channel ch's log as store s holds it: every handover followed
+ * from the start (successor charters looked up in s). *first gets the index of
+ * the first handover (UINT64_MAX when none; may be NULL). A log the store does
+ * not hold leaves the state of a log without handovers.
+ */
+parley_code parley_succession_scan(parley_store *s, const parley_charter *ch, parley_succession *st, uint64_t *first,
+	parley_err *err) PARLEY_WUR;
+
 #endif

@@ -6,7 +6,7 @@
 # holds (tests/cli/fake_relay.py, one directory per channel), so every figure is exact. The
 # spanning bundle holds both channels' parts and check-report recomputes the merged figures; a
 # fabricated successor spliced in, a dropped part, a chain pointing at the wrong predecessor, a
-# missing handover all fail.
+# missing handover all fail. status --json and channels --json show the succession.
 . "$(dirname "$0")/lib.sh"
 
 mkparty cert-a; mkparty cert-b; mkparty cert-x; mkparty cert-c; mkparty relay
@@ -105,6 +105,40 @@ p 0 --home a sync --channel "$OLD"
 p 0 --home a sync --channel "$NEW"
 p 0 --home a status --channel "$OLD"
 has_out "succession: handed over to $(echo "$NEW" | cut -c1-16)"
+# status --json on the successor goes on with the threads still open on the predecessor
+p 0 --home a status --channel "$NEW" --json
+python3 - "$OLD" "$NEW" <<'PY' || fail "status --json across the succession"
+import json, sys
+old, new = sys.argv[1], sys.argv[2]
+v = json.load(open('out'))
+own = [t['thread'] for t in v if t['channel'] == new and 'predecessor' not in t]
+prev = [t['thread'] for t in v if t['channel'] == old and t.get('predecessor') is True]
+assert sorted(own) == [0, 4, 6] and sorted(prev) == [0, 3, 5], v
+assert v[:len(own)] == [t for t in v if t['channel'] == new], "the channel's own threads come first"
+PY
+p 0 --home a status --channel "$OLD" --json
+python3 - "$OLD" <<'PY' || fail "status --json of the old channel"
+import json, sys
+v = json.load(open('out'))
+assert sorted(t['thread'] for t in v) == [0, 3, 5] and all(t['channel'] == sys.argv[1] and 'predecessor' not in t for t in v), v
+PY
+# channels: where each stands in the chain, from the files and the replica (no key)
+p 0 --home a channels --json
+python3 - "$OLD" "$NEW" <<'PY' || fail "channels --json succession"
+import json, sys
+old, new = sys.argv[1], sys.argv[2]
+c = {x['id']: x['succession'] for x in json.load(open('out'))}
+assert c[old] == {'predecessor': None, 'predecessor_joined': False, 'successor': new, 'successor_joined': True,
+                  'continuing_parties': 2, 'handed_over': 2, 'handover_index': 7, 'handover_size': 8,
+                  'handed_over_at': '2026-09-01T11:40:00Z', 'state': 'wound down'}, c[old]
+assert c[new] == {'predecessor': old, 'predecessor_joined': True, 'successor': None, 'successor_joined': False,
+                  'continuing_parties': 0, 'handed_over': 0, 'handover_index': None, 'handover_size': None,
+                  'handed_over_at': None, 'state': 'active'}, c[new]
+PY
+p 0 --home a channels
+has_out "handed over to $(echo "$NEW" | cut -c1-16)... at 2026-09-01T11:40:00Z (log size 8)"
+has_out "succeeds: $(echo "$OLD" | cut -c1-16)..."
+has_out "chain:    wound down"
 
 # the whole dialogue, asked on either channel: the same report
 p 0 --home a report --channel "$NEW" --json --bundle whole.json

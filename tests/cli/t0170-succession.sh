@@ -93,6 +93,16 @@ has_err "not sent: this charter is not active yet: 1 of 2"
 p 0 --home a status
 has_out "succession: this channel succeeds $(echo "$OLD" | cut -c1-16)... (followed here too"
 has_out "succession: threads still open on the predecessor: 0"
+has_out "succession: this charter is not active yet: 1 of 2 continuing parties have handed its predecessor over"
+p 0 --home a channels --json
+python3 - "$OLD" "$NEW" <<'PY' || fail "channels --json while handing over"
+import json, sys
+c = {x['id']: x['succession'] for x in json.load(open('out'))}
+o, n = c[sys.argv[1]], c[sys.argv[2]]
+assert (o['state'], o['successor'], o['handed_over'], o['continuing_parties'], o['handover_index']) == \
+    ('handing over', sys.argv[2], 1, 2, None), o
+assert (n['state'], n['predecessor'], n['predecessor_joined']) == ('not active yet', sys.argv[1], True), n
+PY
 
 p 0 --home b sync
 p 0 --home b handover s.json
