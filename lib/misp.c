@@ -110,7 +110,7 @@ static parley_code quote(parley_buf *b, const char *v)
 enum kind {
 	K_NONE, /* no STIX mapping: kept as a note */
 	K_IP_SRC, K_IP_DST, K_DOMAIN, K_URL, K_MD5, K_SHA1, K_SHA256, K_FILENAME, K_EMAIL_SRC, K_EMAIL_SUBJECT,
-	K_VULN,
+	K_VULN, K_SHA512, K_EMAIL_DST,
 };
 
 static const struct amap {
@@ -126,8 +126,10 @@ static const struct amap {
 	{ "md5", "Payload delivery", K_MD5 },
 	{ "sha1", "Payload delivery", K_SHA1 },
 	{ "sha256", "Payload delivery", K_SHA256 },
+	{ "sha512", "Payload delivery", K_SHA512 },
 	{ "filename", "Payload delivery", K_FILENAME },
 	{ "email-src", "Payload delivery", K_EMAIL_SRC },
+	{ "email-dst", "Payload delivery", K_EMAIL_DST },
 	{ "email-subject", "Payload delivery", K_EMAIL_SUBJECT },
 	{ "vulnerability", "External analysis", K_VULN },
 };
@@ -151,29 +153,66 @@ static const char *path_of(enum kind k)
 	case K_MD5: return "file:hashes.MD5";
 	case K_SHA1: return "file:hashes.'SHA-1'";
 	case K_SHA256: return "file:hashes.'SHA-256'";
+	case K_SHA512: return "file:hashes.'SHA-512'";
 	case K_FILENAME: return "file:name";
 	case K_EMAIL_SRC: return "email-message:from_ref.value";
+	case K_EMAIL_DST: return "email-message:to_refs[*].value";
 	case K_EMAIL_SUBJECT: return "email-message:subject";
 	default: return NULL;
 	}
 }
 
-/* Object templates with a STIX mapping: file and url. Relations: their pattern path and MISP type. */
+/*
+ * Object templates with a STIX mapping (README "MISP"): file, url, domain-ip, ip-port,
+ * email, network-connection. Each relation: its MISP type and its pattern path; obs,
+ * when set, is the path of its observable instead: a SCO of its own in the
+ * observed-data (an address the main SCO does not refer to). Two relations of one
+ * template never share a path, except ip-port's ip and ip-dst (MISP's own export maps
+ * both to dst_ref: it comes back as the first, ip, with its type ip-dst).
+ */
 static const struct rmap {
-	const char *tmpl, *relation, *type, *path;
+	const char *tmpl, *relation, *type, *path, *obs;
 } rmaps[] = {
-	{ "file", "filename", "filename", "file:name" },
-	{ "file", "md5", "md5", "file:hashes.MD5" },
-	{ "file", "sha1", "sha1", "file:hashes.'SHA-1'" },
-	{ "file", "sha256", "sha256", "file:hashes.'SHA-256'" },
-	{ "file", "size-in-bytes", "size-in-bytes", "file:size" },
-	{ "url", "url", "url", "url:value" },
-	{ "url", "domain", "domain", "url:x_misp_domain" },
-	{ "url", "host", "hostname", "url:x_misp_host" },
-	{ "url", "port", "port", "url:x_misp_port" },
-	{ "url", "resource_path", "text", "url:x_misp_resource_path" },
-	{ "url", "query_string", "text", "url:x_misp_query_string" },
-	{ "url", "scheme", "text", "url:x_misp_scheme" },
+	{ "file", "filename", "filename", "file:name", NULL },
+	{ "file", "md5", "md5", "file:hashes.MD5", NULL },
+	{ "file", "sha1", "sha1", "file:hashes.'SHA-1'", NULL },
+	{ "file", "sha256", "sha256", "file:hashes.'SHA-256'", NULL },
+	{ "file", "sha512", "sha512", "file:hashes.'SHA-512'", NULL },
+	{ "file", "size-in-bytes", "size-in-bytes", "file:size", NULL },
+	{ "url", "url", "url", "url:value", NULL },
+	{ "url", "domain", "domain", "url:x_misp_domain", NULL },
+	{ "url", "host", "hostname", "url:x_misp_host", NULL },
+	{ "url", "port", "port", "url:x_misp_port", NULL },
+	{ "url", "resource_path", "text", "url:x_misp_resource_path", NULL },
+	{ "url", "query_string", "text", "url:x_misp_query_string", NULL },
+	{ "url", "scheme", "text", "url:x_misp_scheme", NULL },
+	{ "domain-ip", "domain", "domain", "domain-name:value", NULL },
+	{ "domain-ip", "hostname", "hostname", "domain-name:x_misp_hostname", NULL },
+	{ "domain-ip", "ip", "ip-dst", "domain-name:resolves_to_refs[*].value", "ipv4-addr:value" },
+	{ "domain-ip", "port", "port", "domain-name:x_misp_port", NULL },
+	{ "ip-port", "ip", "ip-dst", "network-traffic:dst_ref.value", NULL },
+	{ "ip-port", "ip-dst", "ip-dst", "network-traffic:dst_ref.value", NULL },
+	{ "ip-port", "ip-src", "ip-src", "network-traffic:src_ref.value", NULL },
+	{ "ip-port", "dst-port", "port", "network-traffic:dst_port", NULL },
+	{ "ip-port", "src-port", "port", "network-traffic:src_port", NULL },
+	{ "ip-port", "domain", "domain", "network-traffic:x_misp_domain", NULL },
+	{ "ip-port", "hostname", "hostname", "network-traffic:x_misp_hostname", NULL },
+	{ "email", "from", "email-src", "email-message:from_ref.value", NULL },
+	{ "email", "to", "email-dst", "email-message:to_refs[*].value", NULL },
+	{ "email", "cc", "email-dst", "email-message:cc_refs[*].value", NULL },
+	{ "email", "subject", "email-subject", "email-message:subject", NULL },
+	{ "email", "message-id", "email-message-id", "email-message:message_id", NULL },
+	{ "email", "reply-to", "email-reply-to", "email-message:x_misp_reply_to", NULL },
+	{ "email", "x-mailer", "email-x-mailer", "email-message:x_misp_x_mailer", NULL },
+	{ "network-connection", "ip-src", "ip-src", "network-traffic:src_ref.value", NULL },
+	{ "network-connection", "ip-dst", "ip-dst", "network-traffic:dst_ref.value", NULL },
+	{ "network-connection", "src-port", "port", "network-traffic:src_port", NULL },
+	{ "network-connection", "dst-port", "port", "network-traffic:dst_port", NULL },
+	{ "network-connection", "hostname-src", "hostname", "network-traffic:x_misp_hostname_src", NULL },
+	{ "network-connection", "hostname-dst", "hostname", "network-traffic:x_misp_hostname_dst", NULL },
+	{ "network-connection", "layer3-protocol", "text", "network-traffic:x_misp_layer3_protocol", NULL },
+	{ "network-connection", "layer4-protocol", "text", "network-traffic:x_misp_layer4_protocol", NULL },
+	{ "network-connection", "layer7-protocol", "text", "network-traffic:x_misp_layer7_protocol", NULL },
 };
 
 static const struct rmap *rmap_of(const char *tmpl, const char *relation)
@@ -182,6 +221,32 @@ static const struct rmap *rmap_of(const char *tmpl, const char *relation)
 		if (strcmp(rmaps[i].tmpl, tmpl) == 0 && strcmp(rmaps[i].relation, relation) == 0)
 			return &rmaps[i];
 	return NULL;
+}
+
+static bool template_known(const char *tmpl)
+{
+	for (size_t i = 0; tmpl && i < sizeof(rmaps) / sizeof(rmaps[0]); i++)
+		if (strcmp(rmaps[i].tmpl, tmpl) == 0)
+			return true;
+	return false;
+}
+
+/* The property a path names ("dst_ref.value" of "network-traffic:dst_ref.value"). */
+static const char *prop_of(const char *path)
+{
+	return strchr(path, ':') + 1;
+}
+
+/* Properties that are integers in STIX: unquoted in patterns, digits only. */
+static bool int_prop(const char *prop)
+{
+	return strcmp(prop, "size") == 0 || strcmp(prop, "src_port") == 0 || strcmp(prop, "dst_port") == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 static const struct tlp_mark {
@@ -305,9 +370,10 @@ static void scos(struct conv *cv, enum kind k, const char *value, const char *uu
 	case K_MD5:
 	case K_SHA1:
 	case K_SHA256:
+	case K_SHA512:
 		id_of(id, "file", uuid);
 		o = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "file", "spec_version", "2.1", "id", id, "hashes",
-			k == K_MD5 ? "MD5" : k == K_SHA1 ? "SHA-1" : "SHA-256", value);
+			k == K_MD5 ? "MD5" : k == K_SHA1 ? "SHA-1" : k == K_SHA256 ? "SHA-256" : "SHA-512", value);
 		break;
 	case K_FILENAME:
 		id_of(id, "file", uuid);
@@ -320,6 +386,14 @@ static void scos(struct conv *cv, enum kind k, const char *value, const char *uu
 		id_of(id, "email-message", uuid);
 		o = json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "email-message", "spec_version", "2.1", "id", id,
 			"is_multipart", 0, "from_ref", id2);
+		break;
+	case K_EMAIL_DST:
+		uuid5(uuid, "to", u2);
+		id_of(id2, "email-addr", u2);
+		o2 = json_pack("{s:s, s:s, s:s, s:s}", "type", "email-addr", "spec_version", "2.1", "id", id2, "value", value);
+		id_of(id, "email-message", uuid);
+		o = json_pack("{s:s, s:s, s:s, s:b, s:[s]}", "type", "email-message", "spec_version", "2.1", "id", id,
+			"is_multipart", 0, "to_refs", id2);
 		break;
 	case K_EMAIL_SUBJECT:
 		id_of(id, "email-message", uuid);
@@ -453,7 +527,7 @@ static parley_code convert_object(struct conv *cv, const json_t *ob, const char 
 	const char *name = str(ob, "name"), *meta = str(ob, "meta-category");
 	const json_t *attrs = json_object_get(ob, "Attribute");
 	char where[64], uuid[37], id[96], ts[32];
-	bool to_ids = false, mapped = name && (strcmp(name, "file") == 0 || strcmp(name, "url") == 0);
+	bool to_ids = false, mapped = template_known(name), have = false;
 	parley_code rc;
 	json_t *a, *o;
 	size_t i;
@@ -479,12 +553,40 @@ static parley_code convert_object(struct conv *cv, const json_t *ob, const char 
 			return rc;
 		if (!rel || !*rel)
 			return parley_fail(cv->err, PARLEY_E_FORMAT, "MISP %s: no object_relation", w2);
-		if (mapped && !rmap_of(name, rel))
+		const struct rmap *r = mapped ? rmap_of(name, rel) : NULL;
+		if (!r) {
 			mapped = false;
-		if (strcmp(rel, "size-in-bytes") == 0 && strspn(value, "0123456789") != strlen(value))
-			mapped = false;
+		} else {
+			const char *prop = prop_of(r->path);
+			/* integers are digits; a property holds one value (lists: *_refs, and observables of their own) */
+			if (int_prop(prop) && (strspn(value, "0123456789") != strlen(value) || strlen(value) > 18))
+				mapped = false;
+			if (!r->obs && !ends_with(prop, "_refs[*].value"))
+				for (size_t j = 0; j < i; j++) {
+					const struct rmap *r2 = rmap_of(name, str(json_array_get(attrs, j), "object_relation"));
+					if (r2 && strcmp(r2->path, r->path) == 0)
+						mapped = false;
+				}
+		}
 		to_ids = to_ids || to_ids_of(a);
 	}
+	/* what the template's STIX object cannot be without (a url, a domain, an endpoint, a name or hash) */
+	json_array_foreach(attrs, i, a) {
+		const struct rmap *r = mapped ? rmap_of(name, str(a, "object_relation")) : NULL;
+		if (!r)
+			continue;
+		const char *prop = prop_of(r->path);
+		if (strcmp(name, "url") == 0 || strcmp(name, "domain-ip") == 0)
+			have = have || strcmp(prop, "value") == 0;
+		else if (strcmp(name, "ip-port") == 0 || strcmp(name, "network-connection") == 0)
+			have = have || ends_with(prop, "_ref.value");
+		else if (strcmp(name, "file") == 0)
+			have = have || strcmp(prop, "name") == 0 || strncmp(prop, "hashes.", 7) == 0;
+		else
+			have = true;
+	}
+	if (mapped && !have)
+		mapped = false;
 	if (!mapped) {
 		/* every relation kept: "relation (type): value; ..." */
 		parley_buf b = PARLEY_BUF_INIT;
@@ -517,8 +619,7 @@ static parley_code convert_object(struct conv *cv, const json_t *ob, const char 
 			if (!rc)
 				rc = parley_buf_addf(&p, "%s%s = ", i ? " AND " : "", r->path);
 			if (!rc)
-				rc = strcmp(r->relation, "size-in-bytes") == 0 ? parley_buf_addstr(&p, str(a, "value"))
-									   : quote(&p, str(a, "value"));
+				rc = int_prop(prop_of(r->path)) ? parley_buf_addstr(&p, str(a, "value")) : quote(&p, str(a, "value"));
 		}
 		if (rc || (rc = parley_buf_addstr(&p, "]"))) {
 			parley_buf_release(&p);
@@ -529,21 +630,54 @@ static parley_code convert_object(struct conv *cv, const json_t *ob, const char 
 			(const char *)p.data, "pattern_type", "stix", "pattern_version", "2.1", "valid_from", ts);
 		parley_buf_release(&p);
 	} else {
-		json_t *sco = json_object(), *hashes = json_object();
-		char sid[96];
-		id_of(sid, strcmp(name, "file") == 0 ? "file" : "url", uuid);
-		json_object_set_new(sco, "type", json_string(strcmp(name, "file") == 0 ? "file" : "url"));
+		/* the template's SCO, and the addresses it refers to (or that stand beside it) */
+		const char *p0 = rmap_of(name, str(json_array_get(attrs, 0), "object_relation"))->path;
+		char stype[32], sid[96];
+		json_t *sco = json_object(), *hashes = json_object(), *orefs = json_array();
+		bool v6 = false;
+		snprintf(stype, sizeof(stype), "%.*s", (int)(strchr(p0, ':') - p0), p0);
+		if (strcmp(name, "domain-ip") == 0)
+			snprintf(stype, sizeof(stype), "domain-name");
+		id_of(sid, stype, uuid);
+		json_object_set_new(sco, "type", json_string(stype));
 		json_object_set_new(sco, "spec_version", json_string("2.1"));
 		json_object_set_new(sco, "id", json_string(sid));
+		if (strcmp(stype, "email-message") == 0)
+			json_object_set_new(sco, "is_multipart", json_false());
+		json_array_append_new(orefs, json_string(sid));
 		json_array_foreach(attrs, i, a) {
 			const struct rmap *r = rmap_of(name, str(a, "object_relation"));
-			const char *prop = strchr(r->path, ':') + 1, *v = str(a, "value");
-			if (strncmp(prop, "hashes.", 7) == 0) {
+			const char *prop = prop_of(r->path), *v = str(a, "value");
+			if (r->obs || ends_with(prop, "_ref.value") || ends_with(prop, "_refs[*].value")) {
+				/* an address: its own SCO, referred to by the template's (or beside it) */
+				char au[37], aid[96], nm[300], base[64];
+				const char *at = strcmp(stype, "email-message") == 0 ? "email-addr"
+					: strchr(v, ':') ? "ipv6-addr"
+					: strspn(v, "0123456789.") == strlen(v) ? "ipv4-addr" : "domain-name";
+				v6 = v6 || strcmp(at, "ipv6-addr") == 0;
+				snprintf(nm, sizeof(nm), "%s %s", str(a, "object_relation"), v);
+				uuid5(uuid, nm, au);
+				id_of(aid, at, au);
+				json_array_append_new(cv->objs, json_pack("{s:s, s:s, s:s, s:s}", "type", at, "spec_version", "2.1",
+									"id", aid, "value", v));
+				json_array_append_new(orefs, json_string(aid));
+				if (r->obs)
+					continue;
+				snprintf(base, sizeof(base), "%.*s", (int)strcspn(prop, ".["), prop);
+				if (ends_with(prop, "_ref.value")) {
+					json_object_set_new(sco, base, json_string(aid));
+				} else {
+					if (!json_is_array(json_object_get(sco, base)))
+						json_object_set_new(sco, base, json_array());
+					json_array_append_new(json_object_get(sco, base), json_string(aid));
+				}
+			} else if (strncmp(prop, "hashes.", 7) == 0) {
 				const char *h = prop + 7;
-				json_object_set_new(hashes, strcmp(h, "MD5") == 0 ? "MD5" : strstr(h, "SHA-1") ? "SHA-1" : "SHA-256",
+				json_object_set_new(hashes,
+					strcmp(h, "MD5") == 0 ? "MD5" : strstr(h, "SHA-1") ? "SHA-1" : strstr(h, "SHA-512") ? "SHA-512" : "SHA-256",
 					json_string(v));
-			} else if (strcmp(prop, "size") == 0) {
-				json_object_set_new(sco, "size", json_integer((json_int_t)strtoll(v, NULL, 10)));
+			} else if (int_prop(prop)) {
+				json_object_set_new(sco, prop, json_integer((json_int_t)strtoll(v, NULL, 10)));
 			} else {
 				json_object_set_new(sco, prop, json_string(v));
 			}
@@ -551,10 +685,12 @@ static parley_code convert_object(struct conv *cv, const json_t *ob, const char 
 		if (json_object_size(hashes))
 			json_object_set(sco, "hashes", hashes);
 		json_decref(hashes);
+		if (strcmp(stype, "network-traffic") == 0)
+			json_object_set_new(sco, "protocols", json_pack("[s]", v6 ? "ipv6" : "ipv4"));
 		json_array_append_new(cv->objs, sco);
 		id_of(id, "observed-data", uuid);
-		o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:[s]}", "type", "observed-data", "id", id, "first_observed", ts,
-			"last_observed", ts, "number_observed", 1, "object_refs", sid);
+		o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "type", "observed-data", "id", id, "first_observed", ts,
+			"last_observed", ts, "number_observed", 1, "object_refs", orefs);
 	}
 	if (!o)
 		return parley_fail(cv->err, PARLEY_E_NOMEM, "out of memory");
@@ -803,7 +939,8 @@ static const char *type_of_path(const char *path)
 		{ "ipv4-addr:value", "ip-dst" }, { "ipv6-addr:value", "ip-dst" }, { "domain-name:value", "domain" },
 		{ "url:value", "url" }, { "file:hashes.MD5", "md5" }, { "file:hashes.'MD5'", "md5" },
 		{ "file:hashes.'SHA-1'", "sha1" }, { "file:hashes.SHA1", "sha1" }, { "file:hashes.'SHA-256'", "sha256" },
-		{ "file:hashes.SHA256", "sha256" }, { "file:name", "filename" }, { "file:size", "size-in-bytes" },
+		{ "file:hashes.SHA256", "sha256" }, { "file:hashes.'SHA-512'", "sha512" }, { "file:hashes.SHA512", "sha512" },
+		{ "email-message:to_refs[*].value", "email-dst" }, { "file:name", "filename" }, { "file:size", "size-in-bytes" },
 		{ "email-message:from_ref.value", "email-src" }, { "email-addr:value", "email-src" },
 		{ "email-message:subject", "email-subject" },
 	};
@@ -917,11 +1054,23 @@ static size_t sco_values(const json_t *sco, const json_t *byid, struct cmpx *out
 			}
 			continue;
 		}
-		if ((strcmp(k, "src_ref") == 0 || strcmp(k, "dst_ref") == 0 || strcmp(k, "from_ref") == 0) &&
-			json_is_string(v)) {
+		if (ends_with(k, "_ref") && json_is_string(v)) {
 			const json_t *ref = json_object_get(byid, json_string_value(v));
 			if (str(ref, "value")) {
 				snprintf(out[n].path, sizeof(out[n].path), "%s:%s.value", t, k);
+				snprintf(out[n].value, sizeof(out[n].value), "%s", str(ref, "value"));
+				n++;
+			}
+			continue;
+		}
+		if (ends_with(k, "_refs") && json_is_array(v)) {
+			size_t j;
+			json_t *r;
+			json_array_foreach(v, j, r) {
+				const json_t *ref = json_object_get(byid, json_string_value(r) ? json_string_value(r) : "");
+				if (n >= max || !str(ref, "value"))
+					continue;
+				snprintf(out[n].path, sizeof(out[n].path), "%s:%s[*].value", t, k);
 				snprintf(out[n].value, sizeof(out[n].value), "%s", str(ref, "value"));
 				n++;
 			}
@@ -1024,14 +1173,28 @@ static void from_object(struct ev *e, const json_t *o, const json_t *byid, json_
 	} else if (strcmp(type, "observed-data") == 0) {
 		size_t i;
 		json_t *r;
+		json_t *inner = json_object(); /* SCOs another SCO of this observation refers to: its values already */
 		json_array_foreach(json_object_get(o, "object_refs"), i, r) {
-			const json_t *sco = json_object_get(byid, json_string_value(r));
+			const json_t *sco = json_object_get(byid, json_string_value(r) ? json_string_value(r) : "");
+			const char *k;
+			json_t *v;
 			json_object_set_new(referenced, json_string_value(r) ? json_string_value(r) : "", json_true());
-			if (sco && (!str(sco, "type") || (strcmp(str(sco, "type"), "ipv4-addr") != 0 &&
-								 strcmp(str(sco, "type"), "ipv6-addr") != 0 &&
-								 strcmp(str(sco, "type"), "email-addr") != 0)))
+			json_object_foreach((json_t *)sco, k, v) {
+				size_t j;
+				json_t *x;
+				if (ends_with(k, "_ref") && json_is_string(v))
+					json_object_set_new(inner, json_string_value(v), json_true());
+				else if (ends_with(k, "_refs") && json_is_array(v))
+					json_array_foreach(v, j, x) if (json_is_string(x))
+						json_object_set_new(inner, json_string_value(x), json_true());
+			}
+		}
+		json_array_foreach(json_object_get(o, "object_refs"), i, r) {
+			const json_t *sco = json_object_get(byid, json_string_value(r) ? json_string_value(r) : "");
+			if (sco && !json_object_get(inner, json_string_value(r)))
 				n += sco_values(sco, byid, c + n, CMP_MAX - n);
 		}
+		json_decref(inner);
 		/* addresses referred to by nothing else in it (a bare ipv4-addr observation) */
 		if (n == 0)
 			json_array_foreach(json_object_get(o, "object_refs"), i, r) {
@@ -1057,14 +1220,19 @@ static void from_object(struct ev *e, const json_t *o, const json_t *byid, json_
 			json_object_set_new(ob, "comment", json_string(comment));
 		for (size_t i = 0; i < n; i++) {
 			const struct rmap *r = NULL;
-			for (size_t k = 0; k < sizeof(rmaps) / sizeof(rmaps[0]); k++)
-				if (strcmp(rmaps[k].tmpl, mname) == 0 && strcmp(rmaps[k].path, c[i].path) == 0)
+			const char *cp = strcmp(c[i].path, "ipv6-addr:value") == 0 ? "ipv4-addr:value" : c[i].path;
+			for (size_t k = 0; !r && k < sizeof(rmaps) / sizeof(rmaps[0]); k++)
+				if (strcmp(rmaps[k].tmpl, mname) == 0 &&
+					(strcmp(rmaps[k].path, c[i].path) == 0 || (rmaps[k].obs && strcmp(rmaps[k].obs, cp) == 0)))
 					r = &rmaps[k];
 			/* an observable's hashes come without quotes: match on the hash name too */
 			for (size_t k = 0; !r && k < sizeof(rmaps) / sizeof(rmaps[0]); k++)
 				if (strcmp(rmaps[k].tmpl, mname) == 0 && type_of_path(c[i].path) &&
 					strcmp(rmaps[k].type, type_of_path(c[i].path)) == 0)
 					r = &rmaps[k];
+			/* a template parley maps: what is none of its relations (a pattern's dst_ref.type) is no attribute */
+			if (!r && template_known(mname))
+				continue;
 			const char *rel = r ? r->relation : strchr(c[i].path, ':') ? strchr(c[i].path, ':') + 1 : c[i].path;
 			if (!r && strncmp(rel, "x_misp_", 7) == 0)
 				rel += 7;
@@ -1085,7 +1253,8 @@ static void from_object(struct ev *e, const json_t *o, const json_t *byid, json_
 					       strcmp(t, "email-src") == 0 || strcmp(t, "md5") == 0 || strcmp(t, "sha1") == 0 ||
 					       strcmp(t, "sha256") == 0 || strcmp(t, "filename") == 0 ||
 					       strcmp(t, "domain") == 0 || strcmp(t, "url") == 0 ||
-					       strcmp(t, "email-subject") == 0)) {
+					       strcmp(t, "email-subject") == 0 || strcmp(t, "email-dst") == 0 ||
+					       strcmp(t, "sha512") == 0)) {
 				/* MISP's own attribute: its type and uuid, one value */
 				put(e->attrs, mkattr(e, uuid, mtype, has_cat ? mcat : NULL, c[i].value, to_ids, comment, NULL));
 				break;

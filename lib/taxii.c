@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <openssl/evp.h>
@@ -25,7 +28,9 @@
 #include "parley/workflow.h"
 #include "banned.h"
 
-#define STATUS_MAX 1024      /* status resources kept (the oldest are forgotten) */
+#define STATUS_MAX 1024      /* status resources kept, in memory and in HOME/taxii-status/ (the oldest are forgotten) */
+#define STATUS_DIR "taxii-status"
+#define STATUS_FILE_MAX ((size_t)4 << 20)
 #define POST_OBJECTS_MAX 10000
 #define PATH_MAX_LEN 600
 
@@ -1077,6 +1082,162 @@ static json_t *status_json(const struct status *s)
 	return j;
 }
 
+/* ---- status resources that outlive the server (HOME/taxii-status/ID.json) ---- */
+
+static bool status_id_ok(const char *id)
+{
+	if (strlen(id) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f') ||
+			    (id[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23))))
+			return false;
+	return true;
+}
+
+static bool status_path(const parley_taxii *t, const char *id, char *out, size_t max)
+{
+	return status_id_ok(id) && (size_t)snprintf(out, max, "%s/%s/%s.json", t->home, STATUS_DIR, id) < max;
+}
+
+/* Write s to its file (best effort: a status that cannot be saved is still served until a restart). smu held. */
+static void status_save(const parley_taxii *t, const struct status *s)
+{
+	char path[1200];
+	json_t *j;
+	char *txt;
+	if (!status_path(t, s->id, path, sizeof(path)))
+		return;
+	j = json_pack("{s:s, s:I, s:O, s:i, s:s, s:I}", "id", s->id, "request_ms", (json_int_t)s->request_ms, "objects",
+		s->objs, "state", s->state, "reason", s->reason, "index", (json_int_t)s->index);
+	txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (txt)
+		(void)!parley_file_write(path, txt, strlen(txt), 0600, false, NULL);
+	free(txt);
+	json_decref(j);
+}
+
+static void status_forget(const parley_taxii *t, const char *id)
+{
+	char path[1200];
+	if (id[0] && status_path(t, id, path, sizeof(path)))
+		(void)unlink(path);
+}
+
+/* One saved status, checked field by field (a damaged file is left out, never trusted). */
+static bool status_load_one(const char *path, const char *id, struct status *s)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	json_t *j = NULL, *objs, *v;
+	const char *reason;
+	size_t i;
+	bool ok = false;
+
+	memset(s, 0, sizeof(*s));
+	if (parley_file_read(path, STATUS_FILE_MAX, &b, NULL) ||
+		parley_json_parse((const char *)b.data, b.len, STATUS_FILE_MAX, &j, NULL))
+		goto out;
+	objs = json_object_get(j, "objects");
+	reason = json_string_value(json_object_get(j, "reason"));
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) ||
+		strcmp(json_string_value(json_object_get(j, "id")), id) != 0 ||
+		!json_is_integer(json_object_get(j, "request_ms")) || json_integer_value(json_object_get(j, "request_ms")) < 0 ||
+		!json_is_integer(json_object_get(j, "state")) || json_integer_value(json_object_get(j, "state")) < 0 ||
+		json_integer_value(json_object_get(j, "state")) > 2 || !reason ||
+		!json_is_integer(json_object_get(j, "index")) || json_integer_value(json_object_get(j, "index")) < 0 ||
+		!json_is_array(objs) || json_array_size(objs) > POST_OBJECTS_MAX)
+		goto out;
+	json_array_foreach(objs, i, v)
+		if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_string(json_array_get(v, 0)) ||
+			!json_is_string(json_array_get(v, 1)))
+			goto out;
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->request_ms = (uint64_t)json_integer_value(json_object_get(j, "request_ms"));
+	s->state = (int)json_integer_value(json_object_get(j, "state"));
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->index = (uint64_t)json_integer_value(json_object_get(j, "index"));
+	s->objs = json_incref(objs);
+	ok = true;
+out:
+	json_decref(j);
+	parley_buf_release(&b);
+	return ok;
+}
+
+static int cmp_status_age(const void *a, const void *b)
+{
+	const struct status *x = a, *y = b;
+	if (x->request_ms != y->request_ms)
+		return x->request_ms < y->request_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * The statuses a previous run answered: the newest STATUS_MAX kept (older files
+ * removed). One still pending then was never posted (the queue lived in that
+ * process): it becomes a failure saying so, for the client to POST again.
+ */
+static void status_load(parley_taxii *t)
+{
+	char dir[1100], path[1200];
+	struct status *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", t->home, STATUS_DIR) >= sizeof(dir))
+		return;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	if (!(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp))) {
+		char id[37];
+		size_t l = strlen(d->d_name);
+		if (l != 41 || strcmp(d->d_name + 36, ".json") != 0)
+			continue;
+		memcpy(id, d->d_name, 36);
+		id[36] = 0;
+		if (!status_path(t, id, path, sizeof(path)))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct status *p = realloc(v, ncap * sizeof(*p));
+			if (!p)
+				break;
+			v = p;
+			cap = ncap;
+		}
+		if (status_load_one(path, id, &v[n]))
+			n++;
+		else
+			(void)unlink(path);
+	}
+	closedir(dp);
+	if (!n) {
+		free(v);
+		return;
+	}
+	qsort(v, n, sizeof(*v), cmp_status_age);
+	size_t skip = n > STATUS_MAX ? n - STATUS_MAX : 0;
+	for (size_t i = 0; i < skip; i++) {
+		status_forget(t, v[i].id);
+		json_decref(v[i].objs);
+	}
+	for (size_t i = skip; i < n; i++) {
+		struct status *s = &t->st[t->nst++];
+		*s = v[i];
+		if (s->state == 0) {
+			s->state = 2;
+			snprintf(s->reason, sizeof(s->reason),
+				"the TAXII server stopped before it sent these objects: POST them again");
+			status_save(t, s);
+		}
+	}
+	t->st_next = t->nst % STATUS_MAX;
+	free(v);
+}
+
 static enum MHD_Result route_status(parley_taxii *t, struct MHD_Connection *conn, const char *sid)
 {
 	json_t *j = NULL;
@@ -1088,7 +1249,8 @@ static enum MHD_Result route_status(parley_taxii *t, struct MHD_Connection *conn
 		}
 	pthread_mutex_unlock(&t->smu);
 	if (!j)
-		return taxii_error(conn, 404, "not found", "no status %.60s (this node keeps the last %d)", sid, STATUS_MAX);
+		return taxii_error(conn, 404, "not found", "no status %.60s (this node keeps the last %d, across restarts)", sid,
+			STATUS_MAX);
 	return send_json(conn, 200, j, NULL);
 }
 
@@ -1159,6 +1321,7 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 	pthread_mutex_lock(&t->smu);
 	size_t slot = t->st_next;
 	struct status *s = &t->st[slot];
+	status_forget(t, s->id);
 	json_decref(s->objs);
 	memset(s, 0, sizeof(*s));
 	uuid4(s->id);
@@ -1176,6 +1339,7 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 		t->nst++;
 	jb->status = slot;
 	memcpy(jb->status_id, s->id, sizeof(s->id));
+	status_save(t, s);
 	*t->jobs_tail = jb;
 	t->jobs_tail = &jb->next;
 	json_t *sj = status_json(s);
@@ -1292,6 +1456,7 @@ static void *worker_main(void *arg)
 			s->state = state;
 			s->index = index;
 			snprintf(s->reason, sizeof(s->reason), "%s", reason);
+			status_save(t, s);
 		}
 		pthread_mutex_unlock(&t->smu);
 		json_decref(jb->bundle);
@@ -1498,6 +1663,7 @@ parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **ou
 	if ((rc = parley_node_identity(cfg->home, t->name, keypath, sizeof(keypath), err)) ||
 		(rc = parley_taxii_token(cfg->home, false, tok, err)))
 		goto fail;
+	status_load(t);
 	sodium_memzero(tok, sizeof(tok));
 	pthread_mutex_lock(t->lock);
 	t->ncolls = parley_node_nchannels(cfg->node);
