@@ -300,11 +300,39 @@ parley_code parley_report_html(const parley_report *r, parley_buf *out)
 			ESC(r->names[i]);
 			any = true;
 		}
-	ADD("%s.</p>\n<p>Outcomes are the obligation engine's (docs/protocol.md &sect;7.0): a party is blamed (late, "
+	ADD("%s.</p>\n", any ? "" : "no party");
+	if (r->nparts > 1 || r->has_pred) {
+		/* the chain of charters the figures come from (docs/protocol.md §7.2.1) */
+		ADD("<p>One dialogue over %zu channel%s of a succession (a party is the same party by name in each):</p>\n<ol>\n",
+			r->nparts > 1 ? r->nparts : (size_t)1, r->nparts > 1 ? "s" : "");
+		for (size_t k = 0; k < (r->nparts > 1 ? r->nparts : 1); k++) {
+			const parley_report *p = r->nparts > 1 ? &r->parts[k] : r;
+			ADD("<li><code>%.16s&hellip;</code> ", p->channel);
+			ESC(p->title);
+			ADD(": a checkpoint of %llu entries", (unsigned long long)p->size);
+			if (p->handed_over) {
+				char h[65], t[32];
+				parley_hex(h, p->successor, 32);
+				day(t, p->end_ms);
+				ADD("; handed over to <code>%.16s&hellip;</code> on %s at log size %llu (its open threads count "
+				    "here)",
+					h, t, (unsigned long long)p->end_size);
+			}
+			ADD("</li>\n");
+		}
+		ADD("</ol>\n");
+		if (r->has_pred) {
+			char h[65];
+			parley_hex(h, r->pred, 32);
+			ADD("<p>The first charter succeeds <code>%.16s&hellip;</code>, whose log is not part of this report.</p>\n",
+				h);
+		}
+	}
+	ADD("<p>Outcomes are the obligation engine's (docs/protocol.md &sect;7.0): a party is blamed (late, "
 	    "missed) only when its own cosignature of the log was made after the deadline. Medians and 90th "
 	    "percentiles are nearest-rank: observed durations.</p>\n<h2>Per party, as recipient</h2>\n<table><thead>%s"
 	    "</thead><tbody>\n",
-		any ? "" : "no party", table_head);
+		table_head);
 	for (size_t i = 0; i < r->nparties; i++)
 		if (row(out, r->names[i], NULL, &r->party[i]))
 			return PARLEY_E_NOMEM;

@@ -2,12 +2,17 @@
 # A chain bundle whose old part holds a thread opened after the handover is refused: a relay that
 # holds its key can sign a log with such an entry, but no honest relay or node admits it (the old
 # channel winds down at its end, docs/protocol.md 4.1.4), so check-report must not count it either.
-# The entries before the end are judged as the relay judged them (without the end).
+# The entries before the end are judged as the relay judged them (without the end). The HTML page of a
+# chain report names its channels and the handover.
 . "$(dirname "$0")/lib.sh"
 . "${SRCDIR:?}/tests/cli/report_succession.sh"
 
-p 0 --home a report --bundle whole.json
-p 0 check-report whole.json
+p 0 --home a report --bundle whole.json --html chain.html
+p 0 check-report --html check.html whole.json
+cmp -s chain.html check.html || fail "check-report --html differs from report --html"
+grep -q "One dialogue over 2 channels of a succession" chain.html || fail "the HTML does not show the chain"
+grep -q "first term: a checkpoint of 11 entries; handed over to <code>$(echo "$NEW" | cut -c1-16)&hellip;</code> on 2026-09-01 at log size 8" chain.html ||
+	fail "the HTML does not show the handover"
 # the forged old log: cert-x opens a thread after the handover, the relay's key signs it all
 cp "log-c.json.txt" honest.txt
 add c.json $X cert-a notification $((T0 + 350 * M))            # 11 after the end (11:40)
