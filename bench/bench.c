@@ -91,10 +91,12 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: parley-bench [--json FILE] [--only SECTION]\n"
-					"sections: entry, store, relay, node, daemon, psi\n"
+					"sections: entry, store, relay, node, daemon, psi (nodestate: the node's\n"
+					"  incremental state alone, also part of node)\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
 					"PARLEY_BENCH_NODE_N sets the entries of the node section (default 5000)\n"
+					"PARLEY_BENCH_NODE_BIG=1 adds a replica of 1,000,000 entries to the node state figures\n"
 					"PARLEY_BENCH_DAEMON_N sets the notifications of the daemon section (default 200);\n"
 					"  PARLEY names the parley binary it runs (default ../parley beside parley-bench)\n"
 					"PARLEY_BENCH_PSI_SIZES sets the PSI set sizes (default 10000,100000,1000000)\n"
@@ -121,6 +123,8 @@ int main(int argc, char **argv)
 		bench_relay();
 	if (!only || strcmp(only, "node") == 0)
 		bench_node();
+	if (!only || strcmp(only, "node") == 0 || strcmp(only, "nodestate") == 0)
+		bench_node_state();
 	if (!only || strcmp(only, "daemon") == 0)
 		bench_daemon();
 	if (!only || strcmp(only, "psi") == 0)

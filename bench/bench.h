@@ -27,6 +27,7 @@ void bench_entry(void);
 void bench_store(void);
 void bench_relay(void);
 void bench_node(void);
+void bench_node_state(void);
 void bench_daemon(void);
 void bench_psi(void);
 

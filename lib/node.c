@@ -489,6 +489,9 @@ parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *e
 	rc = node_load_chains(n, c, sc, true, err);
 	if (entries)
 		*entries = sc->count;
+	/* the incremental tables must say what a recomputation from the verified entries says */
+	if (!rc)
+		rc = node_state_check(n, c, sc, err);
 	free(sc);
 	if (rc)
 		return rc;

@@ -77,6 +77,16 @@ out:
 	return rc;
 }
 
+parley_code parley_node_workflow_open(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
+	uint64_t *closed, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	return node_state_workflow(n, c, now_ms, out, closed, err);
+}
+
 parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
 	size_t *nout, parley_err *err)
 {
@@ -133,7 +143,8 @@ static parley_code record_deadlines(struct node_session *s, parley_err *err)
 
 	if (!parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
 		return PARLEY_OK;
-	if ((rc = parley_node_workflow(n, c->id, now, &wf, err)))
+	/* the open threads, from the incremental tables: a closed thread records nothing */
+	if ((rc = node_state_workflow(n, c, now, &wf, NULL, err)))
 		return rc;
 	for (size_t i = 0; i < wf.nthreads && !rc; i++) {
 		const parley_thread *t = &wf.threads[i];
@@ -177,68 +188,27 @@ static parley_code record_deadlines(struct node_session *s, parley_err *err)
 	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
-{
-	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64) != NULL;
-}
-
 /*
- * The answered mark: every entry of the replica below it is answered (a receipt, a
- * ping answer, or an unreadable report for one that does not open), so a sync scans
- * from there. Answers always come after what they answer, so the scan still sees
- * every answer to what is above.
- * A sync killed before it moves the mark scans again from the old one.
- */
-static uint64_t answered_mark(parley_node *n, const struct node_channel *c, uint64_t size)
-{
-	parley_buf b = PARLEY_BUF_INIT;
-	char path[1200];
-	uint64_t w = 0;
-	if (parley_home_channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK &&
-		parley_file_read(path, 32, &b, NULL) == PARLEY_OK && b.len)
-		w = strtoull((const char *)b.data, NULL, 10);
-	parley_buf_release(&b);
-	return w <= size ? w : 0;
-}
-
-static void answered_mark_set(parley_node *n, const struct node_channel *c, uint64_t w)
-{
-	char path[1200], text[32];
-	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)w);
-	if (parley_home_channel_file(path, sizeof(path), n->home, c->hex, "answered", NULL) == PARLEY_OK)
-		(void)!parley_file_write(path, text, strlen(text), 0600, false, NULL); /* losing it costs a longer scan */
-}
-
-/*
- * Post the receipts, ping-responses and unreadable reports this party owes for
- * entries of the replica; note is the checkpoint this sync verified, which every
- * receipt carries. An entry addressed here either opens (a receipt) or does not
- * (one unreadable report to its sender, and no receipt or answer); our own
- * receipts and reports since the answered mark say which are still owed.
+ * Post the receipts, ping-responses and unreadable reports this party owes; note is
+ * the checkpoint this sync verified, which every receipt carries. What is owed comes
+ * from the node's tables (node_state.c: an entry addressed here stays owed until our
+ * receipt, report or answer to it is in the log), so a sync reads only those entries.
+ * An entry either opens (a receipt) or does not (one unreadable report to its sender,
+ * and no receipt or answer). A row stays after we answer, until the answer comes back
+ * with the next sync; one that is not owed now (the charter's scope or wind-down, or
+ * an entry that does not open and may not be reported) is dropped.
  */
 static parley_code answer_owed(struct node_session *s, const parley_buf *note, parley_err *err)
 {
 	parley_node *n = s->n;
 	struct node_channel *c = s->c;
 	parley_sync_report *rep = &s->rep;
-	struct hdr_ctx hc = { NULL, 0, 0 };
-	uint64_t *receipted = NULL, *answered = NULL, *reported = NULL;
-	size_t nr = 0, na = 0, nu = 0;
+	struct node_owed *owed = NULL;
+	size_t nowed = 0;
 	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
-	const uint8_t *me = n->key->pub.keyid;
 	parley_code rc;
 
-	uint64_t size, from;
-	if ((rc = parley_store_size(n->store, c->id, &size, err)))
-		goto out;
-	from = answered_mark(n, c, size);
-	if ((rc = parley_store_entries(n->store, c->id, from, UINT64_MAX, node_collect_hdr, &hc, err)))
+	if ((rc = node_state_owed(n, c, &owed, &nowed, err)) || !nowed)
 		goto out;
 	/* every receipt carries the checkpoint this node verified last: its reader compares views */
 	{
@@ -253,69 +223,43 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 			goto out;
 		}
 	}
-	receipted = malloc((hc.n + 1) * sizeof(*receipted));
-	answered = malloc((hc.n + 1) * sizeof(*answered));
-	reported = malloc((hc.n + 1) * sizeof(*reported));
-	if (!receipted || !answered || !reported) {
-		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < hc.n; i++) {
-		const parley_entry_hdr *h = &hc.v[i].h;
-		if (memcmp(h->sender, me, 4) != 0 || !h->nrefs)
-			continue;
-		if (h->type == PARLEY_T_RECEIPT)
-			receipted[nr++] = h->refs[0];
-		else if (h->type == PARLEY_T_PING_RESPONSE)
-			answered[na++] = h->refs[0];
-		else if (h->type == PARLEY_T_UNREADABLE)
-			reported[nu++] = h->refs[0];
-	}
-	qsort(receipted, nr, sizeof(*receipted), cmp_u64);
-	qsort(answered, na, sizeof(*answered), cmp_u64);
-	qsort(reported, nu, sizeof(*reported), cmp_u64);
-	for (size_t i = 0; i < hc.n; i++) {
-		const parley_entry_hdr *h = &hc.v[i].h;
-		uint64_t idx = hc.v[i].index, ref = idx, out_idx;
+	for (size_t i = 0; i < nowed; i++) {
+		uint64_t idx = owed[i].index, ref = idx, out_idx, ms;
 		parley_entry e;
-		uint64_t ms;
-		/* the automatic reports are not answered themselves; PSI has its own answers */
-		if (memcmp(h->sender, me, 4) == 0 || h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE ||
-			h->type == PARLEY_T_HANDOVER || parley_type_is_psi(h->type))
-			continue;
-		bool for_me = false;
-		for (unsigned k = 0; k < h->nrecip; k++)
-			if (memcmp(h->recip[k], me, 4) == 0)
-				for_me = true;
-		if (!for_me || has_u64(reported, nu, idx))
-			continue;
-		bool owe_receipt = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
-		bool owe_answer = h->type == PARLEY_T_PING && !has_u64(answered, na, idx) &&
+		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
+			goto out;
+		const parley_entry_hdr *h = &e.h;
+		bool owe_receipt = owed[i].receipt && parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
+		bool owe_answer = owed[i].answer && h->type == PARLEY_T_PING &&
 			parley_charter_allows_type(c->charter, PARLEY_T_PING_RESPONSE);
 		/* not yet receipted: it opens (a receipt is owed) or not (a report is) */
-		bool may_report = !has_u64(receipted, nr, idx) && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
+		bool may_report = owed[i].receipt && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
 		/* after the charter expired, only what the wind-down admits is owed (receipts and reports alike) */
 		if ((owe_receipt || may_report) &&
 			!admissible_now(n, c, PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, idx))
 			owe_receipt = may_report = false;
 		if (owe_answer && !admissible_now(n, c, PARLEY_T_PING_RESPONSE, idx, idx))
 			owe_answer = false;
-		if (!owe_receipt && !owe_answer && !may_report)
+		if (!owe_receipt && !owe_answer && !may_report) {
+			if ((rc = node_state_owed_drop(n, c, idx, err)))
+				goto out;
 			continue;
-		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
-			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
-			goto out;
+		}
 		const parley_party *snd = parley_charter_party_by_keyid(c->charter, h->sender);
-		const char *to[1] = { snd->key.name };
+		const char *to[1] = { snd ? snd->key.name : "?" };
 		uint64_t thread = parley_type_opens_thread(h->type) ? idx : h->thread;
 		parley_err oerr = { 0 };
 		if (parley_entry_open(&e, n->key, &pl, NULL, &oerr)) {
 			/* the sender's word is that it sealed the content key to us: say on the record that it does not open */
-			if (!may_report)
+			if (!may_report) {
+				if ((rc = node_state_owed_drop(n, c, idx, err)))
+					goto out;
 				continue;
+			}
 			char text[sizeof(oerr.msg) + PARLEY_NAME_MAX + 80];
 			snprintf(text, sizeof(text), "entry %llu from %s could not be opened by %s's node (%s)",
-				(unsigned long long)idx, snd->key.name, n->key->pub.name, oerr.msg);
+				(unsigned long long)idx, to[0], n->key->pub.name, oerr.msg);
 			if ((rc = parley_payload_encode(text, NULL, &upl, err)))
 				goto out;
 			parley_post p = { PARLEY_T_UNREADABLE, thread, &ref, 1, h->category, h->tlp, to, 1, upl.data, upl.len };
@@ -344,14 +288,13 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 			}
 			rep->pings_answered++;
 		}
+		/* a receipt the charter does not allow, its ping answered: nothing more will come */
+		if (!owe_receipt && !may_report && (rc = node_state_owed_drop(n, c, idx, err)))
+			goto out;
 	}
-	answered_mark_set(n, c, size);
 	rc = PARLEY_OK;
 out:
-	free(hc.v);
-	free(receipted);
-	free(answered);
-	free(reported);
+	free(owed);
 	parley_buf_release(&raw);
 	parley_buf_release(&pl);
 	parley_buf_release(&rpl);

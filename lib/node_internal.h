@@ -24,6 +24,7 @@
 #include "parley/node.h"
 #include "parley/succession.h"
 #include "parley/note.h"
+#include "parley/workflow.h"
 
 #define NODE_MAX_CHANNELS PARLEY_HOME_MAX_CHANNELS
 
@@ -211,6 +212,42 @@ parley_code node_headers(parley_node *n, const uint8_t id[32], struct hdr_ctx *h
  * records; counted in s->rep. Not for an auditor (it writes nothing).
  */
 parley_code node_duties(struct node_session *s, const parley_buf *note, parley_err *err) PARLEY_WUR;
+
+/* ---- node_state.c: the incremental state (threads, chain heads, duties) ---- */
+
+/* An entry addressed here that still owes something from this party. */
+struct node_owed {
+	uint64_t index;
+	bool receipt; /* a receipt (or an unreadable report) */
+	bool answer;  /* a ping answer */
+};
+/*
+ * Every sender's chain, the succession, the last integration time and the entry count
+ * into sc, from the state tables in O(senders); a replica whose tables are missing or
+ * behind (an older parley's) gets them built first, in one transaction.
+ */
+parley_code node_state_load(parley_node *n, struct node_channel *c, struct scan_ctx *sc, parley_err *err) PARLEY_WUR;
+/*
+ * Fold count verified entries v (just appended, indexes continuing the state) into the
+ * tables, with sc holding every chain after them and last the hash of the last one.
+ * Call it inside the transaction that appends them (parley_store_begin).
+ */
+parley_code node_state_advance(parley_node *n, struct node_channel *c, const struct scan_ctx *sc,
+	const parley_wf_entry *v, size_t count, const uint8_t last[32], parley_err *err) PARLEY_WUR;
+/* The open (not closed) threads judged at now_ms, by the one engine, in O(open threads); *closed: how many closed. */
+parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
+	uint64_t *closed, parley_err *err) PARLEY_WUR;
+/* What is owed, in index order (*v to free). */
+parley_code node_state_owed(parley_node *n, struct node_channel *c, struct node_owed **v, size_t *nv,
+	parley_err *err) PARLEY_WUR;
+/* Done with (or not owed any more): the row goes. */
+parley_code node_state_owed_drop(parley_node *n, struct node_channel *c, uint64_t index, parley_err *err) PARLEY_WUR;
+/*
+ * Recompute every table from the replica (full: its chains, verified from scratch) and
+ * compare: PARLEY_E_VERIFY naming the first difference.
+ */
+parley_code node_state_check(parley_node *n, struct node_channel *c, const struct scan_ctx *full,
+	parley_err *err) PARLEY_WUR;
 
 /* ---- node_psi.c ---- */
 

@@ -91,7 +91,19 @@ parley_code node_succession(parley_node *n, struct node_channel *c, parley_succe
 		f.st = c->succ;
 		from = c->succ_size;
 	} else {
-		parley_succession_init(&f.st);
+		/* the node's state tables hold it for the replica they follow (built on first use) */
+		struct scan_ctx *sc = malloc(sizeof(*sc));
+		if (!sc)
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		if ((rc = node_state_load(n, c, sc, err))) {
+			free(sc);
+			return rc;
+		}
+		f.st = sc->succ;
+		from = sc->count <= size ? sc->count : 0;
+		if (!from)
+			parley_succession_init(&f.st);
+		free(sc);
 	}
 	if ((rc = parley_store_entries(n->store, c->id, from, size - from, follow_one, &f, err)))
 		return rc;

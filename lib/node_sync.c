@@ -309,9 +309,15 @@ out:
 	return rc;
 }
 
-/* Verify and store one fetched page [k, k + got): its root at k + got must be in the signed tree. */
+/*
+ * Verify and store one fetched page [k, k + got): its root at k + got must be in the signed
+ * tree. The entries, the node's state tables advanced over them (sc holds the chains after
+ * them) and, for the last page, the checkpoint (note) commit in one transaction: a kill
+ * leaves all of them or none.
+ */
 static parley_code store_page(parley_node *n, struct node_channel *c, parley_client *cl, parley_merkle_frontier *fr,
-	const parley_checkpoint *cp, uint64_t k, const struct fetched *f, size_t got, parley_err *err)
+	const parley_checkpoint *cp, const parley_buf *note, const struct scan_ctx *sc, uint64_t k,
+	const struct fetched *f, size_t got, parley_err *err)
 {
 	uint8_t root[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
 	uint64_t end = k + got;
@@ -340,12 +346,30 @@ static parley_code store_page(parley_node *n, struct node_channel *c, parley_cli
 			(unsigned long long)k, (unsigned long long)end - 1);
 	if (!(items = calloc(got, sizeof(*items))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	parley_wf_entry *hv = calloc(got, sizeof(*hv));
+	if (!hv) {
+		free(items);
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < got; i++) {
 		items[i].data = f[i].data;
 		items[i].len = f[i].len;
 		items[i].integrated_ms = f[i].ms;
+		hv[i].index = f[i].index;
+		hv[i].ms = f[i].ms;
+		hv[i].h = f[i].e.h;
 	}
-	rc = parley_store_append(n->store, c->id, items, got, NULL, NULL, err);
+	uint8_t last[32];
+	parley_entry_hash(f[got - 1].data, f[got - 1].len, last);
+	if (!(rc = parley_store_begin(n->store, err))) {
+		if ((rc = parley_store_append(n->store, c->id, items, got, NULL, NULL, err)) ||
+			(rc = node_state_advance(n, c, sc, hv, got, last, err)) ||
+			(end == cp->size &&
+				(rc = parley_store_checkpoint_put(n->store, c->id, cp->size, (const char *)note->data, note->len, err))) ||
+			(rc = parley_store_commit(n->store, err)))
+			parley_store_rollback(n->store);
+	}
+	free(hv);
 	free(items);
 	return rc;
 }
@@ -412,7 +436,8 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 		return parley_fail(err, PARLEY_E_VERIFY,
 			"this node stopped trusting the relay of channel %.16s: %s (run 'parley resume' after investigating)",
 			c->hex, c->halted);
-	if ((rc = node_load_chains(n, c, sc, false, err)))
+	/* every sender's chain from the node's state tables: no rescan of the replica */
+	if ((rc = node_state_load(n, c, sc, err)))
 		return parley_wrap(err, rc, "the local replica does not verify");
 	if ((rc = parley_store_size(n->store, c->id, &L, err)))
 		return rc;
@@ -518,7 +543,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
 			if (k == L && (rc = paging_save(n, c, &note, err)))
 				goto out;
-			if ((rc = store_page(n, c, cl, &fr, &cp, k, f, got, err)))
+			if ((rc = store_page(n, c, cl, &fr, &cp, &note, sc, k, f, got, err)))
 				goto out;
 			fetched_free(f, got);
 			f = NULL;
@@ -526,7 +551,8 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 			rep->pages++;
 		}
 	}
-	if ((rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
+	/* the last page stored it with its entries; with nothing new, it is stored alone */
+	if (cp.size == L && (rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
 		goto out;
 	paging_clear(n, c);
 	rep->new_size = cp.size;

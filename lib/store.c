@@ -19,6 +19,7 @@ struct parley_store {
 	parley_store_node *nodes;
 	size_t nnodes, nodes_cap;
 	bool locked; /* parley_store_lock holds lock_id's append lock at size lock_size */
+	bool in_tx;  /* parley_store_begin's transaction is open */
 	uint8_t lock_id[32];
 	uint64_t lock_size;
 };
@@ -93,6 +94,7 @@ void parley_store_close(parley_store *s)
 	if (!s)
 		return;
 	parley_store_unlock(s);
+	parley_store_rollback(s);
 	s->ops->close(s->be);
 	while (s->cache) {
 		struct chan_cache *n = s->cache->next;
@@ -412,4 +414,76 @@ parley_code parley_store_read_past(parley_store *s, const uint8_t id[32], const 
 	parley_signed_read *out, parley_err *err)
 {
 	return s->ops->read_past(s->be, id, keyid, past, out, err);
+}
+
+/* ---- transactions and derived state ---- */
+
+parley_code parley_store_begin(parley_store *s, parley_err *err)
+{
+	parley_code rc;
+	if (!s->ops->begin)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend has no explicit transactions", s->ops->name);
+	if (s->in_tx || s->locked)
+		return parley_fail(err, PARLEY_E_USAGE, "store: a transaction is already open on this handle");
+	if ((rc = s->ops->begin(s->be, err)))
+		return rc;
+	s->in_tx = true;
+	return PARLEY_OK;
+}
+
+parley_code parley_store_commit(parley_store *s, parley_err *err)
+{
+	parley_code rc;
+	if (!s->in_tx)
+		return parley_fail(err, PARLEY_E_USAGE, "store: no transaction to commit");
+	s->in_tx = false;
+	if ((rc = s->ops->commit(s->be, err))) {
+		while (s->cache) /* what the failed transaction appended is gone: read the trees again */
+			forget(s, s->cache->id);
+		return rc;
+	}
+	return PARLEY_OK;
+}
+
+void parley_store_rollback(parley_store *s)
+{
+	if (!s->in_tx)
+		return;
+	s->in_tx = false;
+	s->ops->rollback(s->be);
+	while (s->cache)
+		forget(s, s->cache->id);
+}
+
+parley_code parley_store_state_put(parley_store *s, const uint8_t id[32], const uint8_t *key, size_t klen,
+	const uint8_t *val, size_t vlen, parley_err *err)
+{
+	if (!s->ops->state_put)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
+	if (klen == 0 || klen > 64 || vlen > (1u << 20))
+		return parley_fail(err, PARLEY_E_LIMIT, "store: a state key of %zu bytes or value of %zu bytes", klen, vlen);
+	return s->ops->state_put(s->be, id, key, klen, val, vlen, err);
+}
+
+parley_code parley_store_state_get(parley_store *s, const uint8_t id[32], const uint8_t *key, size_t klen,
+	parley_buf *val, parley_err *err)
+{
+	if (!s->ops->state_get)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
+	return s->ops->state_get(s->be, id, key, klen, val, err);
+}
+
+parley_code parley_store_state_scan(parley_store *s, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+	parley_store_state_cb cb, void *ctx, parley_err *err)
+{
+	if (!s->ops->state_scan)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
+	return s->ops->state_scan(s->be, id, prefix, plen, cb, ctx, err);
+}
+
+parley_code parley_store_state_clear(parley_store *s, const uint8_t id[32], parley_err *err)
+{
+	if (!s->ops->state_clear)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
+	return s->ops->state_clear(s->be, id, err);
 }

@@ -25,6 +25,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE reads(cid INTEGER NOT NULL, keyid BLOB NOT NULL, from_idx INTEGER NOT NULL,"
 	" time_ms INTEGER NOT NULL, target TEXT NOT NULL, nonce TEXT NOT NULL, sig TEXT NOT NULL,"
 	" PRIMARY KEY(cid, keyid, from_idx)) WITHOUT ROWID;",
+	/* 2 -> 3: a node's derived state (node_state.c), rebuilt from the entries when missing */
+	"CREATE TABLE node_state(cid INTEGER NOT NULL, k BLOB NOT NULL, v BLOB NOT NULL, PRIMARY KEY(cid, k)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -48,6 +50,11 @@ enum {
 	Q_READ_PUT,
 	Q_READ_LATEST,
 	Q_READ_PAST,
+	Q_ST_PUT,
+	Q_ST_DEL,
+	Q_ST_GET,
+	Q_ST_SCAN,
+	Q_ST_CLEAR,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -77,6 +84,11 @@ static const char *const queries[NQ] = {
 	[Q_READ_LATEST] = "SELECT MAX(from_idx) FROM reads WHERE cid = ?1 AND keyid = ?2",
 	[Q_READ_PAST] = "SELECT from_idx, time_ms, target, nonce, sig FROM reads WHERE cid = ?1 AND keyid = ?2 AND from_idx > ?3"
 			" ORDER BY from_idx LIMIT 1",
+	[Q_ST_PUT] = "INSERT OR REPLACE INTO node_state(cid, k, v) VALUES (?1, ?2, ?3)",
+	[Q_ST_DEL] = "DELETE FROM node_state WHERE cid = ?1 AND k = ?2",
+	[Q_ST_GET] = "SELECT v FROM node_state WHERE cid = ?1 AND k = ?2",
+	[Q_ST_SCAN] = "SELECT k, v FROM node_state WHERE cid = ?1 AND k >= ?2 ORDER BY k",
+	[Q_ST_CLEAR] = "DELETE FROM node_state WHERE cid = ?1",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -90,6 +102,7 @@ struct sq {
 	sqlite3_int64 last_cid;
 	bool have_last;
 	bool in_tx; /* sq_lock's transaction is open */
+	bool outer; /* sq_begin's transaction is open: append joins it */
 };
 
 static parley_code dberr(struct sq *s, parley_err *err, const char *what)
@@ -219,7 +232,7 @@ static parley_code sq_append(void *be, const uint8_t id[32], uint64_t first, con
 	sqlite3_stmt *st;
 	parley_code rc;
 
-	if (!s->in_tx && (rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
+	if (!s->outer && !s->in_tx && (rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
 		return rc;
 	s->in_tx = false;
 	if ((rc = channel(s, id, &cid, &size, err)))
@@ -253,12 +266,137 @@ static parley_code sq_append(void *be, const uint8_t id[32], uint64_t first, con
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)first);
 	if ((rc = step_done(s, st, err, "updating the size")))
 		goto fail;
+	if (s->outer) /* sq_commit ends it, with what else the caller writes */
+		return PARLEY_OK;
 	if ((rc = step_done(s, Q(s, Q_COMMIT), err, "committing")))
 		goto fail;
 	return PARLEY_OK;
 fail:
-	step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+	if (!s->outer) /* else the caller rolls back the whole transaction */
+		step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
 	return rc;
+}
+
+static parley_code sq_begin(void *be, parley_err *err)
+{
+	struct sq *s = be;
+	parley_code rc;
+	if (s->in_tx || s->outer)
+		return parley_fail(err, PARLEY_E_USAGE, "store: a transaction is already open on this connection");
+	if ((rc = step_done(s, Q(s, Q_BEGIN), err, "beginning a transaction")))
+		return rc;
+	s->outer = true;
+	return PARLEY_OK;
+}
+
+static parley_code sq_commit(void *be, parley_err *err)
+{
+	struct sq *s = be;
+	parley_code rc;
+	s->outer = false;
+	if ((rc = step_done(s, Q(s, Q_COMMIT), err, "committing"))) {
+		step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+		return rc;
+	}
+	return PARLEY_OK;
+}
+
+static void sq_rollback(void *be)
+{
+	struct sq *s = be;
+	if (!s->outer)
+		return;
+	s->outer = false;
+	step_done(s, Q(s, Q_ROLLBACK), NULL, "rolling back");
+}
+
+static parley_code sq_state_put(void *be, const uint8_t id[32], const uint8_t *key, size_t klen, const uint8_t *val,
+	size_t vlen, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, val ? Q_ST_PUT : Q_ST_DEL);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_STATIC);
+	if (val)
+		sqlite3_bind_blob(st, 3, vlen ? (const void *)val : "", (int)vlen, SQLITE_STATIC);
+	return step_done(s, st, err, "storing node state");
+}
+
+static parley_code sq_state_get(void *be, const uint8_t id[32], const uint8_t *key, size_t klen, parley_buf *val,
+	parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_ST_GET);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			return parley_fail(err, PARLEY_E_NOTFOUND, "store: no such node state");
+		return dberr(s, err, "reading node state");
+	}
+	parley_buf_reset(val);
+	rc = parley_buf_add(val, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	return rc ? parley_fail(err, rc, "store: node state too large") : PARLEY_OK;
+}
+
+static parley_code sq_state_scan(void *be, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+	parley_store_state_cb cb, void *ctx, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+	int r;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_ST_SCAN);
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_blob(st, 2, plen ? (const void *)prefix : "", (int)plen, SQLITE_STATIC);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *k = sqlite3_column_blob(st, 0);
+		size_t kl = (size_t)sqlite3_column_bytes(st, 0);
+		if (kl < plen || (plen && memcmp(k, prefix, plen) != 0))
+			break; /* past the prefix (keys are in order) */
+		const uint8_t *v = sqlite3_column_blob(st, 1);
+		rc = cb(ctx, k, kl, v ? v : (const uint8_t *)"", (size_t)sqlite3_column_bytes(st, 1));
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? PARLEY_OK : dberr(s, err, "reading node state");
+}
+
+static parley_code sq_state_clear(void *be, const uint8_t id[32], parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_int64 cid;
+	sqlite3_stmt *st;
+	parley_code rc;
+
+	if ((rc = channel(s, id, &cid, NULL, err)))
+		return rc;
+	st = Q(s, Q_ST_CLEAR);
+	sqlite3_bind_int64(st, 1, cid);
+	return step_done(s, st, err, "clearing node state");
 }
 
 /* BEGIN IMMEDIATE takes SQLite's write lock: the whole database, for this connection alone. */
@@ -645,6 +783,13 @@ static const parley_store_backend sqlite_backend = {
 	sq_read_past,
 	sq_lock,
 	sq_unlock,
+	sq_begin,
+	sq_commit,
+	sq_rollback,
+	sq_state_put,
+	sq_state_get,
+	sq_state_scan,
+	sq_state_clear,
 };
 
 static parley_code exec(struct sq *s, const char *sql, parley_err *err, const char *what)

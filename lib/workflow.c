@@ -213,6 +213,8 @@ static struct range complete_range(const parley_wf_input *in)
 static bool witness(const parley_wf_input *in, const struct range *r, uint64_t opener, uint64_t deadline,
 	size_t *pos)
 {
+	if (in->witness)
+		return false; /* judge() asks the caller's log instead */
 	if (!r->ok || r->from > opener + 1 || r->to <= opener)
 		return false;
 	size_t lo = pos_of(in->v, in->n, opener + 1), hi = r->hi + 1;
@@ -394,6 +396,8 @@ static void follow(parley_workflow *wf, parley_thread *t, const parley_wf_entry 
 		t->escalations++;
 		break;
 	case PARLEY_T_CLOSE:
+		if (from_requester && !t->requester_closed_ms)
+			t->requester_closed_ms = e->ms;
 		if ((r >= 0 || from_requester) && !t->closed_ms) {
 			t->closed_ms = e->ms;
 			t->closed_by_requester = from_requester;
@@ -414,19 +418,10 @@ static void follow(parley_workflow *wf, parley_thread *t, const parley_wf_entry 
 	}
 }
 
-/* The requester's first close in the thread, for withdrawal: 0 when none. */
-static uint64_t requester_close(const parley_wf_input *in, const parley_thread *t)
+/* The requester's first close in the thread, for withdrawal: 0 when none (followed as the entries came). */
+static uint64_t requester_close(const parley_thread *t)
 {
-	if (!t->closed_by_requester)
-		return 0;
-	for (size_t i = pos_of(in->v, in->n, t->opener + 1); i < in->n; i++) {
-		const parley_entry_hdr *h = &in->v[i].h;
-		uint64_t op;
-		if (h->type == PARLEY_T_CLOSE && memcmp(h->sender, t->requester, 4) == 0 &&
-			parley_workflow_thread_of(h, in->v[i].index, &op) && op == t->opener)
-			return in->v[i].ms;
-	}
-	return 0;
+	return t->closed_by_requester ? t->requester_closed_ms : 0;
 }
 
 /* Has the party answered the thread at all (an acknowledgement says a person read it)? */
@@ -441,7 +436,7 @@ static bool answered_any(const parley_workflow *wf, const parley_thread *t, cons
 static void judge(const parley_wf_input *in, const struct range *rg, parley_workflow *wf, parley_thread *t)
 {
 	int64_t vfrom, vuntil;
-	uint64_t closed = requester_close(in, t);
+	uint64_t closed = requester_close(t);
 	bool facts = in->has_facts && in->facts_opener == t->opener;
 	parley_charter_validity(in->ch, &vfrom, &vuntil);
 
@@ -472,7 +467,8 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 	for (size_t i = t->obl_first; i < t->obl_first + t->nobl; i++) {
 		parley_obligation *o = &wf->obl[i];
 		const parley_delivery *dv = delivery_of(wf, t, o->party);
-		size_t wpos;
+		size_t wpos = 0;
+		uint64_t widx = 0, wms = 0;
 		bool answered_in_time = o->has_entry && o->at_ms <= o->deadline_ms;
 
 		o->why = PARLEY_WHY_NONE;
@@ -491,12 +487,13 @@ static void judge(const parley_wf_input *in, const struct range *rg, parley_work
 		} else if (dv && dv->unreadable && dv->seal == PARLEY_SEAL_UNKNOWN && !answered_any(wf, t, o->party)) {
 			o->outcome = PARLEY_OUT_NOT_ESTABLISHED;
 			o->why = PARLEY_WHY_UNREADABLE_UNCHECKED;
-		} else if (!witness(in, rg, t->opener, o->deadline_ms, &wpos)) {
+		} else if (in->witness ? !in->witness(in->witness_ctx, t->opener, o->deadline_ms, &widx, &wms) :
+					 !witness(in, rg, t->opener, o->deadline_ms, &wpos)) {
 			o->outcome = PARLEY_OUT_NOT_ESTABLISHED;
 			o->why = in->now_ms && in->now_ms <= o->deadline_ms ? PARLEY_WHY_PENDING : PARLEY_WHY_NOT_REACHED;
 		} else {
-			o->witness = in->v[wpos].index;
-			o->witness_ms = in->v[wpos].ms;
+			o->witness = in->witness ? widx : in->v[wpos].index;
+			o->witness_ms = in->witness ? wms : in->v[wpos].ms;
 			o->attested = attested(in, o->party, o->deadline_ms, o->witness);
 			if (o->has_entry) {
 				o->outcome = o->attested ? PARLEY_OUT_LATE : PARLEY_OUT_NOT_ESTABLISHED;
@@ -568,13 +565,39 @@ parley_code parley_workflow_eval(const parley_wf_input *in, parley_workflow *out
 		if (t) /* else it refers to something that is not a thread: ignored */
 			follow(&wf, t, e);
 	}
-	struct range rg = complete_range(in);
-	for (size_t i = 0; i < wf.nthreads; i++) {
-		judge(in, &rg, &wf, &wf.threads[i]);
-		thread_state(&wf, &wf.threads[i], in->now_ms);
-	}
+	parley_workflow_judge(in, &wf);
 	*out = wf;
 	return PARLEY_OK;
+}
+
+parley_code parley_workflow_open_one(const parley_charter *ch, const parley_wf_entry *e, parley_workflow *one,
+	parley_err *err)
+{
+	parley_wf_input in = PARLEY_WF_INPUT_INIT;
+	size_t tcap = 0, ocap = 0, dcap = 0;
+	parley_code rc;
+
+	memset(one, 0, sizeof(*one));
+	in.ch = ch;
+	in.whole_log = true; /* every thread is judged */
+	if ((rc = open_thread(&in, e, one, &tcap, &ocap, &dcap, err)))
+		parley_workflow_release(one);
+	return rc;
+}
+
+void parley_workflow_follow_one(parley_workflow *one, const parley_wf_entry *e)
+{
+	if (one->nthreads == 1)
+		follow(one, &one->threads[0], e);
+}
+
+void parley_workflow_judge(const parley_wf_input *in, parley_workflow *wf)
+{
+	struct range rg = complete_range(in);
+	for (size_t i = 0; i < wf->nthreads; i++) {
+		judge(in, &rg, wf, &wf->threads[i]);
+		thread_state(wf, &wf->threads[i], in->now_ms);
+	}
 }
 
 parley_code parley_workflow_threads(const parley_charter *ch, const parley_wf_entry *entries, size_t n,

@@ -599,7 +599,7 @@ static void entry_events(struct daemon *d, struct chan *c, uint64_t from, uint64
 			json_object_set_new(ev, "summary", sum);
 		if (parley_type_opens_thread(e.e.h.type) || e.e.h.type == PARLEY_T_PING) {
 			if (!have_wf)
-				have_wf = parley_node_workflow(d->node, c->id, parley_now_ms(), &wf, NULL) == PARLEY_OK;
+				have_wf = parley_node_workflow_open(d->node, c->id, parley_now_ms(), &wf, NULL, NULL) == PARLEY_OK;
 			const parley_thread *t = have_wf ? parley_workflow_thread(&wf, i) : NULL;
 			if (t)
 				deadline_field(ev, t->ack_deadline_ms ? t->ack_deadline_ms : t->respond_deadline_ms);
@@ -645,7 +645,7 @@ static void deadlines(struct daemon *d, struct chan *c, bool first)
 	uint64_t now = parley_now_ms(), next = 0;
 
 	c->timer = 0;
-	if (c->halted || parley_node_workflow(d->node, c->id, now, &wf, NULL))
+	if (c->halted || parley_node_workflow_open(d->node, c->id, now, &wf, NULL, NULL)) /* open threads: O(open) */
 		return;
 	for (size_t i = 0; i < wf.nobl; i++) {
 		const parley_obligation *o = &wf.obl[i];

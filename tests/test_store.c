@@ -243,6 +243,80 @@ static void test_open_refusals(void **state)
 	assert_int_equal(parley_store_open(p2, &s, &err), PARLEY_E_IO);
 }
 
+
+static parley_code count_state(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	(*(int *)ctx)++;
+	return PARLEY_OK;
+}
+
+/* One transaction around entries, a checkpoint and node state: all of them or none. */
+static void test_transactions_and_state(void **state)
+{
+	(void)state;
+	parley_store *s;
+	parley_buf b = PARLEY_BUF_INIT;
+	uint8_t d[8] = { 7 }, root[32];
+	parley_store_item it = { d, sizeof(d), 1 };
+	uint64_t size = 9, first;
+	int nk = 0;
+	char p2[160];
+
+	snprintf(p2, sizeof(p2), "%s/tx.db", dir);
+	assert_int_equal(parley_store_open(p2, &s, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_channel_add(s, chan, (const uint8_t *)"c", 1, NULL), PARLEY_OK);
+	/* rolled back: nothing stays, and the next append starts from the old size */
+	assert_int_equal(parley_store_begin(s, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_begin(s, NULL), PARLEY_E_USAGE);
+	assert_int_equal(parley_store_append(s, chan, &it, 1, &first, root, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_state_put(s, chan, (const uint8_t *)"k1", 2, (const uint8_t *)"v", 1, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_checkpoint_put(s, chan, 1, "note", 4, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_size(s, chan, &size, NULL), PARLEY_OK);
+	assert_int_equal(size, 1); /* reads see the transaction */
+	parley_store_rollback(s);
+	assert_int_equal(parley_store_size(s, chan, &size, NULL), PARLEY_OK);
+	assert_int_equal(size, 0);
+	assert_int_equal(parley_store_state_get(s, chan, (const uint8_t *)"k1", 2, &b, NULL), PARLEY_E_NOTFOUND);
+	assert_int_equal(parley_store_checkpoint_get(s, chan, 0, &b, NULL, NULL), PARLEY_E_NOTFOUND);
+	/* committed: all three */
+	assert_int_equal(parley_store_begin(s, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_append(s, chan, &it, 1, &first, root, NULL), PARLEY_OK);
+	assert_int_equal(first, 0);
+	assert_int_equal(parley_store_state_put(s, chan, (const uint8_t *)"k1", 2, (const uint8_t *)"v1", 2, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_state_put(s, chan, (const uint8_t *)"k2", 2, (const uint8_t *)"", 0, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_state_put(s, chan, (const uint8_t *)"m", 1, (const uint8_t *)"x", 1, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_checkpoint_put(s, chan, 1, "note", 4, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_commit(s, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_commit(s, NULL), PARLEY_E_USAGE);
+	parley_store_close(s);
+	assert_int_equal(parley_store_open(p2, &s, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_size(s, chan, &size, NULL), PARLEY_OK);
+	assert_int_equal(size, 1);
+	assert_int_equal(parley_store_check(s, chan, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_state_get(s, chan, (const uint8_t *)"k1", 2, &b, NULL), PARLEY_OK);
+	assert_int_equal(b.len, 2);
+	assert_memory_equal(b.data, "v1", 2);
+	/* a prefix scan: the two "k" keys, not "m" */
+	assert_int_equal(parley_store_state_scan(s, chan, (const uint8_t *)"k", 1, count_state, &nk, NULL), PARLEY_OK);
+	assert_int_equal(nk, 2);
+	/* delete, clear */
+	assert_int_equal(parley_store_state_put(s, chan, (const uint8_t *)"k1", 2, NULL, 0, NULL), PARLEY_OK);
+	assert_int_equal(parley_store_state_get(s, chan, (const uint8_t *)"k1", 2, &b, NULL), PARLEY_E_NOTFOUND);
+	assert_int_equal(parley_store_state_clear(s, chan, NULL), PARLEY_OK);
+	nk = 0;
+	assert_int_equal(parley_store_state_scan(s, chan, (const uint8_t *)"", 0, count_state, &nk, NULL), PARLEY_OK);
+	assert_int_equal(nk, 0);
+	/* bounds */
+	uint8_t big[65] = { 0 };
+	assert_int_equal(parley_store_state_put(s, chan, big, sizeof(big), (const uint8_t *)"v", 1, NULL), PARLEY_E_LIMIT);
+	parley_store_close(s);
+	parley_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_checkpoints_and_cosigs),
 		cmocka_unit_test(test_tampering_behind_its_back),
 		cmocka_unit_test(test_open_refusals),
+		cmocka_unit_test(test_transactions_and_state),
 	};
 	if (parley_init(NULL))
 		return 1;

@@ -139,12 +139,134 @@ static void test_ping(void **state)
 	assert_int_equal(t.state, PARLEY_TS_ANSWERED);
 }
 
+
+/* Bisection over a whole log held in an array, as a node does over its replica. */
+struct wlog {
+	const parley_wf_entry *v;
+	size_t n;
+};
+
+static bool wlog_witness(void *ctx, uint64_t opener, uint64_t deadline, uint64_t *index, uint64_t *ms)
+{
+	const struct wlog *l = ctx;
+	size_t lo = (size_t)opener + 1, hi = l->n;
+	if (lo >= l->n)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->v[mid].ms <= deadline)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= l->n)
+		return false;
+	*index = l->v[lo].index;
+	*ms = l->v[lo].ms;
+	return true;
+}
+
+/*
+ * One engine, two ways: random histories judged by parley_workflow_eval over the whole
+ * log, and thread by thread (open_one, follow_one as entries come, then judge with a
+ * witness found by bisection), at every prefix of the log: the same threads,
+ * obligations and deliveries, byte for byte.
+ */
+static void test_incremental_is_the_engine(void **state)
+{
+	(void)state;
+	const parley_seckey *who[2] = { ka, kb };
+	static const uint8_t types[] = { PARLEY_T_NOTIFICATION, PARLEY_T_REQUEST_INFO, PARLEY_T_PING, PARLEY_T_ACK,
+		PARLEY_T_RESPONSE, PARLEY_T_ESCALATION, PARLEY_T_CLOSE, PARLEY_T_RECEIPT, PARLEY_T_UNREADABLE,
+		PARLEY_T_PING_RESPONSE, PARLEY_T_DEADLINE_MISSED, PARLEY_T_ACK, PARLEY_T_RESPONSE, PARLEY_T_CLOSE };
+	enum { N = 120 };
+	parley_wf_entry v[N];
+	unsigned seed = 12345;
+	for (int round = 0; round < 20; round++) {
+		uint64_t t = T0_NOW + 1000 * H;
+		for (size_t i = 0; i < N; i++) {
+			seed = seed * 1103515245u + 12345u;
+			uint8_t type = types[(seed >> 8) % sizeof(types)];
+			const parley_seckey *from = who[(seed >> 20) & 1], *to = who[!((seed >> 20) & 1)];
+			uint64_t thread = i ? (seed >> 4) % i : 0;
+			t += (seed >> 12) % 3 ? (seed >> 3) % 5000 : (seed >> 2) % (3 * H); /* some gaps pass deadlines */
+			v[i] = E(i, t, from, to, type, thread);
+		}
+		for (size_t n = 1; n <= N; n += 7) {
+			uint64_t now = v[n - 1].ms + (seed % 2 ? H : 60 * H);
+			parley_wf_input in = PARLEY_WF_INPUT_INIT;
+			parley_workflow full, inc = PARLEY_WORKFLOW_INIT, one;
+			in.ch = ch;
+			in.v = v;
+			in.n = n;
+			in.whole_log = true;
+			in.now_ms = now;
+			in.cosigned_size[1] = n; /* cert-b attests the log */
+			assert_int_equal(parley_workflow_eval(&in, &full, NULL), PARLEY_OK);
+			/* thread by thread: each thread's fold kept apart, as the node's tables keep it */
+			parley_workflow *folds = calloc(n, sizeof(*folds));
+			assert_non_null(folds);
+			for (size_t i = 0; i < n; i++) {
+				uint64_t op;
+				if (!parley_workflow_thread_of(&v[i].h, v[i].index, &op))
+					continue;
+				if (op == v[i].index)
+					assert_int_equal(parley_workflow_open_one(ch, &v[i], &folds[i], NULL), PARLEY_OK);
+				else if (folds[op].nthreads)
+					parley_workflow_follow_one(&folds[op], &v[i]);
+			}
+			/* gathered as node_state_workflow does, then judged against the log through the witness callback */
+			size_t nt = 0, no = 0, nd = 0;
+			for (size_t i = 0; i < n; i++)
+				if (folds[i].nthreads) {
+					nt++;
+					no += folds[i].nobl;
+					nd += folds[i].ndlv;
+				}
+			inc.threads = calloc(nt + 1, sizeof(parley_thread));
+			inc.obl = calloc(no + 1, sizeof(parley_obligation));
+			inc.dlv = calloc(nd + 1, sizeof(parley_delivery));
+			for (size_t i = 0; i < n; i++) {
+				if (!folds[i].nthreads)
+					continue;
+				one = folds[i];
+				parley_thread *th = &inc.threads[inc.nthreads++];
+				memcpy(th, one.threads, sizeof(*th));
+				th->obl_first = inc.nobl;
+				th->dlv_first = inc.ndlv;
+				memcpy(inc.obl + inc.nobl, one.obl, one.nobl * sizeof(*one.obl));
+				memcpy(inc.dlv + inc.ndlv, one.dlv, one.ndlv * sizeof(*one.dlv));
+				inc.nobl += one.nobl;
+				inc.ndlv += one.ndlv;
+				parley_workflow_release(&folds[i]);
+			}
+			free(folds);
+			struct wlog wl = { v, n };
+			parley_wf_input jin = in;
+			jin.v = NULL;
+			jin.n = 0;
+			jin.witness = wlog_witness;
+			jin.witness_ctx = &wl;
+			parley_workflow_judge(&jin, &inc);
+			assert_int_equal(inc.nthreads, full.nthreads);
+			assert_int_equal(inc.nobl, full.nobl);
+			assert_int_equal(inc.ndlv, full.ndlv);
+			assert_memory_equal(inc.threads, full.threads, full.nthreads * sizeof(parley_thread));
+			assert_memory_equal(inc.obl, full.obl, full.nobl * sizeof(parley_obligation));
+			assert_memory_equal(inc.dlv, full.dlv, full.ndlv * sizeof(parley_delivery));
+			parley_workflow_release(&full);
+			parley_workflow_release(&inc);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_response_acknowledges_and_missed_entries),
 		cmocka_unit_test(test_ping),
+		cmocka_unit_test(test_incremental_is_the_engine),
 	};
 	if (parley_init(NULL))
 		return 1;

@@ -179,6 +179,15 @@ void parley_node_entry_release(parley_node_entry *e);
 parley_code parley_node_workflow(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
 	parley_err *err) PARLEY_WUR;
 
+/*
+ * The same for the open threads only (those not closed), from the node's incremental
+ * tables in O(open threads) instead of a pass over the replica: exactly what
+ * parley_node_workflow gives for them (the same engine, folded as entries arrive;
+ * `verify` compares). *closed (may be NULL) gets how many threads are closed.
+ */
+parley_code parley_node_workflow_open(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_workflow *out,
+	uint64_t *closed, parley_err *err) PARLEY_WUR;
+
 /* The threads of a channel's replica, their states at now_ms. *out is to be freed. */
 parley_code parley_node_threads(parley_node *n, const uint8_t id[32], uint64_t now_ms, parley_thread **out,
 	size_t *nout, parley_err *err) PARLEY_WUR;
@@ -278,7 +287,11 @@ const char *parley_node_halted(parley_node *n, const uint8_t id[32]);
 /* An operator's decision: trust the relay again (the evidence file stays). */
 parley_code parley_node_resume(parley_node *n, const uint8_t id[32], parley_err *err) PARLEY_WUR;
 
-/* Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint. */
+/*
+ * Re-verify the whole replica from scratch: tree, every entry, the latest checkpoint;
+ * then the node's incremental tables against a recomputation (PARLEY_E_VERIFY
+ * "node state: ..." when they differ).
+ */
 parley_code parley_node_verify(parley_node *n, const uint8_t id[32], uint64_t *entries, parley_err *err) PARLEY_WUR;
 
 /* ---- succession (docs/protocol.md, "Succession") ---- */

@@ -20,7 +20,8 @@
 #include "parley/merkle.h"
 #include "parley/util.h"
 
-#define PARLEY_STORE_SCHEMA_VERSION 2
+/* SQLite's schema (3: the node-state table); PostgreSQL's stops at 2 (no node state) */
+#define PARLEY_STORE_SCHEMA_VERSION 3
 
 typedef struct parley_store parley_store;
 
@@ -41,6 +42,9 @@ typedef struct parley_store_node {
 /* Called for each entry of a range, in index order; a non-OK return stops the scan with that code. */
 typedef parley_code (*parley_store_entry_cb)(void *ctx, uint64_t index, uint64_t integrated_ms, const uint8_t *data,
 	size_t len);
+/* Called for each state key under a prefix, in key order; a non-OK return stops the scan with that code. */
+typedef parley_code (*parley_store_state_cb)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+	size_t vlen);
 /* Called for each stored tree node; hash is NULL when the stored value is not 32 bytes. */
 typedef parley_code (*parley_store_node_cb)(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]);
 
@@ -86,6 +90,22 @@ typedef struct parley_store_backend {
 	 */
 	parley_code (*lock)(void *be, const uint8_t id[32], uint64_t *size, parley_err *err);
 	void (*unlock)(void *be);
+	/*
+	 * Optional (NULL: not supported; a node's replica is SQLite). begin opens a
+	 * transaction that append, checkpoint_put and state_put join (append then
+	 * neither begins nor commits) until commit or rollback ends it.
+	 */
+	parley_code (*begin)(void *be, parley_err *err);
+	parley_code (*commit)(void *be, parley_err *err);
+	void (*rollback)(void *be);
+	/* A channel's derived state (parley_store_state_*): value NULL deletes the key. */
+	parley_code (*state_put)(void *be, const uint8_t id[32], const uint8_t *key, size_t klen, const uint8_t *val,
+		size_t vlen, parley_err *err);
+	parley_code (*state_get)(void *be, const uint8_t id[32], const uint8_t *key, size_t klen, parley_buf *val,
+		parley_err *err);
+	parley_code (*state_scan)(void *be, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+		parley_store_state_cb cb, void *ctx, parley_err *err);
+	parley_code (*state_clear)(void *be, const uint8_t id[32], parley_err *err);
 } parley_store_backend;
 
 /*
@@ -198,6 +218,33 @@ parley_code parley_store_read_latest(parley_store *s, const uint8_t id[32], cons
 /* The kept read of keyid with the smallest from > past; PARLEY_E_NOTFOUND when none. */
 parley_code parley_store_read_past(parley_store *s, const uint8_t id[32], const uint8_t keyid[4], uint64_t past,
 	parley_signed_read *out, parley_err *err) PARLEY_WUR;
+
+/*
+ * One transaction around several writes (SQLite only; PARLEY_E_USAGE elsewhere):
+ * after parley_store_begin, parley_store_append, parley_store_checkpoint_put and
+ * parley_store_state_put take effect together at parley_store_commit, or not at
+ * all (parley_store_rollback, or a crash). Reads through s see them meanwhile.
+ * A failed append inside it leaves the transaction open: roll it back.
+ */
+parley_code parley_store_begin(parley_store *s, parley_err *err) PARLEY_WUR;
+parley_code parley_store_commit(parley_store *s, parley_err *err) PARLEY_WUR;
+void parley_store_rollback(parley_store *s);
+
+/*
+ * A channel's derived state: keys and values of up to 1 MiB that a node keeps
+ * beside its replica (its incremental thread, chain and duty tables, node_state.c),
+ * written in the same transaction as the entries they follow. put with val NULL
+ * deletes; get gives PARLEY_E_NOTFOUND for a missing key; scan calls cb for every
+ * key that starts with prefix, in key order; clear deletes all of the channel's.
+ * SQLite only (PARLEY_E_USAGE elsewhere).
+ */
+parley_code parley_store_state_put(parley_store *s, const uint8_t id[32], const uint8_t *key, size_t klen,
+	const uint8_t *val, size_t vlen, parley_err *err) PARLEY_WUR;
+parley_code parley_store_state_get(parley_store *s, const uint8_t id[32], const uint8_t *key, size_t klen,
+	parley_buf *val, parley_err *err) PARLEY_WUR;
+parley_code parley_store_state_scan(parley_store *s, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+	parley_store_state_cb cb, void *ctx, parley_err *err) PARLEY_WUR;
+parley_code parley_store_state_clear(parley_store *s, const uint8_t id[32], parley_err *err) PARLEY_WUR;
 
 /* Backends, for parley_store_open. */
 parley_code parley_store_sqlite_open(const char *path, const parley_store_backend **ops, void **be,

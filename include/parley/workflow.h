@@ -125,6 +125,7 @@ typedef struct parley_thread {
 	uint64_t answered_ms, answered_index; /* first response by a recipient */
 	uint64_t closed_ms;             /* first close by the requester or a recipient */
 	bool closed_by_requester;
+	uint64_t requester_closed_ms;   /* the requester's own first close (withdrawal); 0 if none */
 	unsigned escalations;           /* escalation entries so far */
 	uint64_t missed_ack_ms, missed_respond_ms; /* the requester's deadline-missed entries after each deadline */
 	unsigned entries;               /* entries in the thread, the opener included */
@@ -137,8 +138,18 @@ typedef struct parley_thread {
  * What the caller knows beyond the entries. Zero-initialise (PARLEY_WF_INPUT_INIT)
  * and fill what applies.
  */
+/*
+ * The first entry after `opener` integrated after deadline_ms in a whole verified log:
+ * true with its index and time, false when the log does not reach past the deadline.
+ */
+typedef bool (*parley_wf_witness_fn)(void *ctx, uint64_t opener, uint64_t deadline_ms, uint64_t *index,
+	uint64_t *ms);
+
 typedef struct parley_wf_input {
 	const parley_charter *ch;
+	/* parley_workflow_judge over a log not held in v (a node's tables): finds witnesses there */
+	parley_wf_witness_fn witness;
+	void *witness_ctx;
 	const parley_wf_entry *v;  /* in ascending index order, each verified by the caller */
 	size_t n;
 	bool whole_log;            /* v holds every entry 0..n-1 of a verified log (a node's replica) */
@@ -177,6 +188,24 @@ typedef struct parley_workflow {
 /* Compute threads, obligations and deliveries. *out is replaced; release it. */
 parley_code parley_workflow_eval(const parley_wf_input *in, parley_workflow *out, parley_err *err) PARLEY_WUR;
 void parley_workflow_release(parley_workflow *wf);
+/*
+ * The same engine one thread at a time (a node's incremental tables, node_state.c):
+ * parley_workflow_eval is exactly open_one on each opening entry, follow_one on each
+ * later entry of its thread, then judge. `one` holds a single thread with its
+ * obligations and deliveries (obl_first = dlv_first = 0); open_one replaces it
+ * (release it). e must open a thread (parley_workflow_thread_of gives e->index).
+ */
+parley_code parley_workflow_open_one(const parley_charter *ch, const parley_wf_entry *e, parley_workflow *one,
+	parley_err *err) PARLEY_WUR;
+/* An entry of one's thread (parley_workflow_thread_of names its opener), after the opener. */
+void parley_workflow_follow_one(parley_workflow *one, const parley_wf_entry *e);
+/*
+ * Decide every obligation and state of wf's threads (folded as above) for the log in
+ * describes: a whole log (in->whole_log) whose witnesses in->witness finds when in->v
+ * does not hold it; in->ch, now_ms and the cosignatures as for parley_workflow_eval.
+ */
+void parley_workflow_judge(const parley_wf_input *in, parley_workflow *wf);
+
 /* The thread opened at `opener`, or NULL. */
 const parley_thread *parley_workflow_thread(const parley_workflow *wf, uint64_t opener);
 

@@ -85,7 +85,11 @@ p 1 --home b reply "$T" --text "too late"
 p 0 --home b sync
 p 1 --home b reply "$T" --text "too late"
 has_err "is closed"
+# status shows open threads (from the node's tables); --all the closed ones too
 p 0 --home b status
+grep -q "^$T " out && fail "status lists closed thread $T"
+has_out "^1 closed thread not shown (parley status --all)"
+p 0 --home b status --all
 has_out "^$T .*closed"
 
 # ping: answered automatically on the other node's sync, round trip on the record
