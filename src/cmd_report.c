@@ -101,6 +101,23 @@ static int emit(const parley_report *rep, bool as_json, const char *html)
 	return ret;
 }
 
+/* A channel handed over to a successor this home does not follow: its figures stop at the handover. */
+static void warn_unfollowed_successor(parley_node *node, const parley_report *rep)
+{
+	uint8_t id[32];
+	parley_node_succession s;
+	char h[65], t[21];
+	if (parley_unhex(id, 32, rep->channel, 64) || parley_node_succession_get(node, id, &s, NULL) || !s.ended ||
+		s.succ_joined || rep->to_ms <= s.end_ms)
+		return;
+	parley_hex(h, s.successor, 32);
+	parley_time_fmt(t, (int64_t)(s.end_ms / 1000));
+	fprintf(stderr,
+		"parley: warning: the channel was handed over to %.16s... at %s; this home does not follow it, so the "
+		"report has nothing opened there (parley join SUCCESSOR.json, then sync)\n",
+		h, t);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -154,6 +171,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (bundle && (ret = write_file(bundle, &b)))
 		goto out;
+	warn_unfollowed_successor(node, &rep);
 	ret = emit(&rep, as_json, html);
 out:
 	parley_report_release(&rep);

@@ -138,6 +138,9 @@ p 0 --home a sync --channel "$OLD"
 p 0 --home a verify --channel "$OLD"
 p 0 --home x status
 has_out "succession: handed over to $(echo "$NEW" | cut -c1-16)... at .* (log size 5): new threads open there (join it"
+# cert-x does not follow the successor: its report stops at the handover and says so
+p 0 --home x report --json
+has_err "warning: the channel was handed over to $(echo "$NEW" | cut -c1-16)... at .*; this home does not follow it"
 
 # the successor: cert-b from a new home with its new key; the old key cannot write there
 p 1 --home b join s.json --key keys/cert-b.key
