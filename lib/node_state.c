@@ -522,7 +522,7 @@ static parley_code catchup_cb(void *ctx, uint64_t index, uint64_t ms, const uint
 static parley_code catch_up(parley_node *n, struct node_channel *c, struct scan_ctx *sc, uint64_t closed,
 	const uint8_t last_in[32], uint64_t size, parley_err *err)
 {
-	struct fold f = { n, c, n->store, true, NULL, 0, 0, NULL, 0, 0, closed, err };
+	struct fold f = { .n = n, .c = c, .st = n->store, .persist = true, .closed = closed, .err = err };
 	struct catchup cu = { &f, sc, { 0 }, PARLEY_OK };
 	parley_code rc = PARLEY_OK;
 
@@ -618,7 +618,7 @@ parley_code node_state_advance(parley_node *n, struct node_channel *c, const str
 	const parley_wf_entry *v, size_t count, const uint8_t last[32], parley_err *err)
 {
 	struct ns_meta m;
-	struct fold f = { n, c, n->store, true, NULL, 0, 0, NULL, 0, 0, 0, err };
+	struct fold f = { .n = n, .c = c, .st = n->store, .persist = true, .err = err };
 	parley_code rc;
 
 	if ((rc = meta_get(n, c, &m, err)))
