@@ -18,6 +18,7 @@ export async function view(main, params, ctx) {
 	const base = '/api/channels/' + api.enc(chan) + '/psi';
 	const me = api.party;
 	const listBox = h('div');
+	const answerStatus = h('div', { 'aria-live': 'polite' });
 	let detail = null;
 	try { detail = await api.get('/api/channels/' + api.enc(chan)); } catch (err) { /* the recipients list stays empty */ }
 	const charter = detail && detail.charter ? (detail.charter.charter || detail.charter) : {};
@@ -34,9 +35,10 @@ export async function view(main, params, ctx) {
 			try {
 				const ind = await readFile(f.files[0]);
 				const res = await ui.busy(b, api.post(base + '/' + Number(r.request) + '/respond', { indicators: ind }));
-				fill(out, res && res.refused
-					? h('span', { class: 'warn' }, 'Refused, and the refusal logged: ' + String(res.reason || ''))
-					: h('span', { class: 'ok' }, 'Answered' + (res && typeof res.index === 'number' ? ': ' + ui.recorded(res) : '') + '.'));
+				// said above the table: the table is redrawn (the request is answered now)
+				fill(answerStatus, res && res.refused
+					? h('p', { class: 'warn', role: 'status' }, 'Refused, and the refusal logged: ' + String(res.reason || ''))
+					: h('p', { class: 'ok', role: 'status' }, 'Answered request #' + Number(r.request) + (res && typeof res.index === 'number' ? ': ' + ui.recorded(res) : '') + '.'));
 				load();
 			} catch (err) { fill(out, ui.errorBox(err, 'Answer refused')); }
 		});
@@ -87,7 +89,7 @@ export async function view(main, params, ctx) {
 	fill(main, ui.pageHeading(title),
 		h('p', null, 'Each side learns only what is in common (or only how many) and both set sizes.'),
 		h('div', { class: 'field' }, h('label', { for: 'psi-channel' }, 'Channel'), picker.select),
-		h('section', { 'aria-labelledby': 'h-psi-list' }, h('h3', { id: 'h-psi-list' }, 'Requests and results'), listBox),
+		h('section', { 'aria-labelledby': 'h-psi-list' }, h('h3', { id: 'h-psi-list' }, 'Requests and results'), answerStatus, listBox),
 		h('section', { 'aria-labelledby': 'h-psi-new' }, h('h3', { id: 'h-psi-new' }, 'Start a request'), form));
 	await load();
 	let n = 0;

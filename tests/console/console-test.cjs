@@ -246,7 +246,7 @@ async function main() {
 		await page.getByRole('heading', { name: 'Requests and results' }).waitFor();
 		await page.getByLabel('Your indicators for #' + bReq + ' (one per line)').setInputFiles(path.join(SRC, 'tests/console/a-indicators.txt'));
 		await page.getByRole('button', { name: 'Answer request #' + bReq }).click();
-		const answered = page.getByText(/^(Answered|Refused, and the refusal logged|Answer refused)/);
+		const answered = page.getByText(/^(Answered request|Refused, and the refusal logged|Answer refused)/);
 		await answered.waitFor();
 		check(/^Answered/.test(await answered.textContent()), 'the PSI answer: ' + await answered.textContent());
 		log('answered B\'s PSI request #' + bReq);
