@@ -27,6 +27,7 @@
 #include "parley/charter.h"
 #include "parley/entry.h"
 #include "parley/jcs.h"
+#include "parley/listen.h"
 #include "parley/note.h"
 #include "parley/relay.h"
 #include "parley/store.h"
@@ -110,7 +111,10 @@ static const double buckets[NBUCKETS] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 
 
 struct parley_relay {
 	parley_relay_config cfg;
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd[PARLEY_LISTEN_MAX]; /* one daemon per listening address (--listen localhost: two) */
+	size_t nmhd;
+	uint16_t port;
+	uint8_t addr_key[crypto_shorthash_KEYBYTES]; /* hashes IPv6 sources for the per-address open rate */
 	parley_store *w; /* the committer thread's store connection: nobody else touches it */
 	/* reading connections, handed to one thread at a time (reader_get, reader_put) */
 	pthread_mutex_t poolmu;
@@ -173,12 +177,33 @@ struct parley_relay {
  */
 struct conn {
 	int fd;
-	uint32_t ip; /* IPv4, network order */
+	uint8_t ip[16]; /* the source address as IPv6 (IPv4 as ::ffff:a.b.c.d) */
 	double since;
 	bool receiving; /* false while a request is handled and answered */
 	bool reaped;
 	struct conn *prev, *next;
 };
+
+/* A client's address as 16 bytes (IPv4 mapped into IPv6), for counting and limits per address. */
+static void addr_key(const struct sockaddr *sa, size_t len, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (sa && sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	}
+}
+
+/* The address for a log line: "192.0.2.1", "2001:db8::1". */
+static void addr_str(const uint8_t ip[16], char out[INET6_ADDRSTRLEN])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(ip, mapped, 12) == 0 ? !inet_ntop(AF_INET, ip + 12, out, INET6_ADDRSTRLEN)
+					: !inet_ntop(AF_INET6, ip, out, INET6_ADDRSTRLEN))
+		snprintf(out, INET6_ADDRSTRLEN, "?");
+}
 
 /* what the channels opened since the start hold per party key */
 struct keyuse {
@@ -962,13 +987,19 @@ static bool query_u64(struct MHD_Connection *c, const char *name, uint64_t *v, b
 static bool open_rate_ok(parley_relay *r, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char hex[9];
-	uint8_t a[4] = { 0 };
+	uint8_t a[16], h[crypto_shorthash_BYTES];
 	if (!r->open_rl)
 		return true;
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		memcpy(a, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, 4);
-	parley_hex(hex, a, 4);
+	addr_key(ci ? ci->client_addr : NULL, ci && ci->client_addr ? sizeof(struct sockaddr_in6) : 0, a);
+	/* the limiter keys on 4 bytes: an IPv4 address as is; an IPv6 source by its /64 (one host gets a whole
+	 * /64), hashed with this process's secret key so that nobody can aim at another's bucket */
+	if (memcmp(a, mapped, 12) != 0) {
+		crypto_shorthash(h, a, 8, r->addr_key);
+		memcpy(a + 12, h, 4);
+	}
+	parley_hex(hex, a + 12, 4);
 	return parley_ratelimit_take(r->open_rl, hex, parley_now_ms());
 }
 
@@ -1841,8 +1872,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 		if (!fd || !(k = calloc(1, sizeof(*k))))
 			return;
 		k->fd = fd->connect_fd;
-		if (ad && ad->client_addr && ad->client_addr->sa_family == AF_INET)
-			memcpy(&k->ip, &((const struct sockaddr_in *)(const void *)ad->client_addr)->sin_addr, 4);
+		addr_key(ad ? ad->client_addr : NULL, ad && ad->client_addr ? sizeof(struct sockaddr_in6) : 0, k->ip);
 		k->since = mono();
 		k->receiving = true;
 		pthread_mutex_lock(&r->connmu);
@@ -1879,18 +1909,18 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	parley_relay *r = cls;
-	uint32_t ip = 0;
+	uint8_t ip[16];
 	unsigned mine = 0, total;
 
-	if (addr && len >= (socklen_t)sizeof(struct sockaddr_in) && addr->sa_family == AF_INET)
-		memcpy(&ip, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
+	addr_key(addr, addr ? (size_t)len : 0, ip);
 	pthread_mutex_lock(&r->connmu);
 	total = r->nconns;
 	for (struct conn *k = r->conns; k; k = k->next)
-		mine += k->ip == ip;
+		mine += memcmp(k->ip, ip, 16) == 0;
 	pthread_mutex_unlock(&r->connmu);
 	unsigned free_ = total < r->cfg.max_connections ? r->cfg.max_connections - total : 0;
-	if (mine >= r->cfg.max_per_ip || (mine > 0 && mine >= free_ / 2)) {
+	/* free_ == 0: full across every listening address (each daemon's own limit counts only its own) */
+	if (free_ == 0 || mine >= r->cfg.max_per_ip || (mine > 0 && mine >= free_ / 2)) {
 		atomic_fetch_add(&r->refused, 1);
 		return MHD_NO;
 	}
@@ -1912,8 +1942,8 @@ static void *reaper_main(void *arg)
 				shutdown(k->fd, SHUT_RDWR);
 				k->reaped = true;
 				atomic_fetch_add(&r->reaped, 1);
-				char ip[INET_ADDRSTRLEN] = "?";
-				inet_ntop(AF_INET, &k->ip, ip, sizeof(ip));
+				char ip[INET6_ADDRSTRLEN];
+				addr_str(k->ip, ip);
 				logf_(r, "level=warn msg=\"request deadline passed: connection closed\" from=%s seconds=%.1f", ip,
 					now - k->since);
 			}
@@ -1992,7 +2022,8 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 {
 	parley_relay *r = calloc(1, sizeof(*r));
 	parley_code rc;
-	struct sockaddr_in sa;
+	int fds[PARLEY_LISTEN_MAX];
+	size_t nfds = 0;
 
 	*out = NULL;
 	if (!r)
@@ -2023,6 +2054,7 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	if (!r->cfg.poll_max_per_key)
 		r->cfg.poll_max_per_key = 4;
 	r->lockfd = -1;
+	randombytes_buf(r->addr_key, sizeof(r->addr_key));
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
@@ -2063,30 +2095,31 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	}
 	r->reaper_started = true;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(cfg->port);
-	if (inet_pton(AF_INET, cfg->host ? cfg->host : "127.0.0.1", &sa.sin_addr) != 1) {
-		rc = parley_fail(err, PARLEY_E_USAGE, "%s: not an IPv4 address", cfg->host);
+	/* every address the host resolves to, on one port; a daemon per socket (MHD binds one socket each) */
+	if ((rc = parley_listen_open(cfg->host, cfg->port, fds, &nfds, &r->port, err)))
 		goto fail;
-	}
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (cfg->tls_cert_pem)
 		flags |= MHD_USE_TLS;
-	r->mhd = MHD_start_daemon(flags, cfg->port, accept_policy, r, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
-		MHD_OPTION_NOTIFY_CONNECTION, notify_conn, r,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
-		cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
-		MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
-	if (!r->mhd) {
-		rc = parley_fail(err, PARLEY_E_IO, "cannot listen on %s:%u (in use, or TLS files invalid)",
-			cfg->host ? cfg->host : "127.0.0.1", cfg->port);
-		goto fail;
+	for (size_t i = 0; i < nfds; i++) {
+		char addr[PARLEY_LISTEN_ADDR_MAX];
+		parley_listen_addr(fds[i], addr);
+		r->mhd[i] = MHD_start_daemon(flags, 0, accept_policy, r, handler, r, MHD_OPTION_LISTEN_SOCKET, fds[i],
+			MHD_OPTION_CONNECTION_LIMIT, r->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, r->cfg.timeout_s,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, r->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed, r,
+			MHD_OPTION_NOTIFY_CONNECTION, notify_conn, r,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+			cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem,
+			MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key_pem, MHD_OPTION_END);
+		if (!r->mhd[i]) {
+			/* the daemons started own (and close) theirs; MHD may have closed the one it refused */
+			parley_listen_close(fds + i + 1, nfds - i - 1);
+			rc = parley_fail(err, PARLEY_E_IO, "cannot serve on %s (TLS files invalid?)", addr);
+			goto fail;
+		}
+		r->nmhd = i + 1;
+		logf_(r, "level=info msg=\"relay listening\" addr=%s", addr);
 	}
-	logf_(r, "level=info msg=\"relay listening\" addr=%s:%u", cfg->host ? cfg->host : "127.0.0.1",
-		parley_relay_port(r));
 	*out = r;
 	return PARLEY_OK;
 fail:
@@ -2096,8 +2129,7 @@ fail:
 
 uint16_t parley_relay_port(const parley_relay *r)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	return i ? i->port : 0;
+	return r->port;
 }
 
 void parley_relay_stop(parley_relay *r)
@@ -2115,8 +2147,8 @@ void parley_relay_stop(parley_relay *r)
 	r->wstop = true;
 	pthread_cond_broadcast(&r->wcv);
 	pthread_mutex_unlock(&r->wmu);
-	if (r->mhd)
-		MHD_stop_daemon(r->mhd); /* waits for the connection threads: in-flight appends finish */
+	for (size_t i = 0; i < r->nmhd; i++)
+		MHD_stop_daemon(r->mhd[i]); /* waits for the connection threads: in-flight appends finish */
 	if (r->committer_started) {
 		pthread_mutex_lock(&r->qmu);
 		r->stopping = true;
@@ -2140,7 +2172,7 @@ void parley_relay_stop(parley_relay *r)
 	free(r->allow);
 	free(r->use);
 	free(r->wkeys);
-	if (r->mhd)
+	if (r->nmhd)
 		logf_(r, "level=info msg=\"relay stopped\"");
 	pthread_cond_destroy(&r->qcv);
 	pthread_mutex_destroy(&r->poolmu);

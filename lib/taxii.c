@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "parley/listen.h"
 #include "parley/compose.h"
 #include "parley/jcs.h"
 #include "parley/misp.h"
@@ -555,7 +556,9 @@ struct parley_taxii {
 	char home[1024];
 	char name[PARLEY_NAME_MAX + 1];
 	pthread_mutex_t own_lock, *lock; /* the node */
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd[PARLEY_LISTEN_MAX]; /* one per listening address */
+	size_t nmhd;
+	uint16_t port;
 	bool tls;
 	struct coll *colls;
 	size_t ncolls;
@@ -1643,7 +1646,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
 parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **out, parley_err *err)
 {
 	parley_taxii *t;
-	struct sockaddr_in sa;
+	int fds[PARLEY_LISTEN_MAX];
+	size_t nfds = 0;
 	char tok[65], keypath[1200];
 	parley_code rc;
 
@@ -1683,25 +1687,25 @@ parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **ou
 		goto fail;
 	}
 	t->worker_started = true;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(cfg->port);
-	if (inet_pton(AF_INET, cfg->host ? cfg->host : "127.0.0.1", &sa.sin_addr) != 1) {
-		rc = parley_fail(err, PARLEY_E_USAGE, "%s: not an IPv4 address", cfg->host);
+	if ((rc = parley_listen_open(cfg->host, cfg->port, fds, &nfds, &t->port, err)))
 		goto fail;
-	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
 	if (t->tls)
 		flags |= MHD_USE_TLS;
-	t->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, t, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT,
-		15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, t,
-		t->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-		cfg->tls_key_pem, MHD_OPTION_END);
-	if (!t->mhd) {
-		rc = parley_fail(err, PARLEY_E_IO, "cannot listen on %s:%u (in use, or TLS files invalid)",
-			cfg->host ? cfg->host : "127.0.0.1", cfg->port);
-		goto fail;
+	for (size_t i = 0; i < nfds; i++) {
+		t->mhd[i] = MHD_start_daemon(flags, 0, NULL, NULL, handler, t, MHD_OPTION_LISTEN_SOCKET, fds[i],
+			MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT,
+			15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, t,
+			t->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+			cfg->tls_key_pem, MHD_OPTION_END);
+		if (!t->mhd[i]) {
+			char addr[PARLEY_LISTEN_ADDR_MAX];
+			parley_listen_addr(fds[i], addr);
+			parley_listen_close(fds + i + 1, nfds - i - 1); /* the daemons started own theirs */
+			rc = parley_fail(err, PARLEY_E_IO, "cannot serve on %s (TLS files invalid?)", addr);
+			goto fail;
+		}
+		t->nmhd = i + 1;
 	}
 	*out = t;
 	return PARLEY_OK;
@@ -1712,16 +1716,15 @@ fail:
 
 uint16_t parley_taxii_port(const parley_taxii *t)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(t->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	return i ? i->port : 0;
+	return t->port;
 }
 
 void parley_taxii_stop(parley_taxii *t)
 {
 	if (!t)
 		return;
-	if (t->mhd)
-		MHD_stop_daemon(t->mhd);
+	for (size_t i = 0; i < t->nmhd; i++)
+		MHD_stop_daemon(t->mhd[i]);
 	if (t->worker_started) {
 		pthread_mutex_lock(&t->smu);
 		t->stopping = true;

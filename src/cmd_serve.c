@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "parley/listen.h"
 #include "parley/relay.h"
 #include "banned.h"
 
 static const char usage_text[] =
-	"usage: parley serve --key RELAY.key --db PATH|URI --listen ADDR:PORT\n"
+	"usage: parley serve --key RELAY.key --db PATH|URI --listen HOST:PORT\n"
 	"                    [--tls-cert CERT.pem --tls-key KEY.pem] [--port-file F] [--rate N]\n"
 	"                    [--max-connections N] [--max-per-ip N] [--timeout SECONDS]\n"
 	"                    [--deadline SECONDS]\n"
@@ -27,7 +28,10 @@ static const char usage_text[] =
 	"                         PostgreSQL database, postgresql://USER@HOST/DB (any libpq\n"
 	"                         URI; postgres:// too); the password from ~/.pgpass or\n"
 	"                         PGPASSWORD rather than the command line\n"
-	"  --listen ADDR:PORT     IPv4 address and port; port 0 picks a free one\n"
+	"  --listen HOST:PORT     where to listen: an IPv4 address (127.0.0.1:8443), an IPv6\n"
+	"                         address in brackets ([::1]:8443), or a host name, bound on\n"
+	"                         every address it resolves to (localhost:8443: 127.0.0.1\n"
+	"                         and ::1); 0.0.0.0 / [::] for all; port 0 picks a free one\n"
 	"  --tls-cert, --tls-key  serve HTTPS with these PEM files\n"
 	"  --port-file F          write the port actually bound to F (for scripts)\n"
 	"  --rate N               requests per second per party (default 200; 0: unlimited)\n"
@@ -66,7 +70,8 @@ static const char usage_text[] =
 	"                                           parley_requests_total{code},\n"
 	"                                           parley_request_duration_seconds (histogram),\n"
 	"                                           parley_connections_refused_total,\n"
-	"                                           parley_connections_reaped_total\n"
+	"                                           parley_connections_reaped_total,\n"
+	"                                           parley_long_polls_waiting (gauge)\n"
 	"  POST /v1/channels                        open a channel (a signed charter)\n"
 	"  GET  /v1/channels/ID/charter\n"
 	"  POST /v1/channels/ID/entries             append an entry\n"
@@ -108,7 +113,7 @@ int cmd_serve(int argc, char **argv)
 	parley_relay *relay = NULL;
 	parley_err err = { 0 };
 	parley_buf certb = PARLEY_BUF_INIT, keyb = PARLEY_BUF_INIT;
-	char host[64];
+	char host[PARLEY_LISTEN_HOST_MAX + 1];
 	uint64_t v;
 	int c, ret;
 	sigset_t set;
@@ -183,13 +188,9 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "--key, --db and --listen are required");
 	if (!cert != !tkey)
 		return cli_usage_error("serve", "--tls-cert and --tls-key go together");
-	const char *colon = strrchr(listen, ':');
-	if (!colon || (size_t)(colon - listen) >= sizeof(host) || !cli_parse_u64(colon + 1, 0, 65535, &v))
-		return cli_usage_error("serve", "--listen takes ADDR:PORT, e.g. 127.0.0.1:8443");
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = 0;
+	if (parley_listen_parse(listen, host, &cfg.port, &err))
+		return cli_usage_error("serve", "--listen: %s", err.msg);
 	cfg.host = host;
-	cfg.port = (uint16_t)v;
 	if (cert) {
 		if (parley_file_read(cert, 1 << 20, &certb, &err) ||
 			(keyb.secret = 1, parley_file_read(tkey, 1 << 20, &keyb, &err))) {

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "parley/listen.h"
 #include "parley/misp.h"
 #include "parley/stix.h"
 #include "parley/node.h"
@@ -29,7 +30,7 @@ static const char *home_of(char *buf, size_t max)
 }
 
 static const char taxii_usage[] =
-	"usage: parley [--home DIR] taxii --listen ADDR:PORT [--tls-cert CERT.pem --tls-key KEY.pem]\n"
+	"usage: parley [--home DIR] taxii --listen HOST:PORT [--tls-cert CERT.pem --tls-key KEY.pem]\n"
 	"                                 [--sync-interval SECONDS] [--port-file F]\n"
 	"       parley [--home DIR] taxii token [--rotate]\n"
 	"       parley [--home DIR] taxii set-default [--category CAT] [--thread N|none] [--channel ID]\n"
@@ -42,7 +43,9 @@ static const char taxii_usage[] =
 	"a response to thread N: request header X-Parley-Thread: N, or set-default\n"
 	"--thread N). The listener syncs every --sync-interval seconds (default 30;\n"
 	"0: never), so that what the other parties send shows in the collections.\n"
-	"  --listen ADDR:PORT   loopback by default: 127.0.0.1:PORT (0: any free port)\n"
+	"  --listen HOST:PORT   an IPv4 address, an IPv6 address in brackets ([::1]:9443)\n"
+	"                       or a host name (every address it resolves to); :PORT\n"
+	"                       is 127.0.0.1:PORT; port 0 picks a free one\n"
 	"  --tls-cert, --tls-key  serve HTTPS with these PEM files\n"
 	"  --port-file F        write the port actually bound to F (for scripts)\n"
 	"  token                print the token (creating it when missing)\n"
@@ -155,8 +158,8 @@ static int taxii_listen(int argc, char **argv, const char *home)
 	parley_node *node = NULL;
 	parley_err err = { 0 };
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	uint64_t v, interval = 30;
-	char host[64];
+	uint64_t interval = 30;
+	char host[PARLEY_LISTEN_HOST_MAX + 1], spec[PARLEY_LISTEN_HOST_MAX + 32];
 	int c, ret;
 	sigset_t set;
 
@@ -179,16 +182,14 @@ static int taxii_listen(int argc, char **argv, const char *home)
 	if (optind != argc)
 		return cli_usage_error("taxii", "unexpected argument '%s'", argv[optind]);
 	if (!listen)
-		return cli_usage_error("taxii", "--listen ADDR:PORT is required");
+		return cli_usage_error("taxii", "--listen HOST:PORT is required");
 	if (!cert != !tkey)
 		return cli_usage_error("taxii", "--tls-cert and --tls-key go together");
-	const char *colon = strrchr(listen, ':');
-	if (!colon || (size_t)(colon - listen) >= sizeof(host) || !cli_parse_u64(colon + 1, 0, 65535, &v))
-		return cli_usage_error("taxii", "--listen takes ADDR:PORT, e.g. 127.0.0.1:9443");
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = 0;
-	cfg.host = host[0] ? host : "127.0.0.1";
-	cfg.port = (uint16_t)v;
+	/* ":PORT" is the loopback address */
+	snprintf(spec, sizeof(spec), "%s%.*s", listen[0] == ':' && !strchr(listen + 1, ':') ? "127.0.0.1" : "", (int)PARLEY_LISTEN_HOST_MAX + 16, listen);
+	if (parley_listen_parse(spec, host, &cfg.port, &err))
+		return cli_usage_error("taxii", "--listen: %s", err.msg);
+	cfg.host = host;
 	if (cert) {
 		if (parley_file_read(cert, 1 << 20, &certb, &err) ||
 			(keyb.secret = 1, parley_file_read(tkey, 1 << 20, &keyb, &err)))
@@ -219,8 +220,9 @@ static int taxii_listen(int argc, char **argv, const char *home)
 			goto out;
 		}
 	}
-	fprintf(stderr, "parley: TAXII 2.1 on %s://%s:%u/taxii2/ (API root /taxii2/parley/, MISP feed /misp/)\n",
-		cert ? "https" : "http", cfg.host, parley_taxii_port(tx));
+	fprintf(stderr, "parley: TAXII 2.1 on %s://%s%s%s:%u/taxii2/ (API root /taxii2/parley/, MISP feed /misp/)\n",
+		cert ? "https" : "http", strchr(cfg.host, ':') ? "[" : "", cfg.host, strchr(cfg.host, ':') ? "]" : "",
+		parley_taxii_port(tx));
 	for (;;) {
 		struct timespec ts = { interval ? (time_t)interval : 3600, 0 };
 		int sig = sigtimedwait(&set, NULL, &ts);

@@ -15,7 +15,7 @@
 typedef struct parley_relay_config {
 	const char *db;            /* store: a path or sqlite:PATH */
 	const parley_seckey *key;  /* the relay's signing key (kept by the caller while the relay runs) */
-	const char *host;          /* address to listen on, e.g. 127.0.0.1 */
+	const char *host;          /* address or name to listen on (127.0.0.1, ::1, localhost: every address it resolves to) */
 	uint16_t port;             /* 0: any free port (see parley_relay_port) */
 	const char *tls_cert_pem;  /* PEM text; both or neither */
 	const char *tls_key_pem;

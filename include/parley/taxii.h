@@ -34,7 +34,7 @@ typedef struct parley_taxii_config {
 	const char *home;          /* the node's home: token, per-channel defaults */
 	parley_node *node;         /* borrowed; used only with node_lock held */
 	pthread_mutex_t *node_lock; /* held around every use of node; NULL: the server's own */
-	const char *host;          /* IPv4 address to listen on; NULL = 127.0.0.1 */
+	const char *host;          /* address or name to listen on (every address it resolves to); NULL = 127.0.0.1 */
 	uint16_t port;             /* 0: any free port (see parley_taxii_port) */
 	const char *tls_cert_pem;  /* PEM text, both or neither: HTTPS */
 	const char *tls_key_pem;

@@ -45,7 +45,7 @@ grep -qE '^[0-9a-f]{64}$' tok1 || fail "token is not 64 hex digits"
 p 0 --home a taxii token
 [ "$(cat out)" = "$(cat tok1)" ] || fail "the token changed without --rotate"
 p 0 taxii --help
-has_out "taxii --listen ADDR:PORT"
+has_out "taxii --listen HOST:PORT"
 p 2 --home a taxii --listen nowhere
 
 start_taxii a
