@@ -31,6 +31,7 @@ struct parley_charter {
 	char levels[PARLEY_MAX_LEVELS][PARLEY_NAME_MAX + 1];
 	size_t nlevels;
 	int64_t psi_max, psi_min, psi_per_day;
+	bool psi_email_sensitive;
 	int tlp;
 	int64_t valid_from, valid_until;
 	int64_t max_bytes_per_day; /* 0 = no quota */
@@ -314,7 +315,8 @@ static parley_code parse_body(parley_charter *c, parley_err *err)
 		"deadlines", "escalation", "psi", "tlp", "valid_from", "valid_until", "max_bytes_per_day", "predecessor", NULL };
 	static const char *const required[] = { "parley", "title", "parties", "scope", "deadlines",
 		"escalation", "psi", "tlp", "valid_from", "valid_until", NULL };
-	static const char *const psi_allowed[] = { "max_set", "min_set", "requests_per_day", NULL };
+	static const char *const psi_allowed[] = { "max_set", "min_set", "requests_per_day", "email_local_case", NULL };
+	static const char *const psi_required[] = { "max_set", "min_set", "requests_per_day", NULL };
 	const json_t *b = c->body, *v;
 	const char *s;
 	int64_t version;
@@ -356,13 +358,20 @@ static parley_code parse_body(parley_charter *c, parley_err *err)
 	c->nlevels = json_array_size(v);
 
 	v = json_object_get(b, "psi");
-	if (check_members(v, "charter.psi", psi_allowed, psi_allowed, err) ||
+	if (check_members(v, "charter.psi", psi_allowed, psi_required, err) ||
 		get_int(v, "max_set", "charter.psi", 1, 100000000, &c->psi_max, err) ||
 		get_int(v, "min_set", "charter.psi", 1, 100000000, &c->psi_min, err) ||
 		get_int(v, "requests_per_day", "charter.psi", 0, 1000000, &c->psi_per_day, err))
 		return PARLEY_E_FORMAT;
 	if (c->psi_min > c->psi_max)
 		return parley_fail(err, PARLEY_E_FORMAT, "charter.psi: min_set is larger than max_set");
+	if ((x = json_object_get(v, "email_local_case"))) {
+		const char *lc = json_string_value(x);
+		if (!lc || (strcmp(lc, "sensitive") != 0 && strcmp(lc, "insensitive") != 0))
+			return parley_fail(err, PARLEY_E_FORMAT,
+				"charter.psi.email_local_case: must be \"sensitive\" or \"insensitive\"");
+		c->psi_email_sensitive = strcmp(lc, "sensitive") == 0;
+	}
 
 	if (get_text(b, "tlp", "charter", 1, 16, &s, err))
 		return PARLEY_E_FORMAT;
@@ -578,6 +587,8 @@ parley_code parley_charter_new(const parley_charter_spec *sp, parley_charter **o
 			"requests_per_day",
 			(json_int_t)(sp->psi_requests_per_day ? sp->psi_requests_per_day
 							      : PARLEY_DEFAULT_PSI_PER_DAY)));
+	if (sp->psi_email_local_case_sensitive) /* the default stays out: charters without it keep their ids */
+		json_object_set_new(json_object_get(b, "psi"), "email_local_case", json_string("sensitive"));
 	json_object_set_new(b, "tlp",
 		json_string(parley_tlp_name(sp->tlp >= 0 ? (unsigned)sp->tlp : PARLEY_TLP_AMBER)));
 	json_object_set_new(b, "valid_from", json_string(from));
@@ -905,6 +916,11 @@ void parley_charter_psi_limits(const parley_charter *c, int64_t *max_set, int64_
 	*max_set = c->psi_max;
 	*min_set = c->psi_min;
 	*per_day = c->psi_per_day;
+}
+
+bool parley_charter_psi_email_case_sensitive(const parley_charter *c)
+{
+	return c->psi_email_sensitive;
 }
 
 int parley_charter_tlp(const parley_charter *c) { return c->tlp; }

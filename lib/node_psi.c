@@ -179,6 +179,12 @@ static void gather_release(struct gather *g)
 	free(g->parts);
 }
 
+/* How this channel's charter normalises indicators (both sides of an exchange use the same). */
+static unsigned node_psi_norm(const struct node_channel *c)
+{
+	return parley_charter_psi_email_case_sensitive(c->charter) ? PARLEY_NORM_EMAIL_LOCAL_CASE : 0;
+}
+
 static parley_code set_path(parley_node *n, uint64_t request, char *out, size_t max, bool mk, parley_err *err)
 {
 	char dir[1100];
@@ -612,7 +618,7 @@ parley_code node_psi_auto(struct node_session *s, parley_err *err)
 		parley_entry_hdr ah = { .type = PARLEY_T_PSI_RESPONSE, .thread = p.v[i] };
 		if (node_admit_now(n, c, &ah, NULL)) /* the charter expired: no answer would be admitted */
 			continue;
-		if (!set.n && (rc = parley_iset_load(node_psi_policy_path(n), &set, &problems, err))) {
+		if (!set.n && (rc = parley_iset_load(node_psi_policy_path(n), node_psi_norm(c), &set, &problems, err))) {
 			parley_wrap(err, rc, "the standing PSI policy's set");
 			goto out;
 		}
@@ -689,7 +695,8 @@ parley_code parley_node_psi_result(parley_node *n, const uint8_t id[32], uint64_
 				(unsigned long long)request);
 		goto out;
 	}
-	if ((rc = set_path(n, request, path, sizeof(path), false, err)) || (rc = parley_iset_load(path, &set, &problems, err)))
+	if ((rc = set_path(n, request, path, sizeof(path), false, err)) ||
+		(rc = parley_iset_load(path, node_psi_norm(c), &set, &problems, err)))
 		goto out;
 	if (set.n != first->set_size || ne != set.n) {
 		rc = parley_fail(err, PARLEY_E_VERIFY, "request %llu had %llu indicators; %zu saved, %llu evaluated",

@@ -408,6 +408,11 @@ static bool all_hex(const char *s, size_t n)
 
 parley_code parley_indicator_normalize(const char *in, char *out, size_t max, parley_err *err)
 {
+	return parley_indicator_normalize_flags(in, 0, out, max, err);
+}
+
+parley_code parley_indicator_normalize_flags(const char *in, unsigned flags, char *out, size_t max, parley_err *err)
+{
 	char v[2048], t[32] = "";
 	const char *s = in;
 	size_t n;
@@ -481,8 +486,10 @@ parley_code parley_indicator_normalize(const char *in, char *out, size_t max, pa
 		if (!domain_ok(at + 1))
 			return parley_fail(err, PARLEY_E_FORMAT, "'%s@%s' has no valid domain", v, at + 1);
 		/* the local part too is compared without case: Phish@ and phish@ reach one mailbox everywhere
-		 * that matters (RFC 5321 allows otherwise; docs/protocol.md section 8, README's table) */
-		lower(v);
+		 * that matters (RFC 5321 allows otherwise: a charter's psi.email_local_case "sensitive" keeps it;
+		 * docs/protocol.md section 8, README's table) */
+		if (!(flags & PARLEY_NORM_EMAIL_LOCAL_CASE))
+			lower(v);
 		snprintf(val, sizeof(val), "%s@%s", v, at + 1);
 	} else {
 		size_t want = strcmp(t, "file:sha256") == 0 ? 64 : strcmp(t, "file:sha1") == 0 ? 40 : 32;
@@ -527,6 +534,7 @@ void parley_iset_finish(parley_iset *s)
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && strcmp(s->items[k - 1], s->items[i]) == 0) {
 			free(s->items[i]);
+			s->duplicates++;
 			continue;
 		}
 		s->items[k++] = s->items[i];
@@ -569,7 +577,7 @@ static bool simple_pattern(const char *p, char *out, size_t max)
 	return false;
 }
 
-parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *problems, parley_err *err)
+parley_code parley_iset_load(const char *path, unsigned flags, parley_iset *s, parley_buf *problems, parley_err *err)
 {
 	parley_buf b = PARLEY_BUF_INIT;
 	char norm[2100];
@@ -593,7 +601,8 @@ parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *probl
 			if (!type || strcmp(type, "indicator") != 0)
 				continue;
 			if (!pat || !simple_pattern(pat, raw, sizeof(raw)) ||
-				parley_indicator_normalize(raw, norm, sizeof(norm), NULL)) {
+				parley_indicator_normalize_flags(raw, flags, norm, sizeof(norm), NULL)) {
+				s->rejected++;
 				if (parley_buf_addf(problems, "%s: not a simple equality pattern parley compares\n", id ? id : "?"))
 					break;
 				continue;
@@ -616,7 +625,8 @@ parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *probl
 				q++;
 			if (!*q || *q == '#')
 				continue;
-			if (parley_indicator_normalize(q, norm, sizeof(norm), &e)) {
+			if (parley_indicator_normalize_flags(q, flags, norm, sizeof(norm), &e)) {
+				s->rejected++;
 				if (parley_buf_addf(problems, "line %zu: %s\n", line, e.msg))
 					break;
 				continue;
@@ -634,14 +644,14 @@ parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *probl
 	return PARLEY_OK;
 }
 
-parley_code parley_iset_load_checked(const char *path, bool skip_invalid, parley_iset *s, parley_buf *problems,
-	parley_err *err)
+parley_code parley_iset_load_checked(const char *path, unsigned flags, bool skip_invalid, parley_iset *s,
+	parley_buf *problems, parley_err *err)
 {
 	char where[128] = "";
 	size_t nbad = 0, used = 0, firstlen = 0;
 	parley_code rc;
 
-	if ((rc = parley_iset_load(path, s, problems, err)) || skip_invalid || !problems->len)
+	if ((rc = parley_iset_load(path, flags, s, problems, err)) || skip_invalid || !problems->len)
 		return rc;
 	/* problems holds one "line N: reason" (or "STIX-ID: reason") per line */
 	for (const char *p = (const char *)problems->data, *nl; p && *p; p = nl ? nl + 1 : NULL) {

@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  --deadline ping:respond=SECONDS  pings must be answered within it (default: no deadline)\n"
 	"  --escalation L1,L2,...  the escalation ladder (default technical,diplomatic,political)\n"
 	"  --psi-max N, --psi-min N, --psi-per-day N   PSI limits (defaults 100000, 10, 10)\n"
+	"  --psi-email-local-case sensitive|insensitive  compare e-mail indicators' local part\n"
+	"                          with case (RFC 5321 strict) or without (the default)\n"
 	"  --max-bytes-per-day N   each member may append at most N bytes of entries per UTC day\n"
 	"                          (by integration time; relay and nodes refuse more; default: no quota)\n"
 	"  --tlp LEVEL             default TLP: clear, green, amber (default), amber+strict, red\n"
@@ -157,6 +159,7 @@ static int charter_new(int argc, char **argv)
 		{ "psi-max", required_argument, NULL, 'M' },
 		{ "psi-min", required_argument, NULL, 'm' },
 		{ "psi-per-day", required_argument, NULL, 'P' },
+		{ "psi-email-local-case", required_argument, NULL, 'E' },
 		{ "max-bytes-per-day", required_argument, NULL, 'Q' },
 		{ "tlp", required_argument, NULL, 'l' },
 		{ "valid-days", required_argument, NULL, 'v' },
@@ -271,6 +274,13 @@ static int charter_new(int argc, char **argv)
 				sp.psi_min_set = (int64_t)v;
 			else
 				sp.psi_requests_per_day = (int64_t)v;
+			break;
+		case 'E':
+			if (strcmp(optarg, "sensitive") != 0 && strcmp(optarg, "insensitive") != 0) {
+				ret = cli_usage_error("charter new", "--psi-email-local-case takes sensitive or insensitive");
+				goto out;
+			}
+			sp.psi_email_local_case_sensitive = strcmp(optarg, "sensitive") == 0;
 			break;
 		case 'Q':
 			if (!cli_parse_u64(optarg, 1, (uint64_t)PARLEY_QUOTA_MAX, &v)) {
@@ -515,8 +525,9 @@ static int charter_show(int argc, char **argv)
 	for (size_t i = 0; i < parley_charter_nlevels(ch); i++)
 		printf(" %s%s", i ? "-> " : "", parley_charter_level_at(ch, i));
 	parley_charter_psi_limits(ch, &a, &b2, &c2);
-	printf("\npsi:        sets of %lld to %lld indicators, %lld requests per day\n", (long long)b2,
-		(long long)a, (long long)c2);
+	printf("\npsi:        sets of %lld to %lld indicators, %lld requests per day; e-mail local parts %s\n",
+		(long long)b2, (long long)a, (long long)c2,
+		parley_charter_psi_email_case_sensitive(ch) ? "with case (sensitive)" : "without case");
 	printf("tlp:        %s\n", parley_tlp_name((unsigned)parley_charter_tlp(ch)));
 	if (parley_charter_max_bytes_per_day(ch))
 		printf("quota:      %lld bytes per member per UTC day\n", (long long)parley_charter_max_bytes_per_day(ch));

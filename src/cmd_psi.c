@@ -5,15 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "parley/node.h"
+#include "parley/psi.h"
 #include "banned.h"
 
 static const char usage_text[] =
 	"usage: parley [--home DIR] psi request --to NAME --set FILE [--cardinality-only] [--category CAT]\n"
-	"                                       [--skip-invalid] [--dry-run]\n"
-	"       parley [--home DIR] psi respond N --set FILE [--skip-invalid] [--dry-run]\n"
-	"       parley [--home DIR] psi result N\n"
+	"                                       [--skip-invalid] [--dry-run] [--json]\n"
+	"       parley [--home DIR] psi respond N --set FILE [--skip-invalid] [--dry-run] [--json]\n"
+	"       parley [--home DIR] psi result N [--json]\n"
 	"       parley [--home DIR] psi policy (--set FILE [--skip-invalid] | --off)\n"
 	"\n"
 	"Private set intersection of indicators of compromise with another party\n"
@@ -23,7 +26,10 @@ static const char usage_text[] =
 	"A set FILE holds one indicator per line, its type inferred or given as\n"
 	"type:value (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file:sha256,\n"
 	"file:sha1, file:md5), or is a STIX bundle whose indicators have simple equality\n"
-	"patterns. Values are normalised and duplicates removed. A set with lines (or\n"
+	"patterns. Values are normalised (README, \"Indicator normalisation\": e-mail\n"
+	"addresses without case unless the charter's psi.email_local_case is\n"
+	"\"sensitive\") and duplicates removed; request and respond say how many\n"
+	"indicators, duplicates and rejected lines the file had. A set with lines (or\n"
 	"indicators) parley cannot read is refused before anything is sent, naming\n"
 	"the first line numbers; --skip-invalid sends the rest and lists what was skipped.\n"
 	"\n"
@@ -39,6 +45,7 @@ static const char usage_text[] =
 	"         addressed here with FILE (read at that time); --off ends it\n"
 	"\n"
 	"--channel ID picks the channel when the home has several.\n"
+	"--json (request, respond, result) prints one JSON object (docs/cli-json.md).\n"
 	"\n"
 	"--dry-run (request, respond) prints the first entry that would be appended\n"
 	"(its header), how many entries and elements, or the refusal respond would\n"
@@ -48,11 +55,11 @@ static const char usage_text[] =
 	"  parley psi request --to cert-b --set iocs.txt   # prints the request's index, say 40\n"
 	"  parley sync; parley psi result 40\n";
 
-static int load_set(const char *path, bool skip_invalid, parley_iset *set)
+static int load_set(const char *path, unsigned flags, bool skip_invalid, parley_iset *set)
 {
 	parley_buf problems = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
-	if (parley_iset_load_checked(path, skip_invalid, set, &problems, &err)) {
+	if (parley_iset_load_checked(path, flags, skip_invalid, set, &problems, &err)) {
 		parley_buf_release(&problems);
 		if (err.code == PARLEY_E_FORMAT)
 			return cli_failf("%s (nothing sent; --skip-invalid sends the rest)", err.msg);
@@ -84,6 +91,23 @@ static int load_set(const char *path, bool skip_invalid, parley_iset *set)
 	return EXIT_OK;
 }
 
+/* Print o (a new reference), with the set's members when s; EXIT_OK, or EXIT_FAIL when it could not be built. */
+static int print_json(json_t *o, const parley_iset *s, const char *file)
+{
+	char *t;
+	if (o && s)
+		json_object_set_new(o, "set",
+			json_pack("{s:s, s:I, s:I, s:I}", "file", file, "indicators", (json_int_t)s->n, "duplicates",
+				(json_int_t)s->duplicates, "rejected", (json_int_t)s->rejected));
+	t = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!t)
+		return cli_failf("cannot build the JSON document (out of memory?)");
+	printf("%s\n", t);
+	free(t);
+	return EXIT_OK;
+}
+
 int cmd_psi(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -95,11 +119,12 @@ int cmd_psi(int argc, char **argv)
 		{ "off", no_argument, NULL, 'O' },
 		{ "skip-invalid", no_argument, NULL, 'S' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to = NULL, *setf = NULL, *cat = NULL, *chan = NULL, *sub;
-	bool card = false, off = false, skip = false, dry = false;
+	bool card = false, off = false, skip = false, dry = false, as_json = false;
 	parley_seckey *key = NULL;
 	parley_node *node = NULL;
 	parley_iset set = { 0 };
@@ -128,6 +153,7 @@ int cmd_psi(int argc, char **argv)
 		case 'O': off = true; break;
 		case 'S': skip = true; break;
 		case 'n': dry = true; break;
+		case 'j': as_json = true; break;
 		case 'h': return cli_help(usage_text);
 		default: return cli_usage_error("psi", "unknown option");
 		}
@@ -141,7 +167,10 @@ int cmd_psi(int argc, char **argv)
 		}
 		if (optind != argc || !setf == !off)
 			return cli_usage_error("psi policy", "expected --set FILE or --off");
-		if (setf && (ret = load_set(setf, skip, &set)))
+		if (as_json)
+			return cli_usage_error("psi policy", "--json applies to request, respond and result");
+		/* checked here under the default rules; each answer reads it again under its channel's charter */
+		if (setf && (ret = load_set(setf, 0, skip, &set)))
 			return ret;
 		parley_iset_release(&set);
 		if (parley_node_psi_policy(home, setf, &err))
@@ -152,6 +181,8 @@ int cmd_psi(int argc, char **argv)
 	}
 	if (dry && strcmp(sub, "request") != 0 && strcmp(sub, "respond") != 0)
 		return cli_usage_error("psi", "--dry-run applies to request and respond");
+	if (dry && as_json)
+		return cli_usage_error("psi", "--dry-run prints the entry for people; give it without --json");
 	if (strcmp(sub, "request") == 0) {
 		if (!to || !setf || optind != argc)
 			return cli_usage_error("psi request", "expected --to NAME --set FILE");
@@ -162,13 +193,21 @@ int cmd_psi(int argc, char **argv)
 		if (strcmp(sub, "respond") == 0 && !setf)
 			return cli_usage_error("psi respond", "--set FILE is required");
 	}
-	if (setf && (ret = load_set(setf, skip, &set)))
-		return ret;
 	if ((ret = cli_open_node(&key, &node)))
 		goto out;
 	if (parley_node_channel(node, chan, id, &err)) {
 		ret = cli_fail(&err);
 		goto out;
+	}
+	/* the set, normalised by the channel's charter: the rule both sides of the exchange use */
+	if (setf) {
+		const parley_charter *ch = parley_node_charter(node, id);
+		unsigned flags = ch && parley_charter_psi_email_case_sensitive(ch) ? PARLEY_NORM_EMAIL_LOCAL_CASE : 0;
+		if ((ret = load_set(setf, flags, skip, &set)))
+			goto out;
+		if (!as_json && !dry)
+			printf("%s: %zu indicators (%zu duplicate%s removed, %zu line%s rejected)\n", setf, set.n, set.duplicates,
+				set.duplicates == 1 ? "" : "s", set.rejected, set.rejected == 1 ? "" : "s");
 	}
 	if (dry) {
 		parley_psi_preview pv;
@@ -200,11 +239,24 @@ int cmd_psi(int argc, char **argv)
 			ret = cli_fail(&err);
 			goto out;
 		}
-		printf("%s request for %zu indicators sent to %s\n%llu\n", card ? "cardinality-only PSI" : "PSI", set.n, to,
-			(unsigned long long)index);
+		if (as_json) {
+			ret = print_json(json_pack("{s:I, s:s, s:s}", "request", (json_int_t)index, "to", to, "mode",
+						 card ? "cardinality" : "intersection"),
+				&set, setf);
+			goto out;
+		}
+			printf("%s request for %zu indicators sent to %s\n%llu\n", card ? "cardinality-only PSI" : "PSI", set.n,
+				to, (unsigned long long)index);
 	} else if (strcmp(sub, "respond") == 0) {
 		if (parley_node_psi_respond(node, id, n, &set, &o, &err)) {
 			ret = cli_fail(&err);
+			goto out;
+		}
+		if (as_json) {
+			json_t *j = json_pack("{s:I, s:b, s:s?, s:b, s:I, s:I}", "request", (json_int_t)n, "refused", o.refused,
+				"reason", o.refused ? o.reason : NULL, "cardinality", o.cardinality, "evaluated",
+				(json_int_t)(o.refused ? 0 : o.their_size), "tags", (json_int_t)(o.refused ? 0 : set.n));
+			ret = print_json(j, &set, setf);
 			goto out;
 		}
 		if (o.refused) {
@@ -224,6 +276,16 @@ int cmd_psi(int argc, char **argv)
 		}
 		if (o.refused) {
 			ret = cli_failf("request %llu was refused: %s", (unsigned long long)n, o.reason);
+			goto out;
+		}
+		if (as_json) {
+			json_t *common = o.cardinality ? json_null() : json_array();
+			for (size_t i = 0; common && !o.cardinality && i < o.common.n; i++)
+				json_array_append_new(common, json_string(o.common.items[i]));
+			ret = print_json(json_pack("{s:I, s:b, s:I, s:I, s:o}", "request", (json_int_t)n, "cardinality",
+						 o.cardinality, "count", (json_int_t)o.count, "their_size",
+						 (json_int_t)o.their_size, "common", common),
+				NULL, NULL);
 			goto out;
 		}
 		if (o.cardinality)

@@ -277,7 +277,7 @@ static void test_iset_load(void **state)
 	close(fd);
 	parley_iset s;
 	parley_buf problems = PARLEY_BUF_INIT;
-	assert_int_equal(parley_iset_load(path, &s, &problems, NULL), PARLEY_OK);
+	assert_int_equal(parley_iset_load(path, 0, &s, &problems, NULL), PARLEY_OK);
 	assert_int_equal(s.n, 2);
 	assert_non_null(strstr((char *)problems.data, "line 5:"));
 	assert_non_null(strstr((char *)problems.data, "line 7:"));

@@ -52,6 +52,7 @@ typedef struct parley_charter_spec {
 	const char *const *levels;     /* escalation ladder; NULL = technical, diplomatic, political */
 	size_t nlevels;
 	int64_t psi_max_set, psi_min_set, psi_requests_per_day; /* 0 = default */
+	bool psi_email_local_case_sensitive; /* psi.email_local_case "sensitive" (left out by default: insensitive) */
 	int tlp;                       /* -1 = default (amber) */
 	int64_t valid_from, valid_until; /* seconds; 0 = now, now + 365 days */
 	int64_t max_bytes_per_day;     /* each member's daily byte quota; 0 = none (the field is left out) */
@@ -139,6 +140,12 @@ const char *parley_charter_level_at(const parley_charter *c, size_t i);
 void parley_charter_psi_limits(const parley_charter *c, int64_t *max_set, int64_t *min_set,
 	int64_t *per_day);
 int parley_charter_tlp(const parley_charter *c);
+/*
+ * psi.email_local_case: whether e-mail indicators keep the case of their local
+ * part ("sensitive", RFC 5321 strict) rather than lower-casing it (the default).
+ * Both sides of a PSI exchange normalise by this one signed rule.
+ */
+bool parley_charter_psi_email_case_sensitive(const parley_charter *c);
 /*
  * The id (32 bytes) of the charter this one succeeds (its "predecessor" field,
  * docs/protocol.md "Succession"), or NULL for a charter that succeeds none.

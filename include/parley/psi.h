@@ -94,11 +94,21 @@ parley_code parley_psi_msg_decode(const uint8_t *p, size_t n, parley_psi_msg *m,
  * (lower-case hex), email-addr (domain lower-cased). out holds "type:value".
  */
 parley_code parley_indicator_normalize(const char *in, char *out, size_t max, parley_err *err) PARLEY_WUR;
+/*
+ * The same under a channel's rules: flags PARLEY_NORM_EMAIL_LOCAL_CASE keeps
+ * the case of an e-mail address's local part (charter psi.email_local_case
+ * "sensitive"); without it the local part is lower-cased too (the default).
+ */
+#define PARLEY_NORM_EMAIL_LOCAL_CASE 1u
+parley_code parley_indicator_normalize_flags(const char *in, unsigned flags, char *out, size_t max, parley_err *err)
+	PARLEY_WUR;
 
 /* A set of normalised indicators, sorted and distinct. */
 typedef struct parley_iset {
 	char **items;
 	size_t n, cap;
+	size_t duplicates; /* lines (or indicators) dropped as equal, after normalising, to an earlier one */
+	size_t rejected;   /* lines (or STIX indicators) that could not be read (parley_iset_load's problems) */
 } parley_iset;
 
 /*
@@ -107,7 +117,8 @@ typedef struct parley_iset {
  * with simple equality patterns. Unparsable lines are listed in problems
  * ("line N: reason\n") and skipped.
  */
-parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *problems, parley_err *err) PARLEY_WUR;
+parley_code parley_iset_load(const char *path, unsigned flags, parley_iset *s, parley_buf *problems, parley_err *err)
+	PARLEY_WUR;
 /*
  * parley_iset_load, then refuse a file with unreadable lines (or STIX
  * indicators parley cannot compare) unless skip_invalid: PARLEY_E_FORMAT
@@ -115,8 +126,8 @@ parley_code parley_iset_load(const char *path, parley_iset *s, parley_buf *probl
  * Sending a set with lines silently dropped would compare less than the
  * user meant, on the record. problems lists them all in either case.
  */
-parley_code parley_iset_load_checked(const char *path, bool skip_invalid, parley_iset *s, parley_buf *problems,
-	parley_err *err) PARLEY_WUR;
+parley_code parley_iset_load_checked(const char *path, unsigned flags, bool skip_invalid, parley_iset *s,
+	parley_buf *problems, parley_err *err) PARLEY_WUR;
 parley_code parley_iset_add(parley_iset *s, const char *normalized) PARLEY_WUR;
 void parley_iset_finish(parley_iset *s); /* sort and drop duplicates */
 void parley_iset_release(parley_iset *s);
