@@ -69,6 +69,7 @@ struct scan_ctx {
 	struct chain chains[PARLEY_MAX_PARTIES];
 	size_t nchains;
 	uint64_t count;
+	uint64_t total;   /* the replica's size, for progress (full scans) */
 	uint64_t last_ms; /* integration time of the last entry scanned (they never go back) */
 	parley_succession succ; /* the handovers scanned so far (docs/protocol.md, "Succession") */
 	parley_node *node;      /* whose store holds successor charters */

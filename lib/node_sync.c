@@ -549,6 +549,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 			f = NULL;
 			k += got;
 			rep->pages++;
+			parley_progress("sync", k - L, cp.size - L);
 		}
 	}
 	/* the last page stored it with its entries; with nothing new, it is stored alone */

@@ -132,6 +132,8 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 	if (index != s->count)
 		return parley_fail(s->err, PARLEY_E_VERIFY, "replica: entry %llu is missing", (unsigned long long)s->count);
 	s->count++;
+	if ((s->count & 255) == 1 || s->count == s->total)
+		parley_progress("verify", s->count, s->total > s->count ? s->total : s->count);
 	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
 	struct node_charter_look cl = { s->node, NULL };
 	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
@@ -183,6 +185,8 @@ parley_code node_load_chains(parley_node *n, struct node_channel *c, struct scan
 	sc->node = n;
 	parley_succession_init(&sc->succ);
 	sc->err = err;
+	if (full && parley_store_size(n->store, c->id, &sc->total, NULL))
+		sc->total = 0;
 	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, full ? scan_check : scan_chain, sc, err);
 }
 

@@ -700,6 +700,7 @@ struct job {
 	int mode;
 	size_t bad; /* first failing index + 1, or 0 */
 	pthread_mutex_t mu;
+	const char *what; /* for parley_progress, or NULL */
 };
 
 struct slice {
@@ -743,7 +744,13 @@ static void parallel(struct job *j, size_t n)
 		else if (i + 1 < t)
 			run_slice(&sl[i]);
 	}
-	run_slice(&sl[t - 1]);
+	/* the calling thread's slice, in steps that report progress (the other slices keep pace) */
+	for (size_t a = sl[t - 1].from, len = sl[t - 1].to - sl[t - 1].from; a < sl[t - 1].to; a += 2048) {
+		size_t b = sl[t - 1].to - a > 2048 ? a + 2048 : sl[t - 1].to;
+		j->fn(j, a, b);
+		if (j->what && len)
+			parley_progress(j->what, (uint64_t)((double)(b - sl[t - 1].from) / (double)len * (double)n), n);
+	}
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&j->mu);
@@ -760,7 +767,7 @@ static void do_blind(struct job *j, size_t from, size_t to)
 
 parley_code parley_psi_blind_all(const parley_iset *s, const uint8_t r[32], uint8_t *out, parley_err *err)
 {
-	struct job j = { do_blind, s, r, out, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct job j = { do_blind, s, r, out, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, "psi: blinding" };
 	parallel(&j, s->n);
 	if (j.bad)
 		return parley_fail(err, PARLEY_E_VERIFY, "indicator %zu hashes to the identity", j.bad - 1);
@@ -776,7 +783,7 @@ static void do_evaluate(struct job *j, size_t from, size_t to)
 
 parley_code parley_psi_evaluate_all(uint8_t *elems, size_t n, const uint8_t k[32], parley_err *err)
 {
-	struct job j = { do_evaluate, NULL, k, elems, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct job j = { do_evaluate, NULL, k, elems, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, "psi: evaluating" };
 	parallel(&j, n);
 	if (j.bad)
 		return parley_fail(err, PARLEY_E_VERIFY, "blinded element %zu is not a valid group element", j.bad - 1);
@@ -804,7 +811,7 @@ static void do_own(struct job *j, size_t from, size_t to)
 parley_code parley_psi_own_tags(const parley_iset *s, const uint8_t k[32], int mode, unsigned bits, parley_tag *out,
 	parley_err *err)
 {
-	struct job j = { do_own, s, k, NULL, NULL, out, bits, mode, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct job j = { do_own, s, k, NULL, NULL, out, bits, mode, 0, PTHREAD_MUTEX_INITIALIZER, "psi: tagging ours" };
 	parallel(&j, s->n);
 	if (j.bad)
 		return parley_fail(err, PARLEY_E_VERIFY, "indicator %zu hashes to the identity", j.bad - 1);
@@ -838,7 +845,7 @@ static void do_final(struct job *j, size_t from, size_t to)
 parley_code parley_psi_final_tags(const parley_iset *s, const uint8_t *evaluated, size_t n, const uint8_t r[32],
 	int mode, unsigned bits, parley_tag *out, parley_err *err)
 {
-	struct job j = { do_final, s, r, NULL, evaluated, out, bits, mode, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct job j = { do_final, s, r, NULL, evaluated, out, bits, mode, 0, PTHREAD_MUTEX_INITIALIZER, "psi: unblinding" };
 	if (mode == PARLEY_PSI_INTERSECTION && n != s->n)
 		return parley_fail(err, PARLEY_E_VERIFY, "%zu evaluated elements for %zu indicators", n, s->n);
 	parallel(&j, n);

@@ -491,3 +491,16 @@ parley_code parley_time_parse(const char *s, int64_t *secs)
 	*secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	return PARLEY_OK;
 }
+
+static parley_progress_fn progress_fn;
+
+void parley_set_progress(parley_progress_fn fn)
+{
+	progress_fn = fn;
+}
+
+void parley_progress(const char *what, uint64_t done, uint64_t total)
+{
+	if (progress_fn)
+		progress_fn(what, done, total);
+}

@@ -233,3 +233,71 @@ void cli_time(char out[CLI_TIME_MAX], int64_t secs)
 	}
 	parley_time_fmt(out, secs);
 }
+
+const char *cli_sgr(const char *code)
+{
+	static char buf[4][16];
+	static unsigned next;
+	char *b;
+	if (!cli_color)
+		return "";
+	b = buf[next++ % 4];
+	snprintf(b, sizeof(buf[0]), "\033[%.8sm", code);
+	return b;
+}
+
+const char *cli_state_sgr(const char *state)
+{
+	static const struct {
+		const char *name, *sgr;
+	} map[] = {
+		{ "overdue", "1;31" }, { "missed", "1;31" }, { "missed-unconfirmed", "31" }, { "escalated", "35" },
+		{ "open", "33" }, { "late", "33" }, { "acknowledged", "36" }, { "answered", "32" }, { "met", "32" },
+		{ "closed", "2" }, { "not-established", "2" }, { "not-applicable", "2" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].name, state) == 0)
+			return cli_sgr(map[i].sgr);
+	return "";
+}
+
+static void show_progress(const char *what, uint64_t done, uint64_t total)
+{
+	static char cur[32];
+	static uint64_t start, last;
+	uint64_t now = parley_now_ms();
+	char eta[24] = "";
+
+	if (strncmp(cur, what, sizeof(cur) - 1) != 0 || done < 1) { /* a new piece of work */
+		snprintf(cur, sizeof(cur), "%s", what);
+		start = now;
+		last = 0;
+	}
+	if (done < total && last && now - last < 200) /* at most five lines a second */
+		return;
+	last = now;
+	if (done >= total) { /* erased: what the command prints next takes the line */
+		fputs("\r\033[K", stderr);
+		cur[0] = 0;
+		return;
+	}
+	double secs = (double)(now - start) / 1000.0, rate = secs > 0.05 ? (double)done / secs : 0;
+	if (rate > 0) {
+		double left = (double)(total - done) / rate;
+		if (left >= 3600)
+			snprintf(eta, sizeof(eta), ", ETA %.0fh %.0fm", left / 3600, (double)((uint64_t)left % 3600 / 60));
+		else if (left >= 60)
+			snprintf(eta, sizeof(eta), ", ETA %.0fm %.0fs", (double)((uint64_t)left / 60), (double)((uint64_t)left % 60));
+		else
+			snprintf(eta, sizeof(eta), ", ETA %.0f s", left);
+	}
+	fprintf(stderr, "\r\033[K%s: %llu/%llu (%llu%%), %.0f/s%s", what, (unsigned long long)done,
+		(unsigned long long)total, (unsigned long long)(total ? done * 100 / total : 0), rate, eta);
+	fflush(stderr);
+}
+
+void cli_progress_init(void)
+{
+	if (!cli_quiet && isatty(STDERR_FILENO))
+		parley_set_progress(show_progress);
+}

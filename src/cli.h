@@ -94,6 +94,16 @@ int cli_load_misp(const char *path, struct json_t **stix);
 extern bool cli_quiet; /* --quiet: only errors, warnings and the data asked for */
 extern bool cli_local; /* --local: times in the viewer's time zone rather than UTC */
 extern bool cli_color; /* colour: --color=always, or auto (the default) on a terminal without NO_COLOR */
+/* An SGR escape ("1;31": bold red) when colour is on, else "": printf("%s%s%s", cli_sgr("31"), text, cli_sgr("0")). */
+const char *cli_sgr(const char *code);
+/* The colour of a thread state or an obligation's outcome (overdue, missed red; late yellow; met green...). */
+const char *cli_state_sgr(const char *state);
+/*
+ * Show the library's progress reports (parley_progress) on standard error:
+ * "verify: 12000/50000 entries (24%), 3100/s, ETA 12 s", rewritten in place and
+ * erased when done. Only when standard error is a terminal and not --quiet.
+ */
+void cli_progress_init(void);
 /* succession and backups (cmd_succession.c, cmd_backup.c) */
 int cmd_handover(int argc, char **argv);
 int cmd_backup(int argc, char **argv);

@@ -907,7 +907,8 @@ int cmd_verify(int argc, char **argv)
 	if (parley_node_verify(node, id, &n, &err))
 		ret = cli_fail(&err);
 	else
-		printf("replica verified: %llu entries, tree and checkpoint match\n", (unsigned long long)n);
+		printf("%sreplica verified%s: %llu entries, tree and checkpoint match\n", cli_sgr("32"), cli_sgr("0"),
+			(unsigned long long)n);
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
@@ -1394,9 +1395,10 @@ int cmd_status(int argc, char **argv)
 			snprintf(when, sizeof(when), "round trip %s", d);
 		}
 		if (!as_json) {
-			printf("%-6llu %-12s %-24s %-10s %-24s %s\n", (unsigned long long)t->opener,
-				parley_thread_state_name(t->state), parley_type_name(t->type), rq ? rq->key.name : "?",
-				t->category, when);
+			const char *st = parley_thread_state_name(t->state);
+			printf("%-6llu %s%s%s%*s %-24s %-10s %-24s %s\n", (unsigned long long)t->opener, cli_state_sgr(st), st,
+				cli_sgr("0"), (int)(strlen(st) < 12 ? 12 - strlen(st) : 0), "", parley_type_name(t->type),
+				rq ? rq->key.name : "?", t->category, when);
 			continue;
 		}
 		json_t *o = thread_json(&wf, t, ch, now);
@@ -1537,7 +1539,8 @@ int cmd_thread(int argc, char **argv)
 		}
 		goto entries;
 	}
-	printf("thread %llu: %s, %s\n", (unsigned long long)n, parley_type_name(t.type), parley_thread_state_name(t.state));
+	printf("thread %llu: %s, %s%s%s\n", (unsigned long long)n, parley_type_name(t.type),
+		cli_state_sgr(parley_thread_state_name(t.state)), parley_thread_state_name(t.state), cli_sgr("0"));
 	iso_ms(b, t.opened_ms);
 	printf("opened:        %s\n", b);
 	/* one line per obligation: who owes what by when, and what the log shows */
@@ -1545,8 +1548,9 @@ int cmd_thread(int argc, char **argv)
 		const parley_obligation *o = &wf.obl[k];
 		const parley_party *p = parley_charter_party_by_keyid(ch, o->party);
 		iso_ms(b, o->deadline_ms);
-		printf("%-11s %-10s by %s: %s", parley_obl_kind_name(o->kind), p ? p->key.name : "?", b,
-			parley_outcome_name(o->outcome));
+		const char *oc = o->outcome ? parley_outcome_name(o->outcome) : "pending";
+		printf("%-11s %-10s by %s: %s%s%s", parley_obl_kind_name(o->kind), p ? p->key.name : "?", b,
+			cli_state_sgr(o->overdue && !o->has_entry ? "overdue" : oc), oc, cli_sgr("0"));
 		if (o->has_entry) {
 			fmt_duration(d, sizeof(d), o->at_ms - t.opened_ms);
 			printf(" (entry %llu, after %s)", (unsigned long long)o->entry, d);

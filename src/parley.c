@@ -370,6 +370,10 @@ int main(int argc, char **argv)
 		free(av);
 		return cli_fail(&err);
 	}
+	/* progress of long work on a terminal (not for the long-running servers, whose standard error is a log) */
+	if (cmd->run == cmd_sync || cmd->run == cmd_verify || cmd->run == cmd_psi || cmd->run == cmd_join ||
+		cmd->run == cmd_restore)
+		cli_progress_init();
 	ret = cli_forward(cmd, n, av); /* to the running node of the home, if there is one */
 	if (ret < 0)
 		ret = cmd->run(n, av);

@@ -124,6 +124,16 @@ parley_code parley_file_write(const char *path, const void *data, size_t n, unsi
 /* Current time in milliseconds since the Unix epoch. */
 uint64_t parley_now_ms(void);
 
+/*
+ * Progress of long work (a full verify, a first sync, PSI over a large set):
+ * the library calls parley_progress(what, done, total) from the calling thread
+ * as it goes, done == total last; the program decides whether to show it
+ * (the library never prints). fn NULL: nobody listens (the default).
+ */
+typedef void (*parley_progress_fn)(const char *what, uint64_t done, uint64_t total);
+void parley_set_progress(parley_progress_fn fn);
+void parley_progress(const char *what, uint64_t done, uint64_t total);
+
 /* Format seconds since the epoch as RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void parley_time_fmt(char out[21], int64_t secs);
 /* Parse exactly "YYYY-MM-DDTHH:MM:SSZ"; PARLEY_E_FORMAT otherwise. */
