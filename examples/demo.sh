@@ -18,8 +18,13 @@ cleanup() {
 trap cleanup EXIT INT TERM
 cd "$DIR"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# parley's conventions: data on standard output, diagnostics (errors and warnings, with 'parley:') on
+# standard error; colour only on a terminal without NO_COLOR (as parley's own --color=auto)
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then B=$(printf '\033[1m') N=$(printf '\033[0m'); else B= N=; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ parley %s\n' "$*"; "$PARLEY" "$@"; }
+# last CMD...: run parley showing what it prints; LAST gets its last line (the new entry's log index)
+last() { printf '$ parley %s\n' "$*"; OUT=$("$PARLEY" "$@"); printf '%s\n' "$OUT"; LAST=$(printf '%s\n' "$OUT" | tail -n 1); }
 # wait_for WHAT CMD...: poll (up to 20 s) until CMD succeeds
 wait_for() {
 	what=$1; shift
@@ -107,10 +112,8 @@ run --home b ack 0
 run --home b reply 0 --text "Confirmed: the same address probes our tallying servers. Blocked at 07:10 UTC."
 
 say "12. A second notification goes unanswered past its acknowledgement deadline"
-printf '$ parley --home a notify --to cert-b --category election-infrastructure --text "Defacement attempt on the results page"\n'
-SECOND=$("$PARLEY" --home a notify --to cert-b --category election-infrastructure \
-	--text "Defacement attempt on the results page" | tail -n 1)
-echo "notification sent to cert-b: log index $SECOND"
+last --home a notify --to cert-b --category election-infrastructure --text "Defacement attempt on the results page"
+SECOND=$LAST
 echo "(CERT-B's node received it and sent a receipt; nobody acknowledges it. CERT-A's node appends the"
 echo " deadline-missed entry by itself when the deadline passes...)"
 wait_for "the deadline-missed entry" sh -c '"$0" --home a inbox | grep -q "cert-a .*deadline-missed"' "$PARLEY"
@@ -131,24 +134,21 @@ printf '$ parley --home a prove 0 --reveal > answered.json && parley check-proof
 "$PARLEY" check-proof answered.json | grep -A1 -E "^(acknowledge|respond|verdict|content)" || true
 
 say "14. A ping: a timed liveness test, answered by CERT-B's node at once"
-printf '$ parley --home a ping cert-b\n'
-PING=$("$PARLEY" --home a ping cert-b | tail -n 1)
-echo "ping sent to cert-b: log index $PING"
+last --home a ping cert-b
+PING=$LAST
 wait_for "the ping's answer" sh -c '"$0" --home a status | grep -q "^$1 .*answered"' "$PARLEY" "$PING"
 run --home a thread "$PING"
 
 say "15. Which indicators do both CERTs have? Private set intersection: neither reveals the rest"
-printf '$ parley --home a psi request --to cert-b --set cert-a-indicators.txt\n'
-REQ=$("$PARLEY" --home a psi request --to cert-b --set "$EXAMPLES/cert-a-indicators.txt" | tail -n 1)
-echo "request logged at index $REQ"
+last --home a psi request --to cert-b --set "$EXAMPLES/cert-a-indicators.txt"
+REQ=$LAST
 run --home b psi respond "$REQ" --set "$EXAMPLES/cert-b-indicators.txt"
 wait_for "the PSI answer" "$PARLEY" --home a psi result "$REQ"
 run --home a psi result "$REQ"
 
 say "16. CERT-C runs no node: plain commands interoperate with the standing ones"
-printf '$ parley --home c notify --to cert-a,cert-b --category election-infrastructure --text "Same scanner seen at our portal"\n'
-THIRD=$("$PARLEY" --home c notify --to cert-a,cert-b --category election-infrastructure \
-	--text "Same scanner seen at our portal" | tail -n 1)
+last --home c notify --to cert-a,cert-b --category election-infrastructure --text "Same scanner seen at our portal"
+THIRD=$LAST
 echo "notification sent to cert-a and cert-b: log index $THIRD"
 wait_for "both nodes' receipts" sh -c '"$0" --home c sync >/dev/null && [ "$("$0" --home c inbox | grep -c "receipt .*receipt for entry $1\$")" = 2 ]' "$PARLEY" "$THIRD"
 run --home c inbox
