@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 					"  incremental state alone, also part of node)\n"
 					"PARLEY_BENCH_LOG_N sets the log size of the store section (default 1000000)\n"
 					"PARLEY_BENCH_RELAY_N sets the appends per relay round (default 3000)\n"
-					"PARLEY_BENCH_NODE_N sets the entries of the node section (default 5000)\n"
+					"PARLEY_BENCH_NODE_N sets the entries of the node section (default 100000)\n"
 					"PARLEY_BENCH_NODE_BIG=1 adds a replica of 1,000,000 entries to the node state figures\n"
 					"PARLEY_BENCH_DAEMON_N sets the notifications of the daemon section (default 200);\n"
 					"  PARLEY names the parley binary it runs (default ../parley beside parley-bench)\n"

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "parley/entry.h"
+#include "parley/receipt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +25,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e.raw != data || e.raw_len != size || e.hdr_len > size || e.ct < data ||
 		e.ct + e.ct_len > data + size || e.sig + PARLEY_SIG_LEN != data + size)
 		abort();
+	/* what a receipt covers: total over any header and index; a cover holds ascending, disjoint ranges below its tree */
+	if (e.h.type == PARLEY_T_RECEIPT) {
+		static const uint64_t at[] = { 0, 1, 7, 1000, UINT64_MAX - 1, UINT64_MAX };
+		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+			parley_receipt_cover c;
+			if (parley_receipt_covers(&e.h, at[k], &c, NULL) != PARLEY_OK)
+				continue;
+			if (c.n > PARLEY_RECEIPT_MAX_RANGES || (c.form == 2 && (c.n == 0 || c.size == 0 || c.size > at[k])))
+				abort();
+			for (unsigned i = 0; i < c.n; i++)
+				if (c.first[i] > c.last[i] || c.last[i] >= at[k] || (i && c.first[i] <= c.last[i - 1] + 1) ||
+					(c.form == 2 && c.last[i] >= c.size) || !parley_receipt_cover_has(&c, c.first[i]) ||
+					!parley_receipt_cover_has(&c, c.last[i]))
+					abort();
+		}
+	}
 	parley_code vr = parley_entry_verify(&e, key->pub.sign_pk, NULL);
 	(void)vr;
 	uint8_t ck[PARLEY_KEY_LEN] = { 0 };

@@ -2,7 +2,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "parley/admit.h"
+#include "parley/receipt.h"
 #include "parley/workflow.h"
 #include "banned.h"
 
@@ -71,6 +74,12 @@ parley_code parley_admit_validity_end(const parley_charter *ch, uint64_t end_ms,
 	uint64_t op, oms, until_ms;
 	parley_code rc;
 
+	/* a batched receipt's ranges are well formed and name only earlier entries (receipt.h) */
+	if (h->type == PARLEY_T_RECEIPT) {
+		parley_receipt_cover cov;
+		if ((rc = parley_receipt_covers(h, index, &cov, err)))
+			return rc;
+	}
 	parley_charter_validity(ch, &from, &until);
 	if (integrated_ms < (uint64_t)from * 1000) {
 		fmt_ms(t1, integrated_ms);
@@ -153,5 +162,30 @@ parley_code parley_admit_store_lookup(void *ctx, uint64_t index, parley_entry_hd
 	if (parley_entry_parse(a->buf.data, a->buf.len, &e, err))
 		return parley_wrap(err, PARLEY_E_VERIFY, "stored entry %llu", (unsigned long long)index);
 	*h = e.h;
+	return PARLEY_OK;
+}
+
+parley_code parley_admit_receipt_root(parley_store *store, const uint8_t id[32], const parley_entry_hdr *h,
+	uint64_t index, uint64_t committed, parley_err *err)
+{
+	parley_receipt_cover cov;
+	uint8_t root[32];
+	parley_code rc;
+
+	if (h->type != PARLEY_T_RECEIPT)
+		return PARLEY_OK;
+	if ((rc = parley_receipt_covers(h, index, &cov, err)) || cov.form != 2)
+		return rc;
+	if (cov.size > committed)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"batched receipt at %llu: names a verified tree of size %llu, beyond the %llu entries committed",
+			(unsigned long long)index, (unsigned long long)cov.size, (unsigned long long)committed);
+	if ((rc = parley_store_root(store, id, cov.size, root, err)))
+		return rc;
+	if (sodium_memcmp(root, cov.root, 32) != 0)
+		return parley_fail(err, PARLEY_E_VERIFY,
+			"batched receipt at %llu: the root it names for the tree of size %llu is not this log's "
+			"(its writer verified another history)",
+			(unsigned long long)index, (unsigned long long)cov.size);
 	return PARLEY_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "parley/admit.h"
 #include "parley/bundle.h"
+#include "parley/receipt.h"
 #include "parley/merkle.h"
 #include "parley/proof.h"
 #include "banned.h"
@@ -101,6 +102,21 @@ static parley_code check_one(const parley_charter *ch, const parley_checkpoint *
 		return parley_fail(err, PARLEY_E_VERIFY,
 			"%s: entry %llu (with its integration time) is not in the tree the checkpoint signs", what,
 			(unsigned long long)x->index);
+	/* a batched receipt covers entries of the tree its writer verified: "tree" proves it is this one */
+	if (x->e.h.type == PARLEY_T_RECEIPT) {
+		parley_receipt_cover cov;
+		if (parley_receipt_covers(&x->e.h, x->index, &cov, err))
+			return parley_wrap(err, PARLEY_E_VERIFY, "%s: entry %llu", what, (unsigned long long)x->index);
+		if (cov.form == 2) {
+			if ((rc = parley_bundle_hashes(json_object_get(v, "tree"), proof, &nh, what, "tree", err)))
+				return parley_wrap(err, rc, "entry %llu, a batched receipt", (unsigned long long)x->index);
+			if (parley_merkle_verify_consistency(cov.size, cp->size, cov.root, cp->root, (const uint8_t(*)[32])proof,
+				    nh, NULL))
+				return parley_fail(err, PARLEY_E_VERIFY,
+					"%s: entry %llu, a batched receipt, names a tree of size %llu that is not a prefix of the tree "
+					"the checkpoint signs", what, (unsigned long long)x->index, (unsigned long long)cov.size);
+		}
+	}
 	return PARLEY_OK;
 }
 
@@ -327,9 +343,33 @@ parley_code parley_bundle_entry_json(parley_store *s, const uint8_t id[32], uint
 		}
 	}
 	if (!(*out = json_pack("{s:I, s:I, s:s, s:O}", "index", (json_int_t)index, "integrated_ms", (json_int_t)ms,
-		      "entry", b64, "inclusion", hs)))
+		      "entry", b64, "inclusion", hs))) {
 		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* a batched receipt: the consistency proof from the tree it names to this one */
+	parley_entry e;
+	parley_receipt_cover cov;
+	if (parley_entry_parse(b.data, b.len, &e, NULL) == PARLEY_OK && e.h.type == PARLEY_T_RECEIPT &&
+		parley_receipt_covers(&e.h, index, &cov, NULL) == PARLEY_OK && cov.form == 2) {
+		json_t *ts = json_array();
+		if ((rc = parley_store_consistency(s, id, cov.size, size, proof, &np, err)))
+			goto out;
+		for (size_t i = 0; ts && i < np; i++) {
+			char hex[65];
+			parley_hex(hex, proof[i], 32);
+			json_array_append_new(ts, json_string(hex));
+		}
+		if (!ts || json_object_set_new(*out, "tree", ts)) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
 out:
+	if (rc && *out) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	json_decref(hs);
 	free(b64);
 	parley_buf_release(&b);

@@ -422,6 +422,9 @@ void node_session_close(struct node_session *s)
 	parley_client_release(&s->cl);
 	free(s->sc);
 	s->sc = NULL;
+	free(s->unopened);
+	s->unopened = NULL;
+	s->nunopened = 0;
 }
 
 parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,

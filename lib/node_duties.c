@@ -8,6 +8,7 @@
 #include "parley/payload.h"
 #include "parley/note.h"
 #include "parley/proof.h"
+#include "parley/receipt.h"
 #include "node_internal.h"
 #include "banned.h"
 
@@ -188,6 +189,107 @@ static parley_code record_deadlines(struct node_session *s, parley_err *err)
 	return rc;
 }
 
+static bool has_looked_unopened(const struct node_session *s, uint64_t x)
+{
+	size_t lo = 0, hi = s->nunopened;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->unopened[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nunopened && s->unopened[lo] == x;
+}
+
+/* Entries owed a receipt that opened, for one batched receipt (or a few): ascending indexes. */
+struct batch {
+	uint64_t *idx;
+	const char **who; /* each one's sender */
+	uint8_t *tlp;
+	size_t n, cap;
+	char category[PARLEY_NAME_MAX + 1];
+};
+
+static parley_code batch_add(struct batch *b, uint64_t idx, const char *who, const parley_entry_hdr *h, parley_err *err)
+{
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? 2 * b->cap : 64;
+		uint64_t *i2 = realloc(b->idx, ncap * sizeof(*i2));
+		if (i2)
+			b->idx = i2;
+		const char **w2 = i2 ? realloc(b->who, ncap * sizeof(*w2)) : NULL;
+		if (w2)
+			b->who = w2;
+		uint8_t *t2 = w2 ? realloc(b->tlp, ncap) : NULL;
+		if (!t2)
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		b->tlp = t2;
+		b->cap = ncap;
+	}
+	if (!b->n)
+		memcpy(b->category, h->category, sizeof(b->category));
+	b->idx[b->n] = idx;
+	b->who[b->n] = who;
+	b->tlp[b->n] = h->tlp;
+	b->n++;
+	return PARLEY_OK;
+}
+
+/*
+ * Send the batched receipts for the entries in b (docs/protocol.md §4.1.5): a range is a run
+ * of consecutive indexes, all owed and opened, so a receipt never spans an entry this node
+ * did not open; up to PARLEY_RECEIPT_MAX_RANGES ranges and PARLEY_ENTRY_MAX_RECIP senders
+ * a receipt entry (usually one per sync). The tree is the checkpoint this sync verified.
+ */
+static parley_code send_batches(struct node_session *s, const struct batch *b, const parley_checkpoint *vcp,
+	const parley_buf *rpl, parley_err *err)
+{
+	size_t k = 0;
+	parley_code rc = PARLEY_OK;
+	while (k < b->n && !rc) {
+		uint64_t first[PARLEY_RECEIPT_MAX_RANGES], last[PARLEY_RECEIPT_MAX_RANGES];
+		const char *to[PARLEY_ENTRY_MAX_RECIP];
+		size_t nto = 0;
+		unsigned nr = 0;
+		int tlp = 0;
+		while (k < b->n && nr < PARLEY_RECEIPT_MAX_RANGES) {
+			bool known = false;
+			for (size_t j = 0; j < nto; j++)
+				if (strcmp(to[j], b->who[k]) == 0)
+					known = true;
+			if (!known && nto == PARLEY_ENTRY_MAX_RECIP)
+				break;
+			if (!known)
+				to[nto++] = b->who[k];
+			if (b->tlp[k] > tlp)
+				tlp = b->tlp[k];
+			if (nr && b->idx[k] == last[nr - 1] + 1) {
+				last[nr - 1] = b->idx[k];
+			} else {
+				first[nr] = last[nr] = b->idx[k];
+				nr++;
+			}
+			k++;
+		}
+		/* a run cut by the range limit continues in the next receipt */
+		parley_entry_hdr bh;
+		memset(&bh, 0, sizeof(bh));
+		if ((rc = parley_receipt_batch_hdr(&bh, vcp->size, vcp->root, first, last, nr, err)))
+			break;
+		uint64_t out_idx;
+		parley_post p = { PARLEY_T_RECEIPT, 0, bh.refs, bh.nrefs, b->category, tlp, to, nto,
+			rpl->len ? rpl->data : NULL, rpl->len };
+		if ((rc = node_session_post(s, &p, &out_idx, err))) {
+			parley_wrap(err, rc, "sending a receipt for entries %llu..%llu", (unsigned long long)first[0],
+				(unsigned long long)last[nr - 1]);
+			break;
+		}
+		s->rep.receipt_entries++;
+	}
+	return rc;
+}
+
 /*
  * Post the receipts, ping-responses and unreadable reports this party owes; note is
  * the checkpoint this sync verified, which every receipt carries. What is owed comes
@@ -206,7 +308,12 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 	struct node_owed *owed = NULL;
 	size_t nowed = 0;
 	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
+	struct batch bt;
+	parley_checkpoint vcp;
+	bool batched = false;
 	parley_code rc;
+
+	memset(&bt, 0, sizeof(bt));
 
 	if ((rc = node_state_owed(n, c, &owed, &nowed, err)) || !nowed)
 		goto out;
@@ -222,6 +329,13 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 			rc = parley_fail(err, rc, "out of memory");
 			goto out;
 		}
+	}
+	/* batched receipts name the tree this sync verified (receipt.h); the wind-down refuses them */
+	if (node_check_checkpoint(c, (const char *)note->data, note->len, &vcp, NULL) == PARLEY_OK && vcp.size) {
+		parley_entry_hdr bh = { .type = PARLEY_T_RECEIPT };
+		uint64_t f0 = 0, l0 = 0;
+		batched = parley_receipt_batch_hdr(&bh, vcp.size, vcp.root, &f0, &l0, 1, NULL) == PARLEY_OK &&
+			node_admit_now(n, c, &bh, NULL) == PARLEY_OK;
 	}
 	for (size_t i = 0; i < nowed; i++) {
 		uint64_t idx = owed[i].index, ref = idx, out_idx, ms;
@@ -250,7 +364,9 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		const char *to[1] = { snd ? snd->key.name : "?" };
 		uint64_t thread = parley_type_opens_thread(h->type) ? idx : h->thread;
 		parley_err oerr = { 0 };
-		if (parley_entry_open(&e, n->key, &pl, NULL, &oerr)) {
+		/* this sync opened it already (look_at_new): no second X25519 per entry */
+		bool opened = idx >= s->looked_from && idx < s->looked_to && !has_looked_unopened(s, idx);
+		if (!opened && parley_entry_open(&e, n->key, &pl, NULL, &oerr)) {
 			/* the sender's word is that it sealed the content key to us: say on the record that it does not open */
 			if (!may_report) {
 				if ((rc = node_state_owed_drop(n, c, idx, err)))
@@ -270,8 +386,13 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 			rep->unreadable_reported++;
 			continue;
 		}
-		/* a receipt says: received and decrypted */
-		if (owe_receipt) {
+		/* a receipt says: received and decrypted; one batched receipt for the whole sync when the
+		 * charter's validity takes it (a batched receipt belongs to no thread: the wind-down takes single ones) */
+		if (owe_receipt && batched && idx < vcp.size) {
+			if ((rc = batch_add(&bt, idx, to[0], h, err)))
+				goto out;
+			rep->receipts++;
+		} else if (owe_receipt) {
 			parley_post p = { PARLEY_T_RECEIPT, thread, &ref, 1, h->category, h->tlp, to, 1,
 				rpl.len ? rpl.data : NULL, rpl.len };
 			if ((rc = node_session_post(s, &p, &out_idx, err))) {
@@ -279,6 +400,7 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 				goto out;
 			}
 			rep->receipts++;
+			rep->receipt_entries++;
 		}
 		if (owe_answer) { /* a ping is answered at once, on the record */
 			parley_post p = { PARLEY_T_PING_RESPONSE, idx, &ref, 1, h->category, h->tlp, to, 1, NULL, 0 };
@@ -292,8 +414,13 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		if (!owe_receipt && !may_report && (rc = node_state_owed_drop(n, c, idx, err)))
 			goto out;
 	}
+	if (bt.n && (rc = send_batches(s, &bt, &vcp, &rpl, err)))
+		goto out;
 	rc = PARLEY_OK;
 out:
+	free(bt.idx);
+	free(bt.who);
+	free(bt.tlp);
 	free(owed);
 	parley_buf_release(&raw);
 	parley_buf_release(&pl);

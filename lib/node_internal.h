@@ -86,6 +86,11 @@ struct node_session {
 	parley_client cl;
 	struct scan_ctx *sc;
 	parley_sync_report rep; /* what the opening sync did */
+	/* what that sync found opening: of the entries [looked_from, looked_to) addressed here (not
+	 * ours), all opened but the `unopened` (ascending), so its duties need not open them again */
+	uint64_t looked_from, looked_to;
+	uint64_t *unopened;
+	size_t nunopened;
 };
 
 /* ---- home.c: node.json (internal: jansson) ---- */

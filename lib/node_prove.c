@@ -10,7 +10,9 @@
 #include "parley/jcs.h"
 #include "parley/merkle.h"
 #include "parley/note.h"
+#include "parley/bundle.h"
 #include "parley/proof.h"
+#include "parley/receipt.h"
 #include "parley/remote.h"
 #include "node_internal.h"
 #include "banned.h"
@@ -25,34 +27,11 @@ struct add_ctx {
 
 static parley_code add_entry(struct add_ctx *a, uint64_t index)
 {
-	parley_buf b = PARLEY_BUF_INIT;
-	uint64_t ms;
-	uint8_t proof[PARLEY_MERKLE_MAX_PROOF][32];
-	size_t np;
-	char *b64;
-	parley_code rc;
-
-	if ((rc = parley_store_entry(a->s, a->id, index, &b, &ms, a->err)) ||
-		(rc = parley_store_inclusion(a->s, a->id, index, a->size, proof, &np, a->err))) {
-		parley_buf_release(&b);
-		return rc;
-	}
-	if (!(b64 = malloc(parley_b64_len(b.len)))) {
-		parley_buf_release(&b);
-		return parley_fail(a->err, PARLEY_E_NOMEM, "out of memory");
-	}
-	parley_b64(b64, b.data, b.len);
-	json_t *hs = json_array();
-	for (size_t i = 0; i < np; i++) {
-		char hex[65];
-		parley_hex(hex, proof[i], 32);
-		json_array_append_new(hs, json_string(hex));
-	}
-	json_array_append_new(a->arr, json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index, "integrated_ms",
-					      (json_int_t)ms, "entry", b64, "inclusion", hs));
-	free(b64);
-	parley_buf_release(&b);
-	return PARLEY_OK;
+	json_t *j;
+	parley_code rc = parley_bundle_entry_json(a->s, a->id, index, a->size, &j, a->err);
+	if (!rc && json_array_append_new(a->arr, j))
+		rc = parley_fail(a->err, PARLEY_E_NOMEM, "out of memory");
+	return rc;
 }
 
 /* Is the entry at index in the bundle already? (The list is small: linear.) */
@@ -237,8 +216,10 @@ parley_code parley_node_prove(parley_node *n, const uint8_t id[32], uint64_t sub
 	for (uint64_t i = range_to + 1; i < cp.size; i++) {
 		uint64_t op;
 		const parley_entry_hdr *h = &hc.v[i].h;
+		parley_receipt_cover cov;
 		bool mine = (parley_workflow_thread_of(h, i, &op) && op == subject) ||
-			(h->type == PARLEY_T_RECEIPT && h->nrefs && h->refs[0] == subject);
+			(h->type == PARLEY_T_RECEIPT && parley_receipt_covers(h, i, &cov, NULL) == PARLEY_OK &&
+				parley_receipt_cover_has(&cov, subject));
 		if (mine && (rc = idx_add(&set, i, err)))
 			goto out;
 	}

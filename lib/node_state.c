@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parley/receipt.h"
 #include "parley/msg.h"
 #include "parley/proof.h"
 #include "parley/workflow.h"
@@ -350,11 +351,25 @@ static parley_code fold_entry(struct fold *f, const parley_wf_entry *e)
 		if (!h->nrefs || (h->type != PARLEY_T_RECEIPT && h->type != PARLEY_T_PING_RESPONSE &&
 					 h->type != PARLEY_T_UNREADABLE))
 			return PARLEY_OK;
+		if (h->type == PARLEY_T_RECEIPT) {
+			/* every entry our receipt covers (either form, receipt.h) is receipted */
+			parley_receipt_cover cov;
+			if (parley_receipt_covers(h, e->index, &cov, NULL))
+				return PARLEY_OK;
+			for (unsigned r = 0; r < cov.n; r++)
+				for (uint64_t x = cov.first[r]; x <= cov.last[r]; x++) {
+					if ((rc = fold_owed(f, x, &o)))
+						return rc;
+					if (o)
+						o->flags &= (uint8_t)~OWE_RECEIPT;
+					if (x == cov.last[r])
+						break;
+				}
+			return PARLEY_OK;
+		}
 		if ((rc = fold_owed(f, h->refs[0], &o)) || !o)
 			return rc;
-		if (h->type == PARLEY_T_RECEIPT)
-			o->flags &= (uint8_t)~OWE_RECEIPT;
-		else if (h->type == PARLEY_T_PING_RESPONSE)
+		if (h->type == PARLEY_T_PING_RESPONSE)
 			o->flags &= (uint8_t)~OWE_ANSWER;
 		else
 			o->flags = 0; /* reported unreadable: nothing more is owed */

@@ -7,11 +7,13 @@
 
 #include <sodium.h>
 
+#include "parley/admit.h"
 #include "parley/evidence.h"
 #include "parley/merkle.h"
 #include "parley/note.h"
 #include "parley/payload.h"
 #include "parley/proof.h"
+#include "parley/receipt.h"
 #include "parley/remote.h"
 #include "node_internal.h"
 #include "banned.h"
@@ -309,6 +311,36 @@ out:
 	return rc;
 }
 
+/* A batched receipt's verified tree, to compare with the frontier's root at its size. */
+struct tree_claim {
+	uint64_t index, size;
+	uint8_t root[32];
+};
+
+static int cmp_claim(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tree_claim *)a)->size, y = ((const struct tree_claim *)b)->size;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The first batched receipt whose tree is not this log's: the relay admitted what an honest
+ * relay refuses. Noted while pages are stored, acted on after the receipts were looked at
+ * (a recipient turns its checkpoint into a proof of the split view first).
+ */
+struct bad_receipt {
+	bool seen;
+	parley_err err;
+};
+
+static void bad_note(struct bad_receipt *b, const parley_err *e)
+{
+	if (!b->seen) {
+		b->seen = true;
+		b->err = *e;
+	}
+}
+
 /*
  * Verify and store one fetched page [k, k + got): its root at k + got must be in the signed
  * tree. The entries, the node's state tables advanced over them (sc holds the chains after
@@ -317,7 +349,7 @@ out:
  */
 static parley_code store_page(parley_node *n, struct node_channel *c, parley_client *cl, parley_merkle_frontier *fr,
 	const parley_checkpoint *cp, const parley_buf *note, const struct scan_ctx *sc, uint64_t k,
-	const struct fetched *f, size_t got, parley_err *err)
+	const struct fetched *f, size_t got, struct bad_receipt *bad, parley_err *err)
 {
 	uint8_t root[32], proof[PARLEY_MERKLE_MAX_PROOF][32];
 	uint64_t end = k + got;
@@ -325,12 +357,61 @@ static parley_code store_page(parley_node *n, struct node_channel *c, parley_cli
 	parley_store_item *items;
 	parley_code rc;
 
+	/* a batched receipt names the tree its writer verified: it must be this log's (admit.h). A tree
+	 * below the page is read from the replica, one within it from the frontier as it grows */
+	struct tree_claim *tc = NULL;
+	size_t ntc = 0;
+	for (size_t i = 0; i < got; i++) {
+		parley_receipt_cover cov;
+		parley_code rrc;
+		if (f[i].e.h.type != PARLEY_T_RECEIPT || parley_receipt_covers(&f[i].e.h, f[i].index, &cov, NULL) ||
+			cov.form != 2)
+			continue;
+		if (cov.size <= k) {
+			parley_err e2 = { 0 };
+			if ((rrc = parley_admit_receipt_root(n->store, c->id, &f[i].e.h, f[i].index, k, &e2)) == PARLEY_E_VERIFY)
+				bad_note(bad, &e2);
+			else if (rrc) {
+				free(tc);
+				*err = e2;
+				return rrc;
+			}
+			continue;
+		}
+		struct tree_claim *ntc2 = realloc(tc, (ntc + 1) * sizeof(*tc));
+		if (!ntc2) {
+			free(tc);
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		}
+		tc = ntc2;
+		tc[ntc].index = f[i].index;
+		tc[ntc].size = cov.size;
+		memcpy(tc[ntc].root, cov.root, 32);
+		ntc++;
+	}
+	if (ntc)
+		qsort(tc, ntc, sizeof(*tc), cmp_claim);
+	size_t next = 0;
 	for (size_t i = 0; i < got; i++) {
 		uint8_t h[32];
 		parley_store_leaf_hash(h, f[i].data, f[i].len, f[i].ms);
-		if (parley_merkle_frontier_append(fr, h, NULL, NULL))
+		if (parley_merkle_frontier_append(fr, h, NULL, NULL)) {
+			free(tc);
 			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		}
+		for (; next < ntc && tc[next].size == k + i + 1; next++) {
+			parley_merkle_frontier_root(fr, root);
+			if (sodium_memcmp(root, tc[next].root, 32) != 0) {
+				parley_err e2 = { 0 };
+				parley_fail(&e2, PARLEY_E_VERIFY,
+					"batched receipt at %llu: the root it names for the tree of size %llu is not this log's "
+					"(its writer verified another history)", (unsigned long long)tc[next].index,
+					(unsigned long long)tc[next].size);
+				bad_note(bad, &e2);
+			}
+		}
 	}
+	free(tc);
 	parley_merkle_frontier_root(fr, root);
 	/* the last page ends at the signed size; an earlier one is a prefix of the signed tree
 	 * exactly when a consistency proof from its size leads to the signed root (RFC 9162) */
@@ -380,12 +461,20 @@ static parley_code store_page(parley_node *n, struct node_channel *c, parley_cli
  * verified size), from the last verified checkpoint on: a sync killed between pages
  * looks at the pages it stored when it resumes.
  */
-static parley_code look_at_new(parley_node *n, struct node_channel *c, const parley_buf *note,
-	const parley_checkpoint *cp, uint64_t from, parley_sync_report *rep, parley_err *err)
+static parley_code look_at_new(struct node_session *s, const parley_buf *note, const parley_checkpoint *cp,
+	uint64_t from, parley_err *err)
 {
+	parley_node *n = s->n;
+	struct node_channel *c = s->c;
+	parley_sync_report *rep = &s->rep;
 	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
 	parley_code rc = PARLEY_OK;
+	size_t cap = 0;
 
+	free(s->unopened);
+	s->unopened = NULL;
+	s->nunopened = 0;
+	s->looked_from = s->looked_to = from;
 	for (uint64_t i = from; i < cp->size && !rc; i++) {
 		parley_entry e;
 		uint64_t ms;
@@ -399,6 +488,19 @@ static parley_code look_at_new(parley_node *n, struct node_channel *c, const par
 			continue;
 		parley_buf_reset(&pl);
 		bool opened = parley_entry_open(&e, n->key, &pl, NULL, NULL) == PARLEY_OK;
+		if (!opened) {
+			if (s->nunopened == cap) {
+				size_t ncap = cap ? 2 * cap : 16;
+				uint64_t *q = realloc(s->unopened, ncap * sizeof(*q));
+				if (!q) {
+					rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+					break;
+				}
+				s->unopened = q;
+				cap = ncap;
+			}
+			s->unopened[s->nunopened++] = i;
+		}
 		if (e.h.type != PARLEY_T_RECEIPT) {
 			if (!opened)
 				rep->undecryptable++;
@@ -408,6 +510,8 @@ static parley_code look_at_new(parley_node *n, struct node_channel *c, const par
 			rc = compare_views(n, c, note, cp, i, &e, &pl, err);
 		}
 	}
+	if (!rc)
+		s->looked_to = cp->size;
 	parley_buf_release(&raw);
 	parley_buf_release(&pl);
 	return rc;
@@ -428,9 +532,11 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	size_t np;
 	struct fetched *f = NULL;
 	size_t got = 0;
+	struct bad_receipt bad;
 	parley_code rc;
 
 	memset(rep, 0, sizeof(*rep));
+	memset(&bad, 0, sizeof(bad));
 	memset(&vcp, 0, sizeof(vcp));
 	if (c->halted[0])
 		return parley_fail(err, PARLEY_E_VERIFY,
@@ -543,7 +649,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
 			if (k == L && (rc = paging_save(n, c, &note, err)))
 				goto out;
-			if ((rc = store_page(n, c, cl, &fr, &cp, &note, sc, k, f, got, err)))
+			if ((rc = store_page(n, c, cl, &fr, &cp, &note, sc, k, f, got, &bad, err)))
 				goto out;
 			fetched_free(f, got);
 			f = NULL;
@@ -558,8 +664,15 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	paging_clear(n, c);
 	rep->new_size = cp.size;
 
-	if ((rc = look_at_new(n, c, &note, &cp, V0 < L ? V0 : L, rep, err)))
+	if ((rc = look_at_new(s, &note, &cp, V0 < L ? V0 : L, err)))
 		goto out;
+	if (bad.seen) {
+		*err = bad.err;
+		rc = parley_wrap(err, PARLEY_E_VERIFY,
+			"the relay served an entry an honest relay refuses (a split view, or a broken rule)");
+		node_halt(n, c, "receipt of another history", &stored, &note, NULL, 0, NULL, err);
+		goto out;
+	}
 	/* receipts and ping answers owed, from the whole replica: a sync killed half-way owes them still.
 	 * An auditor writes nothing (the relay refuses it): it only verifies and cosigns. */
 	if (!node_is_auditor(n, c)) {

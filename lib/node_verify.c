@@ -139,6 +139,9 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
 		parley_admit_store_lookup, &look, &s->succ, &cl, s->err);
 	parley_buf_release(&look.buf);
+	/* a batched receipt's verified tree is this log's (the entries below it are in the replica) */
+	if (!rc && (rc = parley_admit_receipt_root(s->store, s->id, &e.h, index, index, s->err)))
+		rc = parley_wrap(s->err, rc, "entry %llu", (unsigned long long)index);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "parley/admit.h"
+#include "parley/receipt.h"
 #include "parley/succession.h"
 #include "parley/auth.h"
 #include "parley/charter.h"
@@ -597,6 +598,16 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		 */
 		parley_admit_store look = { r->w, ch->id, PARLEY_BUF_INIT };
 		parley_succession succ = ch->succ;
+		/* a receipt's cover decodes, and a batched one's verified tree is this log's (admit.h) */
+		parley_receipt_cover cov;
+		if (p->e.h.type == PARLEY_T_RECEIPT && parley_receipt_covers(&p->e.h, ch->size + na, &cov, &err)) {
+			finish(p, 400, "bad-receipt", "%s", err.msg);
+			continue;
+		}
+		if (parley_admit_receipt_root(r->w, ch->id, &p->e.h, ch->size + na, ch->size, &err)) {
+			finish(p, 403, "receipt-not-this-log", "%s", err.msg);
+			continue;
+		}
 		parley_code arc = parley_admit_entry(ch->charter, &succ, &p->e.h, ch->size + na, now,
 			parley_admit_store_lookup, &look, parley_charter_store_lookup, r->w, &err);
 		parley_buf_release(&look.buf);

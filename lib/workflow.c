@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parley/receipt.h"
 #include "parley/workflow.h"
 #include "banned.h"
 
@@ -88,7 +89,8 @@ bool parley_workflow_thread_of(const parley_entry_hdr *h, uint64_t index, uint64
 		return true;
 	}
 	if (h->type == PARLEY_T_RECEIPT || h->type == PARLEY_T_UNREADABLE) {
-		if (h->nrefs == 0)
+		/* a batched receipt covers entries of many threads and belongs to none */
+		if (h->nrefs == 0 || (h->type == PARLEY_T_RECEIPT && h->refs[0] == PARLEY_RECEIPT_BATCH_TAG))
 			return false;
 		*opener = h->thread ? h->thread : h->refs[0];
 		return *opener < index;
@@ -537,26 +539,117 @@ static void thread_state(const parley_workflow *wf, parley_thread *t, uint64_t n
 		t->state = PARLEY_TS_OPEN;
 }
 
+/*
+ * Batched receipts: per writer, the positions of v not yet covered by one of its
+ * batched receipts, as "next uncovered position" links with path compression, so
+ * that each position is visited once per writer however many receipts cover it
+ * (duplicated or overlapping receipts, ranges of any length, cost nothing more).
+ */
+struct covers {
+	size_t *next[PARLEY_MAX_PARTIES]; /* n + 1 links each, allocated at the writer's first batched receipt */
+};
+
+static size_t uncovered(size_t *nx, size_t p)
+{
+	size_t root = p;
+	while (nx[root] != root)
+		root = nx[root];
+	while (nx[p] != root) {
+		size_t q = nx[p];
+		nx[p] = root;
+		p = q;
+	}
+	return root;
+}
+
+/*
+ * A batched receipt (receipt.h): for every entry it covers that is addressed to
+ * its writer and not written by it, what a receipt of that entry says. Covers
+ * that do not decode (which admission refuses) and writers that are not parties
+ * are ignored.
+ */
+static parley_code batched_receipt(const parley_wf_input *in, parley_workflow *wf, struct covers *cv,
+	const parley_wf_entry *e)
+{
+	parley_receipt_cover cov;
+	int pi = party_index(in->ch, e->h.sender);
+	if (pi < 0 || pi >= PARLEY_MAX_PARTIES || parley_receipt_covers(&e->h, e->index, &cov, NULL) || cov.form != 2)
+		return PARLEY_OK;
+	if (!cv->next[pi]) {
+		if (!(cv->next[pi] = malloc((in->n + 1) * sizeof(size_t))))
+			return PARLEY_E_NOMEM;
+		for (size_t p = 0; p <= in->n; p++)
+			cv->next[pi][p] = p;
+	}
+	size_t *nx = cv->next[pi];
+	for (unsigned k = 0; k < cov.n; k++) {
+		size_t hi = pos_of(in->v, in->n, cov.last[k] + 1); /* last < e->index: no overflow */
+		for (size_t p = uncovered(nx, pos_of(in->v, in->n, cov.first[k])); p < hi; p = uncovered(nx, p + 1)) {
+			const parley_wf_entry *x = &in->v[p];
+			uint64_t op;
+			nx[p] = p + 1;
+			if (x->h.type == PARLEY_T_RECEIPT || x->h.type == PARLEY_T_UNREADABLE ||
+				memcmp(x->h.sender, e->h.sender, 4) == 0 || !parley_workflow_thread_of(&x->h, x->index, &op))
+				continue;
+			parley_thread *t = find(wf->threads, wf->nthreads, op);
+			int r = t ? parley_thread_recipient(t, e->h.sender) : -1;
+			bool to_writer = false;
+			for (unsigned j = 0; j < x->h.nrecip; j++)
+				if (memcmp(x->h.recip[j], e->h.sender, 4) == 0)
+					to_writer = true;
+			if (r < 0 || !to_writer)
+				continue;
+			if (!t->receipt_ms[r])
+				t->receipt_ms[r] = e->ms;
+			parley_delivery *dv = op == x->index ? delivery_of(wf, t, e->h.sender) : NULL;
+			if (dv && dv->how != PARLEY_DLV_RECEIPT) {
+				dv->how = PARLEY_DLV_RECEIPT;
+				dv->at_ms = e->ms;
+				dv->entry = e->index;
+			}
+		}
+	}
+	return PARLEY_OK;
+}
+
+static void covers_release(struct covers *cv)
+{
+	for (size_t i = 0; i < PARLEY_MAX_PARTIES; i++)
+		free(cv->next[i]);
+}
+
 parley_code parley_workflow_eval(const parley_wf_input *in, parley_workflow *out, parley_err *err)
 {
 	parley_workflow wf = PARLEY_WORKFLOW_INIT;
 	size_t tcap = 0, ocap = 0, dcap = 0;
+	struct covers cv;
 	parley_code rc;
 
 	memset(out, 0, sizeof(*out));
+	memset(&cv, 0, sizeof(cv));
 	for (size_t i = 0; i < in->n; i++) {
 		const parley_wf_entry *e = &in->v[i];
 		uint64_t opener;
 		if (i && e->index <= in->v[i - 1].index) {
 			parley_workflow_release(&wf);
+			covers_release(&cv);
 			return parley_fail(err, PARLEY_E_USAGE, "workflow: entries out of order at %llu",
 				(unsigned long long)e->index);
+		}
+		if (e->h.type == PARLEY_T_RECEIPT && e->h.nrefs && e->h.refs[0] == PARLEY_RECEIPT_BATCH_TAG) {
+			if (batched_receipt(in, &wf, &cv, e)) {
+				parley_workflow_release(&wf);
+				covers_release(&cv);
+				return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+			}
+			continue;
 		}
 		if (!parley_workflow_thread_of(&e->h, e->index, &opener))
 			continue;
 		if (opener == e->index) {
 			if ((rc = open_thread(in, e, &wf, &tcap, &ocap, &dcap, err))) {
 				parley_workflow_release(&wf);
+				covers_release(&cv);
 				return rc;
 			}
 			continue;
@@ -565,6 +658,7 @@ parley_code parley_workflow_eval(const parley_wf_input *in, parley_workflow *out
 		if (t) /* else it refers to something that is not a thread: ignored */
 			follow(&wf, t, e);
 	}
+	covers_release(&cv);
 	parley_workflow_judge(in, &wf);
 	*out = wf;
 	return PARLEY_OK;

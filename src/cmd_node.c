@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "parley/receipt.h"
 #include "parley/compose.h"
 #include "parley/jcs.h"
 #include "parley/node.h"
@@ -546,6 +547,29 @@ out:
 	return ret;
 }
 
+/* "entry 7" or, for a batched receipt, "entries 3..7, 9 (of the tree of size 12 it verified)". */
+static void receipt_label(const parley_entry_hdr *h, uint64_t index, char *out, size_t max)
+{
+	parley_receipt_cover cov;
+	size_t k = 0;
+	if (parley_receipt_covers(h, index, &cov, NULL) || cov.n == 0) {
+		snprintf(out, max, "receipt for no entry");
+		return;
+	}
+	if (cov.n == 1 && cov.first[0] == cov.last[0]) {
+		snprintf(out, max, "receipt for entry %llu", (unsigned long long)cov.first[0]);
+		return;
+	}
+	k += (size_t)snprintf(out + k, max - k, "receipt for entries ");
+	for (unsigned i = 0; i < cov.n && k < max; i++) {
+		if (cov.first[i] == cov.last[i])
+			k += (size_t)snprintf(out + k, max - k, "%s%llu", i ? ", " : "", (unsigned long long)cov.first[i]);
+		else
+			k += (size_t)snprintf(out + k, max - k, "%s%llu..%llu", i ? ", " : "",
+				(unsigned long long)cov.first[i], (unsigned long long)cov.last[i]);
+	}
+}
+
 /* What an entry without text is, by its type (receipts, PSI messages, pings, missed deadlines...). */
 static void type_label(const parley_node_entry *e, char *out, size_t max)
 {
@@ -553,7 +577,7 @@ static void type_label(const parley_node_entry *e, char *out, size_t max)
 	size_t n = e->payload.len;
 
 	switch (e->e.h.type) {
-	case PARLEY_T_RECEIPT: snprintf(out, max, "receipt for entry %llu", r); break;
+	case PARLEY_T_RECEIPT: receipt_label(&e->e.h, e->index, out, max); break;
 	case PARLEY_T_ACK: snprintf(out, max, "acknowledges thread %llu", th); break;
 	case PARLEY_T_ESCALATION: snprintf(out, max, "escalates thread %llu", th); break;
 	case PARLEY_T_CLOSE: snprintf(out, max, "closes thread %llu", th); break;
@@ -693,10 +717,21 @@ static json_t *entry_json(const parley_node_entry *e, const parley_charter *ch, 
 	jset(o, "opens_thread", json_boolean(threaded && op == i), &bad);
 	jset(o, "category", jstr(e->e.h.category), &bad);
 	jset(o, "tlp", jstr(parley_tlp_name(e->e.h.tlp)), &bad);
+	/* a receipt: what it covers (receipt.h); a batched one's references are ranges and a tree, not entries */
+	parley_receipt_cover cov;
+	bool rcpt = e->e.h.type == PARLEY_T_RECEIPT && parley_receipt_covers(&e->e.h, i, &cov, NULL) == PARLEY_OK;
 	if ((a = json_array()))
-		for (unsigned k = 0; k < e->e.h.nrefs; k++)
+		for (unsigned k = 0; k < e->e.h.nrefs && !(rcpt && cov.form == 2); k++)
 			bad |= json_array_append_new(a, json_integer((json_int_t)e->e.h.refs[k])) != 0;
 	jset(o, "refs", a, &bad);
+	if (rcpt) {
+		if ((a = json_array()))
+			for (unsigned k = 0; k < cov.n; k++)
+				bad |= json_array_append_new(a, json_pack("[I, I]", (json_int_t)cov.first[k],
+								      (json_int_t)cov.last[k])) != 0;
+		jset(o, "covers", a, &bad);
+		jset(o, "verified_size", cov.form == 2 ? json_integer((json_int_t)cov.size) : json_null(), &bad);
+	}
 	if ((a = json_array()))
 		for (unsigned k = 0; k < e->e.h.nrecip; k++) {
 			const parley_party *r = parley_charter_party_by_keyid(ch, e->e.h.recip[k]);
@@ -829,7 +864,14 @@ static int list_or_show(int argc, char **argv, bool show)
 			else
 				printf("thread:     %llu\n", (unsigned long long)e.e.h.thread);
 			printf("category:   %s\ntlp:        %s\n", e.e.h.category, parley_tlp_name(e.e.h.tlp));
-			if (e.e.h.nrefs) {
+			if (e.e.h.type == PARLEY_T_RECEIPT && e.e.h.nrefs && e.e.h.refs[0] == PARLEY_RECEIPT_BATCH_TAG) {
+				char lb[400];
+				parley_receipt_cover cov;
+				receipt_label(&e.e.h, i, lb, sizeof(lb));
+				printf("covers:     %s\n", lb + strlen("receipt for "));
+				if (parley_receipt_covers(&e.e.h, i, &cov, NULL) == PARLEY_OK)
+					printf("verified:   the tree of size %llu\n", (unsigned long long)cov.size);
+			} else if (e.e.h.nrefs) {
 				printf("refs:      ");
 				for (unsigned k = 0; k < e.e.h.nrefs; k++)
 					printf(" %llu", (unsigned long long)e.e.h.refs[k]);

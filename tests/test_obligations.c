@@ -184,6 +184,43 @@ static uint64_t say(lg *L, int from, uint64_t ms, uint8_t type, uint64_t o)
 	return put(L, from, ms, type, o, o, "a");
 }
 
+/*
+ * Make the receipt e a batched one (docs/protocol.md §4.1.5): verified tree of size `size`,
+ * n (first, last) pairs from fl, written as given (the caller may break the rules).
+ */
+#define BATCH_TAG UINT64_MAX
+static void batch(parley_wf_entry *e, uint64_t size, const uint64_t *fl, unsigned n)
+{
+	e->h.thread = 0;
+	e->h.nrefs = (uint8_t)(6 + 2 * n);
+	e->h.refs[0] = BATCH_TAG;
+	e->h.refs[1] = size;
+	for (unsigned k = 2; k < 6; k++)
+		e->h.refs[k] = 0x0123456789abcdefull * k; /* the root: the workflow does not read it */
+	for (unsigned k = 0; k < 2 * n; k++)
+		e->h.refs[6 + k] = fl[k];
+}
+
+/* The model's own reading of a batched receipt: does it (well formed) cover index o? */
+static bool m_batch_covers(const parley_wf_entry *e, uint64_t o)
+{
+	const parley_entry_hdr *h = &e->h;
+	if (h->type != PARLEY_T_RECEIPT || h->nrefs < 8 || h->refs[0] != BATCH_TAG || h->nrefs % 2 || h->thread)
+		return false;
+	uint64_t size = h->refs[1];
+	if (size == 0 || size > e->index)
+		return false;
+	bool hit = false;
+	for (unsigned k = 6; k < h->nrefs; k += 2) {
+		uint64_t f = h->refs[k], l = h->refs[k + 1];
+		if (f > l || l >= size || (k > 6 && f <= h->refs[k - 1] + 1))
+			return false; /* backwards, beyond its tree, overlapping, adjacent or unsorted: refused */
+		if (f <= o && o <= l)
+			hit = true;
+	}
+	return hit;
+}
+
 /* `from` signs an entry the relay never integrates: its chain moves on, the log does not. */
 static void ghost(lg *L, int from, uint8_t type, uint64_t thread)
 {
@@ -394,6 +431,9 @@ static void check_obl(const char *who, const char *kind, const parley_obligation
 
 /* ---- 1. the cross product ---- */
 
+/* receipts written batched: each covers every entry before it (own entries and others' included) */
+static bool xbatched;
+
 enum { ON_TIME, LATE, NEVER };
 enum { CL_BEFORE, CL_BETWEEN, CL_AFTER, CL_NEVER, NCL };          /* the opener's close vs. the deadlines */
 enum { DV_RECEIPT, DV_READ, DV_NONE, DV_UNREADABLE, NDV };        /* how the recipient shows it held the entry */
@@ -499,6 +539,10 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 		uint64_t ix = evs[i].type == PARLEY_T_PSI_REQUEST ?
 			put(L, evs[i].from, evs[i].ms, evs[i].type, 0, 0, evs[i].from == PA ? "b" : "a") :
 			say(L, evs[i].from, evs[i].ms, evs[i].type, o);
+		if (xbatched && evs[i].type == PARLEY_T_RECEIPT) {
+			uint64_t fl[2] = { 0, ix - 1 };
+			batch(&L->e[ix], ix, fl, 1);
+		}
 		if (evs[i].tag) {
 			idx[evs[i].from][evs[i].tag] = ix;
 			ms_of[evs[i].from][evs[i].tag] = evs[i].ms;
@@ -527,7 +571,8 @@ static void cross_one(int ack, int resp, int cl, int nrec, int dv, int seal, int
 			const parley_wf_entry *e = &L->e[i];
 			int w = who_of(e->h.sender);
 			bool chain = att == AT_CHAIN && (w == PB || (w == PC && nrec == 2));
-			bool thread = e->index > o && e->h.thread == o && e->h.type != PARLEY_T_PSI_REQUEST;
+			bool thread = (e->index > o && e->h.thread == o && e->h.type != PARLEY_T_PSI_REQUEST) ||
+				m_batch_covers(e, o);
 			if ((e->index >= o && e->index < k) || thread || chain)
 				V1[nv++] = *e;
 		}
@@ -674,7 +719,8 @@ static void test_cross_product(void **state)
 	(void)state;
 	unsigned n = 0;
 	nfail = 0;
-	for (int bundle = 0; bundle < 2; bundle++)
+	for (int bt = 0; bt < 4; bt++)
+		for (int bundle = bt % 2, once = (xbatched = bt >= 2, 1); once; once = 0)
 		for (int ack = 0; ack < 3; ack++)
 			for (int resp = 0; resp < 3; resp++)
 				for (int cl = 0; cl < NCL; cl++)
@@ -684,7 +730,8 @@ static void test_cross_product(void **state)
 								for (int reach = 0; reach < NRE; reach++)
 									for (int att = 0; att < NAT; att++, n++)
 										cross_one(ack, resp, cl, nrec, dv, seal, reach, att, bundle);
-	print_message("cross product: %u combinations, %d mismatches\n", n, nfail);
+	xbatched = false;
+	print_message("cross product: %u combinations (receipts single and batched), %d mismatches\n", n, nfail);
 	assert_int_equal(nfail, 0);
 }
 
@@ -817,6 +864,8 @@ static void model(const parley_wf_input *in, const parley_wf_entry *op, m_thread
 		bool unread = false;
 		for (size_t i = 0; i < in->n; i++) {
 			const parley_wf_entry *e = &in->v[i];
+			if (e->index > o && who_of(e->h.sender) == p && m_batch_covers(e, o) && !receipt)
+				receipt = e;
 			if (e->index <= o || who_of(e->h.sender) != p || e->h.nrefs < 1 || e->h.refs[0] != o ||
 				(e->h.thread != o && e->h.thread != 0))
 				continue;
@@ -943,6 +992,47 @@ static void dump(const parley_wf_input *in)
 	}
 }
 
+/*
+ * A batched receipt with random ranges below a random verified size: covering the
+ * writer's own entries, entries not addressed to it, several threads; one time in
+ * four breaking a rule (which admission refuses and the workflow ignores).
+ */
+static void random_batch(parley_wf_entry *e)
+{
+	uint64_t size = 1 + rn((unsigned)e->index), fl[10], x = 0;
+	unsigned n = 1 + rn(5), k = 0;
+	for (; k < n && x < size; k++) {
+		uint64_t f = x + rn(3), l = f + rn(6);
+		if (f >= size)
+			break;
+		if (l >= size)
+			l = size - 1;
+		fl[2 * k] = f;
+		fl[2 * k + 1] = l;
+		x = l + 2;
+	}
+	if (k == 0) {
+		fl[0] = 0, fl[1] = size - 1;
+		k = 1;
+	}
+	if (rn(4) == 0) {
+		switch (rn(7)) {
+		case 0: fl[2 * k - 1] = size; break;                       /* beyond its tree */
+		case 1: size = e->index + 1 + rn(3); break;                 /* a tree beyond itself */
+		case 2: fl[0] = fl[1] + 1 + rn(3); break;                   /* backwards */
+		case 3: if (k > 1) fl[2] = fl[1] + rn(2); break;            /* overlapping or adjacent */
+		case 4: if (k > 1) { uint64_t a = fl[0], b = fl[1]; fl[0] = fl[2], fl[1] = fl[3], fl[2] = a, fl[3] = b; } break;
+		case 5: size = 0; break;
+		default: fl[0] = 0, fl[1] = UINT64_MAX - 1; break;          /* a huge count */
+		}
+	}
+	batch(e, size, fl, k);
+	if (rn(20) == 0)
+		e->h.thread = 1 + rn(3); /* a batched receipt names no thread */
+	if (rn(20) == 0)
+		e->h.nrefs--;           /* half a pair */
+}
+
 /* A random log, and what the engine is shown of it. */
 static void random_case(parley_wf_input *in, bool *bundle_out)
 {
@@ -1000,7 +1090,9 @@ static void random_case(parley_wf_input *in, bool *bundle_out)
 				thread = 0;
 			if (type == PARLEY_T_RECEIPT && rn(10) < 3)
 				ref = o + rn((unsigned)(L->n - o)); /* a receipt of a later entry of the thread */
-			put(L, from, t, type, thread, ref, "a");
+			uint64_t me = put(L, from, t, type, thread, ref, "a");
+			if (type == PARLEY_T_RECEIPT && rn(3) == 0 && me > 0)
+				random_batch(&L->e[me]);
 			/* in a bundle, a party may have signed a broken chain of its own */
 			if (bundle && rn(12) == 0) {
 				if (rn(2))

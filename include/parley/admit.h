@@ -42,7 +42,11 @@ typedef parley_code (*parley_admit_lookup)(void *ctx, uint64_t index, parley_ent
  *     PARLEY_WINDDOWN_RECORD_MS more for deadline-missed). A thread whose type
  *     has no deadline ends at valid_until.
  * lookup is called only in the wind-down, at most twice (the entry an entry
- * refers to, and its thread's opener). Returns PARLEY_OK, PARLEY_E_VERIFY
+ * refers to, and its thread's opener). A receipt must decode
+ * (parley_receipt_covers: a batched one's ranges ascending, disjoint, below the
+ * tree size it names, which is at most its index); a batched receipt belongs to
+ * no thread, so the wind-down refuses it (nodes send single receipts then).
+ * Returns PARLEY_OK, PARLEY_E_VERIFY
  * naming the rule and the dates, or what lookup returned for other failures.
  */
 parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_hdr *h, uint64_t index,
@@ -56,6 +60,20 @@ parley_code parley_admit_validity(const parley_charter *ch, const parley_entry_h
  */
 parley_code parley_admit_validity_end(const parley_charter *ch, uint64_t end_ms, const parley_entry_hdr *h,
 	uint64_t index, uint64_t integrated_ms, parley_admit_lookup lookup, void *ctx, parley_err *err) PARLEY_WUR;
+
+/*
+ * The second half of the batched-receipt rule (include/parley/receipt.h): the
+ * tree its writer verified is this log's. For a form-2 receipt h at `index`,
+ * the root of the log in store at the receipt's size must be the root it
+ * names, and that size must be at most `committed` (the entries the caller's
+ * store holds). PARLEY_OK for every other entry (one O(log n) root read for a
+ * batched receipt), PARLEY_E_VERIFY naming the receipt otherwise. The relay
+ * refuses such a receipt (403 receipt-not-this-log); a node that finds one in
+ * what its relay served stops trusting the relay (a split view, or an entry an
+ * honest relay refuses).
+ */
+parley_code parley_admit_receipt_root(parley_store *store, const uint8_t id[32], const parley_entry_hdr *h,
+	uint64_t index, uint64_t committed, parley_err *err) PARLEY_WUR;
 
 /*
  * A parley_admit_lookup over a store: ctx is a parley_admit_store. The entry is

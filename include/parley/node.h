@@ -75,7 +75,8 @@ typedef struct parley_sync_report {
 	uint64_t old_size, new_size; /* replica size before and after: entries [old_size, new_size) arrived in
 	                                this sync, verified (read each with parley_node_entry_get to react) */
 	uint64_t received;           /* new entries addressed to this party, decrypted */
-	uint64_t receipts;           /* receipts appended */
+	uint64_t receipts;           /* entries receipted (a batched receipt acknowledges many) */
+	uint64_t receipt_entries;    /* receipt entries appended (usually one per sync: receipt.h) */
 	uint64_t undecryptable;      /* new entries addressed to this party but not opening */
 	uint64_t unreadable_reported; /* unreadable reports appended (one per entry that does not open) */
 	uint64_t pings_answered;     /* ping-responses appended */

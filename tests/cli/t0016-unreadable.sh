@@ -60,7 +60,7 @@ has_out "^1 .* cert-a .* notification .* (DOES NOT DECRYPT)"
 R=$(awk '$3 == "cert-b" && $4 == "receipt" {print $1}' b.inbox)
 has_out "^$R .* cert-b .* receipt .* receipt for entry 0$"
 p 0 --home b show "$R"
-has_out "^refs:       0$"
+has_out "^covers:     entry 0$"
 U=$(awk '$3 == "cert-b" && $4 == "unreadable" && /entry 1 does/ {print $1}' b.inbox)
 [ -n "$U" ] || fail "no report for entry 1"
 p 0 --home b show "$U"

@@ -20,7 +20,7 @@ p 0 --home a inbox
 no_err
 grep -q "not a parley payload\|STIX bundle\]" out && fail "inbox mislabels an entry"
 has_out "^$N .*notification .*first$"
-has_out "^[0-9]* .*cert-b .*receipt .*receipt for entry $N$"
+has_out "^[0-9]* .*cert-b .*receipt .*receipt for entries $N\.\.[0-9]*$"
 has_out "^$P .*ping .*ping$"
 has_out "^[0-9]* .*cert-b .*ping-response .*answers ping $P$"
 has_out "^$Q .*psi-request .*PSI request data ([0-9]* bytes)$"
@@ -40,8 +40,8 @@ R=$(awk '$3 == "cert-b" && $4 == "receipt" {print $1; exit}' out 2>/dev/null)
 p 0 --home a inbox
 R=$(awk '$3 == "cert-b" && $4 == "receipt" {print $1; exit}' out)
 p 0 --home a show "$R"
-has_out "^content:    receipt for entry $N (with the checkpoint its sender verified)$"
-has_out "^refs:       $N$"
+has_out "^content:    receipt for entries $N\.\.[0-9]* (with the checkpoint its sender verified)$"
+has_out "^covers:     entries $N\.\.[0-9]*$"
 
 # durations: the acknowledgement deadline of 2 s passes; status says how long, for people
 for _ in $(seq 1 60); do

@@ -42,8 +42,9 @@ assert e['category'] == 'ip-theft' and e['addressed'] and e['decrypted'], e
 e = d[a]
 assert e['type'] == 'acknowledgement' and e['sender'] == 'cert-b' and e['thread'] == n and e['opens_thread'] is False, e
 assert e['text'] == 'seen' and e['stix'] is None, e
-rc = [x for x in d if x['type'] == 'receipt' and x['sender'] == 'cert-b' and x['refs'] == [n]]
+rc = [x for x in d if x['type'] == 'receipt' and x['sender'] == 'cert-b' and x['covers'] == [[n, n]]]
 assert rc and rc[0]['summary'] == 'receipt for entry %d' % n and rc[0]['with_checkpoint'] is True, rc
+assert rc[0]['refs'] == [] and rc[0]['verified_size'] == n + 1, rc  # batched: one range, the tree it verified
 assert d[pi]['type'] == 'ping' and d[pi]['summary'] == 'ping' and d[pi]['thread'] == pi and d[pi]['opens_thread'], d[pi]
 pr = [x for x in d if x['type'] == 'ping-response']
 assert pr and pr[0]['thread'] == pi and pr[0]['summary'] == 'answers ping %d' % pi, pr
