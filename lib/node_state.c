@@ -324,6 +324,37 @@ static parley_code fold_entry(struct fold *f, const parley_wf_entry *e)
 	uint64_t opener;
 	parley_code rc;
 
+	/* a batched receipt: what it says about each entry it covers, in that entry's thread */
+	parley_receipt_cover cov;
+	if (h->type == PARLEY_T_RECEIPT && parley_receipt_covers(h, e->index, &cov, NULL) == PARLEY_OK && cov.form == 2) {
+		parley_buf xb = PARLEY_BUF_INIT;
+		for (unsigned r = 0; r < cov.n; r++)
+			for (uint64_t x = cov.first[r];; x++) {
+				parley_entry xe;
+				parley_wf_entry xw;
+				uint64_t xop;
+				if ((rc = parley_store_entry(f->st, f->c->id, x, &xb, &xw.ms, f->err)) ||
+					(rc = parley_entry_parse(xb.data, xb.len, &xe, f->err))) {
+					parley_buf_release(&xb);
+					return rc;
+				}
+				xw.index = x;
+				xw.h = xe.h;
+				if (parley_workflow_thread_of(&xw.h, x, &xop)) {
+					if ((rc = fold_thread(f, xop, &s))) {
+						parley_buf_release(&xb);
+						return rc;
+					}
+					if (s) {
+						parley_workflow_cover_one(&s->one, e, &xw);
+						s->dirty = true;
+					}
+				}
+				if (x == cov.last[r])
+					break;
+			}
+		parley_buf_release(&xb);
+	}
 	if (parley_workflow_thread_of(h, e->index, &opener)) {
 		if (opener == e->index) {
 			if (!(s = slot_find(f, opener, true)))
@@ -353,7 +384,6 @@ static parley_code fold_entry(struct fold *f, const parley_wf_entry *e)
 			return PARLEY_OK;
 		if (h->type == PARLEY_T_RECEIPT) {
 			/* every entry our receipt covers (either form, receipt.h) is receipted */
-			parley_receipt_cover cov;
 			if (parley_receipt_covers(h, e->index, &cov, NULL))
 				return PARLEY_OK;
 			for (unsigned r = 0; r < cov.n; r++)

@@ -562,6 +562,31 @@ static size_t uncovered(size_t *nx, size_t p)
 	return root;
 }
 
+/* What the batched receipt e says about the entry x it covers: x's thread's receipt and delivery. */
+static void cover_entry(parley_workflow *wf, const parley_wf_entry *e, const parley_wf_entry *x)
+{
+	uint64_t op;
+	if (x->h.type == PARLEY_T_RECEIPT || x->h.type == PARLEY_T_UNREADABLE || memcmp(x->h.sender, e->h.sender, 4) == 0 ||
+		!parley_workflow_thread_of(&x->h, x->index, &op))
+		return;
+	parley_thread *t = find(wf->threads, wf->nthreads, op);
+	int r = t ? parley_thread_recipient(t, e->h.sender) : -1;
+	bool to_writer = false;
+	for (unsigned j = 0; j < x->h.nrecip; j++)
+		if (memcmp(x->h.recip[j], e->h.sender, 4) == 0)
+			to_writer = true;
+	if (r < 0 || !to_writer)
+		return;
+	if (!t->receipt_ms[r])
+		t->receipt_ms[r] = e->ms;
+	parley_delivery *dv = op == x->index ? delivery_of(wf, t, e->h.sender) : NULL;
+	if (dv && dv->how != PARLEY_DLV_RECEIPT) {
+		dv->how = PARLEY_DLV_RECEIPT;
+		dv->at_ms = e->ms;
+		dv->entry = e->index;
+	}
+}
+
 /*
  * A batched receipt (receipt.h): for every entry it covers that is addressed to
  * its writer and not written by it, what a receipt of that entry says. Covers
@@ -585,31 +610,16 @@ static parley_code batched_receipt(const parley_wf_input *in, parley_workflow *w
 	for (unsigned k = 0; k < cov.n; k++) {
 		size_t hi = pos_of(in->v, in->n, cov.last[k] + 1); /* last < e->index: no overflow */
 		for (size_t p = uncovered(nx, pos_of(in->v, in->n, cov.first[k])); p < hi; p = uncovered(nx, p + 1)) {
-			const parley_wf_entry *x = &in->v[p];
-			uint64_t op;
 			nx[p] = p + 1;
-			if (x->h.type == PARLEY_T_RECEIPT || x->h.type == PARLEY_T_UNREADABLE ||
-				memcmp(x->h.sender, e->h.sender, 4) == 0 || !parley_workflow_thread_of(&x->h, x->index, &op))
-				continue;
-			parley_thread *t = find(wf->threads, wf->nthreads, op);
-			int r = t ? parley_thread_recipient(t, e->h.sender) : -1;
-			bool to_writer = false;
-			for (unsigned j = 0; j < x->h.nrecip; j++)
-				if (memcmp(x->h.recip[j], e->h.sender, 4) == 0)
-					to_writer = true;
-			if (r < 0 || !to_writer)
-				continue;
-			if (!t->receipt_ms[r])
-				t->receipt_ms[r] = e->ms;
-			parley_delivery *dv = op == x->index ? delivery_of(wf, t, e->h.sender) : NULL;
-			if (dv && dv->how != PARLEY_DLV_RECEIPT) {
-				dv->how = PARLEY_DLV_RECEIPT;
-				dv->at_ms = e->ms;
-				dv->entry = e->index;
-			}
+			cover_entry(wf, e, &in->v[p]);
 		}
 	}
 	return PARLEY_OK;
+}
+
+void parley_workflow_cover_one(parley_workflow *one, const parley_wf_entry *e, const parley_wf_entry *x)
+{
+	cover_entry(one, e, x);
 }
 
 static void covers_release(struct covers *cv)

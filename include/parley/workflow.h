@@ -199,6 +199,8 @@ parley_code parley_workflow_open_one(const parley_charter *ch, const parley_wf_e
 	parley_err *err) PARLEY_WUR;
 /* An entry of one's thread (parley_workflow_thread_of names its opener), after the opener. */
 void parley_workflow_follow_one(parley_workflow *one, const parley_wf_entry *e);
+/* A batched receipt e (receipt.h) covering x, an entry of one's thread: as parley_workflow_eval reads it. */
+void parley_workflow_cover_one(parley_workflow *one, const parley_wf_entry *e, const parley_wf_entry *x);
 /*
  * Decide every obligation and state of wf's threads (folded as above) for the log in
  * describes: a whole log (in->whole_log) whose witnesses in->witness finds when in->v
