@@ -9,6 +9,7 @@
 
 #include "parley/compose.h"
 #include "parley/payload.h"
+#include "parley/stix.h"
 #include "node_internal.h"
 #include "banned.h"
 
@@ -278,4 +279,79 @@ parley_code parley_node_preview(parley_node *n, const uint8_t id[32], const parl
 		memcpy(h->prev, sc.my_prev, 32);
 	h->created_ms = parley_now_ms();
 	return PARLEY_OK;
+}
+
+size_t parley_compose_answer_to(const parley_charter *ch, const parley_thread *t, const uint8_t sender[4],
+	const char *names[PARLEY_ENTRY_MAX_RECIP])
+{
+	size_t nn = 0;
+	const parley_party *p;
+	if (memcmp(t->requester, sender, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->requester)))
+		names[nn++] = p->key.name;
+	for (unsigned i = 0; i < t->nrecip && nn < PARLEY_ENTRY_MAX_RECIP; i++)
+		if (memcmp(t->recip[i], sender, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t->recip[i])))
+			names[nn++] = p->key.name;
+	return nn;
+}
+
+parley_code parley_node_answer(parley_node *n, const uint8_t id[32], uint8_t type, uint64_t thread, const char *text,
+	const json_t *stix, uint64_t *index, parley_err *err)
+{
+	struct node_channel *c = node_find_channel(n, id);
+	parley_buf pl = PARLEY_BUF_INIT, msg = PARLEY_BUF_INIT;
+	parley_thread *ts = NULL, t;
+	size_t nt = 0;
+	const char *names[PARLEY_ENTRY_MAX_RECIP];
+	parley_sync_report rep;
+	parley_code rc;
+	bool found = false;
+	uint64_t ref = thread;
+
+	if (!c)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "channel not joined");
+	if (type != PARLEY_T_ACK && type != PARLEY_T_RESPONSE && type != PARLEY_T_ESCALATION && type != PARLEY_T_CLOSE)
+		return parley_fail(err, PARLEY_E_USAGE, "not an answer type");
+	if (type == PARLEY_T_RESPONSE && !text && !stix)
+		return parley_fail(err, PARLEY_E_USAGE, "a reply needs a text or a STIX bundle");
+	if (stix && type != PARLEY_T_RESPONSE)
+		return parley_fail(err, PARLEY_E_USAGE, "only a reply carries a STIX bundle");
+	if (text && (rc = parley_compose_text_check("text", text, strlen(text), err)))
+		return rc;
+	if (stix && (rc = parley_stix_validate(stix, err)))
+		return rc;
+	{
+		/* a refusal on the local replica is final: say so before the sync sends anything */
+		parley_post early = { type, thread, &ref, 1, NULL, -1, NULL, 0, NULL, 0 };
+		rc = parley_node_check_post(n, id, &early, err);
+		if (rc && rc != PARLEY_E_NOTFOUND)
+			return rc;
+	}
+	if ((rc = parley_node_sync(n, id, &rep, err)) ||
+		(rc = parley_node_threads(n, id, parley_now_ms(), &ts, &nt, err)))
+		return rc;
+	for (size_t i = 0; i < nt; i++)
+		if (ts[i].opener == thread) {
+			t = ts[i];
+			found = true;
+		}
+	free(ts);
+	if (!found)
+		return parley_fail(err, PARLEY_E_NOTFOUND, "entry %llu does not open a thread in the local replica",
+			(unsigned long long)thread);
+	if (type == PARLEY_T_ESCALATION) {
+		if ((rc = parley_compose_escalation(c->charter, &t, text, &msg, err)))
+			goto out;
+		text = (const char *)msg.data;
+	}
+	if ((text || stix) && (rc = parley_payload_encode(text, stix, &pl, err)))
+		goto out;
+	{
+		size_t nn = parley_compose_answer_to(c->charter, &t, n->key->pub.keyid, names);
+		parley_post post = { type, thread, &ref, 1, t.category, -1, names, nn, pl.data, pl.len };
+		rc = parley_node_post(n, id, &post, index, err);
+	}
+out:
+	parley_buf_release(&pl);
+	parley_buf_release(&msg);
+	return rc;
 }

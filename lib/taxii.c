@@ -1719,6 +1719,11 @@ uint16_t parley_taxii_port(const parley_taxii *t)
 	return t->port;
 }
 
+void parley_taxii_set_node(parley_taxii *t, parley_node *node)
+{
+	t->cfg.node = node;
+}
+
 void parley_taxii_stop(parley_taxii *t)
 {
 	if (!t)

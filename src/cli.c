@@ -300,4 +300,47 @@ void cli_progress_init(void)
 {
 	if (!cli_quiet && isatty(STDERR_FILENO))
 		parley_set_progress(show_progress);
+int cli_listener_init(cli_listener *l, const char *cmd, const char *opt, const char *listen, const char *cert,
+	const char *key)
+{
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+	uint64_t v;
+	size_t hl;
+	parley_err err = { 0 };
+
+	memset(l, 0, sizeof(*l));
+	if (!colon || !cli_parse_u64(colon + 1, 0, 65535, &v) || (hl = (size_t)(colon - listen)) >= sizeof(l->host))
+		return cli_usage_error(cmd, "%s takes ADDR:PORT, e.g. 127.0.0.1:8443", opt);
+	memcpy(l->host, listen, hl);
+	l->host[hl] = 0;
+	/* an IPv4 address; "" and "localhost" are the loopback address */
+	if (!l->host[0] || strcmp(l->host, "localhost") == 0)
+		snprintf(l->host, sizeof(l->host), "127.0.0.1");
+	l->port = (uint16_t)v;
+	if (!cert != !key)
+		return cli_usage_error(cmd, "--tls-cert and --tls-key go together");
+	if (cert) {
+		l->key.secret = 1;
+		if (parley_file_read(cert, 1 << 20, &l->cert, &err) || parley_file_read(key, 1 << 20, &l->key, &err)) {
+			cli_listener_release(l);
+			return cli_fail(&err);
+		}
+	}
+	return EXIT_OK;
+}
+
+void cli_listener_release(cli_listener *l)
+{
+	parley_buf_release(&l->cert);
+	parley_buf_release(&l->key);
+}
+
+int cli_port_file(const char *path, unsigned port)
+{
+	char p[16];
+	parley_err err = { 0 };
+	int n = snprintf(p, sizeof(p), "%u\n", port);
+	if (parley_file_write(path, p, (size_t)n, 0644, false, &err))
+		return cli_fail(&err);
+	return EXIT_OK;
 }

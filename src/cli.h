@@ -10,6 +10,7 @@
 #include "parley/crypto.h"
 #include "parley/entry.h"
 #include "parley/err.h"
+#include "parley/util.h"
 
 /* Exit codes of every command. */
 #define EXIT_OK 0
@@ -165,5 +166,22 @@ void cli_time(char out[CLI_TIME_MAX], int64_t secs);
 
 /* Write all of a buffer to stdout; false on error. */
 bool cli_write_stdout(const void *p, size_t n);
+
+/*
+ * A listener's address and TLS files (serve, taxii, run --console/--taxii):
+ * ADDR:PORT parsed (IPv4; "" and "localhost" mean 127.0.0.1; port 0: any free
+ * one), the PEM files read when given (both or neither). EXIT_OK, or the exit
+ * status with the reason printed; release with cli_listener_release.
+ */
+typedef struct cli_listener {
+	char host[64];
+	uint16_t port;
+	parley_buf cert, key; /* empty: plain HTTP */
+} cli_listener;
+int cli_listener_init(cli_listener *l, const char *cmd, const char *opt, const char *listen, const char *cert,
+	const char *key);
+void cli_listener_release(cli_listener *l);
+/* Write the port a listener bound to path (for scripts). */
+int cli_port_file(const char *path, unsigned port);
 
 #endif

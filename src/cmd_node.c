@@ -1117,13 +1117,7 @@ int cmd_answer(int argc, char **argv)
 		goto out;
 	}
 	const char *names[PARLEY_ENTRY_MAX_RECIP];
-	size_t nn = 0;
-	const parley_party *p;
-	if (memcmp(t.requester, key->pub.keyid, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t.requester)))
-		names[nn++] = p->key.name;
-	for (unsigned i = 0; i < t.nrecip; i++)
-		if (memcmp(t.recip[i], key->pub.keyid, 4) != 0 && (p = parley_charter_party_by_keyid(ch, t.recip[i])))
-			names[nn++] = p->key.name;
+	size_t nn = parley_compose_answer_to(ch, &t, key->pub.keyid, names);
 	uint64_t ref = n;
 	parley_post post = { type, n, &ref, 1, t.category, -1, names, nn, pl.data, pl.len };
 	if (dry) {

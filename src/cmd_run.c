@@ -9,12 +9,18 @@
  * with the client's argv, environment, working directory and fds 0/1/2, and the
  * unlocked key; the daemon writes nothing until the child has exited (it waits
  * for it), so two writers never race on this party's chain.
+ *
+ * With --console and --taxii, libmicrohttpd threads serve the operator console
+ * (lib/console.c) and TAXII 2.1 (lib/taxii.c) over the same node handle: the loop
+ * holds d->lock whenever it uses the node (all but its waits), and the servers'
+ * threads hold it around each of their uses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +39,11 @@
 #include "cli.h"
 #include "node_internal.h"
 #include "parley/auth.h"
+#include "parley/console.h"
 #include "parley/msg.h"
 #include "parley/node.h"
 #include "parley/payload.h"
+#include "parley/taxii.h"
 #include "parley/workflow.h"
 #include "banned.h"
 
@@ -242,7 +250,10 @@ struct fired {
 struct daemon {
 	char home[4096], sock[4200];
 	parley_seckey *key;
-	parley_node *node;
+	parley_node *node;         /* used with lock held once the servers run */
+	pthread_mutex_t lock;
+	parley_console *console;
+	parley_taxii *taxii;
 	CURLM *multi;
 	struct chan ch[NODE_MAX_CHANNELS];
 	size_t nch;
@@ -985,6 +996,15 @@ static void child_run(struct daemon *d, int conn, int fds[SOCK_NFDS], char *pl, 
 	_exit(ret);
 }
 
+/* The servers' threads use the node handle the loop has now (lock held). */
+static void servers_set_node(struct daemon *d)
+{
+	if (d->console)
+		parley_console_set_node(d->console, d->node);
+	if (d->taxii)
+		parley_taxii_set_node(d->taxii, d->node);
+}
+
 /* Read one command from a client, run it in a child (the daemon writes nothing meanwhile), answer its status. */
 static void serve_client(struct daemon *d)
 {
@@ -1070,6 +1090,7 @@ static void serve_client(struct daemon *d)
 		d->stop = true;
 		goto out;
 	}
+	servers_set_node(d);
 	/* what the command did (a post, a sync) is looked at now */
 	for (size_t i = 0; i < d->nch; i++)
 		d->ch[i].want_sync = !d->ch[i].halted;
@@ -1214,10 +1235,84 @@ static int load_key(const char *home, const char *pass_file, parley_seckey **key
 	return EXIT_OK;
 }
 
+/* ---- the console and TAXII servers ---- */
+
+/* the page's files (generated from console/ by scripts/embed-console.py) */
+extern const parley_console_asset cli_console_assets[];
+extern const size_t cli_console_nassets;
+
+/* The relay as the loop sees it, for the console (lock held). */
+static void relay_state(void *arg, const uint8_t channel[32], parley_console_relay *out)
+{
+	struct daemon *d = arg;
+	for (size_t i = 0; i < d->nch; i++)
+		if (memcmp(d->ch[i].id, channel, 32) == 0) {
+			const struct chan *c = &d->ch[i];
+			out->state = c->up ? PARLEY_RELAY_UP : c->down_since ? PARLEY_RELAY_DOWN : PARLEY_RELAY_UNKNOWN;
+			out->since_ms = c->up ? 0 : c->down_since;
+		}
+}
+
+/* The listeners asked for (cl: console, tl: TAXII; a NULL one is not started). */
+static int start_servers(struct daemon *d, const cli_listener *cl, const cli_listener *tl, bool tls)
+{
+	parley_err err = { 0 };
+	const char *cert = tls ? "tls" : NULL;
+
+	if (tl) {
+		parley_taxii_config tc;
+		memset(&tc, 0, sizeof(tc));
+		tc.home = d->home;
+		tc.node = d->node;
+		tc.node_lock = &d->lock;
+		tc.host = tl->host;
+		tc.port = tl->port;
+		tc.tls_cert_pem = cert ? (const char *)tl->cert.data : NULL;
+		tc.tls_key_pem = cert ? (const char *)tl->key.data : NULL;
+		if (parley_taxii_start(&tc, &d->taxii, &err))
+			return cli_fail(&err);
+		logf_("level=info msg=\"TAXII 2.1 at %s://%s:%u/taxii2/ (user parley, password in %s/%s)\"",
+			cert ? "https" : "http", tl->host, parley_taxii_port(d->taxii), d->home, PARLEY_TAXII_TOKEN_FILE);
+	}
+	if (cl) {
+		parley_console_config cc;
+		char url[256], path[4200];
+		memset(&cc, 0, sizeof(cc));
+		cc.home = d->home;
+		cc.node = d->node;
+		cc.node_lock = &d->lock;
+		cc.host = cl->host;
+		cc.port = cl->port;
+		cc.tls_cert_pem = cert ? (const char *)cl->cert.data : NULL;
+		cc.tls_key_pem = cert ? (const char *)cl->key.data : NULL;
+		cc.assets = cli_console_assets;
+		cc.nassets = cli_console_nassets;
+		cc.relay_state = relay_state;
+		cc.relay_arg = d;
+		if (parley_console_start(&cc, &d->console, &err))
+			return cli_fail(&err);
+		/* the login URL (a one-time token) goes to a file only this user reads, never to the log */
+		parley_console_login_url(d->console, url);
+		snprintf(path, sizeof(path), "%s/%s", d->home, PARLEY_CONSOLE_URL_FILE);
+		unlink(path);
+		size_t ul = strlen(url);
+		url[ul] = '\n';
+		if (parley_file_write(path, url, ul + 1, 0600, false, &err)) {
+			sodium_memzero(url, sizeof(url));
+			return cli_fail(&err);
+		}
+		sodium_memzero(url, sizeof(url));
+		logf_("level=info msg=\"console at %s://%s:%u/ (login URL in %s)\"", cert ? "https" : "http", cl->host,
+			parley_console_port(d->console), path);
+	}
+	return EXIT_OK;
+}
+
 /* ---- the loop ---- */
 
 static const char run_usage[] =
 	"usage: parley [--home DIR] run [--passphrase-file F] [--hook CMD] [--webhook URL] [--backoff-max SECONDS]\n"
+	"                               [--console ADDR:PORT] [--taxii ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem]\n"
 	"\n"
 	"The standing node of a home: serves every channel of it until stopped.\n"
 	"It asks the key's passphrase once: from --passphrase-file F (a file of this\n"
@@ -1245,6 +1340,14 @@ static const char run_usage[] =
 	"                psi-request, relay-misbehaviour, relay-down, relay-up.\n"
 	"--webhook URL   POST the same JSON to URL (retried with back-off; never\n"
 	"                blocks the node)\n"
+	"--console ADDR:PORT  serve the operator console (a web page) on ADDR:PORT\n"
+	"                (127.0.0.1 unless given; port 0: any free one). Each start\n"
+	"                writes HOME/console.url (mode 0600): the URL that logs in,\n"
+	"                once, with a fresh token. docs/api.md \"Console\"\n"
+	"--taxii ADDR:PORT    serve TAXII 2.1 and the MISP feed as 'parley taxii\n"
+	"                --listen' does (token in HOME/taxii.token)\n"
+	"--tls-cert, --tls-key  serve the console and TAXII over HTTPS with these PEM\n"
+	"                files\n"
 	"\n"
 	"Logs are logfmt lines on standard error. SIGTERM or SIGINT: finish what is in\n"
 	"flight and stop. SIGHUP: read the home again (channels joined since).\n"
@@ -1259,19 +1362,28 @@ int cmd_run(int argc, char **argv)
 		{ "hook", required_argument, NULL, 'k' },
 		{ "webhook", required_argument, NULL, 'w' },
 		{ "backoff-max", required_argument, NULL, 'b' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "taxii", required_argument, NULL, 'T' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct daemon dd;
 	struct daemon *d = &dd;
-	const char *pass_file = NULL;
+	const char *pass_file = NULL, *console = NULL, *taxii = NULL, *cert = NULL, *tkey = NULL;
 	char buf[1024];
 	uint64_t bmax = 60;
 	int c, ret = EXIT_OK, sp[2];
 	struct sigaction sa;
+	bool locked = false;
+	cli_listener cl, tl;
 
 	memset(d, 0, sizeof(*d));
 	d->lfd = d->sigr = d->sigw = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	memset(&cl, 0, sizeof(cl));
+	memset(&tl, 0, sizeof(tl));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1282,6 +1394,10 @@ int cmd_run(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 3600, &bmax))
 				return cli_usage_error("run", "--backoff-max takes 1 to 3600 seconds");
 			break;
+		case 'C': console = optarg; break;
+		case 'T': taxii = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'K': tkey = optarg; break;
 		case 'h': return cli_help(run_usage);
 		default: return cli_usage_error("run", "unknown option");
 		}
@@ -1290,6 +1406,13 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
 	if (d->webhook && strncmp(d->webhook, "http://", 7) != 0 && strncmp(d->webhook, "https://", 8) != 0)
 		return cli_usage_error("run", "--webhook takes an http:// or https:// URL");
+	if (!cert != !tkey)
+		return cli_usage_error("run", "--tls-cert and --tls-key go together");
+	if (cert && !console && !taxii)
+		return cli_usage_error("run", "--tls-cert and --tls-key are for --console and --taxii");
+	if ((console && (ret = cli_listener_init(&cl, "run", "--console", console, cert, tkey))) ||
+		(taxii && (ret = cli_listener_init(&tl, "run", "--taxii", taxii, cert, tkey))))
+		goto out;
 	d->backoff_max_ms = bmax * 1000;
 	{
 		const char *h = home_of(buf, sizeof(buf));
@@ -1328,9 +1451,13 @@ int cmd_run(int argc, char **argv)
 	load_channels(d);
 	for (size_t i = 0; i < d->nch; i++)
 		deadlines(d, &d->ch[i], true);
+	if ((ret = start_servers(d, console ? &cl : NULL, taxii ? &tl : NULL, cert != NULL)))
+		goto out;
 	logf_("level=info msg=\"node running\" home=%s party=%s channels=%zu socket=%s pid=%d", d->home, d->key->pub.name,
 		d->nch, d->sock, (int)getpid());
 
+	pthread_mutex_lock(&d->lock);
+	locked = true;
 	while (!d->stop) {
 		uint64_t now = parley_now_ms(), wake = now + 1000;
 		struct curl_waitfd wfd[2] = { { d->lfd, CURL_WAIT_POLLIN, 0 }, { d->sigr, CURL_WAIT_POLLIN, 0 } };
@@ -1369,9 +1496,12 @@ int cmd_run(int argc, char **argv)
 					wake = d->wh[i].next;
 			}
 		now = parley_now_ms();
+		/* the servers' threads use the node while the loop waits */
+		pthread_mutex_unlock(&d->lock);
 		curl_multi_perform(d->multi, &running);
 		curl_multi_wait(d->multi, wfd, 2, wake > now ? (int)(wake - now) : 0, &numfds);
 		curl_multi_perform(d->multi, &running);
+		pthread_mutex_lock(&d->lock);
 		while ((msg = curl_multi_info_read(d->multi, &left))) {
 			char *priv = NULL;
 			if (msg->msg != CURLMSG_DONE)
@@ -1415,6 +1545,7 @@ int cmd_run(int argc, char **argv)
 				ret = EXIT_FAIL;
 				break;
 			}
+			servers_set_node(d);
 			size_t before = d->nch;
 			load_channels(d);
 			for (size_t i = 0; i < d->nch; i++) {
@@ -1429,6 +1560,21 @@ int cmd_run(int argc, char **argv)
 	}
 	logf_("level=info msg=\"node stopping\"");
 out:
+	if (locked && d->node) {
+		pthread_mutex_unlock(&d->lock);
+		locked = false;
+	}
+	if (!locked) {
+		/* requests under way finish first; then no thread uses the node */
+		parley_console_stop(d->console);
+		parley_taxii_stop(d->taxii);
+		d->console = NULL;
+		d->taxii = NULL;
+	}
+	/*
+	 * else: the node could not be opened again after a command or SIGHUP, and the servers' threads
+	 * may be waiting for the lock; it stays held (they never see a closed node) until the process exits
+	 */
 	for (size_t i = 0; i < d->nch; i++) {
 		poll_stop(d, &d->ch[i]);
 		parley_buf_release(&d->ch[i].resp);
@@ -1451,5 +1597,7 @@ out:
 		close(d->sigw);
 	parley_node_close(d->node);
 	parley_seckey_free(d->key);
+	cli_listener_release(&cl);
+	cli_listener_release(&tl);
 	return ret;
 }

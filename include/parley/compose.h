@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "parley/charter.h"
 #include "parley/crypto.h"
 #include "parley/entry.h"
@@ -77,5 +78,25 @@ parley_code parley_node_check_post(parley_node *n, const uint8_t id[32], const p
  */
 parley_code parley_node_preview(parley_node *n, const uint8_t id[32], const parley_post *p, parley_entry_hdr *h,
 	parley_err *err) PARLEY_WUR;
+
+/*
+ * Who an answer by `sender` to thread t goes to: its requester and its recipients,
+ * the sender left out (parley_node_post adds it). names (borrowed from ch) must
+ * hold PARLEY_ENTRY_MAX_RECIP; returns how many.
+ */
+size_t parley_compose_answer_to(const parley_charter *ch, const parley_thread *t, const uint8_t sender[4],
+	const char *names[PARLEY_ENTRY_MAX_RECIP]);
+
+/*
+ * Answer thread `thread` (the index of its opening entry) on the record, as
+ * 'parley ack|reply|escalate|close' does: type PARLEY_T_ACK, _RESPONSE,
+ * _ESCALATION or _CLOSE; text (may be NULL, but not with stix also NULL for a
+ * response) and stix (a bundle, responses only, validated here). Refuses on the
+ * local replica first (a refusal there is final), syncs, then posts to the
+ * thread's other participants in its category; an escalation's text names the
+ * next rung of the ladder. *index as parley_node_post.
+ */
+parley_code parley_node_answer(parley_node *n, const uint8_t id[32], uint8_t type, uint64_t thread, const char *text,
+	const json_t *stix, uint64_t *index, parley_err *err) PARLEY_WUR;
 
 #endif

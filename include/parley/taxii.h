@@ -48,6 +48,8 @@ typedef struct parley_taxii parley_taxii;
  */
 parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **out, parley_err *err) PARLEY_WUR;
 uint16_t parley_taxii_port(const parley_taxii *t);
+/* Point the server at another node handle (the caller reopened it). node_lock held. */
+void parley_taxii_set_node(parley_taxii *t, parley_node *node);
 /* Stop accepting, finish the posts under way, free. NULL allowed. */
 void parley_taxii_stop(parley_taxii *t);
 
