@@ -365,6 +365,8 @@ static void validity_warning(const parley_charter *ch, const char *hex, json_t *
 	json_array_append_new(warnings, json_string(msg));
 }
 
+static void psi_requests(parley_console *c, const uint8_t id[32], bool only_pending, json_t *out);
+
 static void route_attention(parley_console *c, parley_console_response *r)
 {
 	parley_node *n = c->cfg.node;
@@ -381,6 +383,7 @@ static void route_attention(parley_console *c, parley_console_response *r)
 		parley_hex(hex, id, 32);
 		json_array_append_new(relays, relay_json(c, id, hex));
 		validity_warning(ch, hex, warnings);
+		psi_requests(c, id, true, psi);
 		if (parley_node_workflow(n, id, now, &wf, NULL))
 			continue;
 		for (size_t k = 0; k < wf.nthreads; k++) {
@@ -1117,61 +1120,99 @@ static void route_channel(parley_console *c, const uint8_t id[32], parley_consol
 		cp, "report", report, "parties", parties_json(ch)));
 }
 
-static void route_psi_list(parley_console *c, const uint8_t id[32], parley_console_response *r)
+/*
+ * The PSI requests of a channel's replica, appended to out: this party's own
+ * ("pending" until the answer is complete, then "answered" with the result, or
+ * "refused") and those addressed to it ("received" until it answered or refused,
+ * then "answered"). With only_pending, only "pending" and "received". Node lock held.
+ */
+static void psi_requests(parley_console *c, const uint8_t id[32], bool only_pending, json_t *out)
 {
 	parley_node *n = c->cfg.node;
 	const parley_charter *ch = parley_node_charter(n, id);
-	json_t *a = json_array();
-	uint64_t size = 0;
+	const parley_party *me = parley_charter_party(ch, c->name);
+	uint64_t size = 0, *answered = NULL;
+	size_t na = 0;
+	json_t *mine = json_array();
+	char hex[65];
 
-	if (parley_store_size(parley_node_store(n), id, &size, NULL))
+	parley_hex(hex, id, 32);
+	if (!me || !mine || parley_store_size(parley_node_store(n), id, &size, NULL))
 		size = 0;
+	/* requests, in log order; answers by this party, to match them with */
 	for (uint64_t i = 0; i < size; i++) {
 		parley_node_entry e;
 		if (parley_node_entry_get(n, id, i, &e, NULL))
 			continue;
 		const parley_entry_hdr *h = &e.e.h;
-		/* a request's first entry: psi-request entries of one request all name it as their thread but the first */
-		if (h->type == PARLEY_T_PSI_REQUEST && (h->thread == i || h->thread == 0 || h->nrefs == 0)) {
+		bool by_me = memcmp(h->sender, me->key.keyid, 4) == 0;
+		if ((h->type == PARLEY_T_PSI_RESPONSE || h->type == PARLEY_T_PSI_REFUSAL) && by_me) {
+			uint64_t *nv = realloc(answered, (na + 1) * sizeof(*answered));
+			if (nv) {
+				answered = nv;
+				answered[na++] = h->thread;
+			}
+		} else if (h->type == PARLEY_T_PSI_REQUEST && h->thread == 0 && h->nrefs == 0) {
 			const char *to = "?";
-			bool mine = memcmp(h->sender, parley_charter_party(ch, c->name) ?
-				parley_charter_party(ch, c->name)->key.keyid : (const uint8_t *)"\0\0\0\0", 4) == 0;
 			for (unsigned k = 0; k < h->nrecip; k++)
 				if (memcmp(h->recip[k], h->sender, 4) != 0)
 					to = party_name(ch, h->recip[k]);
-			json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "request", (json_int_t)i, "from", party_name(ch, h->sender),
-				"to", to, "category", h->category);
-			parley_psi_outcome out;
-			parley_err err = { 0 };
-			memset(&out, 0, sizeof(out));
-			if (o && mine) {
-				parley_code rc = parley_node_psi_result(n, id, i, &out, &err);
-				if (rc == PARLEY_OK) {
-					json_t *common = json_array();
-					for (size_t k = 0; k < out.common.n; k++)
-						json_array_append_new(common, json_string(out.common.items[k]));
-					json_object_set_new(o, "state", json_string(out.refused ? "refused" : "answered"));
-					json_object_set_new(o, "mode", json_string(out.cardinality ? "cardinality" : "intersection"));
-					json_object_set_new(o, "result", out.refused ? json_null() :
-						json_pack("{s:I, s:o}", "count", (json_int_t)out.count, "common", common));
-					if (out.refused) {
-						json_decref(common);
-						json_object_set_new(o, "reason", json_string(out.reason));
-					}
-					parley_iset_release(&out.common);
-				} else {
-					json_object_set_new(o, "state", json_string(rc == PARLEY_E_NOTFOUND || rc == PARLEY_E_PENDING ?
-						"pending" : "failed"));
-					json_object_set_new(o, "result", json_null());
-				}
-			} else if (o) {
-				json_object_set_new(o, "state", json_string("received"));
-				json_object_set_new(o, "result", json_null());
-			}
-			json_array_append_new(a, o);
+			json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:b}", "channel", hex, "request", (json_int_t)i, "from",
+				party_name(ch, h->sender), "to", to, "category", h->category, "mine", by_me);
+			if (o)
+				json_array_append_new(mine, o);
 		}
 		parley_node_entry_release(&e);
 	}
+	for (size_t k = 0; k < json_array_size(mine); k++) {
+		json_t *o = json_array_get(mine, k);
+		uint64_t req = (uint64_t)json_integer_value(json_object_get(o, "request"));
+		const char *state;
+		if (json_is_true(json_object_get(o, "mine"))) {
+			parley_psi_outcome res;
+			parley_err err = { 0 };
+			memset(&res, 0, sizeof(res));
+			parley_code rc = parley_node_psi_result(n, id, req, &res, &err);
+			if (rc == PARLEY_OK) {
+				json_t *common = json_array();
+				for (size_t q = 0; q < res.common.n; q++)
+					json_array_append_new(common, json_string(res.common.items[q]));
+				state = res.refused ? "refused" : "answered";
+				json_object_set_new(o, "mode", json_string(res.cardinality ? "cardinality" : "intersection"));
+				if (res.refused) {
+					json_decref(common);
+					json_object_set_new(o, "reason", json_string(res.reason));
+					json_object_set_new(o, "result", json_null());
+				} else {
+					json_object_set_new(o, "result", json_pack("{s:I, s:o}", "count", (json_int_t)res.count,
+						"common", common));
+				}
+				parley_iset_release(&res.common);
+			} else {
+				state = rc == PARLEY_E_NOTFOUND || rc == PARLEY_E_PENDING ? "pending" : "failed";
+				json_object_set_new(o, "result", json_null());
+				if (state[0] == 'f')
+					json_object_set_new(o, "reason", json_string(err.msg));
+			}
+		} else {
+			bool done = false;
+			for (size_t q = 0; q < na; q++)
+				done = done || answered[q] == req;
+			state = done ? "answered" : "received";
+			json_object_set_new(o, "result", json_null());
+		}
+		json_object_set_new(o, "state", json_string(state));
+		if (!only_pending || strcmp(state, "pending") == 0 || strcmp(state, "received") == 0)
+			json_array_append(out, o);
+	}
+	json_decref(mine);
+	free(answered);
+}
+
+static void route_psi_list(parley_console *c, const uint8_t id[32], parley_console_response *r)
+{
+	json_t *a = json_array();
+	psi_requests(c, id, false, a);
 	answer_json(r, 200, json_pack("{s:o}", "requests", a));
 }
 
@@ -1373,21 +1414,22 @@ parley_code parley_console_new(const parley_console_config *cfg, parley_console 
 	parley_code rc;
 
 	*out = NULL;
-	if (!cfg->home || (!cfg->tls_cert_pem) != (!cfg->tls_key_pem))
+	if ((!cfg->home && cfg->node) || (!cfg->tls_cert_pem) != (!cfg->tls_key_pem))
 		return parley_fail(err, PARLEY_E_USAGE, "console: a home, and TLS certificate and key both or neither");
 	if (sodium_init() < 0)
 		return parley_fail(err, PARLEY_E_CRYPTO, "libsodium failed to initialise");
 	if (!(c = calloc(1, sizeof(*c))))
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	c->cfg = *cfg;
-	snprintf(c->home, sizeof(c->home), "%s", cfg->home);
+	snprintf(c->home, sizeof(c->home), "%s", cfg->home ? cfg->home : "");
 	snprintf(c->host, sizeof(c->host), "%s", cfg->host ? cfg->host : "127.0.0.1");
 	c->tls = cfg->tls_cert_pem != NULL;
 	pthread_mutex_init(&c->own_lock, NULL);
 	pthread_mutex_init(&c->smu, NULL);
 	c->lock = cfg->node_lock ? cfg->node_lock : &c->own_lock;
 	random_hex(c->token);
-	if ((rc = parley_node_identity(cfg->home, c->name, keypath, sizeof(keypath), err))) {
+	snprintf(c->name, sizeof(c->name), "?");
+	if (cfg->home && (rc = parley_node_identity(cfg->home, c->name, keypath, sizeof(keypath), err))) {
 		parley_console_stop(c);
 		return rc;
 	}

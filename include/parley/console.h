@@ -60,8 +60,8 @@ typedef struct parley_console parley_console;
 
 /*
  * A console without a listener (for parley_console_handle: tests and fuzzing).
- * A fresh one-time login token is drawn. node may be NULL: the routes that need
- * it answer 503.
+ * A fresh one-time login token is drawn. node (and then home) may be NULL: the
+ * routes that need it answer 503.
  */
 parley_code parley_console_new(const parley_console_config *cfg, parley_console **out, parley_err *err) PARLEY_WUR;
 /* parley_console_new, then listen (libmicrohttpd threads). PARLEY_E_IO when the address cannot be bound. */
