@@ -702,6 +702,19 @@ static bool content_of(const json_t *body, bool text_required, const char **text
 	return true;
 }
 
+/*
+ * After a post: sync the channel, so that the replica (what the next GET reads)
+ * holds the new entry at once rather than when the standing node's long poll
+ * brings it. A failure changes nothing: the entry is in the log (or the outbox).
+ */
+static void settle(parley_console *c, const uint8_t id[32])
+{
+	parley_sync_report rep;
+	if (parley_node_sync(c->cfg.node, id, &rep, NULL) != PARLEY_OK) {
+		/* nothing to undo: the standing node syncs again on its own */
+	}
+}
+
 static void answer_index(parley_console_response *r, uint64_t index)
 {
 	if (index == PARLEY_INDEX_QUEUED)
@@ -727,6 +740,8 @@ static void route_answer(parley_console *c, const uint8_t id[32], uint64_t opene
 		return answer_error(r, 400, "only a reply carries a STIX bundle");
 	if ((rc = parley_node_answer(c->cfg.node, id, type, opener, text, stix, &index, &err)))
 		return answer_fail(r, rc, &err);
+	if (index != PARLEY_INDEX_QUEUED)
+		settle(c, id);
 	answer_index(r, index);
 }
 
@@ -775,6 +790,8 @@ static void route_notify(parley_console *c, const uint8_t id[32], const json_t *
 	parley_buf_release(&pl);
 	if (rc)
 		return answer_fail(r, rc, &err);
+	if (index != PARLEY_INDEX_QUEUED)
+		settle(c, id);
 	answer_index(r, index);
 }
 
@@ -1278,6 +1295,7 @@ static void route_psi_request(parley_console *c, const uint8_t id[32], const jso
 			    &index, &err))) {
 		answer_fail(r, rc, &err);
 	} else {
+		settle(c, id);
 		answer_index(r, index);
 	}
 	parley_iset_release(&set);
@@ -1301,6 +1319,7 @@ static void route_psi_respond(parley_console *c, const uint8_t id[32], uint64_t 
 	} else if ((rc = parley_node_psi_respond(c->cfg.node, id, request, &set, &out, &err))) {
 		answer_fail(r, rc, &err);
 	} else {
+		settle(c, id);
 		answer_json(r, 200, json_pack("{s:b, s:s}", "refused", out.refused, "reason", out.reason));
 		parley_iset_release(&out.common);
 	}
