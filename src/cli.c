@@ -300,6 +300,8 @@ void cli_progress_init(void)
 {
 	if (!cli_quiet && isatty(STDERR_FILENO))
 		parley_set_progress(show_progress);
+}
+
 int cli_listener_init(cli_listener *l, const char *cmd, const char *opt, const char *listen, const char *cert,
 	const char *key)
 {
