@@ -11,6 +11,9 @@
  *                    (parley_workflow_open_one / follow_one); deleted once it closes
  *   "o" BE64(index)  an entry addressed here that still owes a receipt (or an
  *                    unreadable report) or a ping answer
+ *   "v" KEYID BE64(last) -> BE64(first)
+ *                    what a writer's batched receipts have covered, as disjoint
+ *                    intervals (each index is visited once per writer: cover_range)
  *
  * The state is derived: a replica without it (an older parley), with another layout
  * (another build), or whose meta does not match its entries (a cut replica) gets it
@@ -150,6 +153,13 @@ struct fold {
 	size_t ocap, on;
 	uint64_t closed;
 	parley_err *err;
+	/* in memory only (!persist): per batched-receipt writer, next-uncovered links over [0, limit] */
+	uint64_t limit;
+	struct {
+		uint8_t kid[4];
+		size_t *next;
+	} cov[PARLEY_MAX_PARTIES];
+	size_t ncov;
 };
 
 static size_t hash_u64(uint64_t v, size_t cap)
@@ -242,6 +252,9 @@ static void fold_release(struct fold *f)
 			parley_workflow_release(&f->t[i].one);
 	free(f->t);
 	free(f->o);
+	for (size_t i = 0; i < f->ncov; i++)
+		free(f->cov[i].next);
+	f->ncov = 0;
 	f->t = NULL;
 	f->o = NULL;
 	f->tcap = f->tn = f->ocap = f->on = 0;
@@ -309,6 +322,170 @@ static parley_code fold_owed(struct fold *f, uint64_t index, struct owed_slot **
 	return rc;
 }
 
+/* What batched receipt e says about entry x, in x's thread (as the engine's cover_entry). */
+static parley_code cover_index(struct fold *f, const parley_wf_entry *e, uint64_t x, parley_buf *xb)
+{
+	parley_entry xe;
+	parley_wf_entry xw;
+	uint64_t xop;
+	struct slot *s;
+	parley_code rc;
+
+	if ((rc = parley_store_entry(f->st, f->c->id, x, xb, &xw.ms, f->err)) ||
+		(rc = parley_entry_parse(xb->data, xb->len, &xe, f->err)))
+		return rc;
+	xw.index = x;
+	xw.h = xe.h;
+	if (!parley_workflow_thread_of(&xw.h, x, &xop))
+		return PARLEY_OK;
+	if ((rc = fold_thread(f, xop, &s)))
+		return rc;
+	if (s) {
+		parley_workflow_cover_one(&s->one, e, &xw);
+		s->dirty = true;
+	}
+	return PARLEY_OK;
+}
+
+/*
+ * Each index is visited once per writer of batched receipts, as the engine visits it
+ * (cover_entry is idempotent, so this changes no result): a writer re-covering the
+ * whole log in every receipt costs nothing more than its new indexes. What a writer
+ * has covered is kept as disjoint intervals, merged when they touch: rows
+ * "v" KEYID BE64(last) -> BE64(first), found by an ordered seek (in memory for check:
+ * next-uncovered links, as in lib/workflow.c).
+ */
+struct iv_scan {
+	uint64_t hi; /* the range being added ends here (inclusive) */
+	uint64_t (*iv)[2];
+	size_t n, cap;
+};
+
+static uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static parley_code iv_cb(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct iv_scan *sc = ctx;
+	if (klen != 13 || vlen != 8)
+		return PARLEY_E_FORMAT;
+	uint64_t last = be64_get(key + 5), first = be64_get(val);
+	if (first > last)
+		return PARLEY_E_FORMAT;
+	if (first > sc->hi + 1) /* hi < a receipt's own index: no overflow */
+		return PARLEY_E_PENDING; /* past the range: stop */
+	if (sc->n == sc->cap) {
+		size_t nc = sc->cap ? 2 * sc->cap : 8;
+		void *q = realloc(sc->iv, nc * sizeof(*sc->iv));
+		if (!q)
+			return PARLEY_E_NOMEM;
+		sc->iv = q;
+		sc->cap = nc;
+	}
+	sc->iv[sc->n][0] = first;
+	sc->iv[sc->n][1] = last;
+	sc->n++;
+	return PARLEY_OK;
+}
+
+static parley_code cover_range_mem(struct fold *f, const parley_wf_entry *e, uint64_t lo, uint64_t hi, parley_buf *xb)
+{
+	size_t w = 0, *nx;
+	parley_code rc;
+
+	while (w < f->ncov && memcmp(f->cov[w].kid, e->h.sender, 4) != 0)
+		w++;
+	if (w == f->ncov) {
+		if (w == PARLEY_MAX_PARTIES || f->limit >= SIZE_MAX / sizeof(size_t) - 1)
+			return parley_fail(f->err, PARLEY_E_LIMIT, "node state: too many writers of batched receipts");
+		if (!(f->cov[w].next = malloc(((size_t)f->limit + 1) * sizeof(size_t))))
+			return parley_fail(f->err, PARLEY_E_NOMEM, "out of memory");
+		for (size_t p = 0; p <= f->limit; p++)
+			f->cov[w].next[p] = p;
+		memcpy(f->cov[w].kid, e->h.sender, 4);
+		f->ncov++;
+	}
+	nx = f->cov[w].next;
+	if (hi >= f->limit)
+		return parley_fail(f->err, PARLEY_E_VERIFY, "node state: a receipt covers entries past the replica");
+	for (size_t p = (size_t)lo;; p++) {
+		size_t root = p;
+		while (nx[root] != root)
+			root = nx[root];
+		while (nx[p] != root) {
+			size_t q = nx[p];
+			nx[p] = root;
+			p = q;
+		}
+		p = root;
+		if (p > hi)
+			break;
+		nx[p] = p + 1;
+		if ((rc = cover_index(f, e, p, xb)))
+			return rc;
+	}
+	return PARLEY_OK;
+}
+
+static parley_code cover_range(struct fold *f, const parley_wf_entry *e, uint64_t lo, uint64_t hi, parley_buf *xb)
+{
+	struct iv_scan sc = { hi, NULL, 0, 0 };
+	uint8_t k[13], from[13], v[8];
+	parley_code rc;
+
+	if (!f->persist)
+		return cover_range_mem(f, e, lo, hi, xb);
+	from[0] = 'v';
+	memcpy(from + 1, e->h.sender, 4);
+	be64_put(from + 5, lo ? lo - 1 : 0); /* from the interval that ends just before lo on */
+	rc = parley_store_state_scan_from(f->st, f->c->id, from, 5, from, sizeof(from), iv_cb, &sc, f->err);
+	if (rc == PARLEY_E_PENDING)
+		rc = PARLEY_OK;
+	else if (rc == PARLEY_E_FORMAT)
+		rc = parley_fail(f->err, PARLEY_E_VERIFY, "node state: a covered-range row does not decode");
+	else if (rc == PARLEY_E_NOMEM)
+		rc = parley_fail(f->err, PARLEY_E_NOMEM, "out of memory");
+	/* the gaps of [lo, hi] between the intervals that touch it are new */
+	uint64_t cur = lo, first = lo, last = hi;
+	for (size_t i = 0; !rc && i <= sc.n; i++) {
+		uint64_t stop = i < sc.n ? sc.iv[i][0] : hi + 1; /* exclusive */
+		for (uint64_t x = cur; !rc && x < stop && x <= hi; x++)
+			rc = cover_index(f, e, x, xb);
+		if (i < sc.n) {
+			if (sc.iv[i][1] + 1 > cur)
+				cur = sc.iv[i][1] + 1;
+			if (sc.iv[i][0] < first)
+				first = sc.iv[i][0];
+			if (sc.iv[i][1] > last)
+				last = sc.iv[i][1];
+		}
+	}
+	/* one interval in their place */
+	memcpy(k, from, 5);
+	for (size_t i = 0; !rc && i < sc.n; i++) {
+		be64_put(k + 5, sc.iv[i][1]);
+		rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), NULL, 0, f->err);
+	}
+	if (!rc) {
+		be64_put(k + 5, last);
+		be64_put(v, first);
+		rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), v, sizeof(v), f->err);
+	}
+	free(sc.iv);
+	return rc;
+}
+
 /*
  * What one entry changes: its thread (the engine's fold), and what this party owes.
  * The duties mirror answer_owed's reading of the log: an entry from another party,
@@ -328,32 +505,12 @@ static parley_code fold_entry(struct fold *f, const parley_wf_entry *e)
 	parley_receipt_cover cov;
 	if (h->type == PARLEY_T_RECEIPT && parley_receipt_covers(h, e->index, &cov, NULL) == PARLEY_OK && cov.form == 2) {
 		parley_buf xb = PARLEY_BUF_INIT;
-		for (unsigned r = 0; r < cov.n; r++)
-			for (uint64_t x = cov.first[r];; x++) {
-				parley_entry xe;
-				parley_wf_entry xw;
-				uint64_t xop;
-				if ((rc = parley_store_entry(f->st, f->c->id, x, &xb, &xw.ms, f->err)) ||
-					(rc = parley_entry_parse(xb.data, xb.len, &xe, f->err))) {
-					parley_buf_release(&xb);
-					return rc;
-				}
-				xw.index = x;
-				xw.h = xe.h;
-				if (parley_workflow_thread_of(&xw.h, x, &xop)) {
-					if ((rc = fold_thread(f, xop, &s))) {
-						parley_buf_release(&xb);
-						return rc;
-					}
-					if (s) {
-						parley_workflow_cover_one(&s->one, e, &xw);
-						s->dirty = true;
-					}
-				}
-				if (x == cov.last[r])
-					break;
-			}
+		rc = PARLEY_OK;
+		for (unsigned r = 0; !rc && r < cov.n; r++)
+			rc = cover_range(f, e, cov.first[r], cov.last[r], &xb);
 		parley_buf_release(&xb);
+		if (rc)
+			return rc;
 	}
 	if (parley_workflow_thread_of(h, e->index, &opener)) {
 		if (opener == e->index) {
@@ -1005,6 +1162,7 @@ parley_code node_state_check(parley_node *n, struct node_channel *c, const struc
 	cc.f.st = n->store;
 	cc.f.persist = false;
 	cc.f.err = err;
+	cc.f.limit = full->count;
 	cc.sc = sc;
 	if ((rc = parley_store_entries(n->store, c->id, 0, UINT64_MAX, check_cb, &cc, err)) ||
 		(rc = node_state_owed(n, c, &owed, &nowed, err)))

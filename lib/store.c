@@ -478,7 +478,17 @@ parley_code parley_store_state_scan(parley_store *s, const uint8_t id[32], const
 {
 	if (!s->ops->state_scan)
 		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
-	return s->ops->state_scan(s->be, id, prefix, plen, cb, ctx, err);
+	return s->ops->state_scan(s->be, id, prefix, plen, prefix, plen, cb, ctx, err);
+}
+
+parley_code parley_store_state_scan_from(parley_store *s, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+	const uint8_t *from, size_t flen, parley_store_state_cb cb, void *ctx, parley_err *err)
+{
+	if (!s->ops->state_scan)
+		return parley_fail(err, PARLEY_E_USAGE, "store: the %s backend keeps no node state", s->ops->name);
+	if (flen < plen || memcmp(from, prefix, plen) != 0)
+		return parley_fail(err, PARLEY_E_USAGE, "store: a state scan's start key is outside its prefix");
+	return s->ops->state_scan(s->be, id, prefix, plen, from, flen, cb, ctx, err);
 }
 
 parley_code parley_store_state_clear(parley_store *s, const uint8_t id[32], parley_err *err)

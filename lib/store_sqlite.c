@@ -356,7 +356,7 @@ static parley_code sq_state_get(void *be, const uint8_t id[32], const uint8_t *k
 }
 
 static parley_code sq_state_scan(void *be, const uint8_t id[32], const uint8_t *prefix, size_t plen,
-	parley_store_state_cb cb, void *ctx, parley_err *err)
+	const uint8_t *from, size_t flen, parley_store_state_cb cb, void *ctx, parley_err *err)
 {
 	struct sq *s = be;
 	sqlite3_int64 cid;
@@ -368,7 +368,7 @@ static parley_code sq_state_scan(void *be, const uint8_t id[32], const uint8_t *
 		return rc;
 	st = Q(s, Q_ST_SCAN);
 	sqlite3_bind_int64(st, 1, cid);
-	sqlite3_bind_blob(st, 2, plen ? (const void *)prefix : "", (int)plen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, flen ? (const void *)from : "", (int)flen, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *k = sqlite3_column_blob(st, 0);
 		size_t kl = (size_t)sqlite3_column_bytes(st, 0);

@@ -104,7 +104,7 @@ typedef struct parley_store_backend {
 	parley_code (*state_get)(void *be, const uint8_t id[32], const uint8_t *key, size_t klen, parley_buf *val,
 		parley_err *err);
 	parley_code (*state_scan)(void *be, const uint8_t id[32], const uint8_t *prefix, size_t plen,
-		parley_store_state_cb cb, void *ctx, parley_err *err);
+		const uint8_t *from, size_t flen, parley_store_state_cb cb, void *ctx, parley_err *err);
 	parley_code (*state_clear)(void *be, const uint8_t id[32], parley_err *err);
 } parley_store_backend;
 
@@ -244,6 +244,9 @@ parley_code parley_store_state_get(parley_store *s, const uint8_t id[32], const 
 	parley_buf *val, parley_err *err) PARLEY_WUR;
 parley_code parley_store_state_scan(parley_store *s, const uint8_t id[32], const uint8_t *prefix, size_t plen,
 	parley_store_state_cb cb, void *ctx, parley_err *err) PARLEY_WUR;
+/* The same from the first key >= from (which starts with prefix) on: an ordered seek, not a walk. */
+parley_code parley_store_state_scan_from(parley_store *s, const uint8_t id[32], const uint8_t *prefix, size_t plen,
+	const uint8_t *from, size_t flen, parley_store_state_cb cb, void *ctx, parley_err *err) PARLEY_WUR;
 parley_code parley_store_state_clear(parley_store *s, const uint8_t id[32], parley_err *err) PARLEY_WUR;
 
 /* Backends, for parley_store_open. */
