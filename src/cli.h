@@ -122,7 +122,10 @@ struct parley_node;
 int cli_open_node(parley_seckey **key, struct parley_node **node);
 
 /* After a sync: sync every joined predecessor of channel id too (its open threads run there). */
-int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32]);
+int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32], struct json_t *arr);
+/* What a sync did (rep), or its failure (rep NULL: err), as a JSON object for --json; NULL when out of memory. */
+struct parley_sync_report;
+struct json_t *cli_sync_json(const uint8_t id[32], const struct parley_sync_report *rep, const parley_err *err);
 /* "succession:" lines for status (cmd_succession.c). */
 void cli_print_succession(struct parley_node *node, const uint8_t id[32]);
 

@@ -149,12 +149,13 @@ static int pick_channel(parley_node *node, const char *prefix, uint8_t id[32])
  * open the node and pick the channel. EXIT_OK; HELP_SHOWN after --help; or
  * the exit status to return (key and node freed).
  */
-static int channel_command(int argc, char **argv, const char *usage, parley_seckey **key, parley_node **node,
-	uint8_t id[32])
+static int channel_command_json(int argc, char **argv, const char *usage, parley_seckey **key, parley_node **node,
+	uint8_t id[32], bool *json, bool *all)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *chan = NULL;
@@ -162,10 +163,17 @@ static int channel_command(int argc, char **argv, const char *usage, parley_seck
 
 	*key = NULL;
 	*node = NULL;
+	if (all)
+		*all = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': chan = optarg; break;
+		case 'j':
+			if (!json)
+				return cli_usage_error(argv[0], "unknown option");
+			*json = true;
+			break;
 		case 'h':
 			cli_help(usage);
 			return HELP_SHOWN;
@@ -174,6 +182,10 @@ static int channel_command(int argc, char **argv, const char *usage, parley_seck
 	}
 	if (optind != argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (all && !chan) { /* the caller takes every channel of the home */
+		*all = true;
+		return cli_open_node(key, node);
+	}
 	if ((ret = cli_open_node(key, node)) || (ret = pick_channel(*node, chan, id))) {
 		parley_node_close(*node);
 		parley_seckey_free(*key);
@@ -181,6 +193,12 @@ static int channel_command(int argc, char **argv, const char *usage, parley_seck
 		*key = NULL;
 	}
 	return ret;
+}
+
+static int channel_command(int argc, char **argv, const char *usage, parley_seckey **key, parley_node **node,
+	uint8_t id[32])
+{
+	return channel_command_json(argc, argv, usage, key, node, id, NULL, NULL);
 }
 
 /*
@@ -225,7 +243,7 @@ static void warn_validity(parley_node *node, const uint8_t id[32])
 }
 
 static const char sync_usage[] =
-	"usage: parley [--home DIR] sync [--channel ID|TITLE]\n"
+	"usage: parley [--home DIR] sync [--json] [--channel ID|TITLE]\n"
 	"\n"
 	"Without --channel, every channel of the home in turn (each one's result after\n"
 	"a 'channel ID (TITLE):' line when there are several; exit 1 if any failed).\n"
@@ -244,12 +262,34 @@ static const char sync_usage[] =
 	"answers to earlier ones until their last deadline, docs/protocol.md 4.1.3).\n"
 	"A channel that succeeds another (parley handover) is synced with every\n"
 	"predecessor this home follows: threads opened there are answered there.\n"
+	"--json prints one JSON array, an object per channel synced (docs/cli-json.md).\n"
 	"\n"
 	"Example:\n"
 	"  parley sync && parley inbox\n";
 
-/* Sync one channel and say what happened. */
-static int sync_one(parley_node *node, const uint8_t id[32])
+/* What a sync did, for --json (docs/cli-json.md). NULL when out of memory. */
+json_t *cli_sync_json(const uint8_t id[32], const parley_sync_report *rep, const parley_err *err)
+{
+	char hex[65];
+	parley_hex(hex, id, 32);
+	if (!rep)
+		return json_pack("{s:s, s:b, s:s}", "channel", hex, "ok", 0, "error", err->msg);
+	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "channel", hex, "ok", 1,
+		"size", (json_int_t)rep->new_size, "new", (json_int_t)(rep->new_size - rep->old_size),
+		"received", (json_int_t)rep->received, "receipts_sent", (json_int_t)rep->receipts,
+		"cosigned", rep->cosigned ? 1 : 0, "undecryptable", rep->undecryptable ? 1 : 0,
+		"unreadable_reported", (json_int_t)rep->unreadable_reported, "pages", (json_int_t)rep->pages,
+		"fetched", (json_int_t)rep->fetched, "pings_answered", (json_int_t)rep->pings_answered,
+		"deadlines_missed", (json_int_t)rep->deadlines_missed, "psi_answered", (json_int_t)rep->psi_answered);
+}
+
+static int json_add(json_t *arr, json_t *o)
+{
+	return !o || json_array_append_new(arr, o) ? cli_failf("out of memory") : EXIT_OK;
+}
+
+/* Sync one channel and say what happened (as JSON objects into arr, with --json). */
+static int sync_one(parley_node *node, const uint8_t id[32], json_t *arr)
 {
 	parley_sync_report rep;
 	parley_err err = { 0 };
@@ -258,6 +298,11 @@ static int sync_one(parley_node *node, const uint8_t id[32])
 	warn_validity(node, id);
 	if (parley_node_sync(node, id, &rep, &err)) {
 		ret = cli_fail(&err);
+		if (arr)
+			(void)json_add(arr, cli_sync_json(id, NULL, &err));
+	} else if (arr) {
+		if (!(ret = json_add(arr, cli_sync_json(id, &rep, NULL))))
+			ret = cli_sync_predecessors(node, id, arr);
 	} else {
 		printf("verified log of %llu entries (%llu new); %llu received, %llu receipts sent%s%s\n",
 			(unsigned long long)rep.new_size, (unsigned long long)(rep.new_size - rep.old_size),
@@ -276,7 +321,7 @@ static int sync_one(parley_node *node, const uint8_t id[32])
 			printf("recorded %llu missed deadline(s)\n", (unsigned long long)rep.deadlines_missed);
 		if (rep.psi_answered)
 			printf("answered %llu PSI request(s) by the standing policy\n", (unsigned long long)rep.psi_answered);
-		ret = cli_sync_predecessors(node, id);
+		ret = cli_sync_predecessors(node, id, NULL);
 	}
 	return ret;
 }
@@ -286,34 +331,48 @@ int cmd_sync(int argc, char **argv)
 	parley_seckey *key;
 	parley_node *node;
 	uint8_t id[32];
+	bool json = false, all = false;
+	json_t *arr = NULL;
 	int ret;
 
-	/* without arguments, every channel of the home */
-	if (argc == 1) {
-		if ((ret = cli_open_node(&key, &node)))
-			return ret;
-		size_t n = parley_node_nchannels(node);
-		if (n <= 1) {
-			ret = pick_channel(node, NULL, id);
-			if (!ret)
-				ret = sync_one(node, id);
-		}
-		for (size_t i = 0; n > 1 && i < n; i++) {
-			const uint8_t *cid = parley_node_channel_at(node, i);
-			char hex[65];
+	if ((ret = channel_command_json(argc, argv, sync_usage, &key, &node, id, &json, &all)))
+		return ret == HELP_SHOWN ? EXIT_OK : ret;
+	if (json && !(arr = json_array())) {
+		ret = cli_failf("out of memory");
+		goto out;
+	}
+	if (!all) {
+		ret = sync_one(node, id, arr);
+		goto out;
+	}
+	/* without --channel, every channel of the home */
+	size_t n = parley_node_nchannels(node);
+	if (n <= 1) {
+		ret = pick_channel(node, NULL, id);
+		if (!ret)
+			ret = sync_one(node, id, arr);
+	}
+	for (size_t i = 0; n > 1 && i < n; i++) {
+		const uint8_t *cid = parley_node_channel_at(node, i);
+		char hex[65];
+		if (!json) {
 			parley_hex(hex, cid, 32);
 			printf("channel %.16s (%s):\n", hex, parley_charter_title(parley_node_charter(node, cid)));
 			fflush(stdout);
-			if (sync_one(node, cid))
-				ret = EXIT_FAIL;
 		}
-		parley_node_close(node);
-		parley_seckey_free(key);
-		return ret;
+		if (sync_one(node, cid, arr))
+			ret = EXIT_FAIL;
 	}
-	if ((ret = channel_command(argc, argv, sync_usage, &key, &node, id)))
-		return ret == HELP_SHOWN ? EXIT_OK : ret;
-	ret = sync_one(node, id);
+out:
+	if (arr) {
+		char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (s)
+			printf("%s\n", s);
+		else
+			ret = cli_failf("out of memory");
+		free(s);
+		json_decref(arr);
+	}
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;
@@ -926,11 +985,12 @@ int cmd_inbox(int argc, char **argv) { return list_or_show(argc, argv, false); }
 int cmd_show(int argc, char **argv) { return list_or_show(argc, argv, true); }
 
 static const char verify_usage[] =
-	"usage: parley [--home DIR] verify [--channel ID]\n"
+	"usage: parley [--home DIR] verify [--json] [--channel ID]\n"
 	"\n"
 	"Re-verify the whole local replica from scratch: the charter's signatures, the\n"
 	"tree against every entry, every entry's signature, sequence, chain and scope,\n"
 	"and the last relay checkpoint's signature and root. Exit 1 on any problem.\n"
+	"--json prints {\"channel\", \"ok\", \"entries\"} or {\"channel\", \"ok\": false, \"error\"}.\n"
 	"\n"
 	"Example:\n"
 	"  parley verify --channel 3fa9\n";
@@ -942,15 +1002,30 @@ int cmd_verify(int argc, char **argv)
 	parley_err err = { 0 };
 	uint8_t id[32];
 	uint64_t n = 0;
-	int ret = channel_command(argc, argv, verify_usage, &key, &node, id);
+	bool json = false;
+	int ret = channel_command_json(argc, argv, verify_usage, &key, &node, id, &json, NULL);
 
 	if (ret)
 		return ret == HELP_SHOWN ? EXIT_OK : ret;
-	if (parley_node_verify(node, id, &n, &err))
+	bool ok = parley_node_verify(node, id, &n, &err) == PARLEY_OK;
+	if (!ok)
 		ret = cli_fail(&err);
-	else
+	if (json) {
+		char hex[65];
+		parley_hex(hex, id, 32);
+		json_t *o = ok ? json_pack("{s:s, s:b, s:I}", "channel", hex, "ok", 1, "entries", (json_int_t)n)
+			       : json_pack("{s:s, s:b, s:s}", "channel", hex, "ok", 0, "error", err.msg);
+		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		if (s)
+			printf("%s\n", s);
+		else
+			ret = cli_failf("out of memory");
+		free(s);
+		json_decref(o);
+	} else if (ok) {
 		printf("%sreplica verified%s: %llu entries, tree and checkpoint match\n", cli_sgr("32"), cli_sgr("0"),
 			(unsigned long long)n);
+	}
 	parley_node_close(node);
 	parley_seckey_free(key);
 	return ret;

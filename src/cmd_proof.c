@@ -80,7 +80,7 @@ int cmd_check_proof(int argc, char **argv)
 }
 
 static const char evidence_usage[] =
-	"usage: parley check-evidence EVIDENCE.json\n"
+	"usage: parley check-evidence [--json] EVIDENCE.json\n"
 	"\n"
 	"Verify, offline, an evidence file that a node wrote when it caught, or\n"
 	"suspected, its relay: the charter's signatures, the relay's signature on both\n"
@@ -93,6 +93,7 @@ static const char evidence_usage[] =
 	"0 - is a suspicion, which an honest relay's own checkpoints could produce:\n"
 	"it is refused with \"not a proof: ...\" saying what it is.\n"
 	"Exit 0 and a report on standard output for a proof, 1 otherwise.\n"
+	"--json prints {\"file\", \"proof\": true, \"report\"} or {\"file\", \"proof\": false, \"reason\"}.\n"
 	"\n"
 	"Example:\n"
 	"  parley check-evidence ~/.parley/evidence-3fa9.json\n";
@@ -101,16 +102,42 @@ int cmd_check_evidence(int argc, char **argv)
 {
 	parley_buf b = PARLEY_BUF_INIT, rep = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
+	const char *file = NULL;
+	bool json = false;
 	int ret = EXIT_OK;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		return cli_help(evidence_usage);
-	if (argc != 2)
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return cli_help(evidence_usage);
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error("check-evidence", "unknown option '%s'", argv[i]);
+		else if (file)
+			return cli_usage_error("check-evidence", "expected one evidence file");
+		else
+			file = argv[i];
+	}
+	if (!file)
 		return cli_usage_error("check-evidence", "expected one evidence file");
-	if (parley_file_read(argv[1], (size_t)1 << 22, &b, &err) || parley_evidence_check((const char *)b.data, b.len, &rep, &err))
+	bool ok = !parley_file_read(file, (size_t)1 << 22, &b, &err) &&
+		!parley_evidence_check((const char *)b.data, b.len, &rep, &err);
+	if (!ok)
 		ret = cli_fail(&err);
-	else
+	if (json) {
+		json_t *o = ok ? json_pack("{s:s, s:b, s:s%}", "file", file, "proof", 1, "report", (const char *)rep.data,
+				       rep.len)
+			       : json_pack("{s:s, s:b, s:s}", "file", file, "proof", 0, "reason", err.msg);
+		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		if (s)
+			printf("%s\n", s);
+		else
+			ret = cli_failf("the report is not UTF-8 text or out of memory");
+		free(s);
+		json_decref(o);
+	} else if (ok) {
 		cli_write_stdout(rep.data, rep.len);
+	}
 	parley_buf_release(&b);
 	parley_buf_release(&rep);
 	return ret;

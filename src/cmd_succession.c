@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "parley/node.h"
 #include "parley/workflow.h"
@@ -73,7 +75,7 @@ void cli_print_succession(struct parley_node *node, const uint8_t id[32])
 	}
 }
 
-int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32])
+int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32], json_t *arr)
 {
 	const parley_charter *ch = parley_node_charter(node, id);
 	parley_sync_report rep;
@@ -90,6 +92,14 @@ int cli_sync_predecessors(struct parley_node *node, const uint8_t id[32])
 		if (parley_node_sync(node, pred, &rep, &err)) {
 			fprintf(stderr, "parley: predecessor %s...: %s\n", hex, err.msg);
 			ret = EXIT_FAIL;
+			if (arr)
+				json_array_append_new(arr, cli_sync_json(pred, NULL, &err));
+			continue;
+		}
+		if (arr) {
+			json_t *o = cli_sync_json(pred, &rep, NULL);
+			if (!o || json_object_set_new(o, "predecessor", json_true()) || json_array_append_new(arr, o))
+				ret = EXIT_FAIL;
 			continue;
 		}
 		printf("predecessor %s...: verified log of %llu entries (%llu new); %llu received, %llu receipts sent\n", hex,
