@@ -305,20 +305,18 @@ void cli_progress_init(void)
 int cli_listener_init(cli_listener *l, const char *cmd, const char *opt, const char *listen, const char *cert,
 	const char *key)
 {
-	const char *colon = listen ? strrchr(listen, ':') : NULL;
-	uint64_t v;
-	size_t hl;
+	char spec[PARLEY_LISTEN_HOST_MAX + 16];
 	parley_err err = { 0 };
 
 	memset(l, 0, sizeof(*l));
-	if (!colon || !cli_parse_u64(colon + 1, 0, 65535, &v) || (hl = (size_t)(colon - listen)) >= sizeof(l->host))
-		return cli_usage_error(cmd, "%s takes ADDR:PORT, e.g. 127.0.0.1:8443", opt);
-	memcpy(l->host, listen, hl);
-	l->host[hl] = 0;
-	/* an IPv4 address; "" and "localhost" are the loopback address */
-	if (!l->host[0] || strcmp(l->host, "localhost") == 0)
+	/* ":PORT" is the loopback address, as before */
+	if (!listen || (size_t)snprintf(spec, sizeof(spec), "%s%s", listen[0] == ':' && listen[1] != ':' ? "127.0.0.1" : "", listen) >=
+			       sizeof(spec))
+		return cli_usage_error(cmd, "%s takes HOST:PORT, e.g. 127.0.0.1:8443", opt);
+	if (parley_listen_parse(spec, l->host, &l->port, &err))
+		return cli_usage_error(cmd, "%s %s: %s", opt, listen, err.msg);
+	if (strcmp(l->host, "localhost") == 0)
 		snprintf(l->host, sizeof(l->host), "127.0.0.1");
-	l->port = (uint16_t)v;
 	if (!cert != !key)
 		return cli_usage_error(cmd, "--tls-cert and --tls-key go together");
 	if (cert) {

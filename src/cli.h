@@ -10,6 +10,7 @@
 #include "parley/crypto.h"
 #include "parley/entry.h"
 #include "parley/err.h"
+#include "parley/listen.h"
 #include "parley/util.h"
 
 /* Exit codes of every command. */
@@ -171,13 +172,14 @@ void cli_time(char out[CLI_TIME_MAX], int64_t secs);
 bool cli_write_stdout(const void *p, size_t n);
 
 /*
- * A listener's address and TLS files (serve, taxii, run --console/--taxii):
- * ADDR:PORT parsed (IPv4; "" and "localhost" mean 127.0.0.1; port 0: any free
- * one), the PEM files read when given (both or neither). EXIT_OK, or the exit
- * status with the reason printed; release with cli_listener_release.
+ * A listener's address and TLS files (run --console/--taxii): HOST:PORT,
+ * [IPv6]:PORT or NAME:PORT parsed by parley_listen_parse (":PORT" and
+ * "localhost" mean 127.0.0.1; port 0: any free one), the PEM files read when
+ * given (both or neither). EXIT_OK, or the exit status with the reason
+ * printed; release with cli_listener_release.
  */
 typedef struct cli_listener {
-	char host[64];
+	char host[PARLEY_LISTEN_HOST_MAX + 1];
 	uint16_t port;
 	parley_buf cert, key; /* empty: plain HTTP */
 } cli_listener;

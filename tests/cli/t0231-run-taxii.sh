@@ -85,5 +85,10 @@ curl -s -o body -w '%{http_code}' "${URL%%/#*}/api/attention" >code || fail "cur
 [ "$(cat code)" = 401 ] || fail "console without a cookie: $(cat code)"
 
 p 2 --home b run --taxii nowhere
+has_err "no port"
+p 2 --home b run --taxii '::1:8443'
+has_err "an IPv6 address goes in brackets"
+p 2 --home b run --console 'bad host:1'
+has_err "not a host name"
 kill -TERM "$RUN_PID"; wait "$RUN_PID" || fail "run did not stop cleanly: $(tail -n 5 b.run.log)"
 done_ok
