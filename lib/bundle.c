@@ -133,16 +133,10 @@ static int cmp_entry(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The admission rules' lookup over a bundle's sorted entries: an entry the bundle lacks is "cannot tell". */
-struct bundle_look {
-	const parley_bundle_entry *v;
-	size_t n;
-};
-
-static parley_code bundle_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
+parley_code parley_bundle_admit_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
 	parley_err *err)
 {
-	const struct bundle_look *b = ctx;
+	const parley_bundle_look *b = ctx;
 	size_t lo = 0, hi = b->n;
 	(void)err;
 	while (lo < hi) {
@@ -193,10 +187,10 @@ parley_code parley_bundle_entries(const parley_charter *ch, const parley_checkpo
 	 * which no honest relay or node admits. An answer or receipt whose thread the
 	 * bundle does not hold is not judged here (the bundle cannot tell).
 	 */
-	struct bundle_look bl = { v, got };
+	parley_bundle_look bl = { v, got };
 	for (i = 0; i < got; i++) {
 		parley_err aerr = { 0 };
-		parley_code arc = parley_admit_validity(ch, &v[i].e.h, v[i].index, v[i].ms, bundle_lookup, &bl, &aerr);
+		parley_code arc = parley_admit_validity(ch, &v[i].e.h, v[i].index, v[i].ms, parley_bundle_admit_lookup, &bl, &aerr);
 		if (arc && arc != PARLEY_E_PENDING) {
 			rc = parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu is not admissible: %s", what,
 				(unsigned long long)v[i].index, aerr.msg);

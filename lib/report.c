@@ -923,31 +923,6 @@ static parley_code next_lookup(void *ctx, const uint8_t id[32], parley_charter *
 	return parley_bundle_charter(np->obj, "report", out, err);
 }
 
-/* The admission rules' lookup over a part's sorted entries: one the part lacks is "cannot tell". */
-struct part_look {
-	const parley_bundle_entry *v;
-	size_t n;
-};
-
-static parley_code part_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms, parley_err *err)
-{
-	const struct part_look *b = ctx;
-	size_t lo = 0, hi = b->n;
-	(void)err;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->v[mid].index < index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == b->n || b->v[lo].index != index)
-		return PARLEY_E_PENDING;
-	*h = b->v[lo].e.h;
-	*integrated_ms = b->v[lo].ms;
-	return PARLEY_OK;
-}
-
 /*
  * One channel's part of a bundle (the bundle itself, or a member of its chain):
  * everything checked, the figures of [from_ms, to_ms) computed into *out. With
@@ -1040,13 +1015,13 @@ static parley_code check_part(const json_t *doc, const char *what, const parley_
 			goto out;
 		}
 		/* after its end the old channel winds down (§4.1.4): a thread opened after the handover is no thread of it */
-		struct part_look pl = { pe, np };
+		parley_bundle_look pl = { pe, np };
 		for (size_t i = 0; i < np; i++) {
 			parley_err aerr = { 0 };
 			parley_code arc;
 			if (pe[i].index < st.end_size)
 				continue;
-			arc = parley_admit_validity_end(ch, st.end_ms, &pe[i].e.h, pe[i].index, pe[i].ms, part_lookup, &pl, &aerr);
+			arc = parley_admit_validity_end(ch, st.end_ms, &pe[i].e.h, pe[i].index, pe[i].ms, parley_bundle_admit_lookup, &pl, &aerr);
 			if (arc && arc != PARLEY_E_PENDING) {
 				rc = parley_fail(err, PARLEY_E_VERIFY, "%s: entry %llu is not admissible after the handover: %s", what,
 					(unsigned long long)pe[i].index, aerr.msg);

@@ -56,6 +56,18 @@ parley_code parley_bundle_entries(const parley_charter *ch, const parley_checkpo
 void parley_bundle_entries_free(parley_bundle_entry *v, size_t n);
 
 /*
+ * The admission rules' lookup (parley_admit_lookup) over entries sorted by index
+ * (as parley_bundle_entries gives them): ctx is a parley_bundle_look; an index the
+ * entries lack gives PARLEY_E_PENDING ("cannot tell"), not a refusal.
+ */
+typedef struct parley_bundle_look {
+	const parley_bundle_entry *v;
+	size_t n;
+} parley_bundle_look;
+parley_code parley_bundle_admit_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, uint64_t *integrated_ms,
+	parley_err *err);
+
+/*
  * The member `complete` ({"from": F, "to": M}, F <= M, nothing else) into
  * *from, *to. PARLEY_E_FORMAT otherwise.
  */
