@@ -67,16 +67,12 @@ static struct ns_tag tag_now(void)
 static void key_u64(uint8_t k[9], char kind, uint64_t v)
 {
 	k[0] = (uint8_t)kind;
-	for (int i = 0; i < 8; i++)
-		k[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+	parley_put_u64(k + 1, v);
 }
 
 static uint64_t key_get_u64(const uint8_t *k)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | k[1 + i];
-	return v;
+	return parley_get_u64(k + 1);
 }
 
 /* ---- threads as blobs: the thread, its obligations, its deliveries ---- */
@@ -361,26 +357,12 @@ struct iv_scan {
 	size_t n, cap;
 };
 
-static uint64_t be64_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void be64_put(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
 static parley_code iv_cb(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
 	struct iv_scan *sc = ctx;
 	if (klen != 13 || vlen != 8)
 		return PARLEY_E_FORMAT;
-	uint64_t last = be64_get(key + 5), first = be64_get(val);
+	uint64_t last = parley_get_u64(key + 5), first = parley_get_u64(val);
 	if (first > last)
 		return PARLEY_E_FORMAT;
 	if (first > sc->hi + 1) /* hi < a receipt's own index: no overflow */
@@ -448,7 +430,7 @@ static parley_code cover_range(struct fold *f, const parley_wf_entry *e, uint64_
 		return cover_range_mem(f, e, lo, hi, xb);
 	from[0] = 'v';
 	memcpy(from + 1, e->h.sender, 4);
-	be64_put(from + 5, lo ? lo - 1 : 0); /* from the interval that ends just before lo on */
+	parley_put_u64(from + 5, lo ? lo - 1 : 0); /* from the interval that ends just before lo on */
 	rc = parley_store_state_scan_from(f->st, f->c->id, from, 5, from, sizeof(from), iv_cb, &sc, f->err);
 	if (rc == PARLEY_E_PENDING)
 		rc = PARLEY_OK;
@@ -474,12 +456,12 @@ static parley_code cover_range(struct fold *f, const parley_wf_entry *e, uint64_
 	/* one interval in their place */
 	memcpy(k, from, 5);
 	for (size_t i = 0; !rc && i < sc.n; i++) {
-		be64_put(k + 5, sc.iv[i][1]);
+		parley_put_u64(k + 5, sc.iv[i][1]);
 		rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), NULL, 0, f->err);
 	}
 	if (!rc) {
-		be64_put(k + 5, last);
-		be64_put(v, first);
+		parley_put_u64(k + 5, last);
+		parley_put_u64(v, first);
 		rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), v, sizeof(v), f->err);
 	}
 	free(sc.iv);
