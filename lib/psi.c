@@ -13,6 +13,7 @@
 
 #include "parley/jcs.h"
 #include "parley/psi.h"
+#include "parley/stix.h"
 #include "banned.h"
 
 static const uint8_t identity[32];
@@ -577,6 +578,69 @@ static bool simple_pattern(const char *p, char *out, size_t max)
 	return false;
 }
 
+/*
+ * A set file that is a JSON document must be a STIX bundle that parley_stix_check accepts (as 'parley stix
+ * validate' does): otherwise its lines ("ID: PROPERTY: message", as that command prints them) go into problems,
+ * *nerr counts them, and the file is refused. A set must not be read from what the validator refuses: the
+ * indicators it would compare could be ones the bundle does not really state.
+ */
+static parley_code stix_set_check(const char *path, const parley_buf *b, parley_buf *problems, json_t **out,
+	size_t *nerr, parley_err *err)
+{
+	parley_stix_report rep;
+	parley_err e = { 0 };
+	parley_code rc;
+	json_t *j = NULL;
+	const char *type;
+
+	*out = NULL;
+	if (parley_json_parse((const char *)b->data, b->len, b->len + 1, &j, &e)) {
+		*nerr = 1;
+		if (parley_buf_addf(problems, "document: %s\n", e.msg))
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: not a STIX bundle: %s", path, e.msg);
+	}
+	type = json_string_value(json_object_get(j, "type"));
+	if (!type || strcmp(type, "bundle") != 0) {
+		json_decref(j);
+		*nerr = 1;
+		if (parley_buf_addf(problems, "document: type: a set in JSON must be a STIX bundle (\"type\": \"bundle\")\n"))
+			return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: a set in JSON must be a STIX bundle (\"type\": \"bundle\")",
+			path);
+	}
+	parley_stix_report_init(&rep);
+	rc = parley_stix_check(j, 0, &rep);
+	if (rc == PARLEY_OK) {
+		parley_stix_report_release(&rep);
+		*out = j;
+		return PARLEY_OK;
+	}
+	json_decref(j);
+	const parley_stix_problem *first = NULL;
+	for (size_t k = 0; k < rep.n; k++) {
+		const parley_stix_problem *p = &rep.problems[k];
+		if (p->is_warning)
+			continue;
+		if (!first)
+			first = p;
+		if (parley_buf_addf(problems, "%s: %s%s%s\n", p->id, p->property, p->property[0] ? ": " : "", p->message)) {
+			rc = PARLEY_E_NOMEM;
+			break;
+		}
+	}
+	if (rc != PARLEY_E_NOMEM && rep.truncated && parley_buf_addf(problems, "(more problems not shown)\n"))
+		rc = PARLEY_E_NOMEM;
+	*nerr = rep.errors;
+	if (rc == PARLEY_E_NOMEM || !first)
+		rc = parley_fail(err, PARLEY_E_NOMEM, "%s: out of memory while validating the STIX bundle", path);
+	else
+		rc = parley_fail(err, PARLEY_E_FORMAT, "%s: invalid STIX bundle (%zu error%s): %s: %s%s%s", path, rep.errors,
+			rep.errors == 1 ? "" : "s", first->id, first->property, first->property[0] ? ": " : "", first->message);
+	parley_stix_report_release(&rep);
+	return rc;
+}
+
 parley_code parley_iset_load(const char *path, unsigned flags, parley_iset *s, parley_buf *problems, parley_err *err)
 {
 	parley_buf b = PARLEY_BUF_INIT;
@@ -590,9 +654,14 @@ parley_code parley_iset_load(const char *path, unsigned flags, parley_iset *s, p
 	const char *t = (const char *)b.data;
 	while (*t && isspace((unsigned char)*t))
 		t++;
-	if (*t == '{' && parley_json_parse((const char *)b.data, b.len, b.len + 1, &j, NULL) == PARLEY_OK) {
+	if (*t == '{') {
+		/* a JSON document: a STIX bundle, checked by the project's one validator before any of it is used */
 		size_t i;
 		json_t *o;
+		if ((rc = stix_set_check(path, &b, problems, &j, &s->stix_errors, err))) {
+			parley_buf_release(&b);
+			return rc;
+		}
 		json_array_foreach(json_object_get(j, "objects"), i, o) {
 			const char *type = json_string_value(json_object_get(o, "type"));
 			const char *pat = json_string_value(json_object_get(o, "pattern"));

@@ -26,9 +26,10 @@ static const char usage_text[] =
 	"A set FILE holds one indicator per line, its type inferred or given as\n"
 	"type:value (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file:sha256,\n"
 	"file:sha1, file:md5), or is a STIX bundle whose indicators have simple equality\n"
-	"patterns. Values are normalised (README, \"Indicator normalisation\": e-mail\n"
-	"addresses without case unless the charter's psi.email_local_case is\n"
-	"\"sensitive\") and duplicates removed; request and respond say how many\n"
+	"patterns (the bundle is checked as 'parley stix validate' does, and refused,\n"
+	"with the validator's lines, when it is invalid). Values are normalised\n"
+	"(README, \"Indicator normalisation\": e-mail addresses without case unless\n"
+	"the charter's psi.email_local_case is \"sensitive\") and duplicates removed; request and respond say how many\n"
 	"indicators, duplicates and rejected lines the file had. A set with lines (or\n"
 	"indicators) parley cannot read is refused before anything is sent, naming\n"
 	"the first line numbers; --skip-invalid sends the rest and lists what was skipped.\n"
@@ -60,6 +61,13 @@ static int load_set(const char *path, unsigned flags, bool skip_invalid, parley_
 	parley_buf problems = PARLEY_BUF_INIT;
 	parley_err err = { 0 };
 	if (parley_iset_load_checked(path, flags, skip_invalid, set, &problems, &err)) {
+		if (set->stix_errors && problems.len) {
+			/* the validator's own lines, as 'parley stix validate' prints them; then the refusal */
+			fprintf(stderr, "%.*s", (int)problems.len, (const char *)problems.data);
+			parley_buf_release(&problems);
+			parley_iset_release(set);
+			return cli_failf("%s (nothing sent; --skip-invalid does not skip an invalid bundle)", err.msg);
+		}
 		parley_buf_release(&problems);
 		if (err.code == PARLEY_E_FORMAT)
 			return cli_failf("%s (nothing sent; --skip-invalid sends the rest)", err.msg);

@@ -109,13 +109,19 @@ typedef struct parley_iset {
 	size_t n, cap;
 	size_t duplicates; /* lines (or indicators) dropped as equal, after normalising, to an earlier one */
 	size_t rejected;   /* lines (or STIX indicators) that could not be read (parley_iset_load's problems) */
+	size_t stix_errors; /* set when parley_iset_load refused a STIX bundle: how many errors the validator found */
 } parley_iset;
 
 /*
  * Read indicators from a text file (one per line; blank lines and '#'
- * comments skipped) or, when it parses as a STIX bundle, from its indicators
- * with simple equality patterns. Unparsable lines are listed in problems
- * ("line N: reason\n") and skipped.
+ * comments skipped) or, when it is a JSON document ('{' first), from the
+ * indicators with simple equality patterns of a STIX bundle. Unparsable lines
+ * are listed in problems ("line N: reason\n") and skipped; so are indicators
+ * whose (valid) pattern is not a simple equality ("ID: reason\n").
+ * A JSON document that is not a bundle parley_stix_check accepts is refused:
+ * PARLEY_E_FORMAT naming the first error, the validator's lines ("ID:
+ * PROPERTY: message\n", as 'parley stix validate' prints them) in problems,
+ * s->stix_errors their count (s holds nothing else; release it as usual).
  */
 parley_code parley_iset_load(const char *path, unsigned flags, parley_iset *s, parley_buf *problems, parley_err *err)
 	PARLEY_WUR;
