@@ -6,13 +6,18 @@
  * and timestamp literals; comments and whitespace), then what the text says
  * beyond the grammar: operand types per property of the standard SCO types,
  * object paths that exist, the same object type across AND, IP operands of
- * ISSUBSET/ISSUPERSET, WITHIN and REPEATS positive, START before STOP.
+ * ISSUBSET/ISSUPERSET, WITHIN and REPEATS positive, START before STOP, and
+ * that a MATCHES operand is a regular expression PCRE accepts (compiled with
+ * libpcre2, never matched: compiling is bounded, matching hostile input is not).
  */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "stix_internal.h"
 #include "banned.h"
@@ -290,6 +295,67 @@ static void unquote(const char *s, size_t n, char *out, size_t cap)
 		out[k++] = s[i];
 	}
 	out[k] = 0;
+}
+
+/* Bounds on a MATCHES operand: its length, and how deep its groups nest (PCRE2's own default is 250). */
+#define REGEX_MAX_LEN 32768u
+#define REGEX_MAX_NEST 64u
+
+/*
+ * A MATCHES operand (the string literal at ts, tn bytes with its quotes) is a regular expression in PCRE
+ * syntax (STIX 2.1 section 9.6): compiled with libpcre2, in UTF mode unless the property is binary or hex
+ * (then its bytes are matched, not characters). The compiled code is thrown away: nothing is matched here.
+ * A failure names PCRE2's reason and the offset in the pattern of the character it stopped at; an operand
+ * beyond what parley compiles (REGEX_MAX_LEN, REGEX_MAX_NEST, PCRE2's compiled size) is refused as such,
+ * not called invalid.
+ */
+static bool regex_check(pat *x, const struct path *pa, const char *ts, size_t tn)
+{
+	const char *body = ts + 1;
+	size_t blen = tn >= 2 ? tn - 2 : 0, k = 0;
+	char *rx;
+	int ecode;
+	PCRE2_SIZE eoff = 0;
+	PCRE2_UCHAR emsg[120];
+	pcre2_compile_context *cc;
+	pcre2_code *code;
+	uint32_t opts = PCRE2_UTF;
+
+	if (blen > REGEX_MAX_LEN)
+		return fail(x, ts, "MATCHES: a regular expression longer than %u bytes is beyond what parley checks",
+			REGEX_MAX_LEN);
+	if (!(rx = malloc(blen + 1)))
+		return fail(x, ts, "MATCHES: out of memory");
+	for (size_t i = 0; i < blen; i++) {
+		if (body[i] == '\\' && i + 1 < blen)
+			i++;
+		rx[k++] = body[i];
+	}
+	rx[k] = 0;
+	if (pa->leaf && pa->leaf->type == PT_HEX)
+		opts = 0;
+	if (!(cc = pcre2_compile_context_create(NULL))) {
+		free(rx);
+		return fail(x, ts, "MATCHES: out of memory");
+	}
+	pcre2_set_parens_nest_limit(cc, REGEX_MAX_NEST);
+	code = pcre2_compile((PCRE2_SPTR)rx, k, opts, &ecode, &eoff, cc);
+	pcre2_compile_context_free(cc);
+	free(rx);
+	if (code) {
+		pcre2_code_free(code);
+		return true;
+	}
+	if (pcre2_get_error_message(ecode, emsg, sizeof(emsg)) < 0)
+		snprintf((char *)emsg, sizeof(emsg), "error %d", ecode);
+	/* eoff counts the operand's bytes after unescaping: back to where that byte is in the pattern */
+	const char *at = body;
+	for (size_t n = 0; n < eoff && at < body + blen; n++)
+		at += at[0] == '\\' && at + 1 < body + blen ? 2 : 1;
+	if (ecode == PCRE2_ERROR_PATTERN_TOO_LARGE || ecode == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP ||
+		ecode == PCRE2_ERROR_PATTERN_TOO_COMPLICATED || ecode == PCRE2_ERROR_HEAP_FAILED)
+		return fail(x, at, "MATCHES: a regular expression beyond what parley checks (%s)", (const char *)emsg);
+	return fail(x, at, "MATCHES: not a valid PCRE regular expression: %s", (const char *)emsg);
 }
 
 static bool object_path(pat *x, struct path *pa)
@@ -595,6 +661,8 @@ static bool prop_test(pat *x, tset *types)
 			   pa.leaf->type != PT_ENUM && pa.leaf->type != PT_HEX) {
 			return fail(x, opat, "%s:%s: LIKE and MATCHES apply to string properties", pa.type, pa.first);
 		}
+		if (op == T_MATCHES && !regex_check(x, &pa, x->ts, x->tn))
+			return false;
 		next(x);
 		return true;
 	}

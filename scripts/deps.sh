@@ -27,7 +27,7 @@ fi
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev \
-libmicrohttpd-dev libcurl4-openssl-dev openssl python3 \
+libmicrohttpd-dev libcurl4-openssl-dev libpcre2-dev openssl python3 \
 libpq-dev postgresql \
 scdoc man-db debhelper lintian fakeroot dpkg-dev"
 

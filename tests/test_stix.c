@@ -70,6 +70,10 @@ static void test_patterns(void **state)
 		"[artifact:payload_bin = b'aGVsbG8=' AND artifact:hashes.MD5 = '00ff00ff00ff00ff00ff00ff00ff00ff']",
 		"[EXISTS windows-registry-key:values]",
 		"[artifact:payload_bin = 'a string stands for its UTF-8 bytes']",
+		"[url:value MATCHES '(?i)^https?://[a-z0-9.-]+\\\\.example/(login|gate)\\\\.php$']",
+		"[file:name MATCHES 'it\\'s (a|b){2,5}+ \\\\p{L}\\\\d']",
+		"[file:magic_number_hex MATCHES '^\\\\xff\\\\xd8']",
+		"[file:name MATCHES '^(a+)+$']", /* compiled, never run: no backtracking at validation time */
 	};
 	static const char *const bad[] = {
 		"", "ipv4-addr:value = '1.2.3.4'", "[ipv4-addr:value = 1.2.3.4']", "[ipv4-addr:value == '1']",
@@ -81,6 +85,9 @@ static void test_patterns(void **state)
 		"[file:name = 'a' AND ipv4-addr:value = '1.2.3.4']", "[x-a:b = t'2020-02-30T00:00:00Z']",
 		"[x-a:b = 'x'] START t'2021-01-01T00:00:00Z' STOP t'2020-01-01T00:00:00Z'", "[x-a:b = 'a\\x']",
 		"[indicator:name = 'x']", "[x-a:b = 'x'] /* unterminated", "[x-a:b = b'']", "[x-a:b = 007]",
+		"[file:name MATCHES '(']", "[file:name MATCHES '*a']", "[file:name MATCHES 'a{3,2}']",
+		"[file:name MATCHES '[z-a]']", "[file:name MATCHES '\\\\']", "[file:name MATCHES '(?<n>a)(?<n>b)']",
+		"[file:name MATCHES 'a\\\\k<nope>']", "[file:name MATCHES '(?z)']",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		parley_err err = { 0 };
@@ -90,6 +97,21 @@ static void test_patterns(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (parley_stix_pattern_check(bad[i], NULL) == PARLEY_OK)
 			fail_msg("accepted '%s'", bad[i]);
+	/* an invalid MATCHES operand: PCRE2's reason, at the offset in the pattern (escapes counted as written) */
+	{
+		parley_err err = { 0 };
+		assert_int_equal(parley_stix_pattern_check("[file:name MATCHES 'a\\\\.b[c']", &err), PARLEY_E_FORMAT);
+		assert_non_null(strstr(err.msg, "MATCHES: not a valid PCRE regular expression: missing terminating ] for "
+						"character class at offset 27"));
+		/* beyond parley's bounds: said so, not called invalid */
+		char big[40000];
+		int n = snprintf(big, sizeof(big), "[file:name MATCHES '");
+		memset(big + n, 'a', 33000);
+		snprintf(big + n + 33000, sizeof(big) - (size_t)n - 33000, "']");
+		assert_int_equal(parley_stix_pattern_check(big, &err), PARLEY_E_FORMAT);
+		assert_non_null(strstr(err.msg, "beyond what parley checks"));
+		assert_null(strstr(err.msg, "not a valid"));
+	}
 	/* deep nesting is bounded, not a stack overflow */
 	char deep[2000];
 	memset(deep, '(', 1000);

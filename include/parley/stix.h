@@ -73,7 +73,8 @@ parley_code parley_stix_validate_objects(const json_t *objects, parley_err *err)
 /*
  * Check a STIX pattern: the patterning grammar (STIX 2.1 part 9) and what it
  * says beyond the grammar (operand types, WITHIN and REPEATS positive, START
- * before STOP, object paths that exist for the standard SCO types). PARLEY_OK,
+ * before STOP, object paths that exist for the standard SCO types, MATCHES
+ * operands that libpcre2 compiles: compiled only, never matched). PARLEY_OK,
  * or PARLEY_E_FORMAT with the offset and reason.
  */
 parley_code parley_stix_pattern_check(const char *pattern, parley_err *err) PARLEY_WUR;

@@ -717,7 +717,11 @@ for i, (p, e) in enumerate([
         ("[file:name = 'a'] FOLLOWEDBY", "expected '[' or '('"),
         ("[(file:name = 'a' OR domain-name:value = 'x.example') AND ipv4-addr:value = '198.51.100.1']",
          "the comparisons joined by AND cannot all be about one object"),
-        ("[network-traffic:dst_port = 'https']", "an integer property needs an integer literal")]):
+        ("[network-traffic:dst_port = 'https']", "an integer property needs an integer literal"),
+        ("[file:name MATCHES '^lamp(\\\\.exe$']", "MATCHES: not a valid PCRE regular expression: missing closing parenthesis at offset 33"),
+        ("[url:value MATCHES '[z-a]+']", "MATCHES: not a valid PCRE regular expression: range out of order in character class at offset 23"),
+        ("[file:name MATCHES 'a{3,2}']", "MATCHES: not a valid PCRE regular expression: numbers out of order in {} quantifier"),
+        ("[file:name MATCHES '" + "(" * 70 + "a" + ")" * 70 + "']", "MATCHES: a regular expression beyond what parley checks")]):
     mut("pattern-%02d" % i, P, "indicator", setp(pattern=p), e)
 
 
