@@ -1075,19 +1075,26 @@ static bool quota_take(parley_relay *r, const parley_charter *charter, size_t n,
 	return true;
 }
 
-/* Read the allowlist file of cfg.open_allowlist. */
-static parley_code allowlist_load(parley_relay *r, parley_err *err)
+parley_code parley_relay_allowlist_parse(const uint8_t *data, size_t len, const char *name, uint8_t (**out)[33],
+	size_t *n, parley_err *err)
 {
-	parley_buf b = PARLEY_BUF_INIT;
-	parley_code rc;
-	const char *path = r->cfg.open_allowlist;
+	uint8_t (*allow)[33] = NULL;
+	size_t nallow = 0, cap = 0;
 	unsigned lineno = 0;
+	parley_code rc = PARLEY_OK;
+	char *text;
 
-	if ((rc = parley_file_read(path, 1 << 20, &b, err)))
-		return parley_wrap(err, rc, "the allowlist");
-	if ((rc = parley_buf_add_u8(&b, 0)))
-		goto out;
-	for (char *line = (char *)b.data, *next; line && *line; line = next) {
+	*out = NULL;
+	*n = 0;
+	const uint8_t *nul = len ? memchr(data, 0, len) : NULL;
+	if (nul)
+		return parley_fail(err, PARLEY_E_FORMAT, "%s: a NUL byte at offset %zu: not a text file", name,
+			(size_t)(nul - data));
+	if (!(text = malloc(len + 1)))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	memcpy(text, data, len);
+	text[len] = 0;
+	for (char *line = text, *next; line && *line; line = next) {
 		char *end;
 		parley_pubkey pk;
 		lineno++;
@@ -1103,28 +1110,56 @@ static parley_code allowlist_load(parley_relay *r, parley_err *err)
 			continue;
 		if (strncmp(line, "sign ", 5) == 0)
 			line += 5;
-		uint8_t (*a)[33] = realloc(r->allow, (r->nallow + 1) * sizeof(*a));
-		if (!a) {
-			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		if (nallow == PARLEY_ALLOWLIST_MAX_ENTRIES) {
+			rc = parley_fail(err, PARLEY_E_LIMIT, "%s:%u: more than %u entries", name, lineno,
+				PARLEY_ALLOWLIST_MAX_ENTRIES);
 			goto out;
 		}
-		r->allow = a;
-		if (strlen(line) == 64 && !parley_unhex(a[r->nallow] + 1, 32, line, 64)) {
-			a[r->nallow++][0] = 'c';
+		if (nallow == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			uint8_t (*a)[33] = realloc(allow, ncap * sizeof(*a));
+			if (!a) {
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+				goto out;
+			}
+			allow = a;
+			cap = ncap;
+		}
+		if (strlen(line) == 64 && !parley_unhex(allow[nallow] + 1, 32, line, 64)) {
+			allow[nallow++][0] = 'c';
 		} else if (!parley_vkey_parse(line, &pk, NULL)) {
-			a[r->nallow][0] = 'k';
-			memcpy(a[r->nallow++] + 1, pk.sign_pk, 32);
+			allow[nallow][0] = 'k';
+			memcpy(allow[nallow++] + 1, pk.sign_pk, 32);
 		} else {
 			rc = parley_fail(err, PARLEY_E_FORMAT,
-				"%s:%u: neither a charter id (64 hex digits) nor a verifier key (name+keyid+base64)", path,
+				"%s:%u: neither a charter id (64 hex digits) nor a verifier key (name+keyid+base64)", name,
 				lineno);
 			goto out;
 		}
 	}
-	if (!r->allow)
-		r->allow = calloc(1, sizeof(*r->allow)); /* an empty list: nobody may open */
-	rc = r->allow ? PARLEY_OK : parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (!allow && !(allow = calloc(1, sizeof(*allow)))) /* an empty list: nobody may open */
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 out:
+	free(text);
+	if (rc) {
+		free(allow);
+		return rc;
+	}
+	*out = allow;
+	*n = nallow;
+	return PARLEY_OK;
+}
+
+/* Read the allowlist file of cfg.open_allowlist. */
+static parley_code allowlist_load(parley_relay *r, parley_err *err)
+{
+	parley_buf b = PARLEY_BUF_INIT;
+	parley_code rc;
+
+	if ((rc = parley_file_read(r->cfg.open_allowlist, 1 << 20, &b, err)))
+		return parley_wrap(err, rc, "the allowlist");
+	rc = parley_relay_allowlist_parse(b.data ? b.data : (const uint8_t *)"", b.len, r->cfg.open_allowlist, &r->allow,
+		&r->nallow, err);
 	parley_buf_release(&b);
 	return rc;
 }

@@ -7,7 +7,7 @@ set -eu
 dir=$1; secs=${2:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-for h in entry charter keyfile note proof stix psi auth read report page; do
+for h in entry charter keyfile note proof stix psi auth read report page sockreq allowlist; do
 	work="$dir/corpus-$h"
 	mkdir -p "$work"
 	echo "== fuzz_$h for ${secs}s"

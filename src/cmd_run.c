@@ -42,6 +42,7 @@
 #include "parley/console.h"
 #include "parley/msg.h"
 #include "parley/node.h"
+#include "parley/sockreq.h"
 #include "parley/payload.h"
 #include "parley/taxii.h"
 #include "parley/workflow.h"
@@ -52,8 +53,7 @@ extern char **environ;
 /* ---- shared by the daemon and the client: the socket protocol ---- */
 
 #define SOCK_NAME "node.sock"
-#define SOCK_MAGIC 0x314c5250u /* "PRL1" */
-#define SOCK_PAYLOAD_MAX ((uint32_t)1 << 20)
+/* the request's header and payload: include/parley/sockreq.h */
 #define SOCK_NFDS 4 /* stdin, stdout, stderr, working directory */
 
 /* The key a command run for a client uses (set in the daemon's child), or NULL. */
@@ -127,7 +127,7 @@ int cli_forward(const cli_cmd *cmd, int argc, char **argv)
 	const char *home;
 	struct sockaddr_un sa;
 	parley_buf pl = PARLEY_BUF_INIT;
-	uint32_t hdr[5], nenv = 0;
+	uint32_t hdr[PARLEY_SOCKREQ_HDR_WORDS], nenv = 0;
 	int fd, cwd = -1, status = EXIT_FAIL;
 	int32_t rs;
 
@@ -151,17 +151,18 @@ int cli_forward(const cli_cmd *cmd, int argc, char **argv)
 	for (char **e = environ; e && *e; e++, nenv++)
 		if (parley_buf_add(&pl, *e, strlen(*e) + 1))
 			goto fail;
-	if (pl.len > SOCK_PAYLOAD_MAX) {
+	if (pl.len > PARLEY_SOCKREQ_PAYLOAD_MAX) {
 		fprintf(stderr, "parley: the command line and environment are too large for the running node\n");
 		goto out;
 	}
 	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && (cwd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		goto fail;
-	hdr[0] = SOCK_MAGIC;
+	hdr[0] = PARLEY_SOCKREQ_MAGIC;
 	hdr[1] = (uint32_t)pl.len;
 	hdr[2] = (uint32_t)argc;
 	hdr[3] = nenv;
-	hdr[4] = (cli_quiet ? 1u : 0u) | (cli_local ? 2u : 0u) | (cli_color ? 4u : 0u); /* the global options */
+	hdr[4] = (cli_quiet ? PARLEY_SOCKREQ_QUIET : 0u) | (cli_local ? PARLEY_SOCKREQ_LOCAL : 0u) |
+		(cli_color ? PARLEY_SOCKREQ_COLOR : 0u); /* the global options */
 	{
 		int fds[SOCK_NFDS] = { 0, 1, 2, cwd };
 		union {
@@ -937,12 +938,9 @@ static void load_channels(struct daemon *d)
 
 /* ---- commands from the CLI over node.sock ---- */
 
-static void child_run(struct daemon *d, int conn, int fds[SOCK_NFDS], char *pl, uint32_t len, uint32_t argc,
-	uint32_t nenv, uint32_t flags)
+static void child_run(struct daemon *d, int conn, int fds[SOCK_NFDS], const parley_sockreq *rq)
 {
 	const cli_cmd *cmd;
-	char **argv = calloc((size_t)argc + 1, sizeof(char *));
-	char *p = pl, *end = pl + len;
 	sigset_t none;
 	parley_seckey *k = NULL;
 	parley_err err = { 0 };
@@ -959,24 +957,18 @@ static void child_run(struct daemon *d, int conn, int fds[SOCK_NFDS], char *pl, 
 	close(d->lfd);
 	close(d->sigr);
 	close(d->sigw);
-	if (!argv || dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 || fchdir(fds[3]) != 0)
+	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 || fchdir(fds[3]) != 0)
 		_exit(EXIT_FAIL);
 	for (int i = 0; i < SOCK_NFDS; i++)
 		if (fds[i] > 2)
 			close(fds[i]);
-	for (uint32_t i = 0; i < argc; i++) {
-		argv[i] = p;
-		p += strlen(p) + 1;
-	}
 	clearenv();
-	for (uint32_t i = 0; i < nenv && p < end; i++) {
-		char *eq = strchr(p, '=');
-		size_t n = strlen(p);
-		if (eq) {
+	for (uint32_t i = 0; i < rq->nenv; i++) {
+		char *p = rq->env[i], *eq = strchr(p, '=');
+		if (eq && eq != p) {
 			*eq = 0;
 			setenv(p, eq + 1, 1);
 		}
-		p += n + 1;
 	}
 	unsetenv("PARLEY_HOME");
 	cli_home_dir = d->home;
@@ -985,12 +977,12 @@ static void child_run(struct daemon *d, int conn, int fds[SOCK_NFDS], char *pl, 
 		_exit(EXIT_FAIL);
 	}
 	cli_node_key = k;
-	cli_quiet = flags & 1;
-	cli_local = flags & 2;
-	cli_color = flags & 4;
+	cli_quiet = rq->flags & PARLEY_SOCKREQ_QUIET;
+	cli_local = rq->flags & PARLEY_SOCKREQ_LOCAL;
+	cli_color = rq->flags & PARLEY_SOCKREQ_COLOR;
 	optind = 0;
-	cmd = cli_command(argv[0]);
-	ret = forwardable(cmd) ? cmd->run((int)argc, argv) : EXIT_USAGE;
+	cmd = cli_command(rq->argv[0]);
+	ret = forwardable(cmd) ? cmd->run((int)rq->argc, rq->argv) : EXIT_USAGE;
 	fflush(stdout);
 	fflush(stderr);
 	_exit(ret);
@@ -1009,8 +1001,10 @@ static void servers_set_node(struct daemon *d)
 static void serve_client(struct daemon *d)
 {
 	int conn = accept4(d->lfd, NULL, NULL, SOCK_CLOEXEC), fds[SOCK_NFDS] = { -1, -1, -1, -1 }, nfds = 0;
-	uint32_t hdr[5];
+	uint32_t hdr[PARLEY_SOCKREQ_HDR_WORDS];
 	char *pl = NULL;
+	parley_sockreq rq = { 0 };
+	parley_err err = { 0 };
 	struct timeval tv = { 5, 0 };
 	pid_t pid;
 	int st = 0;
@@ -1051,24 +1045,24 @@ static void serve_client(struct daemon *d)
 					close(f);
 			}
 		}
-	if (r != (ssize_t)sizeof(hdr) || (m.msg_flags & MSG_CTRUNC) || nfds != SOCK_NFDS || hdr[0] != SOCK_MAGIC ||
-		hdr[1] == 0 || hdr[1] > SOCK_PAYLOAD_MAX || hdr[2] == 0 || hdr[2] > 4096 || hdr[3] > 65536) {
+	if (r != (ssize_t)sizeof(hdr) || (m.msg_flags & MSG_CTRUNC) || nfds != SOCK_NFDS) {
 		logf_("level=warn msg=\"socket client refused: malformed request\"");
 		goto out;
 	}
-	if (!(pl = malloc((size_t)hdr[1] + 1)) || !read_all(conn, pl, hdr[1]))
+	if (parley_sockreq_header(hdr, &rq, &err)) {
+		logf_("level=warn msg=\"socket client refused: malformed request\" error=\"%s\"", err.msg);
 		goto out;
-	pl[hdr[1]] = 0;
-	{
-		/* argc + nenv NUL-terminated strings, exactly */
-		uint32_t strings = 0;
-		for (uint32_t i = 0; i < hdr[1]; i++)
-			if (!pl[i])
-				strings++;
-		if (pl[hdr[1] - 1] != 0 || strings != hdr[2] + hdr[3] || !forwardable(cli_command(pl))) {
-			logf_("level=warn msg=\"socket client refused: malformed request\"");
-			goto out;
-		}
+	}
+	if (!(pl = malloc((size_t)rq.len + 1)) || !read_all(conn, pl, rq.len))
+		goto out;
+	pl[rq.len] = 0;
+	if (parley_sockreq_payload(&rq, pl, rq.len, &err)) {
+		logf_("level=warn msg=\"socket client refused: malformed request\" error=\"%s\"", err.msg);
+		goto out;
+	}
+	if (!forwardable(cli_command(rq.argv[0]))) {
+		logf_("level=warn msg=\"socket client refused: malformed request\" error=\"not a command the node runs\"");
+		goto out;
 	}
 	logf_("level=info msg=\"command from the CLI\" command=%s", pl);
 	parley_node_close(d->node);
@@ -1076,7 +1070,7 @@ static void serve_client(struct daemon *d)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		child_run(d, conn, fds, pl, hdr[1], hdr[2], hdr[3], hdr[4]);
+		child_run(d, conn, fds, &rq);
 	if (pid < 0) {
 		logf_("level=error msg=\"command not run\" error=\"%s\"", strerror(errno));
 	} else {
@@ -1099,6 +1093,7 @@ static void serve_client(struct daemon *d)
 out:
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
+	parley_sockreq_release(&rq);
 	free(pl);
 	close(conn);
 }

@@ -54,4 +54,17 @@ uint16_t parley_relay_port(const parley_relay *r);
 /* Stop accepting, finish in-flight requests and appends, close the store. NULL allowed. */
 void parley_relay_stop(parley_relay *r);
 
+/*
+ * Parse the bytes of an open-channels allowlist (open_allowlist above): each
+ * line blank, a # comment, a charter id (64 hex digits) or a verifier key
+ * (optionally after "sign "), surrounding blanks ignored. *out gets *n entries
+ * of 33 bytes: 'c' and a charter id, or 'k' and a party's signing key; an empty
+ * list is a non-NULL array of one unused entry (nobody may open). name (the
+ * file's path) only names it in errors. PARLEY_E_FORMAT naming the line, on a
+ * NUL byte or a line that is neither; PARLEY_E_NOMEM. Free *out with free().
+ */
+#define PARLEY_ALLOWLIST_MAX_ENTRIES 100000u
+parley_code parley_relay_allowlist_parse(const uint8_t *data, size_t len, const char *name, uint8_t (**out)[33],
+	size_t *n, parley_err *err) PARLEY_WUR;
+
 #endif
