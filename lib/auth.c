@@ -374,17 +374,11 @@ void parley_ratelimit_free(parley_ratelimit *r)
 	free(r);
 }
 
-bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms)
+/* keyid's bucket, refilled to now_ms (created full, or the least recently used one evicted); under r->mu */
+static struct bucket *bucket_of(parley_ratelimit *r, const uint8_t key[4], uint64_t now_ms)
 {
-	uint8_t key[4];
 	struct bucket *set, *b = NULL, *oldest;
-	bool ok = false;
 
-	if (r->rate <= 0)
-		return true;
-	if (parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)))
-		return false;
-	pthread_mutex_lock(&r->mu);
 	set = r->b[parley_get_u32(key) % SETS];
 	oldest = &set[0];
 	for (size_t i = 0; i < WAYS && !b; i++) {
@@ -406,6 +400,35 @@ bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t 
 			b->tokens = r->burst;
 	}
 	b->last_ms = now_ms > b->last_ms ? now_ms : b->last_ms;
+	return b;
+}
+
+void parley_ratelimit_debit(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms, double n)
+{
+	uint8_t key[4];
+
+	if (r->rate <= 0 || n <= 0 || parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)))
+		return;
+	pthread_mutex_lock(&r->mu);
+	struct bucket *b = bucket_of(r, key, now_ms);
+	b->tokens -= n;
+	if (b->tokens < -n)
+		b->tokens = -n;
+	pthread_mutex_unlock(&r->mu);
+}
+
+bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms)
+{
+	uint8_t key[4];
+	struct bucket *b;
+	bool ok = false;
+
+	if (r->rate <= 0)
+		return true;
+	if (parley_unhex(key, 4, keyid_hex, strlen(keyid_hex)))
+		return false;
+	pthread_mutex_lock(&r->mu);
+	b = bucket_of(r, key, now_ms);
 	if (b->tokens >= 1) {
 		b->tokens -= 1;
 		ok = true;

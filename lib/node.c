@@ -354,8 +354,13 @@ parley_code node_session_post(struct node_session *s, const parley_post *p, uint
 	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
 		     err)))
 		goto out;
-	if ((rc = parley_remote_append(&s->cl, c->hex, entry.data, entry.len, index, NULL, err)))
+	if ((rc = parley_remote_append(&s->cl, c->hex, entry.data, entry.len, index, NULL, err))) {
+		/* no answer: the relay may have taken it; what is kept for later is this very entry */
+		parley_buf_reset(&s->unsent);
+		if (rc == PARLEY_E_IO && parley_buf_add(&s->unsent, entry.data, entry.len))
+			parley_buf_reset(&s->unsent);
 		goto out;
+	}
 	mine->seq = h.seq;
 	parley_entry_hash(entry.data, entry.len, mine->hash);
 	node_outbox_tip(n, c, mine->seq, mine->hash); /* an entry queued before the next sync continues from here */
@@ -425,6 +430,7 @@ void node_session_close(struct node_session *s)
 	free(s->unopened);
 	s->unopened = NULL;
 	s->nunopened = 0;
+	parley_buf_release(&s->unsent);
 }
 
 parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,
@@ -436,7 +442,9 @@ parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_
 	/* a sync first: our chain must continue from our last entry in the log, and the checks see the latest */
 	if (!(rc = node_session_open(n, id, &s, err)) && !(rc = parley_node_check_post(n, id, p, err)))
 		rc = node_session_post(&s, p, index, err);
-	if (rc == PARLEY_E_IO && n->outbox && s.c && !(rc = parley_node_check_post(n, id, p, err)))
+	if (rc == PARLEY_E_IO && n->outbox && s.c && s.unsent.len)
+		rc = node_outbox_keep(n, s.c, s.unsent.data, s.unsent.len, index, err); /* sent, unanswered: kept as it is */
+	else if (rc == PARLEY_E_IO && n->outbox && s.c && !(rc = parley_node_check_post(n, id, p, err)))
 		rc = node_outbox_queue(n, s.c, p, index, err); /* the relay cannot be reached: into the outbox */
 	node_session_close(&s);
 	return rc;

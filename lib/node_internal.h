@@ -91,6 +91,9 @@ struct node_session {
 	uint64_t looked_from, looked_to;
 	uint64_t *unopened;
 	size_t nunopened;
+	/* the entry node_session_post sent last when the relay gave no answer (PARLEY_E_IO): it may
+	 * have landed, so what waits for the relay is these very bytes, never a second composition */
+	parley_buf unsent;
 };
 
 /* ---- home.c: node.json (internal: jansson) ---- */
@@ -193,6 +196,13 @@ void node_halt(parley_node *n, struct node_channel *c, const char *kind, const p
 /* Sign an entry continuing our chain (replica, then outbox) and keep it in the outbox; *index = PARLEY_INDEX_QUEUED. */
 parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
 	parley_err *err) PARLEY_WUR;
+/*
+ * Keep an entry already signed (sent without an answer: it may have landed) in the outbox,
+ * as it is, under its sequence number; *index = PARLEY_INDEX_QUEUED. A flush then finds it
+ * in the log (same bytes) or sends it.
+ */
+parley_code node_outbox_keep(parley_node *n, struct node_channel *c, const uint8_t *entry, size_t len,
+	uint64_t *index, parley_err *err) PARLEY_WUR;
 /* Remember this party's last entry the relay took (seq, hash): what an entry queued next continues. */
 void node_outbox_tip(parley_node *n, struct node_channel *c, uint64_t seq, const uint8_t hash[32]);
 /*

@@ -26,7 +26,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "parley/batch.h"
 #include "parley/compose.h"
+#include "parley/remote.h"
 #include "node_internal.h"
 #include "banned.h"
 
@@ -275,6 +277,22 @@ static void tip_load(const parley_node *n, const struct node_channel *c, uint64_
 	}
 }
 
+parley_code node_outbox_keep(parley_node *n, struct node_channel *c, const uint8_t *entry, size_t len,
+	uint64_t *index, parley_err *err)
+{
+	parley_entry e;
+	char dir[1400], path[1500];
+	parley_code rc;
+
+	if ((rc = parley_entry_parse(entry, len, &e, err)) || (rc = outbox_dir(n, c, dir, sizeof(dir), true, err)) ||
+		(rc = entry_path(n, c, e.h.seq, path, sizeof(path), err)) ||
+		(rc = parley_file_write(path, entry, len, 0600, true, err)))
+		return rc;
+	sync_dir(dir);
+	*index = PARLEY_INDEX_QUEUED;
+	return PARLEY_OK;
+}
+
 parley_code node_outbox_queue(parley_node *n, struct node_channel *c, const parley_post *p, uint64_t *index,
 	parley_err *err)
 {
@@ -331,79 +349,241 @@ out:
 	return rc;
 }
 
+/*
+ * Our entries the relay holds past the replica (unverified: the relay's word),
+ * as (seq, hash), to recognise an outbox entry whose append was answered with a
+ * 409 because an earlier send of it landed and its answer was lost. At most
+ * RECOGNISE_PAGES pages are read.
+ */
+#define RECOGNISE_PAGES 20
+struct theirs {
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+static parley_code relay_has_ours(parley_node *n, struct node_channel *c, parley_client *cl, struct theirs **out,
+	size_t *nout, parley_err *err)
+{
+	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
+	struct theirs *v = NULL;
+	size_t k = 0, cap = 0;
+	uint64_t from = 0;
+	parley_code rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = parley_store_size(n->store, c->id, &from, err)))
+		return rc;
+	for (int page = 0; page < RECOGNISE_PAGES; page++) {
+		if ((rc = parley_remote_entries(cl, c->hex, from, PARLEY_REMOTE_PAGE_MAX, 0, &pg, err)))
+			break;
+		for (size_t i = 0; i < pg.n; i++) {
+			parley_entry e;
+			if (parley_entry_parse(pg.v[i].data, pg.v[i].len, &e, NULL) ||
+				memcmp(e.h.sender, n->key->pub.keyid, 4) != 0)
+				continue;
+			if (k == cap) {
+				struct theirs *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
+				if (!nv) {
+					rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+					goto out;
+				}
+				v = nv;
+				cap = cap ? cap * 2 : 16;
+			}
+			v[k].seq = e.h.seq;
+			parley_entry_hash(pg.v[i].data, pg.v[i].len, v[k].hash);
+			k++;
+		}
+		if (pg.n == 0)
+			break;
+		from += pg.n;
+	}
+out:
+	parley_remote_page_release(&pg);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*nout = k;
+	return PARLEY_OK;
+}
+
+/* One read outbox entry on its way into a batch. */
+struct outgoing {
+	parley_buf b;
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+/*
+ * Send what waits in the outbox, in batches (parley_remote_append_batch): each
+ * batch is admitted by the relay whole or not at all. A 409 wrong-sequence on
+ * the first entry of a batch is the answer to a send that landed earlier (its
+ * answer lost): the entries the relay holds past the replica are read, and ours
+ * among them with the same bytes count as delivered; other bytes at that
+ * sequence number are an error (the entries stay, the next sync's verified
+ * replica decides). An entry the relay refuses for good goes to refused/ with
+ * every later one; the entries before it in its batch are sent again without it.
+ */
 parley_code node_outbox_flush(parley_node *n, struct node_channel *c, struct chain *mine, parley_client *cl,
 	uint64_t *sent, parley_err *err)
 {
 	uint64_t *seqs = NULL;
-	size_t count = 0;
-	parley_buf b = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
-	char target[128];
+	size_t count = 0, i = 0, cap = PARLEY_BATCH_MAX_ENTRIES;
+	struct outgoing *out = NULL;
+	const uint8_t **ptrs = NULL;
+	size_t *lens = NULL;
+	uint64_t *idx = NULL;
+	struct theirs *theirs = NULL;
+	size_t ntheirs = 0;
+	bool looked = false;
 	parley_code rc;
 
 	if (sent)
 		*sent = 0;
 	if ((rc = outbox_list(n, c, &seqs, &count, err)) || !count)
-		goto out;
-	snprintf(target, sizeof(target), "/v1/channels/%s/entries", c->hex);
-	for (size_t i = 0; i < count; i++) {
-		parley_entry e;
-		uint8_t hash[32];
-		long status = 0;
-
-		if ((rc = outbox_read(n, c, seqs[i], &b, &e, err))) {
-			outbox_refuse(n, c, seqs, count, i);
-			goto out;
-		}
-		parley_entry_hash(b.data, b.len, hash);
-		if (e.h.seq <= mine->seq) {
-			/* integrated already: sent by a node that stopped before it could delete the file */
-			if (e.h.seq == mine->seq && sodium_memcmp(hash, mine->hash, 32) != 0) {
-				rc = parley_fail(err, PARLEY_E_VERIFY,
-					"outbox entry %llu: the log has another entry of this party with that sequence number "
-					"(moved to outbox/refused)",
-					(unsigned long long)e.h.seq);
+		goto done;
+	out = calloc(PARLEY_BATCH_MAX_ENTRIES, sizeof(*out));
+	ptrs = calloc(PARLEY_BATCH_MAX_ENTRIES, sizeof(*ptrs));
+	lens = calloc(PARLEY_BATCH_MAX_ENTRIES, sizeof(*lens));
+	idx = calloc(PARLEY_BATCH_MAX_ENTRIES, sizeof(*idx));
+	if (!out || !ptrs || !lens || !idx) {
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+		goto done;
+	}
+	while (i < count) {
+		size_t nb = 0, bytes = 0;
+		uint64_t last_seq = mine->seq;
+		uint8_t last_hash[32];
+		memcpy(last_hash, mine->hash, 32);
+		/* a batch: the entries from i that continue our chain, within the limits */
+		while (i + nb < count && nb < cap) {
+			struct outgoing *o = &out[nb];
+			parley_entry e;
+			parley_buf_reset(&o->b);
+			if ((rc = outbox_read(n, c, seqs[i + nb], &o->b, &e, err))) {
+				if (nb) { /* send what comes before it first */
+					rc = PARLEY_OK;
+					break;
+				}
 				outbox_refuse(n, c, seqs, count, i);
-				goto out;
+				goto done;
 			}
-			outbox_remove(n, c, seqs[i]);
+			o->seq = e.h.seq;
+			parley_entry_hash(o->b.data, o->b.len, o->hash);
+			if (nb == 0 && e.h.seq <= mine->seq) {
+				/* integrated already: sent by a node that stopped before it could delete the file */
+				if (e.h.seq == mine->seq && sodium_memcmp(o->hash, mine->hash, 32) != 0) {
+					rc = parley_fail(err, PARLEY_E_VERIFY,
+						"outbox entry %llu: the log has another entry of this party with that sequence number "
+						"(moved to outbox/refused)",
+						(unsigned long long)e.h.seq);
+					outbox_refuse(n, c, seqs, count, i);
+					goto done;
+				}
+				outbox_remove(n, c, seqs[i]);
+				i++;
+				continue;
+			}
+			/* the relay's word that it holds this very entry (a send whose answer was lost) */
+			bool theirs_same = false, theirs_other = false;
+			for (size_t t = 0; nb == 0 && t < ntheirs; t++)
+				if (theirs[t].seq == e.h.seq) {
+					if (sodium_memcmp(theirs[t].hash, o->hash, 32) == 0)
+						theirs_same = true;
+					else
+						theirs_other = true;
+				}
+			if (theirs_same && e.h.seq == mine->seq + 1) {
+				mine->seq = e.h.seq;
+				memcpy(mine->hash, o->hash, 32);
+				node_outbox_tip(n, c, mine->seq, mine->hash);
+				outbox_remove(n, c, seqs[i]);
+				if (sent)
+					(*sent)++;
+				i++;
+				last_seq = mine->seq;
+				memcpy(last_hash, mine->hash, 32);
+				continue;
+			}
+			if (theirs_other) {
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"outbox entry %llu: the relay holds another entry of this party with that sequence number",
+					(unsigned long long)e.h.seq);
+				goto done;
+			}
+			if (e.h.seq != last_seq + 1 || (last_seq && sodium_memcmp(e.h.prev, last_hash, 32) != 0)) {
+				if (nb)
+					break; /* the batch so far goes first; this one is judged at the head of the next */
+				rc = parley_fail(err, PARLEY_E_VERIFY,
+					"outbox entry %llu does not continue this party's chain at %llu (moved to outbox/refused)",
+					(unsigned long long)e.h.seq, (unsigned long long)mine->seq);
+				outbox_refuse(n, c, seqs, count, i);
+				goto done;
+			}
+			if (bytes + 4 + o->b.len > PARLEY_BATCH_MAX_BYTES)
+				break;
+			bytes += 4 + o->b.len;
+			ptrs[nb] = o->b.data;
+			lens[nb] = o->b.len;
+			last_seq = e.h.seq;
+			memcpy(last_hash, o->hash, 32);
+			nb++;
+		}
+		if (nb == 0)
+			continue;
+		parley_remote_batch res;
+		rc = parley_remote_append_batch(cl, c->hex, ptrs, lens, nb, idx, NULL, &res, err);
+		if (rc == PARLEY_OK) {
+			for (size_t k = 0; k < nb; k++) {
+				mine->seq = out[k].seq;
+				memcpy(mine->hash, out[k].hash, 32);
+				outbox_remove(n, c, seqs[i + k]);
+				if (sent)
+					(*sent)++;
+			}
+			node_outbox_tip(n, c, mine->seq, mine->hash);
+			i += nb;
+			cap = PARLEY_BATCH_MAX_ENTRIES;
 			continue;
 		}
-		if (e.h.seq != mine->seq + 1 || (mine->seq && sodium_memcmp(e.h.prev, mine->hash, 32) != 0)) {
-			rc = parley_fail(err, PARLEY_E_VERIFY,
-				"outbox entry %llu does not continue this party's chain at %llu (moved to outbox/refused)",
-				(unsigned long long)e.h.seq, (unsigned long long)mine->seq);
-			outbox_refuse(n, c, seqs, count, i);
-			goto out;
+		if (res.status == 0)
+			goto done; /* the relay cannot be reached: the entries wait */
+		size_t bad = res.bad < nb ? res.bad : 0;
+		if (res.status == 409 && strcmp(res.slug, "wrong-sequence") == 0 && bad == 0 && !looked) {
+			/* a send of ours landed and its answer was lost: look for it in the relay's log, once */
+			looked = true;
+			if ((rc = relay_has_ours(n, c, cl, &theirs, &ntheirs, err)))
+				goto done;
+			rc = PARLEY_OK;
+			continue;
 		}
-		if ((rc = parley_client_do(cl, "POST", target, "application/octet-stream", b.data, b.len, &status, &resp,
-			     err)))
-			goto out;
-		if (status == 409) {
-			/* the relay has this sequence number: a send whose answer was lost. The next sync's
-			 * fetch brings it into the replica, where it is recognised above. */
-			rc = parley_client_problem(status, &resp, err);
-			parley_wrap(err, rc, "outbox entry %llu", (unsigned long long)e.h.seq);
-			goto out;
+		if (res.status == 409 || res.status == 429 || res.status < 400 || res.status >= 500) {
+			parley_wrap(err, rc, "outbox entry %llu", (unsigned long long)out[bad].seq);
+			goto done;
 		}
-		if (status != 201) {
-			rc = parley_client_problem(status, &resp, err);
-			if (status >= 400 && status < 500 && status != 429) {
-				parley_wrap(err, rc, "outbox entry %llu refused by the relay (moved with the later ones to outbox/refused)",
-					(unsigned long long)e.h.seq);
-				outbox_refuse(n, c, seqs, count, i);
-			}
-			goto out;
+		if (bad > 0) {
+			/* the entries before the refused one were not appended (a batch is all or none): again without it */
+			cap = bad;
+			rc = PARLEY_OK;
+			continue;
 		}
-		mine->seq = e.h.seq;
-		memcpy(mine->hash, hash, 32);
-		node_outbox_tip(n, c, mine->seq, mine->hash);
-		outbox_remove(n, c, seqs[i]);
-		if (sent)
-			(*sent)++;
+		parley_wrap(err, rc, "outbox entry %llu refused by the relay (moved with the later ones to outbox/refused)",
+			(unsigned long long)out[0].seq);
+		outbox_refuse(n, c, seqs, count, i);
+		goto done;
 	}
-out:
-	parley_buf_release(&b);
-	parley_buf_release(&resp);
+done:
+	if (out)
+		for (size_t k = 0; k < PARLEY_BATCH_MAX_ENTRIES; k++)
+			parley_buf_release(&out[k].b);
+	free(out);
+	free(ptrs);
+	free(lens);
+	free(idx);
+	free(theirs);
 	free(seqs);
 	return rc;
 }

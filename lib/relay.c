@@ -25,6 +25,7 @@
 #include "parley/receipt.h"
 #include "parley/succession.h"
 #include "parley/auth.h"
+#include "parley/batch.h"
 #include "parley/charter.h"
 #include "parley/entry.h"
 #include "parley/jcs.h"
@@ -90,12 +91,23 @@ struct read_item {
  */
 enum job { JOB_APPEND, JOB_OPEN, JOB_CHECKPOINT, JOB_COSIG };
 
+/* One entry of an append: its bytes (in the request's body), parsed, and where it landed. */
+struct append_item {
+	const uint8_t *data;
+	size_t len;
+	parley_entry e;
+	uint64_t index;
+};
+
 struct pending {
 	enum job kind;
 	struct channel *ch;     /* APPEND, CHECKPOINT, COSIG */
-	const uint8_t *data;    /* APPEND: the entry; OPEN: the canonical charter */
+	const uint8_t *data;    /* OPEN: the canonical charter */
 	size_t len;
-	parley_entry e;         /* APPEND */
+	/* APPEND: the entries, admitted all or none, in order (a single append is a batch of one) */
+	struct append_item *v;
+	size_t nv;
+	size_t bad; /* a refused append: the position of the first entry at fault */
 	const parley_charter *charter; /* OPEN */
 	uint64_t size;          /* COSIG */
 	const char *signer, *line; /* COSIG */
@@ -217,6 +229,7 @@ struct request {
 	parley_buf body;
 	unsigned retry_after; /* seconds, for a Retry-After header (0: none) */
 	bool too_big;
+	bool batch; /* a POST whose Content-Type is PARLEY_BATCH_CTYPE: its body may be larger */
 	double start;
 	unsigned status;
 	char keyhex[9];
@@ -306,26 +319,50 @@ static enum MHD_Result send_json(struct MHD_Connection *c, struct request *rq, u
 	return ret;
 }
 
-/* RFC 9457 problem details. */
-static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
-	const char *fmt, ...) PARLEY_PRINTF(5, 6);
-static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
-	const char *fmt, ...)
+/* RFC 9457 problem details; a refused batch also names the position of its first bad entry (index >= 0). */
+static enum MHD_Result vproblem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	long index, const char *fmt, va_list ap) PARLEY_PRINTF(6, 0);
+static enum MHD_Result vproblem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	long index, const char *fmt, va_list ap)
 {
 	char detail[512], type[96];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	snprintf(type, sizeof(type), "urn:parley:problem:%s", slug);
 	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", slug, "status", (int)status, "detail",
 		detail);
+	if (j && index >= 0)
+		json_object_set_new(j, "index", json_integer((json_int_t)index));
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!s)
 		return MHD_NO;
 	enum MHD_Result ret = respond(c, rq, status, "application/problem+json", s, strlen(s));
 	free(s);
+	return ret;
+}
+
+static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	const char *fmt, ...) PARLEY_PRINTF(5, 6);
+static enum MHD_Result problem(struct MHD_Connection *c, struct request *rq, unsigned status, const char *slug,
+	const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum MHD_Result ret = vproblem(c, rq, status, slug, -1, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* A problem of entry `index` of a batch (index < 0: not a batch, the plain problem). */
+static enum MHD_Result problem_at(struct MHD_Connection *c, struct request *rq, long index, unsigned status,
+	const char *slug, const char *fmt, ...) PARLEY_PRINTF(6, 7);
+static enum MHD_Result problem_at(struct MHD_Connection *c, struct request *rq, long index, unsigned status,
+	const char *slug, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum MHD_Result ret = vproblem(c, rq, status, slug, index, fmt, ap);
+	va_end(ap);
 	return ret;
 }
 
@@ -557,26 +594,111 @@ static void finish(struct pending *p, int status, const char *slug, const char *
 	va_end(ap);
 }
 
-/* Admit and append one batch of pending entries of one channel. */
+/*
+ * Admit one entry at index `at` (the log's size plus what this group admitted
+ * before it), or finish p with the refusal. On success the channel's admission
+ * state (senders' chains, quotas, succession) includes it.
+ */
+static bool admit_one(parley_relay *r, struct channel *ch, struct channel *pred, struct pending *p,
+	const struct append_item *it, uint64_t at, uint64_t now)
+{
+	parley_err err = { 0 };
+	const parley_entry_hdr *h = &it->e.h;
+	/*
+	 * validity and succession are decided at the integration time; a thread's opener is
+	 * read from the log, a handover's successor from the channels this relay holds
+	 */
+	parley_admit_store look = { r->w, ch->id, PARLEY_BUF_INIT };
+	parley_succession succ = ch->succ;
+	/* a receipt's cover decodes, and a batched one's verified tree is this log's, as committed (admit.h) */
+	parley_receipt_cover cov;
+	if (h->type == PARLEY_T_RECEIPT && parley_receipt_covers(h, at, &cov, &err)) {
+		finish(p, 400, "bad-receipt", "%s", err.msg);
+		return false;
+	}
+	if (parley_admit_receipt_root(r->w, ch->id, h, at, ch->size, &err)) {
+		finish(p, 403, "receipt-not-this-log", "%s", err.msg);
+		return false;
+	}
+	parley_code arc = parley_admit_entry(ch->charter, &succ, h, at, now, parley_admit_store_lookup, &look,
+		parley_charter_store_lookup, r->w, &err);
+	parley_buf_release(&look.buf);
+	if (!arc && pred && parley_admit_successor_active(ch->charter, &pred->succ, h, &err)) {
+		finish(p, 403, "successor-not-active", "%s", err.msg);
+		return false;
+	}
+	if (arc) {
+		if (arc == PARLEY_E_VERIFY)
+			finish(p, 403, h->type == PARLEY_T_HANDOVER ? "handover-refused" : "charter-not-valid", "%s", err.msg);
+		else
+			finish(p, 500, "store-error", "%s", err.msg);
+		return false;
+	}
+	struct sender *s = sender_of(ch, h->sender, true);
+	uint8_t zero[32] = { 0 };
+	if (!s) {
+		finish(p, 500, "too-many-senders", "too many senders");
+		return false;
+	}
+	if (h->seq != s->seq + 1) {
+		finish(p, 409, "wrong-sequence", "sequence number %llu, expected %llu (a replayed, duplicated or out-of-order entry)",
+			(unsigned long long)h->seq, (unsigned long long)s->seq + 1);
+		return false;
+	}
+	if (memcmp(h->prev, s->seq ? s->hash : zero, 32) != 0) {
+		finish(p, 409, "broken-chain", "previous-entry hash does not match the sender's entry %llu",
+			(unsigned long long)s->seq);
+		return false;
+	}
+	const parley_party *who = parley_charter_party_by_keyid(ch->charter, h->sender);
+	if (parley_charter_quota_check(ch->charter, &s->quota, who ? who->key.name : "the sender", now, it->len, &err)) {
+		finish(p, 413, "daily-byte-quota", "%s", err.msg);
+		return false;
+	}
+	parley_quota_count(&s->quota, now, it->len);
+	ch->succ = succ;
+	s->seq = h->seq;
+	parley_entry_hash(it->data, it->len, s->hash);
+	return true;
+}
+
+/*
+ * Admit and append one group of pending appends of one channel, in one
+ * transaction. Each request's entries are admitted all or none, each against
+ * the log as the entries before it leave it: a refused request leaves the
+ * admission state as it found it, and the requests before and after it in the
+ * group are committed as if it had never come.
+ */
 static void commit_channel(parley_relay *r, struct channel *ch, struct pending **items, size_t n)
 {
-	parley_store_item sitems[BATCH_MAX];
-	struct pending *accepted[BATCH_MAX];
-	struct sender saved[PARLEY_MAX_PARTIES];
+	parley_store_item *sitems = NULL;
+	struct append_item **accepted = NULL;
+	struct sender *saved = NULL, *mark = NULL;
 	parley_succession saved_succ;
-	size_t nsaved, na = 0;
+	size_t nsaved, na = 0, total = 0;
 	parley_err err = { 0 };
 	uint64_t now, first = 0;
 
+	for (size_t i = 0; i < n; i++)
+		total += items[i]->nv;
+	sitems = malloc(total * sizeof(*sitems));
+	accepted = malloc(total * sizeof(*accepted));
+	saved = malloc(PARLEY_MAX_PARTIES * sizeof(*saved));
+	mark = malloc(PARLEY_MAX_PARTIES * sizeof(*mark));
+	if (!sitems || !accepted || !saved || !mark) {
+		for (size_t i = 0; i < n; i++)
+			finish(items[i], 503, "busy", "out of memory");
+		goto out;
+	}
 	uint64_t size;
 	/* the channel's append lock, held to the commit: other relay processes on the store wait */
 	if (parley_store_lock(r->w, ch->id, &size, &err) || channel_catch_up(r, ch, size, &err)) {
 		parley_store_unlock(r->w);
 		for (size_t i = 0; i < n; i++)
 			finish(items[i], 500, "store-error", "cannot load the channel: %s", err.msg);
-		return;
+		goto out;
 	}
-	memcpy(saved, ch->senders, sizeof(saved));
+	memcpy(saved, ch->senders, PARLEY_MAX_PARTIES * sizeof(*saved));
 	nsaved = ch->nsenders;
 	saved_succ = ch->succ;
 	/* a successor whose predecessor is hosted here opens no thread before the predecessor ended */
@@ -592,81 +714,42 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 		now = ch->last_ms; /* integration times never go backwards within a log */
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = items[i];
-		/*
-		 * validity and succession are decided at the integration time; a thread's opener is
-		 * read from the log, a handover's successor from the channels this relay holds
-		 */
-		parley_admit_store look = { r->w, ch->id, PARLEY_BUF_INIT };
-		parley_succession succ = ch->succ;
-		/* a receipt's cover decodes, and a batched one's verified tree is this log's (admit.h) */
-		parley_receipt_cover cov;
-		if (p->e.h.type == PARLEY_T_RECEIPT && parley_receipt_covers(&p->e.h, ch->size + na, &cov, &err)) {
-			finish(p, 400, "bad-receipt", "%s", err.msg);
-			continue;
+		size_t na0 = na, nmark = ch->nsenders;
+		parley_succession msucc = ch->succ;
+		if (p->nv > 1)
+			memcpy(mark, ch->senders, nmark * sizeof(*mark));
+		p->status = 0;
+		for (size_t k = 0; k < p->nv; k++) {
+			if (!admit_one(r, ch, pred, p, &p->v[k], ch->size + na, now)) {
+				/* the whole request is refused: what its earlier entries did is undone */
+				p->bad = k;
+				if (p->nv > 1)
+					memcpy(ch->senders, mark, nmark * sizeof(*mark));
+				ch->nsenders = nmark;
+				ch->succ = msucc;
+				na = na0;
+				break;
+			}
+			sitems[na].data = p->v[k].data;
+			sitems[na].len = p->v[k].len;
+			sitems[na].integrated_ms = now;
+			accepted[na++] = &p->v[k];
 		}
-		if (parley_admit_receipt_root(r->w, ch->id, &p->e.h, ch->size + na, ch->size, &err)) {
-			finish(p, 403, "receipt-not-this-log", "%s", err.msg);
-			continue;
-		}
-		parley_code arc = parley_admit_entry(ch->charter, &succ, &p->e.h, ch->size + na, now,
-			parley_admit_store_lookup, &look, parley_charter_store_lookup, r->w, &err);
-		parley_buf_release(&look.buf);
-		if (!arc && pred && parley_admit_successor_active(ch->charter, &pred->succ, &p->e.h, &err)) {
-			finish(p, 403, "successor-not-active", "%s", err.msg);
-			continue;
-		}
-		if (arc) {
-			if (arc == PARLEY_E_VERIFY)
-				finish(p, 403, p->e.h.type == PARLEY_T_HANDOVER ? "handover-refused" : "charter-not-valid", "%s",
-					err.msg);
-			else
-				finish(p, 500, "store-error", "%s", err.msg);
-			continue;
-		}
-		struct sender *s = sender_of(ch, p->e.h.sender, true);
-		uint8_t zero[32] = { 0 };
-		if (!s) {
-			finish(p, 500, "too-many-senders", "too many senders");
-			continue;
-		}
-		if (p->e.h.seq != s->seq + 1) {
-			finish(p, 409, "wrong-sequence",
-				"sequence number %llu, expected %llu (a replayed, duplicated or out-of-order entry)",
-				(unsigned long long)p->e.h.seq, (unsigned long long)s->seq + 1);
-			continue;
-		}
-		if (memcmp(p->e.h.prev, s->seq ? s->hash : zero, 32) != 0) {
-			finish(p, 409, "broken-chain", "previous-entry hash does not match the sender's entry %llu",
-				(unsigned long long)s->seq);
-			continue;
-		}
-		const parley_party *who = parley_charter_party_by_keyid(ch->charter, p->e.h.sender);
-		if (parley_charter_quota_check(ch->charter, &s->quota, who ? who->key.name : "the sender", now, p->len, &err)) {
-			finish(p, 413, "daily-byte-quota", "%s", err.msg);
-			continue;
-		}
-		parley_quota_count(&s->quota, now, p->len);
-		ch->succ = succ;
-		s->seq = p->e.h.seq;
-		parley_entry_hash(p->data, p->len, s->hash);
-		sitems[na].data = p->data;
-		sitems[na].len = p->len;
-		sitems[na].integrated_ms = now;
-		accepted[na++] = p;
 	}
 	if (na == 0) {
 		parley_store_unlock(r->w);
-		return;
+		goto out;
 	}
 	if (parley_store_append(r->w, ch->id, sitems, na, &first, NULL, &err)) {
-		/* the state before the batch; whatever the store holds now is read under the next lock */
-		memcpy(ch->senders, saved, sizeof(saved));
+		/* the state before the group; whatever the store holds now is read under the next lock */
+		memcpy(ch->senders, saved, PARLEY_MAX_PARTIES * sizeof(*saved));
 		ch->nsenders = nsaved;
 		ch->succ = saved_succ;
-		for (size_t i = 0; i < na; i++)
-			finish(accepted[i], 500, "store-error", "the entry could not be stored: %s", err.msg);
+		for (size_t i = 0; i < n; i++)
+			if (items[i]->status == 0)
+				finish(items[i], 500, "store-error", "the entry could not be stored: %s", err.msg);
 		logf_(r, "level=error msg=\"append failed: %s\" channel=%.16s", err.msg, ch->idhex);
-		return;
+		goto out;
 	}
 	ch->size = first + na;
 	ch->last_ms = now;
@@ -677,11 +760,18 @@ static void commit_channel(parley_relay *r, struct channel *ch, struct pending *
 	if (r->nwait)
 		pthread_cond_broadcast(&r->wcv);
 	pthread_mutex_unlock(&r->wmu);
-	for (size_t i = 0; i < na; i++) {
-		accepted[i]->status = 201;
+	for (size_t i = 0; i < na; i++)
 		accepted[i]->index = first + i;
-		accepted[i]->ms = now;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (items[i]->status == 0) {
+			items[i]->status = 201;
+			items[i]->ms = now;
+		}
+out:
+	free(sitems);
+	free(accepted);
+	free(saved);
+	free(mark);
 }
 
 /* Keep a batch of signed reads: one transaction per channel on the committer's store handle. */
@@ -1250,55 +1340,154 @@ out:
 	return ret;
 }
 
+/*
+ * The checks of one entry that need no log: its form, channel, sender (the
+ * request's signer), signature, creation time and the charter's scope. `at` is
+ * its position in a batch (-1: a single append, answered without an index).
+ */
+static bool entry_precheck(parley_relay *r, struct MHD_Connection *c, struct request *rq, struct channel *ch,
+	const parley_party *who, struct append_item *it, long at, enum MHD_Result *ret)
+{
+	parley_err err = { 0 };
+	const parley_charter *charter = ch->charter;
+	parley_entry *e = &it->e;
+	(void)r;
+
+	if (parley_entry_parse(it->data, it->len, e, &err)) {
+		*ret = problem_at(c, rq, at, 400, "malformed-entry", "%s", err.msg);
+		return false;
+	}
+	if (memcmp(e->h.channel, ch->id, 32) != 0) {
+		*ret = problem_at(c, rq, at, 422, "wrong-channel", "the entry belongs to another channel");
+		return false;
+	}
+	if (memcmp(e->h.sender, who->key.keyid, 4) != 0) {
+		*ret = problem_at(c, rq, at, 403, "not-the-sender", "%s may only append its own entries", who->key.name);
+		return false;
+	}
+	if (parley_entry_verify(e, who->key.sign_pk, &err)) {
+		*ret = problem_at(c, rq, at, 422, "bad-signature", "entry signature does not verify for party %s",
+			who->key.name);
+		return false;
+	}
+	uint64_t now_ms = parley_now_ms();
+	if (e->h.created_ms > now_ms + PARLEY_ENTRY_MAX_SKEW_MS || e->h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < now_ms) {
+		*ret = problem_at(c, rq, at, 422, "bad-creation-time",
+			"the entry was created %lld s away from the relay's clock (at most %llu s allowed)",
+			(long long)(((int64_t)e->h.created_ms - (int64_t)now_ms) / 1000),
+			(unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
+		return false;
+	}
+	if (!parley_charter_allows_type(charter, e->h.type)) {
+		*ret = problem_at(c, rq, at, 422, "type-out-of-scope", "message type %s is not in the charter's scope",
+			parley_type_name(e->h.type));
+		return false;
+	}
+	/* a handover's category names its successor (the handover rule checks it in the committer) */
+	if (e->h.type != PARLEY_T_HANDOVER && !parley_charter_allows_category(charter, e->h.category)) {
+		*ret = problem_at(c, rq, at, 422, "category-out-of-scope", "category '%s' is not in the charter's scope",
+			e->h.category);
+		return false;
+	}
+	for (unsigned i = 0; i < e->h.nrecip; i++) {
+		const parley_party *rp = parley_charter_party_by_keyid(charter, e->h.recip[i]);
+		if (!rp) {
+			*ret = problem_at(c, rq, at, 422, "unknown-recipient", "recipient %u is not a member of the charter", i);
+			return false;
+		}
+		if (rp->role != PARLEY_ROLE_PARTY) {
+			*ret = problem_at(c, rq, at, 422, "auditor-recipient",
+				"recipient %u (%s) is an auditor: auditors read the log but are never addressed", i, rp->key.name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * POST /v1/channels/{id}/entries: one entry (any other Content-Type), or with
+ * Content-Type PARLEY_BATCH_CTYPE a batch (batch.h) admitted all or none.
+ */
 static enum MHD_Result route_append(parley_relay *r, struct MHD_Connection *c, struct request *rq,
 	struct channel *ch, const parley_party *who)
 {
 	struct pending p;
+	struct append_item one;
+	parley_batch_item *frames = NULL;
 	parley_err err = { 0 };
-	const parley_charter *charter = ch->charter;
+	enum MHD_Result ret = MHD_NO;
+	bool batch = rq->batch;
 
 	memset(&p, 0, sizeof(p));
+	memset(&one, 0, sizeof(one));
 	if (who->role != PARLEY_ROLE_PARTY)
 		return problem(c, rq, 403, "read-only", "%s is an auditor: it can read, not write", who->key.name);
-	if (parley_entry_parse(rq->body.data, rq->body.len, &p.e, &err))
-		return problem(c, rq, 400, "malformed-entry", "%s", err.msg);
-	if (memcmp(p.e.h.channel, ch->id, 32) != 0)
-		return problem(c, rq, 422, "wrong-channel", "the entry belongs to another channel");
-	if (memcmp(p.e.h.sender, who->key.keyid, 4) != 0)
-		return problem(c, rq, 403, "not-the-sender", "%s may only append its own entries", who->key.name);
-	if (parley_entry_verify(&p.e, who->key.sign_pk, &err))
-		return problem(c, rq, 422, "bad-signature", "entry signature does not verify for party %s", who->key.name);
-	uint64_t now_ms = parley_now_ms();
-	if (p.e.h.created_ms > now_ms + PARLEY_ENTRY_MAX_SKEW_MS || p.e.h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < now_ms)
-		return problem(c, rq, 422, "bad-creation-time",
-			"the entry was created %lld s away from the relay's clock (at most %llu s allowed)",
-			(long long)(((int64_t)p.e.h.created_ms - (int64_t)now_ms) / 1000),
-			(unsigned long long)(PARLEY_ENTRY_MAX_SKEW_MS / 1000));
-	if (!parley_charter_allows_type(charter, p.e.h.type))
-		return problem(c, rq, 422, "type-out-of-scope", "message type %s is not in the charter's scope",
-			parley_type_name(p.e.h.type));
-	/* a handover's category names its successor (the handover rule checks it in the committer) */
-	if (p.e.h.type != PARLEY_T_HANDOVER && !parley_charter_allows_category(charter, p.e.h.category))
-		return problem(c, rq, 422, "category-out-of-scope", "category '%s' is not in the charter's scope",
-			p.e.h.category);
-	for (unsigned i = 0; i < p.e.h.nrecip; i++) {
-		const parley_party *rp = parley_charter_party_by_keyid(charter, p.e.h.recip[i]);
-		if (!rp)
-			return problem(c, rq, 422, "unknown-recipient", "recipient %u is not a member of the charter", i);
-		if (rp->role != PARLEY_ROLE_PARTY)
-			return problem(c, rq, 422, "auditor-recipient",
-				"recipient %u (%s) is an auditor: auditors read the log but are never addressed", i, rp->key.name);
+	if (!batch) {
+		one.data = rq->body.data;
+		one.len = rq->body.len;
+		p.v = &one;
+		p.nv = 1;
+	} else {
+		size_t count = 0, bad = 0;
+		parley_code rc;
+		if (!(frames = calloc(PARLEY_BATCH_MAX_ENTRIES, sizeof(*frames))))
+			return problem(c, rq, 503, "busy", "out of memory");
+		rc = parley_batch_split(rq->body.data, rq->body.len, frames, PARLEY_BATCH_MAX_ENTRIES, &count, &bad, &err);
+		if (rc == PARLEY_E_LIMIT) {
+			ret = problem_at(c, rq, (long)bad, 413, "batch-too-large", "%s", err.msg);
+			goto out;
+		}
+		if (rc) {
+			ret = rq->body.len ? problem_at(c, rq, (long)bad, 400, "malformed-batch", "%s", err.msg)
+					   : problem(c, rq, 400, "empty-batch", "%s", err.msg);
+			goto out;
+		}
+		if (!(p.v = calloc(count, sizeof(*p.v)))) {
+			ret = problem(c, rq, 503, "busy", "out of memory");
+			goto out;
+		}
+		p.nv = count;
+		for (size_t k = 0; k < count; k++) {
+			p.v[k].data = frames[k].data;
+			p.v[k].len = frames[k].len;
+		}
+		/* a batch of N entries costs N requests of the signer's rate (the first was taken by authenticate) */
+		parley_ratelimit_debit(r->rl, rq->keyhex, parley_now_ms(), (double)(count - 1));
 	}
+	for (size_t k = 0; k < p.nv; k++)
+		if (!entry_precheck(r, c, rq, ch, who, &p.v[k], batch ? (long)k : -1, &ret))
+			goto out;
 	p.ch = ch;
-	p.data = rq->body.data;
-	p.len = rq->body.len;
 	submit(r, &p);
-	if (p.status != 201)
-		return problem(c, rq, (unsigned)p.status, p.slug, "%s", p.msg);
-	logf_(r, "level=info msg=\"entry appended\" channel=%.16s index=%llu sender=%s seq=%llu type=%s", ch->idhex,
-		(unsigned long long)p.index, who->key.name, (unsigned long long)p.e.h.seq, parley_type_name(p.e.h.type));
-	return send_json(c, rq, 201,
-		json_pack("{s:I, s:I}", "index", (json_int_t)p.index, "integrated_ms", (json_int_t)p.ms));
+	if (p.status != 201) {
+		ret = problem_at(c, rq, batch ? (long)p.bad : -1, (unsigned)p.status, p.slug, "%s", p.msg);
+		goto out;
+	}
+	if (!batch) {
+		logf_(r, "level=info msg=\"entry appended\" channel=%.16s index=%llu sender=%s seq=%llu type=%s", ch->idhex,
+			(unsigned long long)one.index, who->key.name, (unsigned long long)one.e.h.seq,
+			parley_type_name(one.e.h.type));
+		ret = send_json(c, rq, 201,
+			json_pack("{s:I, s:I}", "index", (json_int_t)one.index, "integrated_ms", (json_int_t)p.ms));
+		goto out;
+	}
+	logf_(r, "level=info msg=\"entries appended\" channel=%.16s index=%llu count=%zu sender=%s seq=%llu..%llu",
+		ch->idhex, (unsigned long long)p.v[0].index, p.nv, who->key.name, (unsigned long long)p.v[0].e.h.seq,
+		(unsigned long long)p.v[p.nv - 1].e.h.seq);
+	json_t *arr = json_array();
+	for (size_t k = 0; arr && k < p.nv; k++)
+		if (json_array_append_new(arr,
+			    json_pack("{s:I, s:I}", "index", (json_int_t)p.v[k].index, "integrated_ms", (json_int_t)p.ms))) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	ret = arr ? send_json(c, rq, 201, json_pack("{s:o}", "entries", arr))
+		  : problem(c, rq, 500, "out-of-memory", "the answer could not be built (the entries were appended)");
+out:
+	if (p.v != &one)
+		free(p.v);
+	free(frames);
+	return ret;
 }
 
 struct page {
@@ -1870,6 +2059,38 @@ static enum MHD_Result route(parley_relay *r, struct MHD_Connection *c, struct r
 	return problem(c, rq, (get || post) ? 404 : 405, "not-found", "no route %s %s", method, url);
 }
 
+/*
+ * Whether a batch's headers name a writing party of the channel in its URL
+ * (before its body is received; the signature over the body is checked after).
+ */
+static bool batch_signer_known(parley_relay *r, struct MHD_Connection *c, const char *url)
+{
+	uint8_t id[32], keyid[4];
+	const char *kh = header(c, PARLEY_H_KEY);
+	struct channel *ch;
+	const parley_party *p;
+
+	if (strncmp(url, "/v1/channels/", 13) != 0 || strlen(url) != 13 + 64 + 8 || parley_unhex(id, 32, url + 13, 64) ||
+		strlen(kh) != 8 || parley_unhex(keyid, 4, kh, 8) || !(ch = channel_get(r, id, NULL)))
+		return false;
+	p = parley_charter_party_by_keyid(ch->charter, keyid);
+	return p && p->role == PARLEY_ROLE_PARTY;
+}
+
+/* The largest body a request may have: a batch's, or an entry's or a charter's. */
+static size_t body_max(const struct request *rq)
+{
+	return rq->batch ? PARLEY_BATCH_MAX_BYTES : BODY_MAX;
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *c, struct request *rq)
+{
+	if (rq->batch)
+		return problem(c, rq, 413, "batch-too-large", "a batch is limited to %zu bytes (and %d entries)",
+			(size_t)PARLEY_BATCH_MAX_BYTES, PARLEY_BATCH_MAX_ENTRIES);
+	return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -1880,15 +2101,23 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (!rq) {
 		if (!(rq = calloc(1, sizeof(*rq))))
 			return MHD_NO;
-		parley_buf_init(&rq->body, BODY_MAX);
+		rq->batch = strcmp(method, "POST") == 0 && strlen(url) > 8 && strcmp(url + strlen(url) - 8, "/entries") == 0 &&
+			    parley_batch_ctype_is(header(c, MHD_HTTP_HEADER_CONTENT_TYPE));
+		parley_buf_init(&rq->body, body_max(rq));
 		rq->start = mono();
 		snprintf(rq->method, sizeof(rq->method), "%s", method);
 		snprintf(rq->path, sizeof(rq->path), "%s", url);
 		*con_cls = rq;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > BODY_MAX) {
+		if (cl && strtoull(cl, NULL, 10) > body_max(rq)) {
 			rq->too_big = true;
-			return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+			return too_large(c, rq);
+		}
+		/* a batch's body (up to 8 MiB) is taken only from a writing party of the channel's charter */
+		if (rq->batch && !batch_signer_known(r, c, url)) {
+			rq->too_big = true; /* its body is discarded as it comes */
+			return problem(c, rq, 403, "not-a-party",
+				"a batch of entries must come from a party of the channel (%s names none)", PARLEY_H_KEY);
 		}
 		return MHD_YES;
 	}
@@ -1901,7 +2130,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (rq->status)
 		return MHD_YES; /* already answered */
 	if (rq->too_big)
-		return problem(c, rq, 413, "too-large", "request bodies are limited to %zu bytes", (size_t)BODY_MAX);
+		return too_large(c, rq);
 	conn_receiving(r, c, false); /* received whole: the deadline no longer applies */
 	return route(r, c, rq, url, method);
 }

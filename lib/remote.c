@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "parley/batch.h"
 #include "parley/entry.h"
 #include "parley/jcs.h"
 #include "parley/merkle.h"
@@ -205,6 +206,69 @@ parley_code parley_remote_append(parley_client *cl, const char *channel_hex, con
 		*integrated_ms = ms;
 out:
 	json_decref(j);
+	parley_buf_release(&resp);
+	return rc;
+}
+
+parley_code parley_remote_append_batch(parley_client *cl, const char *channel_hex, const uint8_t *const *entries,
+	const size_t *lens, size_t n, uint64_t *indexes, uint64_t *integrated_ms, parley_remote_batch *out,
+	parley_err *err)
+{
+	parley_buf body = PARLEY_BUF_INIT, resp = PARLEY_BUF_INIT;
+	parley_remote_batch o = { 0, SIZE_MAX, "" };
+	char target[128];
+	json_t *j = NULL, *arr, *v;
+	parley_code rc;
+
+	if (integrated_ms)
+		*integrated_ms = 0;
+	if ((rc = check_channel(channel_hex, err)))
+		goto out;
+	if (n == 0 || n > PARLEY_BATCH_MAX_ENTRIES) {
+		rc = parley_fail(err, PARLEY_E_USAGE, "a batch holds 1 to %d entries, not %zu", PARLEY_BATCH_MAX_ENTRIES, n);
+		goto out;
+	}
+	body.max = PARLEY_BATCH_MAX_BYTES;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = parley_batch_add(&body, entries[i], lens[i], err))) {
+			if (body.len + 4 + lens[i] > PARLEY_BATCH_MAX_BYTES)
+				rc = parley_fail(err, PARLEY_E_USAGE, "the batch is larger than %zu bytes",
+					(size_t)PARLEY_BATCH_MAX_BYTES);
+			goto out;
+		}
+	snprintf(target, sizeof(target), "/v1/channels/%s/entries", channel_hex);
+	if ((rc = parley_client_do(cl, "POST", target, PARLEY_BATCH_CTYPE, body.data, body.len, &o.status, &resp, err)))
+		goto out;
+	j = json_loadb((const char *)resp.data, resp.len, 0, NULL);
+	if (o.status != 201) {
+		json_t *ix = json_object_get(j, "index"), *ti = json_object_get(j, "title");
+		if (json_is_integer(ix) && json_integer_value(ix) >= 0 && (uint64_t)json_integer_value(ix) < n)
+			o.bad = (size_t)json_integer_value(ix);
+		if (json_is_string(ti))
+			snprintf(o.slug, sizeof(o.slug), "%s", json_string_value(ti));
+		rc = parley_client_problem(o.status, &resp, err);
+		goto out;
+	}
+	arr = json_object_get(j, "entries");
+	if (!json_is_array(arr) || json_array_size(arr) != n) {
+		rc = parley_fail(err, PARLEY_E_IO, "the relay's answer does not list the %zu entries of the batch", n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ms = 0;
+		v = json_array_get(arr, i);
+		if (!get_u64(v, "index", &indexes[i]) || (i && indexes[i] != indexes[i - 1] + 1)) {
+			rc = parley_fail(err, PARLEY_E_IO, "the relay's answer has no index, or not consecutive ones");
+			goto out;
+		}
+		if (get_u64(v, "integrated_ms", &ms) && integrated_ms && i == 0)
+			*integrated_ms = ms;
+	}
+out:
+	if (out)
+		*out = o;
+	json_decref(j);
+	parley_buf_release(&body);
 	parley_buf_release(&resp);
 	return rc;
 }

@@ -125,5 +125,12 @@ parley_code parley_ratelimit_new_burst(double rate, double burst, parley_ratelim
 void parley_ratelimit_free(parley_ratelimit *r);
 /* True when a request by keyid may go ahead at now_ms (and takes a token). */
 bool parley_ratelimit_take(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms);
+/*
+ * Take n more tokens from keyid's bucket after a parley_ratelimit_take let a
+ * request in (a request that counts as 1 + n, such as a batch of entries): the
+ * bucket may go into debt, down to -n, and the key's next requests wait until
+ * it refills.
+ */
+void parley_ratelimit_debit(parley_ratelimit *r, const char *keyid_hex, uint64_t now_ms, double n);
 
 #endif

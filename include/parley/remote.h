@@ -74,6 +74,31 @@ parley_code parley_remote_charter(parley_client *cl, const char *channel_hex, pa
 parley_code parley_remote_append(parley_client *cl, const char *channel_hex, const uint8_t *entry, size_t n,
 	uint64_t *index, uint64_t *integrated_ms, parley_err *err) PARLEY_WUR;
 
+/*
+ * The outcome of a batched append (parley_remote_append_batch): the relay's
+ * status (0 when it could not be reached), and for a refusal the position in
+ * the batch of the first entry at fault (SIZE_MAX when the relay named none)
+ * and the problem's title (its slug, e.g. "wrong-sequence").
+ */
+typedef struct parley_remote_batch {
+	long status;
+	size_t bad;
+	char slug[40];
+} parley_remote_batch;
+
+/*
+ * POST /v1/channels/{id}/entries with n entries (1 to PARLEY_BATCH_MAX_ENTRIES,
+ * at most PARLEY_BATCH_MAX_BYTES framed; batch.h) in one signed request,
+ * admitted by the relay all or none. 201 gives each entry's index into
+ * indexes[n] (consecutive) and the integration time into *integrated_ms (may be
+ * NULL); PARLEY_E_IO when the answer does not list n entries. A refusal fills
+ * *out (may be NULL) and returns the code parley_client_problem gives; nothing
+ * of the batch was appended then.
+ */
+parley_code parley_remote_append_batch(parley_client *cl, const char *channel_hex, const uint8_t *const *entries,
+	const size_t *lens, size_t n, uint64_t *indexes, uint64_t *integrated_ms, parley_remote_batch *out,
+	parley_err *err) PARLEY_WUR;
+
 /* One entry of a page, base64-decoded (data is malloc'd). */
 typedef struct parley_remote_entry {
 	uint64_t index, integrated_ms;

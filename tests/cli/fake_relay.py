@@ -8,13 +8,14 @@ With --proxy URL it instead forwards every request to the real relay at URL and 
 byte of every consistency proof it passes back (a network attacker, or a relay's own bug);
 --pass URL forwards without changing anything. Forwarding, while DIR/hang holds a number N,
 a GET of entries from N on stalls (DIR/hung appears) until DIR/hang is removed: a test
-kills a node mid-sync there.
+kills a node mid-sync there. While DIR/drop exists, the next POST of entries is forwarded and
+its answer dropped (the connection closed, DIR/dropped holds the relay's status; drop removed).
 A channel whose id names a subdirectory of DIR is served from there instead (several channels,
 e.g. a charter and its successor), with DIR/ID/charter.json as its charter when present.
 Usage: fake_relay.py DIR PORTFILE [--proxy URL | --pass URL]
 (listens on 127.0.0.1, a free port written to PORTFILE)"""
 import json, os, sys, time, urllib.error, urllib.parse, urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 DIR, PORTFILE = sys.argv[1], sys.argv[2]
 UPSTREAM = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] in ('--proxy', '--pass') else None
@@ -51,6 +52,12 @@ class Liar(BaseHTTPRequestHandler):
                 status, data, ctype = r.status, r.read(), r.headers.get('Content-Type', 'application/json')
         except urllib.error.HTTPError as e:
             status, data, ctype = e.code, e.read(), e.headers.get('Content-Type', 'application/json')
+        drop = os.path.join(DIR, 'drop')
+        if method == 'POST' and self.path.endswith('/entries') and os.path.exists(drop):
+            os.unlink(drop)
+            open(os.path.join(DIR, 'dropped'), 'w').write('%d\n' % status)
+            self.close_connection = True
+            return  # the relay answered; the client never hears it (a connection lost after the commit)
         if TAMPER and '/proof/consistency' in self.path and status == 200:
             doc = json.loads(data)
             if doc['hashes']:
@@ -99,7 +106,8 @@ class Liar(BaseHTTPRequestHandler):
             return self.send(200, '{"status":"ok"}')
         self.send(404, '{}')
 
-server = HTTPServer(('127.0.0.1', 0), Liar)
+# forwarding, one thread per request: a standing node's long poll does not hold up the others
+server = (ThreadingHTTPServer if UPSTREAM else HTTPServer)(('127.0.0.1', 0), Liar)
 with open(PORTFILE + '.tmp', 'w') as f:
     f.write(str(server.server_address[1]))
 os.rename(PORTFILE + '.tmp', PORTFILE)
