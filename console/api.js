@@ -4,6 +4,11 @@
 
 let csrf = null;
 export let party = null;
+let onEnded = null;
+
+// fn(message) is called when the node answers 401 to a request of a session (expired, logged
+// out elsewhere, the node restarted): the page then shows how to log in again
+export function whenEnded(fn) { onEnded = fn; }
 
 export class ApiError extends Error {
 	constructor(status, body) {
@@ -14,7 +19,7 @@ export class ApiError extends Error {
 	}
 }
 
-async function parse(res) {
+async function parse(res, inSession = true) {
 	const type = res.headers.get('Content-Type') || '';
 	let body = null;
 	if (type.includes('json')) {
@@ -23,7 +28,14 @@ async function parse(res) {
 		const t = await res.text();
 		body = t ? { error: t.slice(0, 300) } : null;
 	}
-	if (!res.ok) throw new ApiError(res.status, body);
+	if (!res.ok) {
+		const err = new ApiError(res.status, body);
+		if (res.status === 401 && inSession && csrf !== null) {
+			csrf = null;
+			if (onEnded) onEnded(err.message);
+		}
+		throw err;
+	}
 	return body;
 }
 
@@ -34,14 +46,15 @@ export async function login(token) {
 		headers: { 'Content-Type': 'application/json' },
 		body: JSON.stringify({ token }),
 	});
-	const b = await parse(res);
+	const b = await parse(res, false);
 	csrf = b.csrf; party = b.party;
 	return b;
 }
 
 // an existing session (a reload): the cookie is sent, the CSRF value comes back
 export async function resume() {
-	const b = await get('/api/session');
+	const res = await fetch('/api/session', { credentials: 'same-origin', cache: 'no-store' });
+	const b = await parse(res, false);
 	csrf = b.csrf; party = b.party;
 	return b;
 }
@@ -58,6 +71,17 @@ export async function post(path, body) {
 		body: typeof body === 'string' ? body : JSON.stringify(body === undefined ? {} : body),
 	});
 	return parse(res);
+}
+
+// end the session in the node (not only in this browser)
+export async function logout() {
+	const res = await fetch('/api/logout', {
+		method: 'POST', credentials: 'same-origin', cache: 'no-store',
+		headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf || '' },
+		body: '{}',
+	});
+	csrf = null;
+	return parse(res, false);
 }
 
 // a GET whose answer is a file to save (the proof bundle): fetched, then handed to the browser

@@ -81,10 +81,7 @@ async function poll() {
 		for (const fn of [...listeners]) fn(data);
 	} catch (err) {
 		failures += 1;
-		if (err.status === 401) {
-			setConn('The session ended (the node restarted?). Open the new address in HOME/console.url.');
-			return; // no more polling: a new login is needed
-		}
+		if (err.status === 401) return; // the session ended: ended() shows the login, no more polling
 		if (failures >= 3) setConn('The node does not answer: ' + err.message);
 	}
 	setTimeout(poll, 1000);
@@ -122,8 +119,45 @@ async function syncNow(e) {
 	}
 }
 
+// how to log in (again): the node writes a fresh one-time address to HOME/console.url
+function loginHelp() {
+	return h('p', null, h('code', null, 'cat ~/.parley/console.url'), ' (or HOME/console.url with --home), then open that address.');
+}
+
+// the session is over (expired, logged out, the node restarted): back to the login
+function ended(title, why) {
+	if (!loggedIn) return;
+	loggedIn = false;
+	++generation;
+	if (cleanup) { cleanup(); cleanup = null; }
+	listeners.clear();
+	latest = null;
+	setConn(null);
+	document.getElementById('session').hidden = true;
+	document.getElementById('logout').hidden = true;
+	fill(document.getElementById('attention-count'), '');
+	fill(main, ui.pageHeading(title), h('p', null, why),
+		h('p', null, 'To log in again, open the new one-time address the node wrote to its home:'), loginHelp());
+	document.title = title + ' — parley console';
+	const head = document.getElementById('page-heading');
+	if (head) head.focus();
+}
+
+async function logout(e) {
+	try {
+		await ui.busy(e.currentTarget, api.logout());
+	} catch (err) {
+		if (err.status !== 401) { ui.say('Log out failed: ' + err.message); return; }
+	}
+	ended('Logged out', 'This session is over: the node forgot it.');
+}
+
 async function start() {
 	document.getElementById('sync').addEventListener('click', syncNow);
+	document.getElementById('logout').addEventListener('click', logout);
+	// a login address opened in this tab again (only its fragment differs): start over with it
+	window.addEventListener('hashchange', () => { if (/^#token=/.test(location.hash)) location.reload(); });
+	api.whenEnded((msg) => ended('Session ended', 'The node ended this session (' + msg + ').'));
 	document.getElementById('skip').addEventListener('click', (e) => {
 		e.preventDefault();
 		const head = document.getElementById('page-heading') || main;
@@ -140,14 +174,15 @@ async function start() {
 		}
 	} catch (err) {
 		fill(main, ui.pageHeading('Not logged in'),
-			h('p', null, m ? 'The token was refused (' + err.message + '): it works once, and a new one is written on every start of the node.'
-				: 'This page needs the address the node wrote when it started:'),
-			h('p', null, h('code', null, 'cat ~/.parley/console.url'), ' (or HOME/console.url with --home), then open that address.'));
+			h('p', null, m ? 'The token was refused (' + err.message + '): it works once, and the node writes a new one after each login and at each start.'
+				: 'This page needs the address the node wrote to its home:'),
+			loginHelp());
 		return;
 	}
 	loggedIn = true;
 	fill(document.getElementById('party'), api.party);
 	document.getElementById('session').hidden = false;
+	document.getElementById('logout').hidden = false;
 	try { await ui.getChannels(); } catch (err) { /* shown by the pages that need them */ }
 	window.addEventListener('hashchange', route);
 	setInterval(ui.tick, 1000);

@@ -1,13 +1,11 @@
 /* console.c - the operator console's HTTP server and JSON API (routes: docs/api.md "Console"). */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -23,6 +21,7 @@
 #include "parley/report.h"
 #include "parley/stix.h"
 #include "parley/workflow.h"
+#include "httpd_internal.h"
 #include "banned.h"
 
 #define SESSIONS_MAX 32
@@ -44,22 +43,23 @@ const char *const parley_console_headers[] = {
 struct session {
 	char id[65];   /* the cookie's value; "" when the slot is free */
 	char csrf[65];
-	uint64_t used_ms;
+	uint64_t created_ms, used_ms; /* monotonic clock */
 };
 
 struct parley_console {
 	parley_console_config cfg;
 	char home[1024];
-	char host[64];
+	char host[PARLEY_LISTEN_HOST_MAX + 1]; /* as given: a literal or a name */
+	char urlhost[PARLEY_LISTEN_HOST_MAX + 8]; /* as a URL names it: [IPv6], a loopback for a wildcard */
 	char name[PARLEY_NAME_MAX + 1];
 	pthread_mutex_t own_lock, *lock; /* the node */
 	pthread_mutex_t smu;             /* the token and the sessions */
 	char token[65];
-	bool token_used;
 	struct session s[SESSIONS_MAX];
-	struct MHD_Daemon *mhd;
+	uint64_t idle_ms, lifetime_ms;
+	parley_httpd http;               /* the listener (every address of the host) */
 	bool tls;
-	uint16_t port;
+	uint16_t port;                   /* 0: no listener */
 };
 
 /* ---- answers ---- */
@@ -220,14 +220,28 @@ static void random_hex(char out[65])
 	sodium_memzero(b, sizeof(b));
 }
 
-/* The session of the request's cookie (a copy of its CSRF token into csrf), or false. */
-static bool session_of(parley_console *c, const char *cookie, char csrf[65])
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Whether a session is past its idle timeout or its lifetime at now. smu held. */
+static bool session_expired(const parley_console *c, const struct session *s, uint64_t now)
+{
+	return now - s->used_ms > c->idle_ms || now - s->created_ms > c->lifetime_ms;
+}
+
+static void session_forget(struct session *s)
+{
+	sodium_memzero(s, sizeof(*s));
+}
+
+/* The session id a Cookie header carries ("a=b; parley_console=HEX; c=d"), or false. */
+static bool cookie_session(const char *cookie, char id[65])
 {
 	const char *v = NULL;
-	bool found = false;
-	char id[65];
-
-	/* Cookie: a=b; parley_console=HEX; c=d */
 	for (const char *p = cookie; p && *p;) {
 		while (*p == ' ' || *p == ';')
 			p++;
@@ -242,36 +256,90 @@ static bool session_of(parley_console *c, const char *cookie, char csrf[65])
 		return false;
 	memcpy(id, v, 64);
 	id[64] = 0;
+	return true;
+}
+
+enum session_state { SESSION_NONE, SESSION_EXPIRED, SESSION_OK };
+
+/*
+ * The session of the request's cookie: its CSRF token copied into csrf and its
+ * use recorded, SESSION_EXPIRED (and forgotten) when past its idle timeout or
+ * lifetime, or SESSION_NONE. With end, a live one is forgotten too (logout).
+ * Every slot is compared, in constant time.
+ */
+static enum session_state session_of(parley_console *c, const char *cookie, char csrf[65], bool end,
+	uint64_t *expires_ms)
+{
+	enum session_state st = SESSION_NONE;
+	char id[65];
+	uint64_t now = mono_ms();
+
+	if (!cookie_session(cookie, id))
+		return SESSION_NONE;
 	pthread_mutex_lock(&c->smu);
-	for (size_t i = 0; i < SESSIONS_MAX; i++)
-		if (c->s[i].id[0] && sodium_memcmp(c->s[i].id, id, 64) == 0) {
-			memcpy(csrf, c->s[i].csrf, 65);
-			c->s[i].used_ms = parley_now_ms();
-			found = true;
+	for (size_t i = 0; i < SESSIONS_MAX; i++) {
+		struct session *s = &c->s[i];
+		if (!s->id[0] || sodium_memcmp(s->id, id, 64) != 0)
+			continue;
+		if (session_expired(c, s, now)) {
+			st = SESSION_EXPIRED;
+			session_forget(s);
+			continue;
 		}
+		st = SESSION_OK;
+		memcpy(csrf, s->csrf, 65);
+		s->used_ms = now;
+		if (expires_ms) /* the wall-clock time the lifetime ends */
+			*expires_ms = parley_now_ms() + (c->lifetime_ms - (now - s->created_ms));
+		if (end)
+			session_forget(s);
+	}
 	pthread_mutex_unlock(&c->smu);
 	sodium_memzero(id, sizeof(id));
-	return found;
+	return st;
 }
 
 static void session_new(parley_console *c, char id[65], char csrf[65])
 {
 	size_t slot = 0;
+	uint64_t now = mono_ms();
 	pthread_mutex_lock(&c->smu);
 	for (size_t i = 0; i < SESSIONS_MAX; i++) {
-		if (!c->s[i].id[0]) {
-			slot = i;
-			break;
-		}
-		if (c->s[i].used_ms < c->s[slot].used_ms)
-			slot = i; /* the least recently used goes */
+		if (c->s[i].id[0] && session_expired(c, &c->s[i], now))
+			session_forget(&c->s[i]);
+		if (!c->s[slot].id[0])
+			continue; /* a free slot found */
+		if (!c->s[i].id[0] || c->s[i].used_ms < c->s[slot].used_ms)
+			slot = i; /* a free one, else the least recently used goes */
 	}
 	random_hex(c->s[slot].id);
 	random_hex(c->s[slot].csrf);
-	c->s[slot].used_ms = parley_now_ms();
+	c->s[slot].created_ms = c->s[slot].used_ms = now;
 	memcpy(id, c->s[slot].id, 65);
 	memcpy(csrf, c->s[slot].csrf, 65);
 	pthread_mutex_unlock(&c->smu);
+}
+
+/*
+ * HOME/console.url (0600, replaced): the URL of the token that logs in next.
+ * smu held. After a login a failure is not reported (the library prints
+ * nothing): the file keeps the used token, refused, until the node restarts.
+ */
+static parley_code write_url(parley_console *c, parley_err *err)
+{
+	char url[PARLEY_CONSOLE_URL_MAX + 2], path[1100];
+	size_t n;
+	parley_code rc;
+
+	if (!c->cfg.write_url || !c->home[0] || !c->port)
+		return PARLEY_OK;
+	parley_console_login_url(c, url);
+	n = strlen(url);
+	url[n++] = '\n';
+	snprintf(path, sizeof(path), "%s/%s", c->home, PARLEY_CONSOLE_URL_FILE);
+	rc = parley_file_write(path, url, n, 0600, false, err);
+	sodium_memzero(url, sizeof(url));
+	return rc;
 }
 
 static void route_session_post(parley_console *c, const json_t *body, parley_console_response *r)
@@ -283,20 +351,23 @@ static void route_session_post(parley_console *c, const json_t *body, parley_con
 	if (!tok)
 		return answer_error(r, 400, "the body must be {\"token\": \"...\"}");
 	pthread_mutex_lock(&c->smu);
-	ok = !c->token_used && strlen(tok) == 64 && sodium_memcmp(tok, c->token, 64) == 0;
+	ok = strlen(tok) == 64 && sodium_memcmp(tok, c->token, 64) == 0;
 	if (ok) {
-		c->token_used = true; /* one time: a copied URL is worth nothing once used */
-		sodium_memzero(c->token, sizeof(c->token));
+		/* one time: a copied URL is worth nothing once used; the next login takes the next token */
+		random_hex(c->token);
+		(void)write_url(c, NULL);
 	}
 	pthread_mutex_unlock(&c->smu);
 	if (!ok)
-		return answer_error(r, 401, "wrong or used login token: restart 'parley run' for a new one (HOME/%s)",
-			PARLEY_CONSOLE_URL_FILE);
+		return answer_error(r, 401, "wrong or used login token: open the URL in HOME/%s (a new one is written there "
+					    "after each login)", PARLEY_CONSOLE_URL_FILE);
 	session_new(c, id, csrf);
 	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=%s; HttpOnly; SameSite=Strict; Path=/%s",
 		PARLEY_CONSOLE_COOKIE, id, c->tls ? "; Secure" : "");
 	sodium_memzero(id, sizeof(id));
-	answer_json(r, 200, json_pack("{s:s, s:s}", "csrf", csrf, "party", c->name));
+	answer_json(r, 200, json_pack("{s:s, s:s, s:I, s:I}", "csrf", csrf, "party", c->name, "idle_s",
+		(json_int_t)(c->idle_ms / 1000), "expires_ms", (json_int_t)(parley_now_ms() + c->lifetime_ms)));
+	sodium_memzero(csrf, sizeof(csrf));
 }
 
 /* ---- reading ---- */
@@ -845,23 +916,29 @@ static bool same_origin(parley_console *c, const parley_console_request *rq)
 	return strcmp(rq->origin, want) == 0;
 }
 
+static bool is_wildcard(const char *host)
+{
+	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
 /*
  * The Host header must name this listener (DNS rebinding: a page of another site whose
  * name resolves to 127.0.0.1 reaches the console with its own name as Host).
  */
 static bool host_ok(parley_console *c, const parley_console_request *rq)
 {
-	char a[100], b[100];
+	char a[PARLEY_LISTEN_HOST_MAX + 16], b[32];
 	if (!c->port)
 		return true; /* no listener (tests, fuzzing) */
 	if (!rq->host)
 		return false;
-	snprintf(a, sizeof(a), "%s:%u", c->host, c->port);
+	snprintf(a, sizeof(a), "%s:%u", c->urlhost, c->port);
 	snprintf(b, sizeof(b), "localhost:%u", c->port);
-	if (strcmp(rq->host, a) == 0 || strcmp(rq->host, b) == 0)
+	/* the name or address it was told, localhost, or an address it is bound to ([::1]:PORT) */
+	if (strcmp(rq->host, a) == 0 || strcmp(rq->host, b) == 0 || parley_httpd_is_bound_addr(&c->http, rq->host))
 		return true;
 	/* any address of this host when listening on all of them */
-	return strcmp(c->host, "0.0.0.0") == 0;
+	return is_wildcard(c->host);
 }
 
 static const char *media_of(const char *name)
@@ -890,7 +967,7 @@ static void route_static(parley_console *c, const char *name, parley_console_res
 }
 
 enum route_id {
-	R_NONE, R_SESSION, R_ATTENTION, R_CHANNELS, R_CHANNEL, R_THREAD, R_PROVE, R_PSI, R_ANSWER, R_NOTIFY,
+	R_NONE, R_SESSION, R_LOGOUT, R_ATTENTION, R_CHANNELS, R_CHANNEL, R_THREAD, R_PROVE, R_PSI, R_ANSWER, R_NOTIFY,
 	R_VALIDATE, R_CHECK_PROOF, R_SYNC, R_PSI_REQUEST, R_PSI_RESPOND
 };
 
@@ -900,6 +977,8 @@ static enum route_id match(char **seg, size_t n, const char **method)
 	*method = "GET";
 	if (n == 2 && strcmp(seg[1], "session") == 0)
 		return *method = "*", R_SESSION;
+	if (n == 2 && strcmp(seg[1], "logout") == 0)
+		return *method = "POST", R_LOGOUT;
 	if (n == 2 && strcmp(seg[1], "attention") == 0)
 		return R_ATTENTION;
 	if (n == 2 && strcmp(seg[1], "channels") == 0)
@@ -948,7 +1027,8 @@ static void route_api(parley_console *c, const parley_console_request *rq, char 
 	char csrf[65];
 	json_t *body = NULL;
 	uint8_t chan[32];
-	uint64_t num = 0;
+	uint64_t num = 0, expires = 0;
+	enum session_state st;
 
 	r->api = true;
 	if (id == R_NONE)
@@ -966,10 +1046,14 @@ static void route_api(parley_console *c, const parley_console_request *rq, char 
 		json_decref(body);
 		return;
 	}
-	if (!session_of(c, rq->cookie, csrf))
+	st = session_of(c, rq->cookie, csrf, false, &expires);
+	if (st == SESSION_EXPIRED)
+		return answer_error(r, 401, "session expired: log in again with the URL in HOME/%s", PARLEY_CONSOLE_URL_FILE);
+	if (st != SESSION_OK)
 		return answer_error(r, 401, "log in first: open the URL of HOME/%s", PARLEY_CONSOLE_URL_FILE);
 	if (id == R_SESSION) {
-		answer_json(r, 200, json_pack("{s:s, s:s}", "csrf", csrf, "party", c->name));
+		answer_json(r, 200, json_pack("{s:s, s:s, s:I, s:I}", "csrf", csrf, "party", c->name, "idle_s",
+			(json_int_t)(c->idle_ms / 1000), "expires_ms", (json_int_t)expires));
 		sodium_memzero(csrf, sizeof(csrf));
 		return;
 	}
@@ -978,6 +1062,15 @@ static void route_api(parley_console *c, const parley_console_request *rq, char 
 		sodium_memzero(csrf, sizeof(csrf));
 		if (!ok)
 			return answer_error(r, 403, "csrf token missing or wrong");
+		if (id == R_LOGOUT) {
+			/* ended here, whatever the browser does with the cookie */
+			if (session_of(c, rq->cookie, csrf, true, NULL) != SESSION_OK)
+				return answer_error(r, 401, "log in first: open the URL of HOME/%s", PARLEY_CONSOLE_URL_FILE);
+			sodium_memzero(csrf, sizeof(csrf));
+			snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=; Max-Age=0; HttpOnly; SameSite=Strict; Path=/%s",
+				PARLEY_CONSOLE_COOKIE, c->tls ? "; Secure" : "");
+			return answer_json(r, 200, json_pack("{s:b}", "ok", true));
+		}
 		if (rq->too_big)
 			return answer_error(r, 413, "request bodies are limited to %zu bytes", PARLEY_CONSOLE_BODY_MAX);
 		if (parley_json_parse(rq->body ? rq->body : "", rq->body_len, PARLEY_CONSOLE_BODY_MAX, &body, NULL) ||
@@ -1328,11 +1421,6 @@ static void route_psi_respond(parley_console *c, const uint8_t id[32], uint64_t 
 
 /* ---- the listener ---- */
 
-struct request {
-	parley_buf body;
-	bool too_big, answered;
-};
-
 static enum MHD_Result send_response(struct MHD_Connection *conn, parley_console_response *res)
 {
 	struct MHD_Response *resp =
@@ -1354,9 +1442,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, parley_console
 	return ret;
 }
 
-static enum MHD_Result answer(parley_console *c, struct MHD_Connection *conn, const char *url, const char *method,
-	struct request *rq)
+/* One request, whole (httpd.c collected its body). */
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	const char *body, size_t body_len, bool too_big)
 {
+	parley_console *c = cls;
 	parley_console_request q;
 	parley_console_response res;
 	enum MHD_Result ret;
@@ -1368,62 +1458,13 @@ static enum MHD_Result answer(parley_console *c, struct MHD_Connection *conn, co
 	q.csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
 	q.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	q.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	q.too_big = rq->too_big;
-	if (!rq->too_big && parley_buf_add(&rq->body, "", 1) == PARLEY_OK) {
-		q.body = (const char *)rq->body.data;
-		q.body_len = rq->body.len - 1;
-	}
+	q.too_big = too_big;
+	q.body = body;
+	q.body_len = body_len;
 	parley_console_handle(c, &q, &res);
 	ret = send_response(conn, &res);
 	parley_console_response_release(&res);
 	return ret;
-}
-
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-	const char *version, const char *upload, size_t *upload_size, void **con_cls)
-{
-	parley_console *c = cls;
-	struct request *rq = *con_cls;
-	(void)version;
-
-	if (!rq) {
-		if (!(rq = calloc(1, sizeof(*rq))))
-			return MHD_NO;
-		parley_buf_init(&rq->body, PARLEY_CONSOLE_BODY_MAX + 1);
-		*con_cls = rq;
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && (strlen(cl) > 19 || strtoull(cl, NULL, 10) > PARLEY_CONSOLE_BODY_MAX)) {
-			rq->too_big = rq->answered = true;
-			return answer(c, conn, url, method, rq);
-		}
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (!rq->too_big && (rq->body.len + *upload_size > PARLEY_CONSOLE_BODY_MAX ||
-					    parley_buf_add(&rq->body, upload, *upload_size))) {
-			rq->too_big = true;
-			parley_buf_release(&rq->body);
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (rq->answered)
-		return MHD_YES;
-	rq->answered = true;
-	return answer(c, conn, url, method, rq);
-}
-
-static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct request *rq = *con_cls;
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (rq) {
-		parley_buf_release(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
 }
 
 parley_code parley_console_new(const parley_console_config *cfg, parley_console **out, parley_err *err)
@@ -1442,6 +1483,19 @@ parley_code parley_console_new(const parley_console_config *cfg, parley_console 
 	c->cfg = *cfg;
 	snprintf(c->home, sizeof(c->home), "%s", cfg->home ? cfg->home : "");
 	snprintf(c->host, sizeof(c->host), "%s", cfg->host ? cfg->host : "127.0.0.1");
+	/* what a browser on this machine opens: an IPv6 literal in brackets, a loopback for a wildcard */
+	if (strcmp(c->host, "0.0.0.0") == 0)
+		snprintf(c->urlhost, sizeof(c->urlhost), "127.0.0.1");
+	else if (strcmp(c->host, "::") == 0)
+		snprintf(c->urlhost, sizeof(c->urlhost), "[::1]");
+	else if (strchr(c->host, ':')) {
+		const char *pct = strchr(c->host, '%'); /* a scope: %25 in a URL (RFC 6874) */
+		snprintf(c->urlhost, sizeof(c->urlhost), "[%.*s%s%s]", pct ? (int)(pct - c->host) : (int)strlen(c->host),
+			c->host, pct ? "%25" : "", pct ? pct + 1 : "");
+	} else
+		snprintf(c->urlhost, sizeof(c->urlhost), "%s", c->host);
+	c->idle_ms = (uint64_t)(cfg->idle_s ? cfg->idle_s : PARLEY_CONSOLE_IDLE_DEFAULT) * 1000u;
+	c->lifetime_ms = (uint64_t)(cfg->lifetime_s ? cfg->lifetime_s : PARLEY_CONSOLE_LIFETIME_DEFAULT) * 1000u;
 	c->tls = cfg->tls_cert_pem != NULL;
 	pthread_mutex_init(&c->own_lock, NULL);
 	pthread_mutex_init(&c->smu, NULL);
@@ -1459,35 +1513,27 @@ parley_code parley_console_new(const parley_console_config *cfg, parley_console 
 parley_code parley_console_start(const parley_console_config *cfg, parley_console **out, parley_err *err)
 {
 	parley_console *c;
-	struct sockaddr_in sa;
 	parley_code rc;
 
+	*out = NULL;
 	if ((rc = parley_console_new(cfg, &c, err)))
 		return rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(cfg->port);
-	if (inet_pton(AF_INET, c->host, &sa.sin_addr) != 1) {
-		rc = parley_fail(err, PARLEY_E_USAGE, "%s: not an IPv4 address", c->host);
+	{
+		parley_httpd_config hc = { c->host, cfg->port, cfg->tls_cert_pem, cfg->tls_key_pem, 30u,
+			PARLEY_CONSOLE_BODY_MAX, answer, c };
+		if ((rc = parley_httpd_start(&c->http, &hc, err))) {
+			parley_console_stop(c);
+			return rc;
+		}
+	}
+	pthread_mutex_lock(&c->smu);
+	c->port = c->http.port;
+	rc = write_url(c, err);
+	pthread_mutex_unlock(&c->smu);
+	if (rc) {
 		parley_console_stop(c);
 		return rc;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
-	if (c->tls)
-		flags |= MHD_USE_TLS;
-	c->mhd = MHD_start_daemon(flags, cfg->port, NULL, NULL, handler, c, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, c,
-		c->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-		cfg->tls_key_pem, MHD_OPTION_END);
-	if (!c->mhd) {
-		rc = parley_fail(err, PARLEY_E_IO, "cannot listen on %s:%u (in use, or TLS files invalid)", c->host,
-			cfg->port);
-		parley_console_stop(c);
-		return rc;
-	}
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(c->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	c->port = i ? i->port : cfg->port;
 	*out = c;
 	return PARLEY_OK;
 }
@@ -1502,9 +1548,15 @@ const char *parley_console_token(const parley_console *c)
 	return c->token;
 }
 
-void parley_console_login_url(const parley_console *c, char out[256])
+void parley_console_login_url(const parley_console *c, char out[PARLEY_CONSOLE_URL_MAX + 1])
 {
-	snprintf(out, 256, "%s://%s:%u/#token=%s", c->tls ? "https" : "http", c->host, c->port, c->token);
+	snprintf(out, PARLEY_CONSOLE_URL_MAX + 1, "%s://%s:%u/#token=%s", c->tls ? "https" : "http", c->urlhost, c->port,
+		c->token);
+}
+
+const char *parley_console_url_host(const parley_console *c)
+{
+	return c->urlhost;
 }
 
 void parley_console_set_node(parley_console *c, parley_node *node)
@@ -1516,8 +1568,7 @@ void parley_console_stop(parley_console *c)
 {
 	if (!c)
 		return;
-	if (c->mhd)
-		MHD_stop_daemon(c->mhd);
+	parley_httpd_stop(&c->http);
 	pthread_mutex_destroy(&c->own_lock);
 	pthread_mutex_destroy(&c->smu);
 	sodium_memzero(c, sizeof(*c));

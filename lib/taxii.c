@@ -18,7 +18,6 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "parley/listen.h"
 #include "parley/compose.h"
 #include "parley/jcs.h"
 #include "parley/misp.h"
@@ -27,6 +26,7 @@
 #include "parley/stix.h"
 #include "parley/taxii.h"
 #include "parley/workflow.h"
+#include "httpd_internal.h"
 #include "banned.h"
 
 #define STATUS_MAX 1024      /* status resources kept, in memory and in HOME/taxii-status/ (the oldest are forgotten) */
@@ -556,9 +556,7 @@ struct parley_taxii {
 	char home[1024];
 	char name[PARLEY_NAME_MAX + 1];
 	pthread_mutex_t own_lock, *lock; /* the node */
-	struct MHD_Daemon *mhd[PARLEY_LISTEN_MAX]; /* one per listening address */
-	size_t nmhd;
-	uint16_t port;
+	parley_httpd http;        /* the listener (every address of the host) */
 	bool tls;
 	struct coll *colls;
 	size_t ncolls;
@@ -728,9 +726,10 @@ static size_t coll_select(struct coll *c, const parley_taxii_query *q, const cha
 
 /* ---- HTTP ---- */
 
+/* A request's body, whole (httpd.c collects it). */
 struct request {
-	parley_buf body;
-	bool too_big, answered;
+	const char *body;
+	size_t len;
 };
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
@@ -1279,7 +1278,7 @@ static enum MHD_Result route_post(parley_taxii *t, struct MHD_Connection *conn, 
 		return taxii_error(conn, 403, "forbidden", "this node's party is an auditor of the channel: it cannot write");
 	if (th && !parse_u64(th, (uint64_t)INT64_MAX, &thread))
 		return taxii_error(conn, 400, "bad request", "X-Parley-Thread: not the index of a thread's opening entry");
-	if (parley_taxii_envelope_parse((const char *)rq->body.data, rq->body.len, &bundle, &err))
+	if (parley_taxii_envelope_parse(rq->body, rq->len, &bundle, &err))
 		return err.code == PARLEY_E_LIMIT ? taxii_error(conn, 413, "too large", "%s", err.msg)
 						  : taxii_error(conn, 400, "bad request", "%s", err.msg);
 	{
@@ -1591,63 +1590,23 @@ static enum MHD_Result route(parley_taxii *t, struct MHD_Connection *conn, const
 	return taxii_error(conn, 404, "not found", "no such resource");
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-	const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	const char *body, size_t body_len, bool too_big)
 {
 	parley_taxii *t = cls;
-	struct request *rq = *con_cls;
-	(void)version;
+	struct request rq = { body, body_len };
 
-	if (!rq) {
-		if (!(rq = calloc(1, sizeof(*rq))))
-			return MHD_NO;
-		parley_buf_init(&rq->body, PARLEY_TAXII_BODY_MAX);
-		*con_cls = rq;
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && (strlen(cl) > 19 || strtoull(cl, NULL, 10) > PARLEY_TAXII_BODY_MAX)) {
-			rq->too_big = rq->answered = true;
-			if (!authorized(t, conn))
-				return taxii_error(conn, 401, "unauthorized", "authentication required");
-			return taxii_error(conn, 413, "too large", "request bodies are limited to %zu bytes",
-				PARLEY_TAXII_BODY_MAX);
-		}
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (!rq->too_big && parley_buf_add(&rq->body, upload, *upload_size))
-			rq->too_big = true;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (rq->answered)
-		return MHD_YES;
-	rq->answered = true;
-	if (rq->too_big) {
+	if (too_big) {
 		if (!authorized(t, conn))
 			return taxii_error(conn, 401, "unauthorized", "authentication required");
 		return taxii_error(conn, 413, "too large", "request bodies are limited to %zu bytes", PARLEY_TAXII_BODY_MAX);
 	}
-	return route(t, conn, url, method, rq);
-}
-
-static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct request *rq = *con_cls;
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (rq) {
-		parley_buf_release(&rq->body);
-		free(rq);
-		*con_cls = NULL;
-	}
+	return route(t, conn, url, method, &rq);
 }
 
 parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **out, parley_err *err)
 {
 	parley_taxii *t;
-	int fds[PARLEY_LISTEN_MAX];
-	size_t nfds = 0;
 	char tok[65], keypath[1200];
 	parley_code rc;
 
@@ -1687,25 +1646,11 @@ parley_code parley_taxii_start(const parley_taxii_config *cfg, parley_taxii **ou
 		goto fail;
 	}
 	t->worker_started = true;
-	if ((rc = parley_listen_open(cfg->host, cfg->port, fds, &nfds, &t->port, err)))
-		goto fail;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
-	if (t->tls)
-		flags |= MHD_USE_TLS;
-	for (size_t i = 0; i < nfds; i++) {
-		t->mhd[i] = MHD_start_daemon(flags, 0, NULL, NULL, handler, t, MHD_OPTION_LISTEN_SOCKET, fds[i],
-			MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT,
-			15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, t,
-			t->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cfg->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-			cfg->tls_key_pem, MHD_OPTION_END);
-		if (!t->mhd[i]) {
-			char addr[PARLEY_LISTEN_ADDR_MAX];
-			parley_listen_addr(fds[i], addr);
-			parley_listen_close(fds + i + 1, nfds - i - 1); /* the daemons started own theirs */
-			rc = parley_fail(err, PARLEY_E_IO, "cannot serve on %s (TLS files invalid?)", addr);
+	{
+		parley_httpd_config hc = { cfg->host, cfg->port, cfg->tls_cert_pem, cfg->tls_key_pem, 15u,
+			PARLEY_TAXII_BODY_MAX, answer, t };
+		if ((rc = parley_httpd_start(&t->http, &hc, err)))
 			goto fail;
-		}
-		t->nmhd = i + 1;
 	}
 	*out = t;
 	return PARLEY_OK;
@@ -1716,7 +1661,7 @@ fail:
 
 uint16_t parley_taxii_port(const parley_taxii *t)
 {
-	return t->port;
+	return t->http.port;
 }
 
 void parley_taxii_set_node(parley_taxii *t, parley_node *node)
@@ -1728,8 +1673,7 @@ void parley_taxii_stop(parley_taxii *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nmhd; i++)
-		MHD_stop_daemon(t->mhd[i]);
+	parley_httpd_stop(&t->http);
 	if (t->worker_started) {
 		pthread_mutex_lock(&t->smu);
 		t->stopping = true;

@@ -1248,8 +1248,9 @@ static void relay_state(void *arg, const uint8_t channel[32], parley_console_rel
 		}
 }
 
-/* The listeners asked for (cl: console, tl: TAXII; a NULL one is not started). */
-static int start_servers(struct daemon *d, const cli_listener *cl, const cli_listener *tl, bool tls)
+/* The listeners asked for (cl: console, tl: TAXII; a NULL one is not started); idle_s, lifetime_s: sessions. */
+static int start_servers(struct daemon *d, const cli_listener *cl, const cli_listener *tl, bool tls, unsigned idle_s,
+	unsigned lifetime_s)
 {
 	parley_err err = { 0 };
 	const char *cert = tls ? "tls" : NULL;
@@ -1266,12 +1267,12 @@ static int start_servers(struct daemon *d, const cli_listener *cl, const cli_lis
 		tc.tls_key_pem = cert ? (const char *)tl->key.data : NULL;
 		if (parley_taxii_start(&tc, &d->taxii, &err))
 			return cli_fail(&err);
-		logf_("level=info msg=\"TAXII 2.1 at %s://%s:%u/taxii2/ (user parley, password in %s/%s)\"",
-			cert ? "https" : "http", tl->host, parley_taxii_port(d->taxii), d->home, PARLEY_TAXII_TOKEN_FILE);
+		logf_("level=info msg=\"TAXII 2.1 at %s://%s%s%s:%u/taxii2/ (user parley, password in %s/%s)\"",
+			cert ? "https" : "http", strchr(tl->host, ':') ? "[" : "", tl->host, strchr(tl->host, ':') ? "]" : "",
+			parley_taxii_port(d->taxii), d->home, PARLEY_TAXII_TOKEN_FILE);
 	}
 	if (cl) {
 		parley_console_config cc;
-		char url[256], path[4200];
 		memset(&cc, 0, sizeof(cc));
 		cc.home = d->home;
 		cc.node = d->node;
@@ -1284,21 +1285,14 @@ static int start_servers(struct daemon *d, const cli_listener *cl, const cli_lis
 		cc.nassets = cli_console_nassets;
 		cc.relay_state = relay_state;
 		cc.relay_arg = d;
+		cc.idle_s = idle_s;
+		cc.lifetime_s = lifetime_s;
+		/* the login URL (a one-time token) goes to a file only this user reads, never to the log */
+		cc.write_url = true;
 		if (parley_console_start(&cc, &d->console, &err))
 			return cli_fail(&err);
-		/* the login URL (a one-time token) goes to a file only this user reads, never to the log */
-		parley_console_login_url(d->console, url);
-		snprintf(path, sizeof(path), "%s/%s", d->home, PARLEY_CONSOLE_URL_FILE);
-		unlink(path);
-		size_t ul = strlen(url);
-		url[ul] = '\n';
-		if (parley_file_write(path, url, ul + 1, 0600, false, &err)) {
-			sodium_memzero(url, sizeof(url));
-			return cli_fail(&err);
-		}
-		sodium_memzero(url, sizeof(url));
-		logf_("level=info msg=\"console at %s://%s:%u/ (login URL in %s)\"", cert ? "https" : "http", cl->host,
-			parley_console_port(d->console), path);
+		logf_("level=info msg=\"console at %s://%s:%u/ (login URL in %s/%s)\"", cert ? "https" : "http",
+			parley_console_url_host(d->console), parley_console_port(d->console), d->home, PARLEY_CONSOLE_URL_FILE);
 	}
 	return EXIT_OK;
 }
@@ -1307,7 +1301,8 @@ static int start_servers(struct daemon *d, const cli_listener *cl, const cli_lis
 
 static const char run_usage[] =
 	"usage: parley [--home DIR] run [--passphrase-file F] [--hook CMD] [--webhook URL] [--backoff-max SECONDS]\n"
-	"                               [--console ADDR:PORT] [--taxii ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem]\n"
+	"                               [--console ADDR:PORT [--console-idle SECONDS] [--console-lifetime SECONDS]]\n"
+	"                               [--taxii ADDR:PORT] [--tls-cert CERT.pem --tls-key KEY.pem]\n"
 	"\n"
 	"The standing node of a home: serves every channel of it until stopped.\n"
 	"It asks the key's passphrase once: from --passphrase-file F (a file of this\n"
@@ -1338,8 +1333,13 @@ static const char run_usage[] =
 	"--console ADDR:PORT  serve the operator console (a web page) on ADDR:PORT\n"
 	"                (127.0.0.1 unless given; port 0: any free one). Each start\n"
 	"                writes HOME/console.url (mode 0600): the URL that logs in,\n"
-	"                once, with a fresh token. docs/api.md \"Console\". An IPv4\n"
-	"                address (localhost: 127.0.0.1)\n"
+	"                once, with a fresh token (a new one after each login).\n"
+	"                HOST:PORT, [IPv6]:PORT or a name (every address it\n"
+	"                resolves to; localhost: 127.0.0.1). docs/api.md \"Console\"\n"
+	"--console-idle SECONDS  a console session unused this long ends (default\n"
+	"                1800: 30 minutes; the open page polls every second)\n"
+	"--console-lifetime SECONDS  a console session ends this long after its\n"
+	"                login, used or not (default 43200: 12 hours)\n"
 	"--taxii ADDR:PORT    serve TAXII 2.1 and the MISP feed as 'parley taxii\n"
 	"                --listen' does (token in HOME/taxii.token); HOST:PORT,\n"
 	"                [IPv6]:PORT or a name (every address it resolves to)\n"
@@ -1360,6 +1360,8 @@ int cmd_run(int argc, char **argv)
 		{ "webhook", required_argument, NULL, 'w' },
 		{ "backoff-max", required_argument, NULL, 'b' },
 		{ "console", required_argument, NULL, 'C' },
+		{ "console-idle", required_argument, NULL, 'I' },
+		{ "console-lifetime", required_argument, NULL, 'L' },
 		{ "taxii", required_argument, NULL, 'T' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'K' },
@@ -1370,7 +1372,7 @@ int cmd_run(int argc, char **argv)
 	struct daemon *d = &dd;
 	const char *pass_file = NULL, *console = NULL, *taxii = NULL, *cert = NULL, *tkey = NULL;
 	char buf[1024];
-	uint64_t bmax = 60;
+	uint64_t bmax = 60, idle_s = 0, lifetime_s = 0;
 	int c, ret = EXIT_OK, sp[2];
 	struct sigaction sa;
 	bool locked = false;
@@ -1392,6 +1394,14 @@ int cmd_run(int argc, char **argv)
 				return cli_usage_error("run", "--backoff-max takes 1 to 3600 seconds");
 			break;
 		case 'C': console = optarg; break;
+		case 'I':
+			if (!cli_parse_u64(optarg, 1, 604800, &idle_s))
+				return cli_usage_error("run", "--console-idle takes 1 to 604800 seconds");
+			break;
+		case 'L':
+			if (!cli_parse_u64(optarg, 1, 604800, &lifetime_s))
+				return cli_usage_error("run", "--console-lifetime takes 1 to 604800 seconds");
+			break;
 		case 'T': taxii = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'K': tkey = optarg; break;
@@ -1405,6 +1415,8 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "--webhook takes an http:// or https:// URL");
 	if (!cert != !tkey)
 		return cli_usage_error("run", "--tls-cert and --tls-key go together");
+	if ((idle_s || lifetime_s) && !console)
+		return cli_usage_error("run", "--console-idle and --console-lifetime are for --console");
 	if (cert && !console && !taxii)
 		return cli_usage_error("run", "--tls-cert and --tls-key are for --console and --taxii");
 	if ((console && (ret = cli_listener_init(&cl, "run", "--console", console, cert, tkey))) ||
@@ -1448,7 +1460,8 @@ int cmd_run(int argc, char **argv)
 	load_channels(d);
 	for (size_t i = 0; i < d->nch; i++)
 		deadlines(d, &d->ch[i], true);
-	if ((ret = start_servers(d, console ? &cl : NULL, taxii ? &tl : NULL, cert != NULL)))
+	if ((ret = start_servers(d, console ? &cl : NULL, taxii ? &tl : NULL, cert != NULL, (unsigned)idle_s,
+		     (unsigned)lifetime_s)))
 		goto out;
 	logf_("level=info msg=\"node running\" home=%s party=%s channels=%zu socket=%s pid=%d", d->home, d->key->pub.name,
 		d->nch, d->sock, (int)getpid());

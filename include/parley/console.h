@@ -8,7 +8,9 @@
  * parley_node_psi_*, parley_stix_check, parley_proof_check), so the log cannot
  * tell which was used. Login: a one-time token (parley_console_token), given to
  * the person in HOME/console.url, is exchanged for an HttpOnly, SameSite=Strict
- * session cookie; every POST needs the session's CSRF token in X-CSRF-Token.
+ * session cookie (and the next login's token drawn); every POST needs the
+ * session's CSRF token in X-CSRF-Token. A session ends after idle_s without a
+ * request, lifetime_s after the login, or at POST /api/logout.
  * Routes and shapes: docs/api.md ("Console"); threat model: docs/security.md.
  */
 #ifndef PARLEY_CONSOLE_H
@@ -26,6 +28,9 @@
 #define PARLEY_CONSOLE_BODY_MAX ((size_t)4 << 20) /* request bodies; 413 above */
 #define PARLEY_CONSOLE_URL_FILE "console.url"
 #define PARLEY_CONSOLE_COOKIE "parley_console"
+#define PARLEY_CONSOLE_URL_MAX 400               /* parley_console_login_url's length, at most */
+#define PARLEY_CONSOLE_IDLE_DEFAULT 1800u        /* seconds without a request that end a session */
+#define PARLEY_CONSOLE_LIFETIME_DEFAULT 43200u   /* seconds after its login that end a session */
 
 /* A file of the page, served at / (index.html) or /static/NAME. */
 typedef struct parley_console_asset {
@@ -45,8 +50,12 @@ typedef struct parley_console_config {
 	const char *home;          /* the node's home */
 	parley_node *node;         /* borrowed; used only with node_lock held (see parley_console_set_node) */
 	pthread_mutex_t *node_lock; /* held around every use of node; NULL: the console's own */
-	const char *host;          /* IPv4 address to listen on; NULL = 127.0.0.1 */
+	const char *host;          /* address or name to listen on (every address it resolves to); NULL = 127.0.0.1 */
 	uint16_t port;             /* 0: any free port (see parley_console_port) */
+	unsigned idle_s;           /* a session unused this long ends; 0: PARLEY_CONSOLE_IDLE_DEFAULT */
+	unsigned lifetime_s;       /* a session ends this long after its login; 0: PARLEY_CONSOLE_LIFETIME_DEFAULT */
+	bool write_url;            /* parley_console_start writes HOME/console.url (0600): the login URL, again
+	                              after each login with the next token */
 	const char *tls_cert_pem;  /* PEM text, both or neither: HTTPS */
 	const char *tls_key_pem;
 	const parley_console_asset *assets; /* borrowed, must outlive the console */
@@ -64,16 +73,25 @@ typedef struct parley_console parley_console;
  * routes that need it answer 503.
  */
 parley_code parley_console_new(const parley_console_config *cfg, parley_console **out, parley_err *err) PARLEY_WUR;
-/* parley_console_new, then listen (libmicrohttpd threads). PARLEY_E_IO when the address cannot be bound. */
+/*
+ * parley_console_new, then listen (libmicrohttpd threads) on every address host
+ * resolves to, and write HOME/console.url when asked. PARLEY_E_IO when an address
+ * cannot be bound or the file written, PARLEY_E_NOTFOUND when host does not resolve.
+ */
 parley_code parley_console_start(const parley_console_config *cfg, parley_console **out, parley_err *err) PARLEY_WUR;
 uint16_t parley_console_port(const parley_console *c);
-/* The one-time login token: 64 hex digits, valid until it is used once. */
+/* The one-time login token: 64 hex digits, valid until it is used once (then the next is drawn). */
 const char *parley_console_token(const parley_console *c);
 /*
  * The URL that logs in: "http[s]://HOST:PORT/#token=TOKEN" (the token in the
- * fragment, which browsers never send). out must hold 256 bytes.
+ * fragment, which browsers never send; HOST as parley_console_url_host).
  */
-void parley_console_login_url(const parley_console *c, char out[256]);
+void parley_console_login_url(const parley_console *c, char out[PARLEY_CONSOLE_URL_MAX + 1]);
+/*
+ * The host as a browser's URL names it: an IPv6 literal in brackets ("[::1]"),
+ * 127.0.0.1 or [::1] for a wildcard (0.0.0.0, ::), a name or IPv4 as given.
+ */
+const char *parley_console_url_host(const parley_console *c);
 /* Point the console at another node handle (the caller reopened it). node_lock held. */
 void parley_console_set_node(parley_console *c, parley_node *node);
 /* Stop listening (requests under way finish first), forget the sessions, free. NULL allowed. */

@@ -91,7 +91,7 @@ tr -d '\r' <hdr | grep -i '^Set-Cookie:' | grep -qi 'Secure' && fail "Secure coo
 COOKIE=$(tr -d '\r' <hdr | sed -n 's/^[Ss]et-[Cc]ookie: \(parley_console=[0-9a-f]*\).*/\1/p')
 [ -n "$COOKIE" ] || fail "no cookie"
 c 401 POST /api/session -d "{\"token\":\"$TOKEN\"}"
-j .error "wrong or used login token: restart 'parley run' for a new one (HOME/console.url)"
+j .error "wrong or used login token: open the URL in HOME/console.url (a new one is written there after each login)"
 # a forged cookie
 c 401 GET /api/attention -H "Cookie: parley_console=$(echo "$CSRF" | tr '0-9a-f' 'f0-9a-e' | cut -c1-64)"
 

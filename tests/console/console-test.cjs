@@ -298,6 +298,23 @@ async function main() {
 		check(csrf.wrong === 403 && csrf.missing === 403, 'POST with a wrong or no CSRF token: ' + JSON.stringify(csrf));
 		log('refusals: ' + JSON.stringify({ nocookie: r1.status(), csrf }));
 
+		// --- Log out: the node forgets the session (the cookie is refused from then on), the page
+		// says how to log in again, and the next address console.url holds logs in, in the same tab
+		step = 'logout';
+		await page.getByRole('button', { name: 'Log out', exact: true }).click();
+		await page.getByRole('heading', { name: 'Logged out', exact: true }).waitFor();
+		await page.getByText('console.url', { exact: false }).first().waitFor();
+		const after = await page.evaluate(() => fetch('/api/attention').then((r) => r.status));
+		check(after === 401, 'the session after Log out: ' + after);
+		check(await page.getByRole('button', { name: 'Log out', exact: true }).isHidden(), 'no Log out button once logged out');
+		await shot('console-logged-out.png');
+		const next = fs.readFileSync(process.env.CONSOLE_URL_FILE, 'utf8').trim();
+		check(next !== url && /^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64}$/.test(next), 'console.url holds the next token: ' + next);
+		await page.goto(next);
+		await page.getByRole('columnheader', { name: 'Deadline', exact: true }).waitFor();
+		check(!page.url().includes('token'), 'the next token left the address bar: ' + page.url());
+		log('logged out, and in again with the next token of console.url');
+
 		check(problems.length === 0, 'no script error or CSP violation: ' + problems.join('; '));
 		check(a11y.length === 0, 'no WCAG violation (axe-core): ' + a11y.join('; '));
 		await ctx.close();
