@@ -151,8 +151,10 @@ struct parley_relay {
 	uint8_t (*allow)[33]; /* [0] 'c' charter id or 'k' party key, then 32 bytes */
 	size_t nallow;
 	parley_ratelimit *open_rl;
-	struct keyuse *use; /* owned by the committer thread */
+	struct keyuse *use; /* owned by the committer thread (before it starts: parley_relay_start) */
 	size_t nuse, use_cap;
+	uint32_t *use_slot; /* open addressing over use: index + 1, 0 empty; use_nslot a power of two */
+	size_t use_nslot;
 	char origin_prefix[16];
 	_Atomic unsigned long appended, by_status[600], hist[NBUCKETS + 1];
 	_Atomic double duration_sum;
@@ -218,7 +220,7 @@ static void addr_str(const uint8_t ip[16], char out[INET6_ADDRSTRLEN])
 		snprintf(out, INET6_ADDRSTRLEN, "?");
 }
 
-/* what the channels opened since the start hold per party key */
+/* what the stored channels (counted at the start) and those opened since hold per party key */
 struct keyuse {
 	uint8_t pk[32];
 	unsigned channels;
@@ -1117,11 +1119,26 @@ static bool open_allowed(parley_relay *r, const parley_charter *charter)
 	return false;
 }
 
+/* A key's slot: keyed with this process's secret, so that nobody can choose keys that collide. */
+static size_t keyuse_hash(const parley_relay *r, const uint8_t pk[32])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+	crypto_shorthash(h, pk, 32, r->addr_key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v;
+}
+
+/* The counts of a party key, added (zero) when new; NULL when out of memory. */
 static struct keyuse *keyuse_of(parley_relay *r, const uint8_t pk[32])
 {
-	for (size_t i = 0; i < r->nuse; i++)
-		if (memcmp(r->use[i].pk, pk, 32) == 0)
-			return &r->use[i];
+	size_t mask = r->use_nslot - 1, i;
+	if (r->use_nslot)
+		for (i = keyuse_hash(r, pk) & mask; r->use_slot[i]; i = (i + 1) & mask)
+			if (memcmp(r->use[r->use_slot[i] - 1].pk, pk, 32) == 0)
+				return &r->use[r->use_slot[i] - 1];
+	if (r->nuse >= UINT32_MAX - 1)
+		return NULL;
 	if (r->nuse == r->use_cap) {
 		size_t cap = r->use_cap ? 2 * r->use_cap : 64;
 		struct keyuse *u = realloc(r->use, cap * sizeof(*u));
@@ -1130,9 +1147,76 @@ static struct keyuse *keyuse_of(parley_relay *r, const uint8_t pk[32])
 		r->use = u;
 		r->use_cap = cap;
 	}
+	if (2 * (r->nuse + 1) > r->use_nslot) { /* at most half full: rebuild twice as large */
+		size_t ns = r->use_nslot ? 2 * r->use_nslot : 128;
+		uint32_t *slot = calloc(ns, sizeof(*slot));
+		if (!slot)
+			return NULL;
+		for (size_t k = 0; k < r->nuse; k++) {
+			for (i = keyuse_hash(r, r->use[k].pk) & (ns - 1); slot[i]; i = (i + 1) & (ns - 1))
+				;
+			slot[i] = (uint32_t)(k + 1);
+		}
+		free(r->use_slot);
+		r->use_slot = slot;
+		r->use_nslot = ns;
+		mask = ns - 1;
+	}
+	for (i = keyuse_hash(r, pk) & mask; r->use_slot[i]; i = (i + 1) & mask)
+		;
+	r->use_slot[i] = (uint32_t)(r->nuse + 1);
 	memset(&r->use[r->nuse], 0, sizeof(*r->use));
 	memcpy(r->use[r->nuse].pk, pk, 32);
 	return &r->use[r->nuse++];
+}
+
+struct quota_count {
+	parley_relay *r;
+	size_t channels, unreadable;
+	bool nomem;
+};
+
+/* One stored channel counted against its parties' quotas, as job_open counts a new one. */
+static parley_code quota_count_cb(void *ctx, const uint8_t id[32], const uint8_t *charter, size_t n)
+{
+	struct quota_count *q = ctx;
+	parley_charter *c = NULL;
+	(void)id;
+	if (parley_charter_parse((const char *)charter, n, &c, NULL)) {
+		q->unreadable++; /* stored by an older parley under other rules: nothing to count it by */
+		return PARLEY_OK;
+	}
+	for (size_t j = 0; j < parley_charter_nparties(c); j++) {
+		struct keyuse *u = keyuse_of(q->r, parley_charter_party_at(c, j)->key.sign_pk);
+		if (!u) {
+			parley_charter_free(c);
+			q->nomem = true;
+			return PARLEY_E_NOMEM;
+		}
+		u->channels++;
+		u->bytes += n;
+	}
+	parley_charter_free(c);
+	q->channels++;
+	return PARLEY_OK;
+}
+
+/*
+ * The per-key channel quotas count every channel in the store, so that a restart does not
+ * give each key a fresh allowance: read once at the start, before the committer runs.
+ */
+static parley_code quota_load(parley_relay *r, parley_err *err)
+{
+	struct quota_count q = { r, 0, 0, false };
+	uint64_t t0 = parley_now_ms();
+	parley_code rc = parley_store_channels(r->w, quota_count_cb, &q, err);
+	if (q.nomem)
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory counting the channel quotas");
+	if (rc)
+		return parley_wrap(err, rc, "counting the stored channels for the per-key quotas");
+	logf_(r, "level=info msg=\"channel quotas counted\" channels=%zu keys=%zu unreadable=%zu ms=%llu", q.channels,
+		r->nuse, q.unreadable, (unsigned long long)(parley_now_ms() - t0));
+	return PARLEY_OK;
 }
 
 /*
@@ -2359,6 +2443,8 @@ parley_code parley_relay_start(const parley_relay_config *cfg, parley_relay **ou
 	}
 	if (r->cfg.open_allowlist && (rc = allowlist_load(r, err)))
 		goto fail;
+	if ((rc = quota_load(r, err)))
+		goto fail;
 	if (pthread_create(&r->committer, NULL, committer_main, r)) {
 		rc = parley_fail(err, PARLEY_E_IO, "cannot start the committer thread");
 		goto fail;
@@ -2446,6 +2532,7 @@ void parley_relay_stop(parley_relay *r)
 	parley_ratelimit_free(r->open_rl);
 	free(r->allow);
 	free(r->use);
+	free(r->use_slot);
 	free(r->wkeys);
 	if (r->nmhd)
 		logf_(r, "level=info msg=\"relay stopped\"");

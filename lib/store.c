@@ -111,6 +111,13 @@ parley_code parley_store_channel_add(parley_store *s, const uint8_t id[32], cons
 	return s->ops->channel_add(s->be, id, charter, n, err);
 }
 
+parley_code parley_store_channels(parley_store *s, parley_store_channel_cb cb, void *ctx, parley_err *err)
+{
+	if (!s->ops->scan_channels)
+		return parley_fail(err, PARLEY_E_USAGE, "store: %s cannot list its channels", s->ops->name);
+	return s->ops->scan_channels(s->be, cb, ctx, err);
+}
+
 parley_code parley_store_channel_charter(parley_store *s, const uint8_t id[32], parley_buf *charter, parley_err *err)
 {
 	return s->ops->channel_get(s->be, id, charter, err);

@@ -69,6 +69,7 @@ enum {
 	Q_READ_PUT,
 	Q_READ_LATEST,
 	Q_READ_PAST,
+	Q_CHANNELS,
 	NQ
 };
 
@@ -101,6 +102,7 @@ static const char *const queries[NQ] = {
 	[Q_READ_LATEST] = "SELECT COALESCE(MAX(from_idx), 0) FROM reads WHERE cid = $1 AND keyid = $2",
 	[Q_READ_PAST] = "SELECT from_idx, time_ms, target, nonce, sig FROM reads WHERE cid = $1 AND keyid = $2 AND from_idx > $3"
 			" ORDER BY from_idx LIMIT 1",
+	[Q_CHANNELS] = "SELECT cid, id, charter FROM channels WHERE cid > $1 ORDER BY cid LIMIT 1000",
 };
 
 struct pg {
@@ -930,6 +932,37 @@ static parley_code pg_read_past(void *be, const uint8_t id[32], const uint8_t ke
 	return rc;
 }
 
+static parley_code pg_scan_channels(void *be, parley_store_channel_cb cb, void *ctx, parley_err *err)
+{
+	struct pg *s = be;
+	int64_t cid = 0;
+	parley_code rc;
+
+	for (;;) {
+		struct params p = { .n = 0 };
+		PGresult *res;
+		int rows;
+
+		p_i64(&p, cid);
+		if (!(res = run(s, Q_CHANNELS, &p, err, "listing channels")))
+			return PARLEY_E_IO;
+		rows = PQntuples(res);
+		for (int i = 0; i < rows; i++) {
+			cid = col_i64(res, i, 0);
+			if (PQgetlength(res, i, 1) != 32)
+				continue; /* not a channel id: nothing parley wrote */
+			if ((rc = cb(ctx, (const uint8_t *)PQgetvalue(res, i, 1), (const uint8_t *)PQgetvalue(res, i, 2),
+				     (size_t)PQgetlength(res, i, 2)))) {
+				PQclear(res);
+				return rc;
+			}
+		}
+		PQclear(res);
+		if (rows < SCAN_PAGE)
+			return PARLEY_OK;
+	}
+}
+
 static const parley_store_backend pg_backend = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -951,6 +984,7 @@ static const parley_store_backend pg_backend = {
 	.read_past = pg_read_past,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
+	.scan_channels = pg_scan_channels,
 };
 
 /* Bring the schema to the current version, under an advisory lock (processes may start together). */

@@ -58,6 +58,7 @@ enum {
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
+	Q_CHANNELS,
 	NQ
 };
 
@@ -92,6 +93,7 @@ static const char *const queries[NQ] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_CHANNELS] = "SELECT id, charter FROM channels ORDER BY cid",
 };
 
 struct sq {
@@ -762,6 +764,26 @@ static parley_code sq_read_past(void *be, const uint8_t id[32], const uint8_t ke
 	return rc;
 }
 
+static parley_code sq_scan_channels(void *be, parley_store_channel_cb cb, void *ctx, parley_err *err)
+{
+	struct sq *s = be;
+	sqlite3_stmt *st = Q(s, Q_CHANNELS);
+	parley_code rc;
+	int r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue; /* not a channel id: nothing parley wrote */
+		rc = cb(ctx, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? PARLEY_OK : dberr(s, err, "listing channels");
+}
+
 static const parley_store_backend sqlite_backend = {
 	"sqlite",
 	sq_close,
@@ -790,6 +812,7 @@ static const parley_store_backend sqlite_backend = {
 	sq_state_get,
 	sq_state_scan,
 	sq_state_clear,
+	sq_scan_channels,
 };
 
 static parley_code exec(struct sq *s, const char *sql, parley_err *err, const char *what)

@@ -38,7 +38,7 @@ typedef struct parley_relay_config {
 	 */
 	const char *open_allowlist;
 	unsigned open_rate;        /* POST /v1/channels per minute per source address; default 30, burst as many */
-	unsigned open_max_per_key; /* new channels one party key may be in (since the start); default 1000 */
+	unsigned open_max_per_key; /* channels one party key may be in (all in the store); default 1000 */
 	size_t open_bytes_per_key; /* charter bytes of those channels; default 16 MiB */
 	/* long polls (GET entries with wait, docs/api.md): waiting at once in all, and per party key */
 	unsigned poll_max;         /* default 64 */

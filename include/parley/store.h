@@ -45,6 +45,8 @@ typedef parley_code (*parley_store_entry_cb)(void *ctx, uint64_t index, uint64_t
 /* Called for each state key under a prefix, in key order; a non-OK return stops the scan with that code. */
 typedef parley_code (*parley_store_state_cb)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
 	size_t vlen);
+/* Called for each stored channel with its charter file; a non-OK return stops the scan with that code. */
+typedef parley_code (*parley_store_channel_cb)(void *ctx, const uint8_t id[32], const uint8_t *charter, size_t n);
 /* Called for each stored tree node; hash is NULL when the stored value is not 32 bytes. */
 typedef parley_code (*parley_store_node_cb)(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]);
 
@@ -106,6 +108,8 @@ typedef struct parley_store_backend {
 	parley_code (*state_scan)(void *be, const uint8_t id[32], const uint8_t *prefix, size_t plen,
 		const uint8_t *from, size_t flen, parley_store_state_cb cb, void *ctx, parley_err *err);
 	parley_code (*state_clear)(void *be, const uint8_t id[32], parley_err *err);
+	/* Every channel with its charter, in the order they were added (in pages: memory stays bounded). */
+	parley_code (*scan_channels)(void *be, parley_store_channel_cb cb, void *ctx, parley_err *err);
 } parley_store_backend;
 
 /*
@@ -125,6 +129,12 @@ void parley_store_close(parley_store *s);
 /* Register a channel with its charter file. Idempotent for the same bytes; PARLEY_E_USAGE for others. */
 parley_code parley_store_channel_add(parley_store *s, const uint8_t id[32], const uint8_t *charter, size_t n,
 	parley_err *err) PARLEY_WUR;
+/*
+ * Every channel the store holds, with its charter file, in the order they were
+ * added: cb is called for each (the relay counts its parties' channel quotas
+ * from them when it starts).
+ */
+parley_code parley_store_channels(parley_store *s, parley_store_channel_cb cb, void *ctx, parley_err *err) PARLEY_WUR;
 /* The charter file of a channel; PARLEY_E_NOTFOUND for an unknown channel. */
 parley_code parley_store_channel_charter(parley_store *s, const uint8_t id[32], parley_buf *charter,
 	parley_err *err) PARLEY_WUR;
