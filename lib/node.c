@@ -308,21 +308,35 @@ bool node_is_auditor(const parley_node *n, const struct node_channel *c)
 	return !me || me->role != PARLEY_ROLE_PARTY;
 }
 
-parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err)
+parley_code node_admit_prepare(parley_node *n, struct node_channel *c, struct node_admit *ax, parley_err *err)
+{
+	parley_code rc;
+	/* the size is the index a handover would take (and bounds the wind-down's lookups) */
+	if ((rc = parley_store_size(n->store, c->id, &ax->size, err)) || (rc = node_succession(n, c, &ax->st, err)))
+		return rc;
+	return PARLEY_OK;
+}
+
+parley_code node_admit_with(parley_node *n, struct node_channel *c, const struct node_admit *ax,
+	const parley_entry_hdr *h, parley_err *err)
 {
 	parley_admit_store look = { n->store, c->id, PARLEY_BUF_INIT };
 	struct node_charter_look cl = { n, NULL };
-	parley_succession st;
-	uint64_t size = UINT64_MAX, now = parley_now_ms();
+	parley_succession st = ax->st; /* a handover would advance it: a copy */
 	parley_code rc;
 
-	/* the size is the index a handover would take (and bounds the wind-down's lookups) */
-	if (!(rc = parley_store_size(n->store, c->id, &size, err)) && !(rc = node_succession(n, c, &st, err)) &&
-		!(rc = parley_admit_entry(c->charter, &st, h, size, now, parley_admit_store_lookup, &look, node_charter_lookup,
-			  &cl, err)))
+	if (!(rc = parley_admit_entry(c->charter, &st, h, ax->size, parley_now_ms(), parley_admit_store_lookup, &look,
+		      node_charter_lookup, &cl, err)))
 		rc = node_successor_check(n, c, h, err);
 	parley_buf_release(&look.buf);
 	return rc;
+}
+
+parley_code node_admit_now(parley_node *n, struct node_channel *c, const parley_entry_hdr *h, parley_err *err)
+{
+	struct node_admit ax;
+	parley_code rc = node_admit_prepare(n, c, &ax, err);
+	return rc ? rc : node_admit_with(n, c, &ax, h, err);
 }
 
 /* Sign, seal and append one entry on the relay, advancing our own chain. */

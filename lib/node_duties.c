@@ -121,11 +121,12 @@ static size_t participants(const parley_charter *ch, const parley_thread *t, con
 }
 
 /* Whether an entry of this type answering ref in thread would be admitted now (the charter's wind-down). */
-static bool admissible_now(parley_node *n, struct node_channel *c, uint8_t type, uint64_t thread, uint64_t ref)
+static bool admissible_now(parley_node *n, struct node_channel *c, const struct node_admit *ax, uint8_t type,
+	uint64_t thread, uint64_t ref)
 {
 	parley_entry_hdr h = { .type = type, .thread = thread, .nrefs = 1 };
 	h.refs[0] = ref;
-	return node_admit_now(n, c, &h, NULL) == PARLEY_OK;
+	return (ax ? node_admit_with(n, c, ax, &h, NULL) : node_admit_now(n, c, &h, NULL)) == PARLEY_OK;
 }
 
 /*
@@ -144,8 +145,8 @@ static parley_code record_deadlines(struct node_session *s, parley_err *err)
 
 	if (!parley_charter_allows_type(c->charter, PARLEY_T_DEADLINE_MISSED))
 		return PARLEY_OK;
-	/* the open threads, from the incremental tables: a closed thread records nothing */
-	if ((rc = node_state_workflow(n, c, now, &wf, NULL, err)))
+	/* the threads we opened whose deadline passed unanswered and unrecorded (node_state.c's "d" rows) */
+	if ((rc = node_state_due(n, c, now, &wf, err)))
 		return rc;
 	for (size_t i = 0; i < wf.nthreads && !rc; i++) {
 		const parley_thread *t = &wf.threads[i];
@@ -166,7 +167,7 @@ static parley_code record_deadlines(struct node_session *s, parley_err *err)
 			if (!strstr(who, nm) && wl + strlen(nm) + 3 < sizeof(who))
 				wl += (size_t)snprintf(who + wl, sizeof(who) - wl, "%s%s", wl ? ", " : "", nm);
 		}
-		if ((!ack && !resp) || !admissible_now(n, c, PARLEY_T_DEADLINE_MISSED, t->opener, t->opener))
+		if ((!ack && !resp) || !admissible_now(n, c, NULL, PARLEY_T_DEADLINE_MISSED, t->opener, t->opener))
 			continue;
 		const char *what = ack && resp ? "acknowledge and respond" : ack ? "acknowledge" : "respond";
 		uint64_t secs = ((resp ? t->respond_deadline_ms : t->ack_deadline_ms) - t->opened_ms) / 1000;
@@ -309,13 +310,15 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 	size_t nowed = 0;
 	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
 	struct batch bt;
+	struct node_admit ax;
 	parley_checkpoint vcp;
 	bool batched = false;
 	parley_code rc;
 
 	memset(&bt, 0, sizeof(bt));
 
-	if ((rc = node_state_owed(n, c, &owed, &nowed, err)) || !nowed)
+	if ((rc = node_state_owed(n, c, &owed, &nowed, err)) || !nowed ||
+		(rc = node_admit_prepare(n, c, &ax, err))) /* the replica stays as it is while the duties run */
 		goto out;
 	/* every receipt carries the checkpoint this node verified last: its reader compares views */
 	{
@@ -335,7 +338,7 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		parley_entry_hdr bh = { .type = PARLEY_T_RECEIPT };
 		uint64_t f0 = 0, l0 = 0;
 		batched = parley_receipt_batch_hdr(&bh, vcp.size, vcp.root, &f0, &l0, 1, NULL) == PARLEY_OK &&
-			node_admit_now(n, c, &bh, NULL) == PARLEY_OK;
+			node_admit_with(n, c, &ax, &bh, NULL) == PARLEY_OK;
 	}
 	for (size_t i = 0; i < nowed; i++) {
 		uint64_t idx = owed[i].index, ref = idx, out_idx, ms;
@@ -351,9 +354,9 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		bool may_report = owed[i].receipt && parley_charter_allows_type(c->charter, PARLEY_T_UNREADABLE);
 		/* after the charter expired, only what the wind-down admits is owed (receipts and reports alike) */
 		if ((owe_receipt || may_report) &&
-			!admissible_now(n, c, PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, idx))
+			!admissible_now(n, c, &ax, PARLEY_T_RECEIPT, parley_type_opens_thread(h->type) ? idx : h->thread, idx))
 			owe_receipt = may_report = false;
-		if (owe_answer && !admissible_now(n, c, PARLEY_T_PING_RESPONSE, idx, idx))
+		if (owe_answer && !admissible_now(n, c, &ax, PARLEY_T_PING_RESPONSE, idx, idx))
 			owe_answer = false;
 		if (!owe_receipt && !owe_answer && !may_report) {
 			if ((rc = node_state_owed_drop(n, c, idx, err)))

@@ -123,6 +123,14 @@ parley_code node_session_open(parley_node *n, const uint8_t id[32], struct node_
 void node_session_close(struct node_session *s);
 /* Sign, seal and append one entry, continuing our chain in s->sc (refused for an auditor). */
 parley_code node_session_post(struct node_session *s, const parley_post *p, uint64_t *index, parley_err *err) PARLEY_WUR;
+/* What node_admit_with needs from the replica, read once for many checks (the replica does not change between). */
+struct node_admit {
+	uint64_t size;
+	parley_succession st;
+};
+parley_code node_admit_prepare(parley_node *n, struct node_channel *c, struct node_admit *ax, parley_err *err) PARLEY_WUR;
+parley_code node_admit_with(parley_node *n, struct node_channel *c, const struct node_admit *ax,
+	const parley_entry_hdr *h, parley_err *err) PARLEY_WUR;
 /*
  * Whether an entry with header h would be admitted now under the charter's validity
  * (parley_admit_validity against the replica). PARLEY_E_VERIFY naming the rule.
@@ -253,6 +261,12 @@ parley_code node_state_advance(parley_node *n, struct node_channel *c, const str
 /* The open (not closed) threads judged at now_ms, by the one engine, in O(open threads); *closed: how many closed. */
 parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
 	uint64_t *closed, parley_err *err) PARLEY_WUR;
+/*
+ * The threads this node opened with a deadline neither met nor recorded missed that passed
+ * before now_ms (the "d" rows), judged at now_ms: O(due threads), not O(open threads).
+ */
+parley_code node_state_due(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
+	parley_err *err) PARLEY_WUR;
 /* What is owed, in index order (*v to free). */
 parley_code node_state_owed(parley_node *n, struct node_channel *c, struct node_owed **v, size_t *nv,
 	parley_err *err) PARLEY_WUR;

@@ -14,6 +14,10 @@
  *   "v" KEYID BE64(last) -> BE64(first)
  *                    what a writer's batched receipts have covered, as disjoint
  *                    intervals (each index is visited once per writer: cover_range)
+ *   "d" BE64(due) BE64(opener)
+ *                    a thread this node opened with a deadline neither met nor yet
+ *                    recorded missed: due is the earliest such deadline. A sync's
+ *                    deadline duties read the rows due by its clock, not every thread.
  *
  * The state is derived: a replica without it (an older parley), with another layout
  * (another build), or whose meta does not match its entries (a cut replica) gets it
@@ -30,7 +34,7 @@
 #include "node_internal.h"
 #include "banned.h"
 
-#define NS_VERSION 1u
+#define NS_VERSION 2u
 #define NS_BATCH 4096 /* entries folded per step of a rebuild */
 
 /* A layout tag: the state is raw structs of this build, rebuilt when another build wrote it. */
@@ -123,12 +127,42 @@ static parley_code thread_decode(const uint8_t *v, size_t n, parley_workflow *on
 	return PARLEY_OK;
 }
 
+/*
+ * The earliest deadline of a thread `me` opened that is neither met nor recorded missed
+ * by its deadline-missed entry (0: none, or a closed thread, or one opened by another
+ * party). The deadline duties (record_deadlines) look at a thread only once this has
+ * passed; whether the obligation is overdue is still the engine's judgement.
+ */
+static uint64_t thread_due(const parley_thread *t, const parley_obligation *obl, const uint8_t me[4])
+{
+	uint64_t due = 0;
+	if (t->closed_ms || memcmp(t->requester, me, 4) != 0)
+		return 0;
+	for (size_t i = 0; i < t->nobl; i++) {
+		const parley_obligation *o = &obl[i];
+		uint64_t rec = o->kind == PARLEY_OBL_ACKNOWLEDGE ? t->missed_ack_ms : t->missed_respond_ms;
+		if (o->has_entry || rec || !o->deadline_ms)
+			continue;
+		if (!due || o->deadline_ms < due)
+			due = o->deadline_ms;
+	}
+	return due;
+}
+
+static void key_due(uint8_t k[17], uint64_t due, uint64_t opener)
+{
+	k[0] = 'd';
+	parley_put_u64(k + 1, due);
+	parley_put_u64(k + 9, opener);
+}
+
 /* ---- the fold: entries in index order into the state ---- */
 
 /* A thread touched by the fold so far (open-addressed by opener). */
 struct slot {
 	bool used, dirty, gone; /* gone: closed (or never loaded): deleted at the flush */
 	uint64_t opener;
+	uint64_t due; /* the "d" row the store holds for it (thread_due when loaded; 0: none) */
 	parley_workflow one;
 };
 
@@ -283,8 +317,10 @@ static parley_code fold_thread(struct fold *f, uint64_t opener, struct slot **ou
 		else if ((rc = thread_decode(b.data, b.len, &s->one)))
 			rc = parley_fail(f->err, PARLEY_E_VERIFY, "node state: thread %llu does not decode",
 				(unsigned long long)opener);
-		else
+		else {
+			s->due = thread_due(s->one.threads, s->one.obl, f->n->key->pub.keyid);
 			*out = s;
+		}
 		if (rc && s)
 			s->gone = true;
 	}
@@ -561,16 +597,49 @@ static parley_code fold_entry(struct fold *f, const parley_wf_entry *e)
 }
 
 /* Write what the fold changed (threads, owed rows) and forget it. */
+static int cmp_slot(const void *a, const void *b)
+{
+	uint64_t x = (*(struct slot *const *)a)->opener, y = (*(struct slot *const *)b)->opener;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_owed_slot(const void *a, const void *b)
+{
+	uint64_t x = (*(struct owed_slot *const *)a)->index, y = (*(struct owed_slot *const *)b)->index;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Write the fold's threads and owed rows, in key order: a first sync writes tens of
+ * thousands of rows, and the store's B-tree takes ordered keys as appends (in hash
+ * order they cost about three times as much).
+ */
 static parley_code fold_flush(struct fold *f)
 {
 	parley_buf b = PARLEY_BUF_INIT;
-	uint8_t k[9];
+	uint8_t k[9], dk[17];
+	size_t nd = 0, no = 0;
 	parley_code rc = PARLEY_OK;
+	struct slot **ts = calloc(f->tn ? f->tn : 1, sizeof(*ts));
+	struct owed_slot **os = calloc(f->on ? f->on : 1, sizeof(*os));
 
-	for (size_t i = 0; i < f->tcap && !rc; i++) {
-		struct slot *s = &f->t[i];
-		if (!s->used || !s->dirty)
-			continue;
+	if (!ts || !os) {
+		free(ts);
+		free(os);
+		fold_release(f);
+		return parley_fail(f->err, PARLEY_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < f->tcap; i++)
+		if (f->t[i].used && f->t[i].dirty)
+			ts[nd++] = &f->t[i];
+	for (size_t i = 0; i < f->ocap; i++)
+		if (f->o[i].used)
+			os[no++] = &f->o[i];
+	qsort(ts, nd, sizeof(*ts), cmp_slot);
+	qsort(os, no, sizeof(*os), cmp_owed_slot);
+	for (size_t i = 0; i < nd && !rc; i++) {
+		struct slot *s = ts[i];
+		uint64_t due = s->gone ? 0 : thread_due(s->one.threads, s->one.obl, f->n->key->pub.keyid);
 		key_u64(k, 't', s->opener);
 		if (s->gone)
 			rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), NULL, 0, f->err);
@@ -578,14 +647,26 @@ static parley_code fold_flush(struct fold *f)
 			rc = parley_fail(f->err, PARLEY_E_NOMEM, "out of memory");
 		else
 			rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), b.data, b.len, f->err);
+		if (!rc && due != s->due) {
+			if (s->due) {
+				key_due(dk, s->due, s->opener);
+				rc = parley_store_state_put(f->st, f->c->id, dk, sizeof(dk), NULL, 0, f->err);
+			}
+			if (!rc && due) {
+				key_due(dk, due, s->opener);
+				rc = parley_store_state_put(f->st, f->c->id, dk, sizeof(dk), (const uint8_t *)"", 0, f->err);
+			}
+			if (!rc)
+				s->due = due;
+		}
 	}
-	for (size_t i = 0; i < f->ocap && !rc; i++) {
-		struct owed_slot *o = &f->o[i];
-		if (!o->used)
-			continue;
+	for (size_t i = 0; i < no && !rc; i++) {
+		struct owed_slot *o = os[i];
 		key_u64(k, 'o', o->index);
 		rc = parley_store_state_put(f->st, f->c->id, k, sizeof(k), o->flags ? &o->flags : NULL, 1, f->err);
 	}
+	free(ts);
+	free(os);
 	parley_buf_release(&b);
 	fold_release(f);
 	return rc;
@@ -930,8 +1011,45 @@ static void cosigned(parley_node *n, struct node_channel *c, uint64_t size, parl
 	parley_buf_release(&note);
 }
 
-parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
-	uint64_t *closed, parley_err *err)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The "d" rows due before `before`, in order: their openers. */
+struct due_collect {
+	uint64_t before;
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static parley_code due_cb(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+	struct due_collect *dc = ctx;
+	(void)val;
+	if (klen != 17 || vlen != 0)
+		return PARLEY_E_FORMAT;
+	if (parley_get_u64(key + 1) >= dc->before)
+		return PARLEY_E_PENDING; /* the rest is later: stop */
+	if (dc->n == dc->cap) {
+		size_t ncap = dc->cap ? 2 * dc->cap : 16;
+		uint64_t *p = realloc(dc->v, ncap * sizeof(*p));
+		if (!p)
+			return PARLEY_E_NOMEM;
+		dc->v = p;
+		dc->cap = ncap;
+	}
+	dc->v[dc->n++] = parley_get_u64(key + 9);
+	return PARLEY_OK;
+}
+
+/*
+ * The open threads into out and judged at now_ms: every one (due false), or only the
+ * threads this node opened whose "d" row is due before now_ms (due true).
+ */
+static parley_code state_workflow(parley_node *n, struct node_channel *c, uint64_t now_ms, bool due,
+	parley_workflow *out, uint64_t *closed, parley_err *err)
 {
 	struct wf_collect w = { out, 0, 0, 0 };
 	struct witness_ctx wc = { n, c->id, 0, 0, PARLEY_BUF_INIT, false };
@@ -950,7 +1068,27 @@ parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t
 		return rc;
 	if (closed)
 		*closed = m.closed;
-	rc = parley_store_state_scan(n->store, c->id, (const uint8_t *)"t", 1, thread_cb, &w, err);
+	if (!due) {
+		rc = parley_store_state_scan(n->store, c->id, (const uint8_t *)"t", 1, thread_cb, &w, err);
+	} else {
+		struct due_collect dc = { now_ms, NULL, 0, 0 };
+		parley_buf b = PARLEY_BUF_INIT;
+		rc = parley_store_state_scan(n->store, c->id, (const uint8_t *)"d", 1, due_cb, &dc, err);
+		if (rc == PARLEY_E_PENDING)
+			rc = PARLEY_OK;
+		if (dc.n)
+			qsort(dc.v, dc.n, sizeof(*dc.v), cmp_u64); /* threads in opener order, as the "t" scan gives */
+		for (size_t i = 0; i < dc.n && !rc; i++) {
+			uint8_t k[9];
+			key_u64(k, 't', dc.v[i]);
+			if ((rc = parley_store_state_get(n->store, c->id, k, sizeof(k), &b, err)) == PARLEY_E_NOTFOUND)
+				rc = parley_fail(err, PARLEY_E_FORMAT, "node state: a due thread is not open");
+			else if (!rc)
+				rc = thread_cb(&w, k, sizeof(k), b.data, b.len);
+		}
+		parley_buf_release(&b);
+		free(dc.v);
+	}
 	if (rc == PARLEY_E_FORMAT || rc == PARLEY_E_NOMEM)
 		rc = parley_fail(err, rc, rc == PARLEY_E_NOMEM ? "out of memory" : "node state: a thread does not decode");
 	if (rc) {
@@ -972,6 +1110,18 @@ parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t
 		return parley_fail(err, PARLEY_E_IO, "replica: an entry could not be read while judging deadlines");
 	}
 	return PARLEY_OK;
+}
+
+parley_code node_state_workflow(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
+	uint64_t *closed, parley_err *err)
+{
+	return state_workflow(n, c, now_ms, false, out, closed, err);
+}
+
+parley_code node_state_due(parley_node *n, struct node_channel *c, uint64_t now_ms, parley_workflow *out,
+	parley_err *err)
+{
+	return state_workflow(n, c, now_ms, true, out, NULL, err);
 }
 
 struct owed_collect {
@@ -1137,6 +1287,34 @@ parley_code node_state_check(parley_node *n, struct node_channel *c, const struc
 		rc = parley_fail(err, PARLEY_E_VERIFY, "node state: %zu open and %llu closed threads, the replica has %zu and %zu",
 			inc.nthreads, (unsigned long long)closed, nopen, all.nthreads - nopen);
 		goto out;
+	}
+	/* the deadline index: one "d" row per thread this node opened with a deadline pending, at its due time */
+	{
+		struct due_collect dc = { UINT64_MAX, NULL, 0, 0 };
+		size_t want = 0;
+		uint8_t dk[17];
+		parley_buf b = PARLEY_BUF_INIT;
+		rc = parley_store_state_scan(n->store, c->id, (const uint8_t *)"d", 1, due_cb, &dc, err);
+		for (size_t i = 0; i < inc.nthreads && !rc; i++) {
+			const parley_thread *t = &inc.threads[i];
+			uint64_t due = thread_due(t, inc.obl + t->obl_first, n->key->pub.keyid);
+			if (!due)
+				continue;
+			want++;
+			key_due(dk, due, t->opener);
+			if ((rc = parley_store_state_get(n->store, c->id, dk, sizeof(dk), &b, err)) == PARLEY_E_NOTFOUND)
+				rc = parley_fail(err, PARLEY_E_VERIFY, "node state: thread %llu is missing from the deadline index",
+					(unsigned long long)t->opener);
+		}
+		if (!rc && want != dc.n)
+			rc = parley_fail(err, PARLEY_E_VERIFY, "node state: the deadline index holds %zu threads, the tables %zu",
+				dc.n, want);
+		else if (rc == PARLEY_E_FORMAT || rc == PARLEY_E_NOMEM)
+			rc = parley_fail(err, rc, "node state: the deadline index does not decode");
+		parley_buf_release(&b);
+		free(dc.v);
+		if (rc)
+			goto out;
 	}
 	/* duties: the fold again, in memory, over every entry */
 	cc.f.n = n;
