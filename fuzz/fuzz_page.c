@@ -1,7 +1,8 @@
 /*
  * fuzz_page.c - libFuzzer harness for a page of entries as a relay answers GET
- * /entries (a sync's and a standing node's input): parley_remote_page_parse
- * must refuse or return entries in order from `from`, each with its bytes.
+ * /entries (a sync's and a standing node's input), in JSON and in the binary
+ * form: parley_remote_page_parse and parley_remote_page_parse_bin must refuse or
+ * return entries in order from `from`, each with its bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
 	uint64_t from = size ? data[0] : 0;
 
-	if (parley_remote_page_parse((const char *)data, size, from, &pg, NULL) == PARLEY_OK) {
-		for (size_t i = 0; i < pg.n; i++)
-			if (pg.v[i].index != from + i || (pg.v[i].len && !pg.v[i].data))
-				abort();
-	} else if (pg.n || pg.v) {
-		abort(); /* a refused page holds nothing */
+	for (int bin = 0; bin < 2; bin++) {
+		parley_code rc = bin ? parley_remote_page_parse_bin(data, size, from, &pg, NULL) :
+				       parley_remote_page_parse((const char *)data, size, from, &pg, NULL);
+		if (rc == PARLEY_OK) {
+			for (size_t i = 0; i < pg.n; i++)
+				if (pg.v[i].index != from + i || (pg.v[i].len && !pg.v[i].data) || pg.v[i].len > size)
+					abort();
+		} else if (pg.n || pg.v) {
+			abort(); /* a refused page holds nothing */
+		}
+		parley_remote_page_release(&pg);
 	}
-	parley_remote_page_release(&pg);
 	return 0;
 }

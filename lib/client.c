@@ -79,7 +79,12 @@ static parley_code client_once(parley_client *c, const char *method, const char 
 		snprintf(line, sizeof(line), "Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, line);
 	}
+	if (c->accept) {
+		snprintf(line, sizeof(line), "Accept: %s", c->accept);
+		hdrs = curl_slist_append(hdrs, line);
+	}
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	c->resp_type[0] = '\0';
 	parley_buf_reset(resp);
 	if (!resp->max || resp->max > PARLEY_CLIENT_RESPONSE_MAX)
 		resp->max = PARLEY_CLIENT_RESPONSE_MAX;
@@ -106,6 +111,9 @@ static parley_code client_once(parley_client *c, const char *method, const char 
 	if (cc != CURLE_OK)
 		return parley_fail(err, PARLEY_E_IO, "relay %s: %s", c->base, curl_easy_strerror(cc));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	const char *ct = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct && strlen(ct) < sizeof(c->resp_type))
+		memcpy(c->resp_type, ct, strlen(ct) + 1);
 	return PARLEY_OK;
 }
 

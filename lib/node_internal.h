@@ -169,13 +169,22 @@ struct chain *node_chain_of(struct chain *c, size_t *n, const uint8_t keyid[4]);
 /*
  * Everything a node checks about one entry at log index `index`, against the
  * charter and the senders' chains so far (which it advances on success), and
+ * (sig_ok: its signature was checked by node_verify_signatures)
  * the charter's daily byte quota; look finds earlier entries (a thread's
  * opener, for the charter's wind-down). PARLEY_E_VERIFY naming the entry.
  */
 parley_code node_check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
-	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
-	parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook,
+	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, bool sig_ok,
+	parley_entry *e, parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook,
 	parley_err *err) PARLEY_WUR;
+/*
+ * The signatures of n entries, on every core: ok[i] is true when data[i] parses, its
+ * sender is a member of ch and its signature verifies with that member's key. Passing
+ * ok[i] as node_check_entry's sig_ok for the same bytes skips its own verify (false:
+ * it verifies, and names what is wrong).
+ */
+void node_verify_signatures(const parley_charter *ch, const uint8_t *const *data, const size_t *len, size_t n,
+	bool *ok);
 /*
  * Every sender's chain in the replica into sc: re-verified from scratch (full,
  * for 'parley verify'), or followed (for a sync: the entries were verified when

@@ -134,6 +134,25 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 				(unsigned long long)k, (unsigned long long)to);
 			break;
 		}
+		/* the signatures on every core first (the page's entries are independent there); the rules,
+		 * which follow each sender's chain, in order below */
+		const uint8_t **dv = calloc(pg.n, sizeof(*dv));
+		size_t *lv = calloc(pg.n, sizeof(*lv));
+		bool *ok = calloc(pg.n, sizeof(*ok));
+		if (!dv || !lv || !ok) {
+			free(dv);
+			free(lv);
+			free(ok);
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", pg.n);
+			break;
+		}
+		for (size_t i = 0; i < pg.n; i++) {
+			dv[i] = pg.v[i].data;
+			lv[i] = pg.v[i].len;
+		}
+		node_verify_signatures(c->charter, dv, lv, pg.n, ok);
+		free(dv);
+		free(lv);
 		for (size_t i = 0; i < pg.n; i++) {
 			struct fetched *x = &f[k - from];
 			size_t len = pg.v[i].len;
@@ -151,13 +170,14 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 			bytes = len > max_bytes - bytes ? max_bytes : bytes + len;
 			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
 			struct node_charter_look clk = { sc->node, cl };
-			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, &x->e,
-				fetch_lookup, &look, &sc->succ, &clk, err);
+			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, ok[i],
+				&x->e, fetch_lookup, &look, &sc->succ, &clk, err);
 			parley_buf_release(&look.st.buf);
 			if (rc)
 				break;
 			k++;
 		}
+		free(ok);
 		if (rc)
 			break;
 	}
@@ -455,6 +475,55 @@ static parley_code store_page(parley_node *n, struct node_channel *c, parley_cli
 	return rc;
 }
 
+/* look_at_new's walk over the replica: one read for the whole range. */
+struct look {
+	struct node_session *s;
+	parley_buf pl;
+	size_t cap;
+	uint64_t *receipts; /* receipts addressed to us that opened: their views are compared after the walk */
+	size_t nreceipts, rcap;
+	parley_err *err;
+};
+
+static bool push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 16;
+		uint64_t *q = realloc(*v, ncap * sizeof(*q));
+		if (!q)
+			return false;
+		*v = q;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = x;
+	return true;
+}
+
+static parley_code look_cb(void *ctx, uint64_t i, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct look *lk = ctx;
+	struct node_session *s = lk->s;
+	parley_entry e;
+	(void)ms;
+	if (parley_entry_parse(data, len, &e, lk->err))
+		return parley_wrap(lk->err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
+	if (parley_entry_recipient_index(&e, s->n->key->pub.keyid) < 0 || memcmp(e.h.sender, s->n->key->pub.keyid, 4) == 0)
+		return PARLEY_OK;
+	parley_buf_reset(&lk->pl);
+	bool opened = parley_entry_open(&e, s->n->key, &lk->pl, NULL, NULL) == PARLEY_OK;
+	if (!opened && !push_u64(&s->unopened, &s->nunopened, &lk->cap, i))
+		return parley_fail(lk->err, PARLEY_E_NOMEM, "out of memory");
+	if (e.h.type != PARLEY_T_RECEIPT) {
+		if (!opened)
+			s->rep.undecryptable++;
+		else if (e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
+			s->rep.received++;
+	} else if (opened && !push_u64(&lk->receipts, &lk->nreceipts, &lk->rcap, i)) {
+		return parley_fail(lk->err, PARLEY_E_NOMEM, "out of memory");
+	}
+	return PARLEY_OK;
+}
+
 /*
  * What is new and addressed to us must decrypt; receipts show us their writer's view.
  * Read back from the replica once every page is stored (a split-view proof reaches the
@@ -466,54 +535,32 @@ static parley_code look_at_new(struct node_session *s, const parley_buf *note, c
 {
 	parley_node *n = s->n;
 	struct node_channel *c = s->c;
-	parley_sync_report *rep = &s->rep;
-	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT;
+	struct look lk = { s, PARLEY_BUF_INIT, 0, NULL, 0, 0, err };
+	parley_buf raw = PARLEY_BUF_INIT;
 	parley_code rc = PARLEY_OK;
-	size_t cap = 0;
 
 	free(s->unopened);
 	s->unopened = NULL;
 	s->nunopened = 0;
 	s->looked_from = s->looked_to = from;
-	for (uint64_t i = from; i < cp->size && !rc; i++) {
+	if (from < cp->size)
+		rc = parley_store_entries(n->store, c->id, from, cp->size - from, look_cb, &lk, err);
+	/* the receipts' views, each read again (a few per sync: one per writer) */
+	for (size_t k = 0; k < lk.nreceipts && !rc; k++) {
 		parley_entry e;
 		uint64_t ms;
-		if ((rc = parley_store_entry(n->store, c->id, i, &raw, &ms, err)))
+		if ((rc = parley_store_entry(n->store, c->id, lk.receipts[k], &raw, &ms, err)) ||
+			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
 			break;
-		if ((rc = parley_entry_parse(raw.data, raw.len, &e, err))) {
-			rc = parley_wrap(err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
-			break;
-		}
-		if (parley_entry_recipient_index(&e, n->key->pub.keyid) < 0 || memcmp(e.h.sender, n->key->pub.keyid, 4) == 0)
-			continue;
-		parley_buf_reset(&pl);
-		bool opened = parley_entry_open(&e, n->key, &pl, NULL, NULL) == PARLEY_OK;
-		if (!opened) {
-			if (s->nunopened == cap) {
-				size_t ncap = cap ? 2 * cap : 16;
-				uint64_t *q = realloc(s->unopened, ncap * sizeof(*q));
-				if (!q) {
-					rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
-					break;
-				}
-				s->unopened = q;
-				cap = ncap;
-			}
-			s->unopened[s->nunopened++] = i;
-		}
-		if (e.h.type != PARLEY_T_RECEIPT) {
-			if (!opened)
-				rep->undecryptable++;
-			else if (e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
-				rep->received++;
-		} else if (opened) {
-			rc = compare_views(n, c, note, cp, i, &e, &pl, err);
-		}
+		parley_buf_reset(&lk.pl);
+		if (parley_entry_open(&e, n->key, &lk.pl, NULL, NULL) == PARLEY_OK)
+			rc = compare_views(n, c, note, cp, lk.receipts[k], &e, &lk.pl, err);
 	}
 	if (!rc)
 		s->looked_to = cp->size;
+	free(lk.receipts);
 	parley_buf_release(&raw);
-	parley_buf_release(&pl);
+	parley_buf_release(&lk.pl);
 	return rc;
 }
 

@@ -1,6 +1,9 @@
 /* node_verify.c - what a node checks about each entry (signature, chain, scope, validity, quota) and checkpoint. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parley/admit.h"
 #include "parley/proof.h"
@@ -25,8 +28,9 @@ struct chain *node_chain_of(struct chain *c, size_t *n, const uint8_t keyid[4])
  * look finds earlier entries (a thread's opener, for the charter's wind-down).
  */
 static parley_code check_rules(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
-	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
-	parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook, parley_err *err)
+	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, bool sig_ok,
+	parley_entry *e, parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook,
+	parley_err *err)
 {
 	const parley_party *p;
 	struct chain *c;
@@ -50,7 +54,7 @@ static parley_code check_rules(const parley_charter *ch, const uint8_t id[32], s
 	if (p->role != PARLEY_ROLE_PARTY)
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: sent by %s, a read-only auditor",
 			(unsigned long long)index, p->key.name);
-	if (parley_entry_verify(e, p->key.sign_pk, NULL))
+	if (!sig_ok && parley_entry_verify(e, p->key.sign_pk, NULL))
 		return parley_fail(err, PARLEY_E_VERIFY, "entry %llu: signature does not verify for party %s",
 			(unsigned long long)index, p->key.name);
 	if (e->h.created_ms > integrated_ms + PARLEY_ENTRY_MAX_SKEW_MS || e->h.created_ms + PARLEY_ENTRY_MAX_SKEW_MS < integrated_ms)
@@ -98,6 +102,53 @@ static parley_code check_rules(const parley_charter *ch, const uint8_t id[32], s
 }
 
 
+/* ---- signatures checked in parallel ---- */
+
+struct sig_job {
+	const parley_charter *ch;
+	const uint8_t *const *data;
+	const size_t *len;
+	bool *ok;
+	size_t from, to;
+};
+
+static void *sig_work(void *arg)
+{
+	struct sig_job *j = arg;
+	for (size_t i = j->from; i < j->to; i++) {
+		parley_entry e;
+		const parley_party *p;
+		j->ok[i] = parley_entry_parse(j->data[i], j->len[i], &e, NULL) == PARLEY_OK &&
+			(p = parley_charter_party_by_keyid(j->ch, e.h.sender)) != NULL &&
+			parley_entry_verify(&e, p->key.sign_pk, NULL) == PARLEY_OK;
+	}
+	return NULL;
+}
+
+void node_verify_signatures(const parley_charter *ch, const uint8_t *const *data, const size_t *len, size_t n, bool *ok)
+{
+	enum { MAX_WORKERS = 8, MIN_PER_WORKER = 32 };
+	pthread_t tid[MAX_WORKERS];
+	struct sig_job job[MAX_WORKERS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nw = cpus > 1 ? (size_t)cpus - 1 : 0, started = 0;
+
+	if (nw > MAX_WORKERS)
+		nw = MAX_WORKERS;
+	if (nw > n / MIN_PER_WORKER)
+		nw = n / MIN_PER_WORKER;
+	/* nw helper threads and this one, a contiguous share each; this one takes what no helper took */
+	for (; started < nw; started++) {
+		job[started] = (struct sig_job){ ch, data, len, ok, n * started / (nw + 1), n * (started + 1) / (nw + 1) };
+		if (pthread_create(&tid[started], NULL, sig_work, &job[started]) != 0)
+			break;
+	}
+	struct sig_job mine = { ch, data, len, ok, n * started / (nw + 1), n };
+	sig_work(&mine);
+	for (size_t w = 0; w < started; w++)
+		pthread_join(tid[w], NULL);
+}
+
 /*
  * The charter's daily byte quota, after check_rules took the entry: counted in log order
  * for its sender, exactly as the relay counts at admission (parley_charter_quota_check).
@@ -116,11 +167,12 @@ static parley_code node_quota_step(const parley_charter *ch, struct chain *chain
 }
 
 parley_code node_check_entry(const parley_charter *ch, const uint8_t id[32], struct chain *chains, size_t *nchains,
-	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, parley_entry *e,
-	parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook, parley_err *err)
+	uint64_t *last_ms, uint64_t index, uint64_t integrated_ms, const uint8_t *data, size_t len, bool sig_ok,
+	parley_entry *e, parley_admit_lookup look, void *lctx, parley_succession *succ, struct node_charter_look *clook,
+	parley_err *err)
 {
-	parley_code rc = check_rules(ch, id, chains, nchains, last_ms, index, integrated_ms, data, len, e, look, lctx, succ,
-		clook, err);
+	parley_code rc = check_rules(ch, id, chains, nchains, last_ms, index, integrated_ms, data, len, sig_ok, e, look,
+		lctx, succ, clook, err);
 	return rc ? rc : node_quota_step(ch, chains, nchains, e, index, integrated_ms, len, err);
 }
 
@@ -136,7 +188,7 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 		parley_progress("verify", s->count, s->total > s->count ? s->total : s->count);
 	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
 	struct node_charter_look cl = { s->node, NULL };
-	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, &e,
+	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, false, &e,
 		parley_admit_store_lookup, &look, &s->succ, &cl, s->err);
 	parley_buf_release(&look.buf);
 	/* a batched receipt's verified tree is this log's (the entries below it are in the replica) */

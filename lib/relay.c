@@ -32,6 +32,7 @@
 #include "parley/listen.h"
 #include "parley/note.h"
 #include "parley/relay.h"
+#include "parley/remote.h"
 #include "parley/store.h"
 #include "banned.h"
 
@@ -1574,24 +1575,40 @@ out:
 	return ret;
 }
 
+/* A page of entries being built: JSON (arr), or the binary form (bin, PARLEY_MEDIA_ENTRIES). */
 struct page {
 	json_t *arr;
-	size_t bytes;
+	parley_buf *bin;
+	size_t bytes, n;
+	bool built;
 };
 
 static parley_code page_entry(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
 {
 	struct page *pg = ctx;
-	char *b64;
-	if (pg->bytes + len > PAGE_BYTES_MAX && json_array_size(pg->arr) > 0)
+	if (pg->bytes + len > PAGE_BYTES_MAX && pg->n > 0)
 		return PARLEY_E_LIMIT; /* the page is full; the client asks for the rest */
-	if (!(b64 = malloc(parley_b64_len(len))))
-		return PARLEY_E_NOMEM;
-	parley_b64(b64, data, len);
-	json_array_append_new(pg->arr, json_pack("{s:I, s:I, s:s}", "index", (json_int_t)index, "integrated_ms",
-					      (json_int_t)ms, "entry", b64));
-	free(b64);
+	if (pg->bin) {
+		uint8_t h[20];
+		parley_put_u64(h, index);
+		parley_put_u64(h + 8, ms);
+		h[16] = (uint8_t)(len >> 24);
+		h[17] = (uint8_t)(len >> 16);
+		h[18] = (uint8_t)(len >> 8);
+		h[19] = (uint8_t)len;
+		if (parley_buf_add(pg->bin, h, sizeof(h)) || parley_buf_add(pg->bin, data, len))
+			return PARLEY_E_NOMEM;
+	} else {
+		char *b64;
+		if (!(b64 = malloc(parley_b64_len(len))))
+			return PARLEY_E_NOMEM;
+		parley_b64(b64, data, len);
+		json_array_append_new(pg->arr, json_pack("{s:I, s:I, s:s}", "index", (json_int_t)index, "integrated_ms",
+						      (json_int_t)ms, "entry", b64));
+		free(b64);
+	}
 	pg->bytes += len;
+	pg->n++;
 	return PARLEY_OK;
 }
 
@@ -1765,7 +1782,11 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 	struct channel *ch, const parley_party *who)
 {
 	uint64_t from = 0, limit = r->cfg.page_max, size = 0, wait = 0;
-	struct page pg = { NULL, 0 };
+	struct page pg = { NULL, NULL, 0, 0, false };
+	parley_buf bin = PARLEY_BUF_INIT;
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	/* the binary page for a client that asks for it (a node: no JSON or base64 per entry), JSON otherwise */
+	bool binary = accept && strstr(accept, PARLEY_MEDIA_ENTRIES) != NULL;
 	parley_err err = { 0 };
 	parley_code rc = PARLEY_OK;
 	enum poll_end end = POLL_MOVED;
@@ -1791,13 +1812,21 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 		parley_store *rd = reader_get(r, &err);
 		rc = rd ? parley_store_size(rd, ch->id, &size, &err) : PARLEY_E_IO;
 		if (!rc && (size > from || !wait || end != POLL_MOVED)) {
-			if (!(pg.arr = json_array()))
+			pg.built = true;
+			if (binary) {
+				uint8_t sz[8];
+				parley_put_u64(sz, size);
+				pg.bin = &bin;
+				if (parley_buf_add(&bin, sz, sizeof(sz)))
+					rc = parley_fail(&err, PARLEY_E_NOMEM, "out of memory");
+			} else if (!(pg.arr = json_array())) {
 				rc = parley_fail(&err, PARLEY_E_NOMEM, "out of memory");
-			else if ((rc = parley_store_entries(rd, ch->id, from, limit, page_entry, &pg, &err)) == PARLEY_E_LIMIT)
+			}
+			if (!rc && (rc = parley_store_entries(rd, ch->id, from, limit, page_entry, &pg, &err)) == PARLEY_E_LIMIT)
 				rc = PARLEY_OK;
 		}
 		reader_put(r, rd);
-		if (rc || pg.arr)
+		if (rc || pg.built)
 			break;
 		end = poll_wait(r, c, ch, gen, deadline);
 		if (end == POLL_GONE)
@@ -1805,13 +1834,18 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 	}
 	if (wait)
 		poll_leave(r, who->key.sign_pk);
-	if (end == POLL_GONE) /* nobody to answer: close the connection */
-		return MHD_NO;
-	if (rc) {
+	if (end == POLL_GONE || rc) {
 		json_decref(pg.arr);
-		return problem(c, rq, 500, "store-error", "%s", err.msg);
+		parley_buf_release(&bin);
+		/* nobody to answer: close the connection */
+		return end == POLL_GONE ? MHD_NO : problem(c, rq, 500, "store-error", "%s", err.msg);
 	}
 	keep_read(r, ch, rq, who, from, size);
+	if (binary) {
+		enum MHD_Result ret = respond(c, rq, 200, PARLEY_MEDIA_ENTRIES, bin.data, bin.len);
+		parley_buf_release(&bin);
+		return ret;
+	}
 	return send_json(c, rq, 200, json_pack("{s:I, s:o}", "size", (json_int_t)size, "entries", pg.arr));
 }
 

@@ -326,6 +326,62 @@ out:
 	return rc;
 }
 
+parley_code parley_remote_page_parse_bin(const uint8_t *p, size_t n, uint64_t from, parley_remote_page *out,
+	parley_err *err)
+{
+	size_t off = 8, cap = 0;
+	parley_code rc = PARLEY_OK;
+
+	parley_remote_page_release(out);
+	if (n < 8)
+		return parley_fail(err, PARLEY_E_VERIFY, "the relay's page of entries is cut short");
+	out->size = parley_get_u64(p);
+	while (off < n) {
+		uint64_t k = from + out->n;
+		if (n - off < 20) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer", (unsigned long long)k);
+			break;
+		}
+		uint64_t idx = parley_get_u64(p + off), ms = parley_get_u64(p + off + 8);
+		uint32_t len = (uint32_t)p[off + 16] << 24 | (uint32_t)p[off + 17] << 16 | (uint32_t)p[off + 18] << 8 | p[off + 19];
+		off += 20;
+		if (idx != k) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "the relay returned entry %llu where %llu was due",
+				(unsigned long long)idx, (unsigned long long)k);
+			break;
+		}
+		if (len > PARLEY_ENTRY_MAX_BYTES || len > n - off || ms > INT64_MAX) {
+			rc = parley_fail(err, PARLEY_E_VERIFY, "entry %llu: malformed in the relay's answer", (unsigned long long)k);
+			break;
+		}
+		if (out->n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			parley_remote_entry *v = realloc(out->v, ncap * sizeof(*v));
+			if (!v) {
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of entries");
+				break;
+			}
+			out->v = v;
+			cap = ncap;
+		}
+		parley_remote_entry *x = &out->v[out->n];
+		memset(x, 0, sizeof(*x));
+		if (!(x->data = malloc(len ? len : 1))) {
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of entries");
+			break;
+		}
+		memcpy(x->data, p + off, len);
+		x->index = k;
+		x->integrated_ms = ms;
+		x->len = len;
+		out->n++;
+		off += len;
+	}
+	if (rc)
+		parley_remote_page_release(out);
+	return rc;
+}
+
 parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, uint64_t from, uint64_t limit,
 	unsigned wait_s, parley_remote_page *out, parley_err *err)
 {
@@ -346,6 +402,7 @@ parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, ui
 	else
 		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", channel_hex,
 			(unsigned long long)from, (unsigned long long)limit);
+	cl->accept = PARLEY_MEDIA_ENTRIES; /* the binary page: no JSON or base64 per entry (a JSON answer is read too) */
 	if (wait_s) { /* a long poll refused for the waiting limits is the caller's to pace, not retried here */
 		int keep = cl->no_retry;
 		cl->no_retry = 1;
@@ -363,8 +420,12 @@ parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, ui
 	}
 	if (rc)
 		goto out;
-	rc = parley_remote_page_parse((const char *)resp.data, resp.len, from, out, err);
+	if (strncmp(cl->resp_type, PARLEY_MEDIA_ENTRIES, strlen(PARLEY_MEDIA_ENTRIES)) == 0)
+		rc = parley_remote_page_parse_bin(resp.data, resp.len, from, out, err);
+	else
+		rc = parley_remote_page_parse((const char *)resp.data, resp.len, from, out, err);
 out:
+	cl->accept = NULL;
 	parley_buf_release(&resp);
 	if (rc)
 		parley_remote_page_release(out);

@@ -309,6 +309,68 @@ int main(void)
 		parley_node_close(node);
 	}
 
+	/* 8. the binary page (Accept: PARLEY_MEDIA_ENTRIES) holds the same entries as the JSON one */
+	{
+		parley_client cl;
+		parley_buf js = PARLEY_BUF_INIT, bin = PARLEY_BUF_INIT;
+		parley_remote_page pj = PARLEY_REMOTE_PAGE_INIT, pb = PARLEY_REMOTE_PAGE_INIT;
+		parley_err err = { 0 };
+		long status = 0;
+		char target[160];
+		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=0&limit=10", T.chan);
+		if (parley_client_init(&cl, T.base, T.keys[1], &err) ||
+			parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &js, &err) || status != 200 ||
+			strncmp(cl.resp_type, "application/json", 16) != 0)
+			rt_die("a page without Accept is not JSON", err.msg);
+		cl.accept = PARLEY_MEDIA_ENTRIES;
+		if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &bin, &err) || status != 200 ||
+			strcmp(cl.resp_type, PARLEY_MEDIA_ENTRIES) != 0)
+			rt_die("a page with Accept: " PARLEY_MEDIA_ENTRIES " is not binary", cl.resp_type);
+		cl.accept = NULL;
+		if (parley_remote_page_parse((const char *)js.data, js.len, 0, &pj, &err) ||
+			parley_remote_page_parse_bin(bin.data, bin.len, 0, &pb, &err))
+			rt_die("parse", err.msg);
+		if (pj.n != 3 || pb.n != pj.n || pb.size != pj.size)
+			rt_die("the binary page does not hold the JSON page's entries", NULL);
+		for (size_t i = 0; i < pj.n; i++)
+			if (pb.v[i].index != pj.v[i].index || pb.v[i].integrated_ms != pj.v[i].integrated_ms ||
+				pb.v[i].len != pj.v[i].len || memcmp(pb.v[i].data, pj.v[i].data, pj.v[i].len) != 0)
+				rt_die("the binary page differs from the JSON page at an entry", NULL);
+		/* what a hostile relay might send instead: each refused, nothing kept */
+		size_t first = 8 + 20 + pb.v[0].len;
+		const struct {
+			size_t cut;
+			size_t at;
+			uint8_t val;
+			const char *what;
+		} bad[] = {
+			{ 5, 0, 0, "cut short" },
+			{ first - 1, 0, 0, "malformed" },
+			{ bin.len, 8 + 7, 1, "where 0 was due" },          /* index 1 first */
+			{ bin.len, 8 + 16, 0x7f, "malformed" },            /* a length past the body */
+			{ bin.len, first + 7, 9, "where 1 was due" },      /* the second entry's index skips */
+		};
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			parley_buf t = PARLEY_BUF_INIT;
+			parley_remote_page px = PARLEY_REMOTE_PAGE_INIT;
+			parley_err e2 = { 0 };
+			if (parley_buf_add(&t, bin.data, bad[k].cut))
+				rt_die("memory", NULL);
+			if (bad[k].val)
+				t.data[bad[k].at] = bad[k].val;
+			if (parley_remote_page_parse_bin(t.data, t.len, 0, &px, &e2) != PARLEY_E_VERIFY || px.n || px.v ||
+				!strstr(e2.msg, bad[k].what))
+				rt_die("a damaged binary page is not refused as it should be", e2.msg[0] ? e2.msg : bad[k].what);
+			parley_buf_release(&t);
+		}
+		printf("binary page: %zu entries, %zu bytes (JSON %zu); damaged pages refused\n", pb.n, bin.len, js.len);
+		parley_remote_page_release(&pj);
+		parley_remote_page_release(&pb);
+		parley_buf_release(&js);
+		parley_buf_release(&bin);
+		parley_client_release(&cl);
+	}
+
 	rt_teardown(&T);
 	printf("ok\n");
 	return 0;

@@ -19,6 +19,8 @@ typedef struct parley_client {
 	uint64_t fixed_time_ms;
 	char fixed_nonce[33];
 	int no_retry;               /* return a 429 as it is instead of backing off and retrying */
+	const char *accept;         /* an Accept header for the next requests (NULL: none) */
+	char resp_type[96];         /* the last response's Content-Type (empty: none) */
 } parley_client;
 
 parley_code parley_client_init(parley_client *c, const char *base_url, const parley_seckey *key,
