@@ -1575,7 +1575,7 @@ out:
 	return ret;
 }
 
-/* A page of entries being built: JSON (arr), or the binary form (bin, PARLEY_MEDIA_ENTRIES). */
+/* A page of entries being built: JSON (arr), or the binary form (bin, PARLEY_MEDIA_PAGE). */
 struct page {
 	json_t *arr;
 	parley_buf *bin;
@@ -1786,7 +1786,7 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 	parley_buf bin = PARLEY_BUF_INIT;
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	/* the binary page for a client that asks for it (a node: no JSON or base64 per entry), JSON otherwise */
-	bool binary = accept && strstr(accept, PARLEY_MEDIA_ENTRIES) != NULL;
+	bool binary = accept && strstr(accept, PARLEY_MEDIA_PAGE) != NULL;
 	parley_err err = { 0 };
 	parley_code rc = PARLEY_OK;
 	enum poll_end end = POLL_MOVED;
@@ -1842,7 +1842,7 @@ static enum MHD_Result route_entries(parley_relay *r, struct MHD_Connection *c, 
 	}
 	keep_read(r, ch, rq, who, from, size);
 	if (binary) {
-		enum MHD_Result ret = respond(c, rq, 200, PARLEY_MEDIA_ENTRIES, bin.data, bin.len);
+		enum MHD_Result ret = respond(c, rq, 200, PARLEY_MEDIA_PAGE, bin.data, bin.len);
 		parley_buf_release(&bin);
 		return ret;
 	}

@@ -402,7 +402,7 @@ parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, ui
 	else
 		snprintf(target, sizeof(target), "/v1/channels/%s/entries?from=%llu&limit=%llu", channel_hex,
 			(unsigned long long)from, (unsigned long long)limit);
-	cl->accept = PARLEY_MEDIA_ENTRIES; /* the binary page: no JSON or base64 per entry (a JSON answer is read too) */
+	cl->accept = PARLEY_MEDIA_PAGE; /* the binary page: no JSON or base64 per entry (a JSON answer is read too) */
 	if (wait_s) { /* a long poll refused for the waiting limits is the caller's to pace, not retried here */
 		int keep = cl->no_retry;
 		cl->no_retry = 1;
@@ -420,7 +420,7 @@ parley_code parley_remote_entries(parley_client *cl, const char *channel_hex, ui
 	}
 	if (rc)
 		goto out;
-	if (strncmp(cl->resp_type, PARLEY_MEDIA_ENTRIES, strlen(PARLEY_MEDIA_ENTRIES)) == 0)
+	if (strncmp(cl->resp_type, PARLEY_MEDIA_PAGE, strlen(PARLEY_MEDIA_PAGE)) == 0)
 		rc = parley_remote_page_parse_bin(resp.data, resp.len, from, out, err);
 	else
 		rc = parley_remote_page_parse((const char *)resp.data, resp.len, from, out, err);

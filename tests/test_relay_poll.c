@@ -309,7 +309,7 @@ int main(void)
 		parley_node_close(node);
 	}
 
-	/* 8. the binary page (Accept: PARLEY_MEDIA_ENTRIES) holds the same entries as the JSON one */
+	/* 8. the binary page (Accept: PARLEY_MEDIA_PAGE) holds the same entries as the JSON one */
 	{
 		parley_client cl;
 		parley_buf js = PARLEY_BUF_INIT, bin = PARLEY_BUF_INIT;
@@ -322,10 +322,10 @@ int main(void)
 			parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &js, &err) || status != 200 ||
 			strncmp(cl.resp_type, "application/json", 16) != 0)
 			rt_die("a page without Accept is not JSON", err.msg);
-		cl.accept = PARLEY_MEDIA_ENTRIES;
+		cl.accept = PARLEY_MEDIA_PAGE;
 		if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &status, &bin, &err) || status != 200 ||
-			strcmp(cl.resp_type, PARLEY_MEDIA_ENTRIES) != 0)
-			rt_die("a page with Accept: " PARLEY_MEDIA_ENTRIES " is not binary", cl.resp_type);
+			strcmp(cl.resp_type, PARLEY_MEDIA_PAGE) != 0)
+			rt_die("a page with Accept: " PARLEY_MEDIA_PAGE " is not binary", cl.resp_type);
 		cl.accept = NULL;
 		if (parley_remote_page_parse((const char *)js.data, js.len, 0, &pj, &err) ||
 			parley_remote_page_parse_bin(bin.data, bin.len, 0, &pb, &err))

@@ -142,10 +142,10 @@ parley_code parley_remote_page_parse(const char *json, size_t n, uint64_t from, 
 	parley_err *err) PARLEY_WUR;
 /*
  * The same page in the binary form a relay sends to a request that accepts
- * PARLEY_MEDIA_ENTRIES (docs/api.md): BE64 size, then per entry BE64 index,
+ * PARLEY_MEDIA_PAGE (docs/api.md): BE64 size, then per entry BE64 index,
  * BE64 integrated_ms, BE32 length and the entry's bytes. The same errors.
  */
-#define PARLEY_MEDIA_ENTRIES "application/vnd.parley.entries"
+#define PARLEY_MEDIA_PAGE "application/vnd.parley.page"
 parley_code parley_remote_page_parse_bin(const uint8_t *p, size_t n, uint64_t from, parley_remote_page *out,
 	parley_err *err) PARLEY_WUR;
 
