@@ -115,8 +115,11 @@ static void *party_main(void *arg)
 		memcpy(prev, p->prev, 32);
 		for (size_t k = 0; k < m; k++) {
 			uint64_t s = seq + 1;
-			if (poison == 1 && k == bad)
+			if (poison == 1 && k == bad) {
 				s++; /* out of sequence: the committer refuses it */
+				if (seq == 0) /* a party's first entry skipped: seq 2 needs some previous hash to be built */
+					randombytes_buf(prev, sizeof(prev));
+			}
 			if (poison == 3 && k == bad && k > 0) {
 				/* a duplicate of the entry before it */
 				parley_buf_reset(&e[k]);
