@@ -17,6 +17,7 @@
 #include "parley/node.h"
 #include "parley/proof.h"
 #include "parley/remote.h"
+#include "parley/batch.h"
 #include "node_internal.h"
 #include "banned.h"
 
@@ -368,6 +369,29 @@ parley_code node_session_post(struct node_session *s, const parley_post *p, uint
 	if ((rc = parley_entry_build(&h, (const uint8_t(*)[32])pks, p->payload, p->payload_len, n->key, &entry, NULL,
 		     err)))
 		goto out;
+	if (s->defer) {
+		/* queued for node_session_flush: the chain continues over it */
+		if (s->nq == s->qcap) {
+			size_t cap = s->qcap ? s->qcap * 2 : 16;
+			parley_buf *nv = realloc(s->q, cap * sizeof(*nv));
+			if (!nv) {
+				rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+				goto out;
+			}
+			s->q = nv;
+			s->qcap = cap;
+		}
+		if (s->nq == 0) {
+			s->q_seq0 = mine->seq;
+			memcpy(s->q_hash0, mine->hash, 32);
+		}
+		s->q[s->nq++] = entry;
+		entry = (parley_buf)PARLEY_BUF_INIT; /* the queue holds it now */
+		mine->seq = h.seq;
+		parley_entry_hash(s->q[s->nq - 1].data, s->q[s->nq - 1].len, mine->hash);
+		*index = PARLEY_INDEX_QUEUED;
+		goto out;
+	}
 	if ((rc = parley_remote_append(&s->cl, c->hex, entry.data, entry.len, index, NULL, err))) {
 		/* no answer: the relay may have taken it; what is kept for later is this very entry */
 		parley_buf_reset(&s->unsent);
@@ -380,6 +404,45 @@ parley_code node_session_post(struct node_session *s, const parley_post *p, uint
 	node_outbox_tip(n, c, mine->seq, mine->hash); /* an entry queued before the next sync continues from here */
 out:
 	parley_buf_release(&entry);
+	return rc;
+}
+
+parley_code node_session_flush(struct node_session *s, parley_err *err)
+{
+	struct chain *mine = node_chain_of(s->sc->chains, &s->sc->nchains, s->n->key->pub.keyid);
+	const uint8_t *ptrs[PARLEY_BATCH_MAX_ENTRIES];
+	size_t lens[PARLEY_BATCH_MAX_ENTRIES];
+	uint64_t idx[PARLEY_BATCH_MAX_ENTRIES];
+	uint64_t seq = s->q_seq0;
+	uint8_t hash[32];
+	size_t i = 0;
+	parley_code rc = PARLEY_OK;
+
+	memcpy(hash, s->q_hash0, 32);
+	while (i < s->nq && !rc) {
+		size_t m = 0, bytes = 0;
+		while (i + m < s->nq && m < PARLEY_BATCH_MAX_ENTRIES && bytes + 4 + s->q[i + m].len <= PARLEY_BATCH_MAX_BYTES) {
+			ptrs[m] = s->q[i + m].data;
+			lens[m] = s->q[i + m].len;
+			bytes += 4 + lens[m];
+			m++;
+		}
+		if ((rc = parley_remote_append_batch(&s->cl, s->c->hex, ptrs, lens, m, idx, NULL, NULL, err)))
+			break;
+		parley_entry e;
+		if (parley_entry_parse(s->q[i + m - 1].data, s->q[i + m - 1].len, &e, NULL) == PARLEY_OK)
+			seq = e.h.seq;
+		parley_entry_hash(s->q[i + m - 1].data, s->q[i + m - 1].len, hash);
+		node_outbox_tip(s->n, s->c, seq, hash); /* an entry queued before the next sync continues from here */
+		i += m;
+	}
+	if (rc && mine) { /* our chain is what the relay took */
+		mine->seq = seq;
+		memcpy(mine->hash, hash, 32);
+	}
+	for (size_t k = 0; k < s->nq; k++)
+		parley_buf_release(&s->q[k]);
+	s->nq = 0;
 	return rc;
 }
 
@@ -445,6 +508,11 @@ void node_session_close(struct node_session *s)
 	s->unopened = NULL;
 	s->nunopened = 0;
 	parley_buf_release(&s->unsent);
+	for (size_t k = 0; k < s->nq; k++)
+		parley_buf_release(&s->q[k]);
+	free(s->q);
+	s->q = NULL;
+	s->nq = s->qcap = 0;
 }
 
 parley_code parley_node_post(parley_node *n, const uint8_t id[32], const parley_post *p, uint64_t *index,

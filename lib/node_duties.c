@@ -435,8 +435,18 @@ out:
 
 parley_code node_duties(struct node_session *s, const parley_buf *note, parley_err *err)
 {
-	parley_code rc;
-	if ((rc = answer_owed(s, note, err)) || (rc = node_psi_auto(s, err)))
+	parley_code rc, frc;
+	/* receipts, ping answers, unreadable reports and missed deadlines go in batches (docs/api.md);
+	 * what was queued before a failure is still sent, the first error is the one returned */
+	s->defer = true;
+	rc = answer_owed(s, note, err);
+	s->defer = false;
+	frc = node_session_flush(s, rc ? NULL : err);
+	if ((rc = rc ? rc : frc) || (rc = node_psi_auto(s, err)))
 		return rc;
-	return record_deadlines(s, err);
+	s->defer = true;
+	rc = record_deadlines(s, err);
+	s->defer = false;
+	frc = node_session_flush(s, rc ? NULL : err);
+	return rc ? rc : frc;
 }

@@ -94,6 +94,16 @@ struct node_session {
 	/* the entry node_session_post sent last when the relay gave no answer (PARLEY_E_IO): it may
 	 * have landed, so what waits for the relay is these very bytes, never a second composition */
 	parley_buf unsent;
+	/*
+	 * With defer set, node_session_post signs and queues (our chain advanced over the queue,
+	 * *index PARLEY_INDEX_QUEUED) and node_session_flush sends the queue in batches: what a
+	 * sync owes goes in one request per up to 256 entries instead of one per entry.
+	 */
+	bool defer;
+	parley_buf *q;
+	size_t nq, qcap;
+	uint64_t q_seq0;     /* our chain before the queue: restored for what could not be sent */
+	uint8_t q_hash0[32];
 };
 
 /* ---- home.c: node.json (internal: jansson) ---- */
@@ -131,6 +141,13 @@ struct node_admit {
 parley_code node_admit_prepare(parley_node *n, struct node_channel *c, struct node_admit *ax, parley_err *err) PARLEY_WUR;
 parley_code node_admit_with(parley_node *n, struct node_channel *c, const struct node_admit *ax,
 	const parley_entry_hdr *h, parley_err *err) PARLEY_WUR;
+/*
+ * Send what node_session_post queued under defer, in order, in batches (parley_remote_append_batch,
+ * each all or none). On a failure our chain goes back to the last entry the relay took and
+ * the rest of the queue is dropped (what a sync owes is owed again at the next one). The
+ * queue is empty afterwards either way.
+ */
+parley_code node_session_flush(struct node_session *s, parley_err *err) PARLEY_WUR;
 /*
  * Whether an entry with header h would be admitted now under the charter's validity
  * (parley_admit_validity against the replica). PARLEY_E_VERIFY naming the rule.
