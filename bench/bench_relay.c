@@ -326,8 +326,8 @@ static void round_of(int k, size_t per_client, uint64_t *seqs, uint8_t (*prevs)[
 		round_label, batch_label, relay_cpu / (double)nall * 1e6, csw / (double)nall);
 	bench_report(name, (double)nall / relay_cpu, "entries/cpu-s", one_thread_verify / 2, "one core's verifies / 2");
 	if (*round_label) {
-		snprintf(name, sizeof(name), "  PostgreSQL server CPU per append, %2d clients%s (%.0f us)", k, round_label,
-			pg_cpu / (double)nall * 1e6);
+		snprintf(name, sizeof(name), "  PostgreSQL server CPU per append, %2d clients%s%s (%.0f us)", k, round_label,
+			batch_label, pg_cpu / (double)nall * 1e6);
 		bench_report(name, pg_cpu > 0 ? (double)nall / pg_cpu : 0, "entries/cpu-s", one_thread_verify / 2,
 			"one core's verifies / 2");
 	}
@@ -522,6 +522,12 @@ void bench_relay(void)
 	round_of(1, per / 4 ? per / 4 : 1, seqs, prevs, both);
 	round_of(8, per / 8 ? per / 8 : 1, seqs, prevs, both);
 	round_of(64, per / 64 ? per / 64 : 1, seqs, prevs, both);
+	/* the same entries in batches of 64 (one request, one auth verify and one commit wait per batch) */
+	batch_of = 64;
+	batch_label = ", batches of 64";
+	round_of(8, per / 8 ? per / 8 : 1, seqs, prevs, both);
+	batch_of = 0;
+	batch_label = "";
 	parley_relay_stop(relay);
 	bench_relay_pg(dir, cb.data, cb.len, per, both);
 
