@@ -3,7 +3,8 @@
 whatever the test put in DIR: log.json (a list of {"integrated_ms", "entry" (base64)}) and
 checkpoint.note (a signed checkpoint), and proof.json (inclusion.json) for any consistency
 (inclusion) proof asked for when the test put one there. It answers every write with success, and keeps each
-entry written to it as DIR/posted-N.bin (N = 1, 2, ...) for the test to serve, or not.
+entry written to it (each entry of a batch, docs/api.md) as DIR/posted-N.bin (N = 1, 2, ...)
+for the test to serve, or not.
 With --proxy URL it instead forwards every request to the real relay at URL and changes one
 byte of every consistency proof it passes back (a network attacker, or a relay's own bug);
 --pass URL forwards without changing anything. Forwarding, while DIR/hang holds a number N,
@@ -72,11 +73,20 @@ class Liar(BaseHTTPRequestHandler):
         n = int(self.headers.get('Content-Length', 0))
         body = self.rfile.read(n)
         if self.path.endswith('/entries'):
+            batch = self.headers.get('Content-Type', '').split(';')[0].strip().lower() == 'application/vnd.parley.entries'
+            entries, off = [], 0
+            while batch and off + 4 <= len(body):
+                n = int.from_bytes(body[off:off + 4], 'big')
+                entries.append(body[off + 4:off + 4 + n])
+                off += 4 + n
             k = 1
-            while os.path.exists(os.path.join(DIR, 'posted-%d.bin' % k)):
-                k += 1
-            with open(os.path.join(DIR, 'posted-%d.bin' % k), 'wb') as f:
-                f.write(body)
+            for e in (entries if batch else [body]):
+                while os.path.exists(os.path.join(DIR, 'posted-%d.bin' % k)):
+                    k += 1
+                with open(os.path.join(DIR, 'posted-%d.bin' % k), 'wb') as f:
+                    f.write(e)
+            if batch:
+                return self.send(201, json.dumps({'entries': [{'index': i, 'integrated_ms': 0} for i in range(len(entries))]}))
         self.send(201, json.dumps({'channel': 'x', 'index': 0, 'integrated_ms': 0, 'size': 0, 'signer': 'x'}))
 
     def do_GET(self):
