@@ -19,6 +19,8 @@
 #include "parley/batch.h"
 #include "parley/client.h"
 #include "parley/entry.h"
+#include "parley/proof.h"
+#include "parley/receipt.h"
 #include "parley/remote.h"
 #include "relaytest.h"
 
@@ -166,6 +168,74 @@ static void *party_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A batched receipt inside a batch names a tree of at most the log committed before the
+ * batch: one covering the batch's own notification is refused (403 at its position) with
+ * the notification; one naming the committed tree goes in with it.
+ */
+static void receipt_in_batch(struct party *p)
+{
+	parley_client cl;
+	parley_buf resp = PARLEY_BUF_INIT, e[2] = { PARLEY_BUF_INIT, PARLEY_BUF_INIT };
+	parley_err err = { 0 };
+	parley_checkpoint cp;
+	char target[128];
+	long st = 0;
+
+	if (parley_client_init(&cl, T.base, T.keys[p->who], &err))
+		rt_die("client", err.msg);
+	snprintf(target, sizeof(target), "/v1/channels/%s/checkpoint", T.chan);
+	if (parley_client_do(&cl, "GET", target, NULL, NULL, 0, &st, &resp, &err) || st != 200 ||
+		parley_checkpoint_check(T.charter, (const char *)resp.data, resp.len, &cp, NULL, &err))
+		rt_die("checkpoint", err.msg);
+	for (int round = 0; round < 2; round++) {
+		uint8_t prev[32];
+		parley_entry_hdr h;
+		uint64_t first = round == 0 ? cp.size : cp.size - 1, size = round == 0 ? cp.size + 1 : cp.size, idx[2];
+		uint8_t root[32];
+		memcpy(root, cp.root, 32);
+		build(p, p->seq + 1, p->prev, &e[0]);
+		parley_entry_hash(e[0].data, e[0].len, prev);
+		memset(&h, 0, sizeof(h));
+		if (parley_receipt_batch_hdr(&h, size, root, &first, &first, 1, &err))
+			rt_die("receipt header", err.msg);
+		memcpy(h.channel, parley_charter_id(T.charter), 32);
+		memcpy(h.sender, T.keys[p->who]->pub.keyid, 4);
+		h.type = PARLEY_T_RECEIPT;
+		memcpy(h.category, "batch", 6);
+		h.nrecip = 1;
+		memcpy(h.recip[0], T.keys[(p->who + 1) % PARTIES]->pub.keyid, 4);
+		h.seq = p->seq + 2;
+		memcpy(h.prev, prev, 32);
+		h.created_ms = parley_now_ms();
+		parley_buf_reset(&e[1]);
+		if (parley_entry_build(&h, (const uint8_t(*)[32])T.keys[(p->who + 1) % PARTIES]->pub.seal_pk, NULL, 0,
+			    T.keys[p->who], &e[1], NULL, &err))
+			rt_die("build receipt", err.msg);
+		const uint8_t *ptrs[2] = { e[0].data, e[1].data };
+		size_t lens[2] = { e[0].len, e[1].len };
+		parley_remote_batch res;
+		parley_code rc = parley_remote_append_batch(&cl, T.chan, ptrs, lens, 2, idx, NULL, &res, &err);
+		if (round == 0 && (rc == PARLEY_OK || res.status != 403 || res.bad != 1 ||
+					  strcmp(res.slug, "receipt-not-this-log") != 0)) {
+			fprintf(stderr, "status %ld, index %zu, %s: %s\n", res.status, res.bad, res.slug, err.msg);
+			rt_die("a receipt of its own batch's entry was not refused", NULL);
+		}
+		if (round == 1) {
+			if (rc)
+				rt_die("a receipt of the committed tree in a batch was refused", err.msg);
+			land(p, idx[0], &e[0]);
+			land(p, idx[1], &e[1]);
+			p->seq += 2;
+			parley_entry_hash(e[1].data, e[1].len, p->prev);
+		}
+	}
+	parley_buf_release(&e[0]);
+	parley_buf_release(&e[1]);
+	parley_buf_release(&resp);
+	parley_client_release(&cl);
+}
+
 int main(void)
 {
 	struct party parties[PARTIES];
@@ -190,6 +260,7 @@ int main(void)
 		pthread_join(th[i], NULL);
 	if (atomic_load(&failures))
 		rt_die("some appends did not get the answer due", NULL);
+	receipt_in_batch(&parties[0]);
 
 	size_t n = rt_fetch_verified(&T, &entries, &lens);
 	for (int i = 0; i < PARTIES; i++) {
