@@ -82,6 +82,12 @@ async function poll() {
 	} catch (err) {
 		failures += 1;
 		if (err.status === 401) return; // the session ended: ended() shows the login, no more polling
+		if (err.status === 503 && latest) {
+			// the node's own sync holds it (a slow relay): what the page shows is kept, and said to be old
+			setConn('The node is busy (a sync with a slow relay?): the page shows what it had at ' +
+				new Date(latest.now_ms).toLocaleTimeString() + '; it catches up by itself.');
+			failures = 0;
+		}
 		if (failures >= 3) setConn('The node does not answer: ' + err.message);
 	}
 	setTimeout(poll, 1000);

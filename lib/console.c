@@ -905,6 +905,20 @@ static void route_sync(parley_console *c, parley_console_response *r)
 
 /* ---- the router ---- */
 
+/* The node lock, waited for at most PARLEY_CONSOLE_BUSY_WAIT_MS; false when not taken. */
+static bool node_lock(parley_console *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts); /* pthread_mutex_timedlock's clock */
+	ts.tv_sec += (time_t)(PARLEY_CONSOLE_BUSY_WAIT_MS / 1000u);
+	ts.tv_nsec += (long)(PARLEY_CONSOLE_BUSY_WAIT_MS % 1000u) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(c->lock, &ts) == 0;
+}
+
 static bool same_origin(parley_console *c, const parley_console_request *rq)
 {
 	char want[200];
@@ -1095,7 +1109,13 @@ static void route_api(parley_console *c, const parley_console_request *rq, char 
 		json_decref(body);
 		return answer_error(r, 404, "'%.30s' is not an entry index", seg[4]);
 	}
-	pthread_mutex_lock(c->lock);
+	if (!node_lock(c)) {
+		/* a sync of the node's own (a relay that does not answer) or a command: a read waits no longer */
+		json_decref(body);
+		r->retry_after = 2;
+		return answer_error(r, 503, "node busy: a sync or a command is under way (a slow relay?); nothing was "
+					    "done, try again");
+	}
 	if (!c->cfg.node) {
 		answer_error(r, 503, "the node is not available");
 	} else if (n >= 3 && id != R_SYNC && !channel_of(c, seg[2], chan)) {
@@ -1437,6 +1457,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, parley_console
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
 	if (res->disposition[0])
 		MHD_add_response_header(resp, "Content-Disposition", res->disposition);
+	if (res->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", res->retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	ret = MHD_queue_response(conn, res->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

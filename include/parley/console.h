@@ -31,6 +31,12 @@
 #define PARLEY_CONSOLE_URL_MAX 400               /* parley_console_login_url's length, at most */
 #define PARLEY_CONSOLE_IDLE_DEFAULT 1800u        /* seconds without a request that end a session */
 #define PARLEY_CONSOLE_LIFETIME_DEFAULT 43200u   /* seconds after its login that end a session */
+/*
+ * How long an API request waits for the node lock (held by the standing node's
+ * own syncs and commands, which wait on the relay) before it is answered 503
+ * "node busy" with Retry-After, having done nothing.
+ */
+#define PARLEY_CONSOLE_BUSY_WAIT_MS 2000u
 
 /* A file of the page, served at / (index.html) or /static/NAME. */
 typedef struct parley_console_asset {
@@ -118,6 +124,7 @@ typedef struct parley_console_response {
 	bool api;                  /* an /api/ answer: Cache-Control: no-store */
 	char set_cookie[192];      /* "" or the Set-Cookie value */
 	char disposition[96];      /* "" or the Content-Disposition value */
+	unsigned retry_after;      /* 0 or the Retry-After value, in seconds (503 node busy) */
 } parley_console_response;
 
 /*
