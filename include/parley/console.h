@@ -86,11 +86,16 @@ parley_code parley_console_new(const parley_console_config *cfg, parley_console 
  */
 parley_code parley_console_start(const parley_console_config *cfg, parley_console **out, parley_err *err) PARLEY_WUR;
 uint16_t parley_console_port(const parley_console *c);
-/* The one-time login token: 64 hex digits, valid until it is used once (then the next is drawn). */
+/*
+ * The one-time login token: 64 hex digits, valid until it is used once (then the
+ * next is drawn in its place). For a console without a listener (tests, fuzzing):
+ * a served login replaces it meanwhile; a listener's is in HOME/console.url.
+ */
 const char *parley_console_token(const parley_console *c);
 /*
  * The URL that logs in: "http[s]://HOST:PORT/#token=TOKEN" (the token in the
- * fragment, which browsers never send; HOST as parley_console_url_host).
+ * fragment, which browsers never send; HOST as parley_console_url_host). As
+ * parley_console_token: with write_url, read HOME/console.url instead.
  */
 void parley_console_login_url(const parley_console *c, char out[PARLEY_CONSOLE_URL_MAX + 1]);
 /*
