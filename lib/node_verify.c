@@ -176,9 +176,9 @@ parley_code node_check_entry(const parley_charter *ch, const uint8_t id[32], str
 	return rc ? rc : node_quota_step(ch, chains, nchains, e, index, integrated_ms, len, err);
 }
 
-static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+static parley_code scan_check(struct scan_ctx *s, uint64_t index, uint64_t ms, const uint8_t *data, size_t len,
+	bool sig_ok)
 {
-	struct scan_ctx *s = ctx;
 	parley_entry e;
 	parley_code rc;
 	if (index != s->count)
@@ -188,12 +188,72 @@ static parley_code scan_check(void *ctx, uint64_t index, uint64_t ms, const uint
 		parley_progress("verify", s->count, s->total > s->count ? s->total : s->count);
 	parley_admit_store look = { s->store, s->id, PARLEY_BUF_INIT };
 	struct node_charter_look cl = { s->node, NULL };
-	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, false, &e,
+	rc = node_check_entry(s->ch, s->id, s->chains, &s->nchains, &s->last_ms, index, ms, data, len, sig_ok, &e,
 		parley_admit_store_lookup, &look, &s->succ, &cl, s->err);
 	parley_buf_release(&look.buf);
 	/* a batched receipt's verified tree is this log's (the entries below it are in the replica) */
 	if (!rc && (rc = parley_admit_receipt_root(s->store, s->id, &e.h, index, index, s->err)))
 		rc = parley_wrap(s->err, rc, "entry %llu", (unsigned long long)index);
+	return rc;
+}
+
+/* A run of the replica's entries read in one scan, for their signatures to be checked together. */
+struct chunk {
+	parley_buf arena;
+	size_t *off, *len;
+	uint64_t *index, *ms;
+	size_t n, cap;
+};
+
+static parley_code chunk_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct chunk *k = ctx;
+	if (k->n == k->cap)
+		return PARLEY_E_LIMIT;
+	k->off[k->n] = k->arena.len;
+	k->len[k->n] = len;
+	k->index[k->n] = index;
+	k->ms[k->n] = ms;
+	if (parley_buf_add(&k->arena, data, len))
+		return PARLEY_E_NOMEM;
+	k->n++;
+	return PARLEY_OK;
+}
+
+/* 'parley verify': every entry checked in log order, the signatures of each run of entries on every core. */
+static parley_code verify_all(struct scan_ctx *s, parley_err *err)
+{
+	enum { RUN = 512 };
+	struct chunk k = { PARLEY_BUF_INIT, calloc(RUN, sizeof(size_t)), calloc(RUN, sizeof(size_t)),
+		calloc(RUN, sizeof(uint64_t)), calloc(RUN, sizeof(uint64_t)), 0, RUN };
+	const uint8_t **dv = calloc(RUN, sizeof(*dv));
+	bool *ok = calloc(RUN, sizeof(*ok));
+	parley_code rc = PARLEY_OK;
+
+	if (!k.off || !k.len || !k.index || !k.ms || !dv || !ok)
+		rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (uint64_t from = 0; !rc;) {
+		k.n = 0;
+		parley_buf_reset(&k.arena);
+		rc = parley_store_entries(s->store, s->id, from, RUN, chunk_cb, &k, err);
+		if (rc == PARLEY_E_NOMEM)
+			rc = parley_fail(err, rc, "out of memory");
+		if (rc || !k.n)
+			break;
+		for (size_t i = 0; i < k.n; i++)
+			dv[i] = k.arena.data + k.off[i];
+		node_verify_signatures(s->ch, dv, k.len, k.n, ok);
+		for (size_t i = 0; i < k.n && !rc; i++)
+			rc = scan_check(s, k.index[i], k.ms[i], dv[i], k.len[i], ok[i]);
+		from = k.index[k.n - 1] + 1;
+	}
+	parley_buf_release(&k.arena);
+	free(k.off);
+	free(k.len);
+	free(k.index);
+	free(k.ms);
+	free(dv);
+	free(ok);
 	return rc;
 }
 
@@ -242,6 +302,6 @@ parley_code node_load_chains(parley_node *n, struct node_channel *c, struct scan
 	sc->err = err;
 	if (full && parley_store_size(n->store, c->id, &sc->total, NULL))
 		sc->total = 0;
-	return parley_store_entries(n->store, c->id, 0, UINT64_MAX, full ? scan_check : scan_chain, sc, err);
+	return full ? verify_all(sc, err) : parley_store_entries(n->store, c->id, 0, UINT64_MAX, scan_chain, sc, err);
 }
 
