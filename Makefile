@@ -5,7 +5,8 @@ ASAN ?= build-asan
 TSAN ?= build-tsan
 # the tests that drive the relay's and the nodes' threads; run under ThreadSanitizer by check-tsan
 TSAN_TESTS ?= relay-open relay-poll t0006-relay t0012-slow-clients t0021-open-policy t0022-slow-deadline t0023-canonical-charter \
-	t0121-run-socket t0230-console-api t0231-run-taxii t0232-console-psi t0234-console-sessions t0236-console-busy
+	t0121-run-socket t0230-console-api t0231-run-taxii t0232-console-psi t0234-console-sessions t0236-console-busy \
+	t0251-receipt-cover-cost
 FUZZ ?= build-fuzz
 DEB ?= build-deb
 FUZZ_SECONDS ?= 60
