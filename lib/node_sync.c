@@ -1,4 +1,5 @@
 /* node_sync.c - the sync pipeline: fetch, verify and store pages against the relay's signed tree; catch the relay. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,17 +108,179 @@ static parley_code fetch_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, 
 }
 
 /*
+ * The pager: a thread that reads the relay's pages of entries ahead of the sync, from the
+ * first index to the signed size, on its own connection, and checks their signatures (on
+ * every core) while the sync stores the page before: the store's work and the verification
+ * overlap. At most PAGER_AHEAD pages wait (each at most a relay's page, about 16 MiB); the
+ * sync takes them in order. What the pager
+ * finds wrong (the relay unreachable, a malformed page, no entry where one is due) reaches
+ * the sync with the page where it happened, as if the sync had read it itself.
+ */
+enum { PAGER_AHEAD = 2 };
+
+struct pager_item {
+	parley_remote_page pg;
+	bool *ok;      /* signature checks of pg's entries */
+	size_t off;    /* entries of pg the sync has taken */
+	parley_code rc; /* !OK: what went wrong instead of a page */
+	parley_err err;
+};
+
+struct pager {
+	pthread_t th;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	parley_client cl;
+	const parley_charter *ch;
+	char hex[65];
+	uint64_t next, to;
+	struct pager_item q[PAGER_AHEAD];
+	size_t head, n;
+	bool stop, ended;
+	struct pager_item cur; /* the page the sync is taking entries from */
+	bool have_cur;
+};
+
+static void item_release(struct pager_item *it)
+{
+	parley_remote_page_release(&it->pg);
+	free(it->ok);
+	memset(it, 0, sizeof(*it));
+}
+
+static void *pager_main(void *arg)
+{
+	struct pager *p = arg;
+	for (;;) {
+		struct pager_item it;
+		memset(&it, 0, sizeof(it));
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->n == PAGER_AHEAD)
+			pthread_cond_wait(&p->cv, &p->mu);
+		bool stop = p->stop || p->next >= p->to;
+		uint64_t from = p->next;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		uint64_t ask = p->to - from < PARLEY_REMOTE_PAGE_MAX ? p->to - from : PARLEY_REMOTE_PAGE_MAX;
+		it.rc = parley_remote_entries(&p->cl, p->hex, from, ask, 0, &it.pg, &it.err);
+		if (!it.rc && it.pg.n == 0)
+			it.rc = parley_fail(&it.err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
+				(unsigned long long)from, (unsigned long long)p->to);
+		if (!it.rc && !(it.ok = calloc(it.pg.n, sizeof(*it.ok))))
+			it.rc = parley_fail(&it.err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", it.pg.n);
+		if (!it.rc) {
+			const uint8_t **dv = calloc(it.pg.n, sizeof(*dv));
+			size_t *lv = calloc(it.pg.n, sizeof(*lv));
+			if (dv && lv) {
+				for (size_t i = 0; i < it.pg.n; i++) {
+					dv[i] = it.pg.v[i].data;
+					lv[i] = it.pg.v[i].len;
+				}
+				node_verify_signatures(p->ch, dv, lv, it.pg.n, it.ok);
+			} /* else: every ok false, the sync verifies each itself */
+			free(dv);
+			free(lv);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->q[(p->head + p->n) % PAGER_AHEAD] = it;
+		p->n++;
+		if (it.rc)
+			p->stop = true; /* nothing after a failure */
+		else
+			p->next = from + it.pg.n;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->ended = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static parley_code pager_start(struct pager *p, parley_node *n, const struct node_channel *c, uint64_t from,
+	uint64_t to, parley_err *err)
+{
+	parley_code rc;
+	memset(p, 0, sizeof(*p));
+	if ((rc = node_client(n, c, &p->cl, err)))
+		return rc;
+	p->ch = c->charter;
+	memcpy(p->hex, c->hex, sizeof(p->hex));
+	p->next = from;
+	p->to = to;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(&p->th, NULL, pager_main, p) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+		parley_client_release(&p->cl);
+		return parley_fail(err, PARLEY_E_NOMEM, "cannot start a thread to read the relay's pages");
+	}
+	p->started = true;
+	return PARLEY_OK;
+}
+
+static void pager_stop(struct pager *p)
+{
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	for (size_t i = 0; i < p->n; i++)
+		item_release(&p->q[(p->head + i) % PAGER_AHEAD]);
+	if (p->have_cur)
+		item_release(&p->cur);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	parley_client_release(&p->cl);
+	p->started = false;
+}
+
+/* The page to take entries from next (p->cur), waiting for the pager; its failure as the sync's. */
+static parley_code pager_take(struct pager *p, parley_err *err)
+{
+	if (p->have_cur && p->cur.off < p->cur.pg.n)
+		return PARLEY_OK;
+	if (p->have_cur)
+		item_release(&p->cur);
+	p->have_cur = false;
+	pthread_mutex_lock(&p->mu);
+	while (p->n == 0 && !p->ended)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->n == 0) {
+		pthread_mutex_unlock(&p->mu);
+		return parley_fail(err, PARLEY_E_VERIFY, "the relay's pages ended before the signed size");
+	}
+	p->cur = p->q[p->head];
+	p->head = (p->head + 1) % PAGER_AHEAD;
+	p->n--;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	p->have_cur = true;
+	if (p->cur.rc) {
+		*err = p->cur.err;
+		return p->cur.rc;
+	}
+	return PARLEY_OK;
+}
+
+/*
  * Fetch one page of entries from index `from` (before `to`) from the relay, checking each as
  * it comes: at most max_entries and max_bytes of entry data (a single larger entry makes a
  * page alone). *got is how many; entries the relay sent past the page are dropped and
  * fetched with the next page.
  */
-static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_ctx *sc, uint64_t from, uint64_t to,
-	size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got, parley_err *err)
+static parley_code fetch(parley_client *cl, struct pager *pgr, struct node_channel *c, struct scan_ctx *sc,
+	uint64_t from, uint64_t to, size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got, parley_err *err)
 {
 	size_t cap = to - from < max_entries ? (size_t)(to - from) : max_entries;
 	struct fetched *f = calloc(cap ? cap : 1, sizeof(*f));
-	parley_remote_page pg = PARLEY_REMOTE_PAGE_INIT;
 	size_t bytes = 0;
 	uint64_t k = from, end = from + cap;
 	parley_code rc = PARLEY_OK;
@@ -126,62 +289,45 @@ static parley_code fetch(parley_client *cl, struct node_channel *c, struct scan_
 	if (!f)
 		return parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", cap);
 	while (k < end && bytes < max_bytes) {
-		uint64_t ask = end - k < PARLEY_REMOTE_PAGE_MAX ? end - k : PARLEY_REMOTE_PAGE_MAX;
-		if ((rc = parley_remote_entries(cl, c->hex, k, ask, 0, &pg, err)))
+		if ((rc = pager_take(pgr, err)))
 			break;
-		if (pg.n == 0) {
-			rc = parley_fail(err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
-				(unsigned long long)k, (unsigned long long)to);
-			break;
-		}
-		/* the signatures on every core first (the page's entries are independent there); the rules,
-		 * which follow each sender's chain, in order below */
-		const uint8_t **dv = calloc(pg.n, sizeof(*dv));
-		size_t *lv = calloc(pg.n, sizeof(*lv));
-		bool *ok = calloc(pg.n, sizeof(*ok));
-		if (!dv || !lv || !ok) {
-			free(dv);
-			free(lv);
-			free(ok);
-			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", pg.n);
-			break;
-		}
-		for (size_t i = 0; i < pg.n; i++) {
-			dv[i] = pg.v[i].data;
-			lv[i] = pg.v[i].len;
-		}
-		node_verify_signatures(c->charter, dv, lv, pg.n, ok);
-		free(dv);
-		free(lv);
-		for (size_t i = 0; i < pg.n; i++) {
+		struct pager_item *it = &pgr->cur;
+		for (; it->off < it->pg.n; it->off++) {
+			size_t i = it->off;
 			struct fetched *x = &f[k - from];
-			size_t len = pg.v[i].len;
+			size_t len = it->pg.v[i].len;
 			if (k >= end || bytes >= max_bytes)
 				break;
 			if (k > from && len > max_bytes - bytes) { /* the next page's first entry */
 				bytes = max_bytes;
 				break;
 			}
-			x->data = pg.v[i].data; /* the page gives it up */
-			pg.v[i].data = NULL;
+			if (it->pg.v[i].index != k) { /* the pager reads in order from where the sync began */
+				rc = parley_fail(err, PARLEY_E_VERIFY, "the relay returned entry %llu where %llu was due",
+					(unsigned long long)it->pg.v[i].index, (unsigned long long)k);
+				break;
+			}
+			x->data = it->pg.v[i].data; /* the page gives it up */
+			it->pg.v[i].data = NULL;
 			x->index = k;
-			x->ms = pg.v[i].integrated_ms;
+			x->ms = it->pg.v[i].integrated_ms;
 			x->len = len;
 			bytes = len > max_bytes - bytes ? max_bytes : bytes + len;
 			struct fetch_look look = { f, from, k, { sc->store, c->id, PARLEY_BUF_INIT } };
 			struct node_charter_look clk = { sc->node, cl };
-			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len, ok[i],
-				&x->e, fetch_lookup, &look, &sc->succ, &clk, err);
+			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len,
+				it->ok[i], &x->e, fetch_lookup, &look, &sc->succ, &clk, err);
 			parley_buf_release(&look.st.buf);
-			if (rc)
+			if (rc) {
+				it->off++; /* x holds its bytes now */
+				k++;
 				break;
+			}
 			k++;
 		}
-		free(ok);
 		if (rc)
 			break;
 	}
-	parley_remote_page_release(&pg);
 	if (rc) {
 		fetched_free(f, cap);
 		return rc;
@@ -580,8 +726,10 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	struct fetched *f = NULL;
 	size_t got = 0;
 	struct bad_receipt bad;
+	struct pager pgr;
 	parley_code rc;
 
+	pgr.started = false;
 	memset(rep, 0, sizeof(*rep));
 	memset(&bad, 0, sizeof(bad));
 	memset(&vcp, 0, sizeof(vcp));
@@ -687,10 +835,10 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 		parley_merkle_src src = { &sx, src_node };
 		parley_merkle_frontier fr;
 		uint64_t k = L;
-		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)))
+		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)) || (rc = pager_start(&pgr, n, c, L, cp.size, err)))
 			goto out;
 		while (k < cp.size) {
-			if ((rc = fetch(cl, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
+			if ((rc = fetch(cl, &pgr, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
 				goto out;
 			rep->fetched += got;
 			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
@@ -704,6 +852,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 			rep->pages++;
 			parley_progress("sync", k - L, cp.size - L);
 		}
+		pager_stop(&pgr);
 	}
 	/* the last page stored it with its entries; with nothing new, it is stored alone */
 	if (cp.size == L && (rc = parley_store_checkpoint_put(n->store, c->id, cp.size, (const char *)note.data, note.len, err)))
@@ -744,6 +893,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	}
 	rc = PARLEY_OK;
 out:
+	pager_stop(&pgr);
 	if (f)
 		fetched_free(f, got);
 	parley_buf_release(&note);
