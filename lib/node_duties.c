@@ -301,6 +301,65 @@ static parley_code send_batches(struct node_session *s, const struct batch *b, c
  * with the next sync; one that is not owed now (the charter's scope or wind-down, or
  * an entry that does not open and may not be reported) is dropped.
  */
+/*
+ * The owed entries' bytes, in order, read in runs: a dense stretch of owed indexes (a
+ * first sync owes a receipt for nearly every entry) in one scan of the replica, a sparse
+ * one entry by entry.
+ */
+enum { OWED_RUN = 256 };
+
+struct owed_read {
+	parley_store *st;
+	const uint8_t *id;
+	const struct node_owed *v;
+	size_t n, base, cnt, got;
+	parley_buf arena;
+	size_t off[OWED_RUN], len[OWED_RUN];
+};
+
+static parley_code owed_cb(void *ctx, uint64_t index, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct owed_read *r = ctx;
+	(void)ms;
+	if (r->got >= r->cnt || index != r->v[r->base + r->got].index)
+		return PARLEY_OK; /* not owed: skipped */
+	r->off[r->got] = r->arena.len;
+	r->len[r->got] = len;
+	if (parley_buf_add(&r->arena, data, len))
+		return PARLEY_E_NOMEM;
+	r->got++;
+	return PARLEY_OK;
+}
+
+/* Entry v[i] (read in order: i never goes back), valid until the next call. */
+static parley_code owed_entry(struct owed_read *r, size_t i, const uint8_t **data, size_t *len, parley_err *err)
+{
+	parley_code rc = PARLEY_OK;
+	if (i < r->base || i >= r->base + r->cnt) {
+		size_t cnt = r->n - i < OWED_RUN ? r->n - i : OWED_RUN;
+		while (cnt > 1 && r->v[i + cnt - 1].index - r->v[i].index >= 4 * (uint64_t)cnt)
+			cnt /= 2;
+		r->base = i;
+		r->cnt = cnt;
+		r->got = 0;
+		parley_buf_reset(&r->arena);
+		uint64_t span = r->v[i + cnt - 1].index - r->v[i].index + 1;
+		rc = parley_store_entries(r->st, r->id, r->v[i].index, span, owed_cb, r, err);
+		if (rc == PARLEY_E_NOMEM)
+			rc = parley_fail(err, rc, "out of memory");
+		if (!rc && r->got != r->cnt)
+			rc = parley_fail(err, PARLEY_E_VERIFY, "replica: owed entry %llu is missing",
+				(unsigned long long)r->v[i + r->got].index);
+		if (rc) {
+			r->cnt = 0;
+			return rc;
+		}
+	}
+	*data = r->arena.data + r->off[i - r->base];
+	*len = r->len[i - r->base];
+	return PARLEY_OK;
+}
+
 static parley_code answer_owed(struct node_session *s, const parley_buf *note, parley_err *err)
 {
 	parley_node *n = s->n;
@@ -308,13 +367,15 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 	parley_sync_report *rep = &s->rep;
 	struct node_owed *owed = NULL;
 	size_t nowed = 0;
-	parley_buf raw = PARLEY_BUF_INIT, pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
+	parley_buf pl = PARLEY_BUF_INIT, rpl = PARLEY_BUF_INIT, upl = PARLEY_BUF_INIT;
 	struct batch bt;
 	struct node_admit ax;
 	parley_checkpoint vcp;
 	bool batched = false;
+	struct owed_read rd;
 	parley_code rc;
 
+	memset(&rd, 0, sizeof(rd));
 	memset(&bt, 0, sizeof(bt));
 
 	if ((rc = node_state_owed(n, c, &owed, &nowed, err)) || !nowed ||
@@ -340,11 +401,16 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		batched = parley_receipt_batch_hdr(&bh, vcp.size, vcp.root, &f0, &l0, 1, NULL) == PARLEY_OK &&
 			node_admit_with(n, c, &ax, &bh, NULL) == PARLEY_OK;
 	}
+	rd.st = n->store;
+	rd.id = c->id;
+	rd.v = owed;
+	rd.n = nowed;
 	for (size_t i = 0; i < nowed; i++) {
-		uint64_t idx = owed[i].index, ref = idx, out_idx, ms;
+		uint64_t idx = owed[i].index, ref = idx, out_idx;
+		const uint8_t *raw = NULL;
+		size_t rawlen = 0;
 		parley_entry e;
-		if ((rc = parley_store_entry(n->store, c->id, idx, &raw, &ms, err)) ||
-			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
+		if ((rc = owed_entry(&rd, i, &raw, &rawlen, err)) || (rc = parley_entry_parse(raw, rawlen, &e, err)))
 			goto out;
 		const parley_entry_hdr *h = &e.h;
 		bool owe_receipt = owed[i].receipt && parley_charter_allows_type(c->charter, PARLEY_T_RECEIPT);
@@ -421,11 +487,11 @@ static parley_code answer_owed(struct node_session *s, const parley_buf *note, p
 		goto out;
 	rc = PARLEY_OK;
 out:
+	parley_buf_release(&rd.arena);
 	free(bt.idx);
 	free(bt.who);
 	free(bt.tlp);
 	free(owed);
-	parley_buf_release(&raw);
 	parley_buf_release(&pl);
 	parley_buf_release(&rpl);
 	parley_buf_release(&upl);
