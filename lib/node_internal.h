@@ -198,10 +198,13 @@ parley_code node_check_entry(const parley_charter *ch, const uint8_t id[32], str
  * The signatures of n entries, on every core: ok[i] is true when data[i] parses, its
  * sender is a member of ch and its signature verifies with that member's key. Passing
  * ok[i] as node_check_entry's sig_ok for the same bytes skips its own verify (false:
- * it verifies, and names what is wrong).
+ * it verifies, and names what is wrong). With opened (and me), each entry that verified
+ * and is addressed to me by another sender is also opened (the X25519 each costs):
+ * opened[i] says how (NODE_OPEN_*).
  */
-void node_verify_signatures(const parley_charter *ch, const uint8_t *const *data, const size_t *len, size_t n,
-	bool *ok);
+enum { NODE_OPEN_NONE = 0, NODE_OPEN_OK, NODE_OPEN_FAILED };
+void node_verify_signatures(const parley_charter *ch, const parley_seckey *me, const uint8_t *const *data,
+	const size_t *len, size_t n, bool *ok, uint8_t *opened);
 /*
  * Every sender's chain in the replica into sc: re-verified from scratch (full,
  * for 'parley verify'), or followed (for a sync: the entries were verified when

@@ -107,11 +107,23 @@ static parley_code fetch_lookup(void *ctx, uint64_t index, parley_entry_hdr *h, 
 	return parley_admit_store_lookup(&l->st, index, h, ms, err);
 }
 
+/* What the entries addressed to us showed when opened (look_note): in index order. */
+struct look {
+	uint64_t *unopened; /* addressed to us, and did not open */
+	size_t nunopened, ucap;
+	uint64_t *receipts; /* receipts addressed to us that opened: their views are compared */
+	size_t nreceipts, rcap;
+	uint64_t received, undecryptable;
+};
+
+static parley_code look_note(struct look *lk, const parley_seckey *me, uint64_t i, const parley_entry *e, int opened,
+	parley_buf *pl, parley_err *err);
+
 /*
  * The pager: a thread that reads the relay's pages of entries ahead of the sync, from the
  * first index to the signed size, on its own connection, and checks their signatures (on
- * every core) while the sync stores the page before: the store's work and the verification
- * overlap. At most PAGER_AHEAD pages wait (each at most a relay's page, about 16 MiB); the
+ * every core), and opens those addressed to us, while the sync stores the page before: the
+ * store's work and the verification overlap. At most PAGER_AHEAD pages wait (each at most a relay's page, about 16 MiB); the
  * sync takes them in order. What the pager
  * finds wrong (the relay unreachable, a malformed page, no entry where one is due) reaches
  * the sync with the page where it happened, as if the sync had read it itself.
@@ -121,6 +133,7 @@ enum { PAGER_AHEAD = 2 };
 struct pager_item {
 	parley_remote_page pg;
 	bool *ok;      /* signature checks of pg's entries */
+	uint8_t *opened; /* NODE_OPEN_*: whether each entry addressed to us opened */
 	size_t off;    /* entries of pg the sync has taken */
 	parley_code rc; /* !OK: what went wrong instead of a page */
 	parley_err err;
@@ -133,6 +146,7 @@ struct pager {
 	pthread_cond_t cv;
 	parley_client cl;
 	const parley_charter *ch;
+	const parley_seckey *me;
 	char hex[65];
 	uint64_t next, to;
 	struct pager_item q[PAGER_AHEAD];
@@ -146,6 +160,7 @@ static void item_release(struct pager_item *it)
 {
 	parley_remote_page_release(&it->pg);
 	free(it->ok);
+	free(it->opened);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -168,7 +183,7 @@ static void *pager_main(void *arg)
 		if (!it.rc && it.pg.n == 0)
 			it.rc = parley_fail(&it.err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
 				(unsigned long long)from, (unsigned long long)p->to);
-		if (!it.rc && !(it.ok = calloc(it.pg.n, sizeof(*it.ok))))
+		if (!it.rc && (!(it.ok = calloc(it.pg.n, sizeof(*it.ok))) || !(it.opened = calloc(it.pg.n, 1))))
 			it.rc = parley_fail(&it.err, PARLEY_E_NOMEM, "out of memory for a page of %zu entries", it.pg.n);
 		if (!it.rc) {
 			const uint8_t **dv = calloc(it.pg.n, sizeof(*dv));
@@ -178,8 +193,8 @@ static void *pager_main(void *arg)
 					dv[i] = it.pg.v[i].data;
 					lv[i] = it.pg.v[i].len;
 				}
-				node_verify_signatures(p->ch, dv, lv, it.pg.n, it.ok);
-			} /* else: every ok false, the sync verifies each itself */
+				node_verify_signatures(p->ch, p->me, dv, lv, it.pg.n, it.ok, it.opened);
+			} /* else: every ok false and nothing opened: the sync does it itself */
 			free(dv);
 			free(lv);
 		}
@@ -208,6 +223,7 @@ static parley_code pager_start(struct pager *p, parley_node *n, const struct nod
 	if ((rc = node_client(n, c, &p->cl, err)))
 		return rc;
 	p->ch = c->charter;
+	p->me = n->key;
 	memcpy(p->hex, c->hex, sizeof(p->hex));
 	p->next = from;
 	p->to = to;
@@ -277,8 +293,10 @@ static parley_code pager_take(struct pager *p, parley_err *err)
  * fetched with the next page.
  */
 static parley_code fetch(parley_client *cl, struct pager *pgr, struct node_channel *c, struct scan_ctx *sc,
-	uint64_t from, uint64_t to, size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got, parley_err *err)
+	struct look *pre, uint64_t from, uint64_t to, size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got,
+	parley_err *err)
 {
+	parley_buf pl = PARLEY_BUF_INIT;
 	size_t cap = to - from < max_entries ? (size_t)(to - from) : max_entries;
 	struct fetched *f = calloc(cap ? cap : 1, sizeof(*f));
 	size_t bytes = 0;
@@ -318,6 +336,10 @@ static parley_code fetch(parley_client *cl, struct pager *pgr, struct node_chann
 			rc = node_check_entry(c->charter, c->id, sc->chains, &sc->nchains, &sc->last_ms, k, x->ms, x->data, len,
 				it->ok[i], &x->e, fetch_lookup, &look, &sc->succ, &clk, err);
 			parley_buf_release(&look.st.buf);
+			/* what the pager found opening it (NONE: not addressed to us, or not known: opened here) */
+			int op = it->opened[i] == NODE_OPEN_OK ? 1 : it->opened[i] == NODE_OPEN_FAILED ? 0 : -1;
+			if (!rc)
+				rc = look_note(pre, pgr->me, k, &x->e, op, &pl, err);
 			if (rc) {
 				it->off++; /* x holds its bytes now */
 				k++;
@@ -328,6 +350,7 @@ static parley_code fetch(parley_client *cl, struct pager *pgr, struct node_chann
 		if (rc)
 			break;
 	}
+	parley_buf_release(&pl);
 	if (rc) {
 		fetched_free(f, cap);
 		return rc;
@@ -621,16 +644,6 @@ static parley_code store_page(parley_node *n, struct node_channel *c, parley_cli
 	return rc;
 }
 
-/* look_at_new's walk over the replica: one read for the whole range. */
-struct look {
-	struct node_session *s;
-	parley_buf pl;
-	size_t cap;
-	uint64_t *receipts; /* receipts addressed to us that opened: their views are compared after the walk */
-	size_t nreceipts, rcap;
-	parley_err *err;
-};
-
 static bool push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
 	if (*n == *cap) {
@@ -645,52 +658,95 @@ static bool push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	return true;
 }
 
-static parley_code look_cb(void *ctx, uint64_t i, uint64_t ms, const uint8_t *data, size_t len)
+/*
+ * Entry i addressed to us by another sender: opened (opened >= 0: the pager's answer; -1:
+ * open it here), then counted as received or undecryptable, or kept as a receipt whose
+ * view is compared later. Nothing for our own entries or ones not addressed to us.
+ */
+static parley_code look_note(struct look *lk, const parley_seckey *me, uint64_t i, const parley_entry *e, int opened,
+	parley_buf *pl, parley_err *err)
 {
-	struct look *lk = ctx;
-	struct node_session *s = lk->s;
-	parley_entry e;
-	(void)ms;
-	if (parley_entry_parse(data, len, &e, lk->err))
-		return parley_wrap(lk->err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
-	if (parley_entry_recipient_index(&e, s->n->key->pub.keyid) < 0 || memcmp(e.h.sender, s->n->key->pub.keyid, 4) == 0)
+	if (parley_entry_recipient_index(e, me->pub.keyid) < 0 || memcmp(e->h.sender, me->pub.keyid, 4) == 0)
 		return PARLEY_OK;
-	parley_buf_reset(&lk->pl);
-	bool opened = parley_entry_open(&e, s->n->key, &lk->pl, NULL, NULL) == PARLEY_OK;
-	if (!opened && !push_u64(&s->unopened, &s->nunopened, &lk->cap, i))
-		return parley_fail(lk->err, PARLEY_E_NOMEM, "out of memory");
-	if (e.h.type != PARLEY_T_RECEIPT) {
+	if (opened < 0) {
+		parley_buf_reset(pl);
+		opened = parley_entry_open(e, me, pl, NULL, NULL) == PARLEY_OK;
+	}
+	if (!opened && !push_u64(&lk->unopened, &lk->nunopened, &lk->ucap, i))
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (e->h.type != PARLEY_T_RECEIPT) {
 		if (!opened)
-			s->rep.undecryptable++;
-		else if (e.h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
-			s->rep.received++;
+			lk->undecryptable++;
+		else if (e->h.type != PARLEY_T_UNREADABLE) /* a report on our own entry is no news */
+			lk->received++;
 	} else if (opened && !push_u64(&lk->receipts, &lk->nreceipts, &lk->rcap, i)) {
-		return parley_fail(lk->err, PARLEY_E_NOMEM, "out of memory");
+		return parley_fail(err, PARLEY_E_NOMEM, "out of memory");
 	}
 	return PARLEY_OK;
 }
 
+static void look_release(struct look *lk)
+{
+	free(lk->unopened);
+	free(lk->receipts);
+	memset(lk, 0, sizeof(*lk));
+}
+
+struct look_scan {
+	struct look *lk;
+	const parley_seckey *me;
+	parley_buf pl;
+	parley_err *err;
+};
+
+static parley_code look_cb(void *ctx, uint64_t i, uint64_t ms, const uint8_t *data, size_t len)
+{
+	struct look_scan *ls = ctx;
+	parley_entry e;
+	(void)ms;
+	if (parley_entry_parse(data, len, &e, ls->err))
+		return parley_wrap(ls->err, PARLEY_E_VERIFY, "replica entry %llu", (unsigned long long)i);
+	return look_note(ls->lk, ls->me, i, &e, -1, &ls->pl, ls->err);
+}
+
 /*
  * What is new and addressed to us must decrypt; receipts show us their writer's view.
- * Read back from the replica once every page is stored (a split-view proof reaches the
- * verified size), from the last verified checkpoint on: a sync killed between pages
- * looks at the pages it stored when it resumes.
+ * Once every page is stored (a split-view proof reaches the verified size), from the last
+ * verified checkpoint on: [from, pre_from) read back from the replica (a sync killed
+ * between pages looks at the pages it stored when it resumes), and what this sync's
+ * pages showed as they were stored (pre, from pre_from on: the pager opened them).
  */
 static parley_code look_at_new(struct node_session *s, const parley_buf *note, const parley_checkpoint *cp,
-	uint64_t from, parley_err *err)
+	uint64_t from, struct look *pre, uint64_t pre_from, parley_err *err)
 {
 	parley_node *n = s->n;
 	struct node_channel *c = s->c;
-	struct look lk = { s, PARLEY_BUF_INIT, 0, NULL, 0, 0, err };
+	struct look lk;
+	struct look_scan ls = { &lk, n->key, PARLEY_BUF_INIT, err };
 	parley_buf raw = PARLEY_BUF_INIT;
+	uint64_t upto = pre ? pre_from : cp->size;
 	parley_code rc = PARLEY_OK;
 
+	memset(&lk, 0, sizeof(lk));
 	free(s->unopened);
 	s->unopened = NULL;
 	s->nunopened = 0;
 	s->looked_from = s->looked_to = from;
-	if (from < cp->size)
-		rc = parley_store_entries(n->store, c->id, from, cp->size - from, look_cb, &lk, err);
+	if (from < upto)
+		rc = parley_store_entries(n->store, c->id, from, upto - from, look_cb, &ls, err);
+	/* then this sync's pages, after the replica's older ones: both lists stay ascending */
+	for (size_t k = 0; pre && !rc && k < pre->nunopened; k++)
+		if (!push_u64(&lk.unopened, &lk.nunopened, &lk.ucap, pre->unopened[k]))
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	for (size_t k = 0; pre && !rc && k < pre->nreceipts; k++)
+		if (!push_u64(&lk.receipts, &lk.nreceipts, &lk.rcap, pre->receipts[k]))
+			rc = parley_fail(err, PARLEY_E_NOMEM, "out of memory");
+	if (pre) {
+		lk.received += pre->received;
+		lk.undecryptable += pre->undecryptable;
+	}
+	s->rep.received += lk.received;
+	s->rep.undecryptable += lk.undecryptable;
 	/* the receipts' views, each read again (a few per sync: one per writer) */
 	for (size_t k = 0; k < lk.nreceipts && !rc; k++) {
 		parley_entry e;
@@ -698,15 +754,19 @@ static parley_code look_at_new(struct node_session *s, const parley_buf *note, c
 		if ((rc = parley_store_entry(n->store, c->id, lk.receipts[k], &raw, &ms, err)) ||
 			(rc = parley_entry_parse(raw.data, raw.len, &e, err)))
 			break;
-		parley_buf_reset(&lk.pl);
-		if (parley_entry_open(&e, n->key, &lk.pl, NULL, NULL) == PARLEY_OK)
-			rc = compare_views(n, c, note, cp, lk.receipts[k], &e, &lk.pl, err);
+		parley_buf_reset(&ls.pl);
+		if (parley_entry_open(&e, n->key, &ls.pl, NULL, NULL) == PARLEY_OK)
+			rc = compare_views(n, c, note, cp, lk.receipts[k], &e, &ls.pl, err);
 	}
-	if (!rc)
+	if (!rc) {
+		s->unopened = lk.unopened; /* the session keeps them */
+		s->nunopened = lk.nunopened;
+		lk.unopened = NULL;
 		s->looked_to = cp->size;
-	free(lk.receipts);
+	}
+	look_release(&lk);
 	parley_buf_release(&raw);
-	parley_buf_release(&lk.pl);
+	parley_buf_release(&ls.pl);
 	return rc;
 }
 
@@ -726,9 +786,11 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	struct fetched *f = NULL;
 	size_t got = 0;
 	struct bad_receipt bad;
+	struct look pre;
 	struct pager pgr;
 	parley_code rc;
 
+	memset(&pre, 0, sizeof(pre));
 	pgr.started = false;
 	memset(rep, 0, sizeof(*rep));
 	memset(&bad, 0, sizeof(bad));
@@ -838,7 +900,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)) || (rc = pager_start(&pgr, n, c, L, cp.size, err)))
 			goto out;
 		while (k < cp.size) {
-			if ((rc = fetch(cl, &pgr, c, sc, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
+			if ((rc = fetch(cl, &pgr, c, sc, &pre, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))
 				goto out;
 			rep->fetched += got;
 			/* a sync killed before the checkpoint is stored keeps what its pages were checked against */
@@ -860,7 +922,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	paging_clear(n, c);
 	rep->new_size = cp.size;
 
-	if ((rc = look_at_new(s, &note, &cp, V0 < L ? V0 : L, err)))
+	if ((rc = look_at_new(s, &note, &cp, V0 < L ? V0 : L, cp.size > L ? &pre : NULL, L, err)))
 		goto out;
 	if (bad.seen) {
 		*err = bad.err;
@@ -893,6 +955,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 	}
 	rc = PARLEY_OK;
 out:
+	look_release(&pre);
 	pager_stop(&pgr);
 	if (f)
 		fetched_free(f, got);

@@ -106,26 +106,39 @@ static parley_code check_rules(const parley_charter *ch, const uint8_t id[32], s
 
 struct sig_job {
 	const parley_charter *ch;
+	const parley_seckey *me;
 	const uint8_t *const *data;
 	const size_t *len;
 	bool *ok;
+	uint8_t *opened;
 	size_t from, to;
 };
 
 static void *sig_work(void *arg)
 {
 	struct sig_job *j = arg;
+	parley_buf pl = PARLEY_BUF_INIT;
 	for (size_t i = j->from; i < j->to; i++) {
 		parley_entry e;
 		const parley_party *p;
 		j->ok[i] = parley_entry_parse(j->data[i], j->len[i], &e, NULL) == PARLEY_OK &&
 			(p = parley_charter_party_by_keyid(j->ch, e.h.sender)) != NULL &&
 			parley_entry_verify(&e, p->key.sign_pk, NULL) == PARLEY_OK;
+		if (!j->opened)
+			continue;
+		j->opened[i] = NODE_OPEN_NONE;
+		if (!j->ok[i] || parley_entry_recipient_index(&e, j->me->pub.keyid) < 0 ||
+			memcmp(e.h.sender, j->me->pub.keyid, 4) == 0)
+			continue;
+		parley_buf_reset(&pl);
+		j->opened[i] = parley_entry_open(&e, j->me, &pl, NULL, NULL) == PARLEY_OK ? NODE_OPEN_OK : NODE_OPEN_FAILED;
 	}
+	parley_buf_release(&pl);
 	return NULL;
 }
 
-void node_verify_signatures(const parley_charter *ch, const uint8_t *const *data, const size_t *len, size_t n, bool *ok)
+void node_verify_signatures(const parley_charter *ch, const parley_seckey *me, const uint8_t *const *data,
+	const size_t *len, size_t n, bool *ok, uint8_t *opened)
 {
 	enum { MAX_WORKERS = 8, MIN_PER_WORKER = 32 };
 	pthread_t tid[MAX_WORKERS];
@@ -139,11 +152,12 @@ void node_verify_signatures(const parley_charter *ch, const uint8_t *const *data
 		nw = n / MIN_PER_WORKER;
 	/* nw helper threads and this one, a contiguous share each; this one takes what no helper took */
 	for (; started < nw; started++) {
-		job[started] = (struct sig_job){ ch, data, len, ok, n * started / (nw + 1), n * (started + 1) / (nw + 1) };
+		job[started] = (struct sig_job){ ch, me, data, len, ok, opened, n * started / (nw + 1),
+			n * (started + 1) / (nw + 1) };
 		if (pthread_create(&tid[started], NULL, sig_work, &job[started]) != 0)
 			break;
 	}
-	struct sig_job mine = { ch, data, len, ok, n * started / (nw + 1), n };
+	struct sig_job mine = { ch, me, data, len, ok, opened, n * started / (nw + 1), n };
 	sig_work(&mine);
 	for (size_t w = 0; w < started; w++)
 		pthread_join(tid[w], NULL);
@@ -242,7 +256,7 @@ static parley_code verify_all(struct scan_ctx *s, parley_err *err)
 			break;
 		for (size_t i = 0; i < k.n; i++)
 			dv[i] = k.arena.data + k.off[i];
-		node_verify_signatures(s->ch, dv, k.len, k.n, ok);
+		node_verify_signatures(s->ch, NULL, dv, k.len, k.n, ok, NULL);
 		for (size_t i = 0; i < k.n && !rc; i++)
 			rc = scan_check(s, k.index[i], k.ms[i], dv[i], k.len[i], ok[i]);
 		from = k.index[k.n - 1] + 1;
