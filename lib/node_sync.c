@@ -148,7 +148,8 @@ struct pager {
 	const parley_charter *ch;
 	const parley_seckey *me;
 	char hex[65];
-	uint64_t next, to;
+	uint64_t first, next, to;
+	size_t per; /* the sync's page: requests never cross its boundaries (as the sync's own reads did) */
 	struct pager_item q[PAGER_AHEAD];
 	size_t head, n;
 	bool stop, ended;
@@ -179,6 +180,9 @@ static void *pager_main(void *arg)
 		if (stop)
 			break;
 		uint64_t ask = p->to - from < PARLEY_REMOTE_PAGE_MAX ? p->to - from : PARLEY_REMOTE_PAGE_MAX;
+		uint64_t left = p->per - (from - p->first) % p->per; /* to the end of the sync's page */
+		if (ask > left)
+			ask = left;
 		it.rc = parley_remote_entries(&p->cl, p->hex, from, ask, 0, &it.pg, &it.err);
 		if (!it.rc && it.pg.n == 0)
 			it.rc = parley_fail(&it.err, PARLEY_E_VERIFY, "the relay did not return entry %llu (its checkpoint has %llu)",
@@ -216,7 +220,7 @@ static void *pager_main(void *arg)
 }
 
 static parley_code pager_start(struct pager *p, parley_node *n, const struct node_channel *c, uint64_t from,
-	uint64_t to, parley_err *err)
+	uint64_t to, size_t per, parley_err *err)
 {
 	parley_code rc;
 	memset(p, 0, sizeof(*p));
@@ -225,8 +229,9 @@ static parley_code pager_start(struct pager *p, parley_node *n, const struct nod
 	p->ch = c->charter;
 	p->me = n->key;
 	memcpy(p->hex, c->hex, sizeof(p->hex));
-	p->next = from;
+	p->first = p->next = from;
 	p->to = to;
+	p->per = per ? per : 1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	if (pthread_create(&p->th, NULL, pager_main, p) != 0) {
@@ -897,7 +902,7 @@ parley_code node_do_sync(struct node_session *s, parley_err *err)
 		parley_merkle_src src = { &sx, src_node };
 		parley_merkle_frontier fr;
 		uint64_t k = L;
-		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)) || (rc = pager_start(&pgr, n, c, L, cp.size, err)))
+		if ((rc = parley_merkle_frontier_load(&fr, &src, L, err)) || (rc = pager_start(&pgr, n, c, L, cp.size, n->page_entries, err)))
 			goto out;
 		while (k < cp.size) {
 			if ((rc = fetch(cl, &pgr, c, sc, &pre, k, cp.size, n->page_entries, n->page_bytes, &f, &got, err)))

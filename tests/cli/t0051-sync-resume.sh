@@ -29,6 +29,12 @@ for _ in $(seq 1 200); do
 	sleep 0.05
 done
 [ -e mid/hung ] || fail "the sync never reached its third page"
+# the node reads pages ahead while it stores (a pager thread): the stall may come before the
+# second page is stored, which the node then does while the third page's read hangs
+for _ in $(seq 1 200); do
+	[ "$(count c)" = 8 ] && break
+	sleep 0.05
+done
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 rm -f mid/hang
