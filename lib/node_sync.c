@@ -294,8 +294,8 @@ static parley_code pager_take(struct pager *p, parley_err *err)
 /*
  * Fetch one page of entries from index `from` (before `to`) from the relay, checking each as
  * it comes: at most max_entries and max_bytes of entry data (a single larger entry makes a
- * page alone). *got is how many; entries the relay sent past the page are dropped and
- * fetched with the next page.
+ * page alone), taken from the pager's pages in order. *got is how many; entries of the
+ * pager's page past this page stay with the pager for the next one.
  */
 static parley_code fetch(parley_client *cl, struct pager *pgr, struct node_channel *c, struct scan_ctx *sc,
 	struct look *pre, uint64_t from, uint64_t to, size_t max_entries, size_t max_bytes, struct fetched **out, size_t *got,
